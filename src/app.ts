@@ -1,0 +1,33 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import type { AppContext } from "./env";
+import { ApiError, errorBody } from "./errors";
+
+export function createApp() {
+  const app = new OpenAPIHono<AppContext>({ defaultHook: validationHook });
+
+  app.get("/healthz", (c) => c.json({ ok: true, service: "channel-hub" }));
+
+  app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
+    if (err instanceof HTTPException) return c.json(errorBody("http_error", err.message), err.status);
+    console.error("unhandled error", err);
+    return c.json(errorBody("internal", "Internal error"), 500);
+  });
+  return app;
+}
+
+/** zod failures anywhere in the API become one 400 with the issues as details. */
+export function validationHook(
+  result: { success: boolean; error?: { issues: readonly { path: PropertyKey[]; message: string }[] } },
+) {
+  if (!result.success) {
+    throw new ApiError(
+      400,
+      "validation_failed",
+      "The request does not match the schema",
+      result.error?.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
+    );
+  }
+}

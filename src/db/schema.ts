@@ -1,0 +1,273 @@
+import { sql } from "drizzle-orm";
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+// Every time is epoch milliseconds. Defaults are explicit so rows written by raw SQL agree.
+const now = () => integer({ mode: "number" }).notNull().default(sql`(CAST(unixepoch('subsec') * 1000 AS INTEGER))`);
+
+export const users = sqliteTable(
+  "users",
+  {
+  id: text().primaryKey(),
+  email: text().notNull(),
+  displayName: text().notNull(),
+  role: text({ enum: ["admin", "supervisor", "agent"] }).notNull(),
+  passwordHash: text(),
+  /** How many tickets the agent may hold at once, across its queues. */
+  capacity: integer().notNull().default(3),
+  active: integer({ mode: "boolean" }).notNull().default(true),
+  createdAt: now(),
+  updatedAt: now(),
+  },
+  (t) => [uniqueIndex("users_email_idx").on(t.email)],
+);
+
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text().primaryKey(),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** SHA-256 of the token, hex. The token itself is shown once and never stored. */
+    tokenHash: text().notNull(),
+    label: text().notNull(),
+    createdAt: now(),
+    lastUsedAt: integer(),
+    expiresAt: integer(),
+  },
+  (t) => [uniqueIndex("api_tokens_token_hash_idx").on(t.tokenHash), index("api_tokens_user_id_idx").on(t.userId)],
+);
+
+export const queues = sqliteTable(
+  "queues",
+  {
+  id: text().primaryKey(),
+  name: text().notNull(),
+  /** Routing configuration, validated by `routingConfigSchema`. */
+  routing: text({ mode: "json" }).notNull().$type<Record<string, unknown>>(),
+  createdAt: now(),
+  updatedAt: now(),
+  },
+  (t) => [uniqueIndex("queues_name_idx").on(t.name)],
+);
+
+export const queueMembers = sqliteTable(
+  "queue_members",
+  {
+    queueId: text()
+      .notNull()
+      .references(() => queues.id, { onDelete: "cascade" }),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: now(),
+  },
+  (t) => [primaryKey({ columns: [t.queueId, t.userId] }), index("queue_members_user_id_idx").on(t.userId)],
+);
+
+export const channelAccounts = sqliteTable(
+  "channel_accounts",
+  {
+    id: text().primaryKey(),
+    provider: text({ enum: ["telegram", "meta", "connexease", "twilio", "sinch", "custom"] }).notNull(),
+    /** Short unguessable key in the receive URL. */
+    key: text().notNull(),
+    name: text().notNull(),
+    queueId: text()
+      .notNull()
+      .references(() => queues.id),
+    /** Non-secret, provider-specific settings (API base URL, …). */
+    settings: text({ mode: "json" }).notNull().$type<Record<string, unknown>>(),
+    /** Provider secrets as one AES-GCM sealed JSON object; never returned by the API. */
+    credentials: text().notNull(),
+    status: text({ enum: ["active", "pending", "error"] }).notNull().default("active"),
+    statusReason: text(),
+    lastWebhookAt: integer(),
+    lastAuthFailureAt: integer(),
+    lastAuthFailure: text(),
+    lastDeliveryErrorAt: integer(),
+    lastDeliveryError: text(),
+    createdAt: now(),
+    updatedAt: now(),
+  },
+  (t) => [uniqueIndex("channel_accounts_key_idx").on(t.key), index("channel_accounts_queue_id_idx").on(t.queueId)],
+);
+
+export const contacts = sqliteTable(
+  "contacts",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    accountId: text()
+      .notNull()
+      .references(() => channelAccounts.id, { onDelete: "cascade" }),
+    /** The provider's id of the customer (Telegram user id, IGSID, E.164 number, …). */
+    externalId: text().notNull(),
+    /** Where replies go (Telegram chat id, …); usually the external id. */
+    address: text().notNull(),
+    displayName: text().notNull(),
+    username: text(),
+    language: text(),
+    createdAt: now(),
+    lastSeenAt: now(),
+  },
+  (t) => [uniqueIndex("contacts_account_id_external_id_idx").on(t.accountId, t.externalId)],
+);
+
+export const tickets = sqliteTable(
+  "tickets",
+  {
+    /** The number a customer can quote. */
+    id: integer().primaryKey({ autoIncrement: true }),
+    accountId: text()
+      .notNull()
+      .references(() => channelAccounts.id, { onDelete: "cascade" }),
+    contactId: integer()
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    queueId: text()
+      .notNull()
+      .references(() => queues.id),
+    status: text({ enum: ["open", "assigned", "closed"] }).notNull().default("open"),
+    /** 1 for the contact's current ticket, NULL otherwise: the unique index allows one per contact. */
+    current: integer(),
+    assigneeId: text().references(() => users.id, { onDelete: "set null" }),
+    subject: text(),
+    tags: text({ mode: "json" }).notNull().$type<string[]>().default(sql`'[]'`),
+    createdAt: now(),
+    updatedAt: now(),
+    lastMessageAt: now(),
+    closedAt: integer(),
+  },
+  (t) => [
+    uniqueIndex("tickets_contact_id_current_idx").on(t.contactId, t.current),
+    index("tickets_queue_id_status_idx").on(t.queueId, t.status),
+    index("tickets_assignee_id_status_idx").on(t.assigneeId, t.status),
+  ],
+);
+
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    ticketId: integer()
+      .notNull()
+      .references(() => tickets.id, { onDelete: "cascade" }),
+    /** 1 while the conversation is open, NULL once ended: one open conversation per ticket. */
+    open: integer(),
+    startedAt: now(),
+    endedAt: integer(),
+    endReason: text(),
+  },
+  (t) => [uniqueIndex("conversations_ticket_id_open_idx").on(t.ticketId, t.open)],
+);
+
+export const messageStatuses = [
+  "received",
+  "queued",
+  "sending",
+  "sent",
+  "delivered",
+  "read",
+  "failed",
+] as const;
+export type MessageStatus = (typeof messageStatuses)[number];
+
+export type AttachmentMeta = {
+  kind: "image" | "audio" | "video" | "file" | "sticker" | "location" | "contact" | "other";
+  /** Provider's reference to fetch the media (file_id, URL); never the bytes. */
+  ref?: string;
+  name?: string;
+  mimeType?: string;
+  size?: number;
+  width?: number;
+  height?: number;
+  durationS?: number;
+};
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    accountId: text()
+      .notNull()
+      .references(() => channelAccounts.id, { onDelete: "cascade" }),
+    ticketId: integer()
+      .notNull()
+      .references(() => tickets.id, { onDelete: "cascade" }),
+    conversationId: integer().references(() => conversations.id, { onDelete: "set null" }),
+    direction: text({ enum: ["in", "out", "note", "system"] }).notNull(),
+    /** The agent who wrote an outbound message or note. */
+    authorId: text().references(() => users.id, { onDelete: "set null" }),
+    body: text().notNull().default(""),
+    attachments: text({ mode: "json" }).notNull().$type<AttachmentMeta[]>().default(sql`'[]'`),
+    /** The provider's id, unique per account: an inbound retry or a send echo stores nothing new. */
+    providerMessageId: text(),
+    /** The agent client's id for a reply: a reply re-sent after a reconnect stores nothing new. */
+    clientMsgId: text(),
+    status: text({ enum: messageStatuses }).notNull(),
+    statusReason: text(),
+    attempts: integer().notNull().default(0),
+    /** When a send attempt claimed the message (status `sending`). */
+    claimedAt: integer(),
+    /** Provider's own time for inbound messages. */
+    sentAt: integer(),
+    createdAt: now(),
+    updatedAt: now(),
+    editedAt: integer(),
+    deletedAt: integer(),
+  },
+  (t) => [
+    uniqueIndex("messages_account_id_provider_message_id_idx").on(t.accountId, t.providerMessageId),
+    uniqueIndex("messages_ticket_id_client_msg_id_idx").on(t.ticketId, t.clientMsgId),
+    index("messages_ticket_id_id_idx").on(t.ticketId, t.id),
+  ],
+);
+
+/** Earlier versions of an edited message, so history keeps every version. */
+export const messageRevisions = sqliteTable(
+  "message_revisions",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    messageId: integer()
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    body: text().notNull(),
+    /** When this version was replaced. */
+    replacedAt: integer().notNull(),
+  },
+  (t) => [index("message_revisions_message_id_idx").on(t.messageId)],
+);
+
+/** Receipts of provider events already ingested: the idempotency key of every webhook event. */
+export const inboundEvents = sqliteTable(
+  "inbound_events",
+  {
+    accountId: text()
+      .notNull()
+      .references(() => channelAccounts.id, { onDelete: "cascade" }),
+    eventKey: text().notNull(),
+    receivedAt: now(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.eventKey] })],
+);
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    actorId: text(),
+    action: text().notNull(),
+    entityType: text().notNull(),
+    entityId: text().notNull(),
+    details: text({ mode: "json" }).$type<Record<string, unknown>>(),
+    at: now(),
+  },
+  (t) => [index("audit_log_entity_idx").on(t.entityType, t.entityId)],
+);

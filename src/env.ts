@@ -1,0 +1,14 @@
+import type { QueueObject } from "./queue/queue-object";
+import type { OutboxMessage } from "./outbox/message";
+
+export interface Env {
+  DB: D1Database;
+  QUEUE_OBJECT: DurableObjectNamespace<QueueObject>;
+  OUTBOX: Queue<OutboxMessage>;
+  /** base64 of 32 random bytes: the AES-GCM key provider secrets are sealed under. */
+  SECRETS_KEY: string;
+  /** Public origin providers call (scheme://host[:port]); empty = the request's own origin. */
+  PUBLIC_BASE_URL?: string;
+}
+
+export type AppContext = { Bindings: Env; Variables: { auth: import("./routes/api/auth").Principal } };

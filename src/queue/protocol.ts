@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { messageStatuses } from "../db/schema";
+
+// The agent WebSocket protocol. docs/agent-protocol.md shows an example of every frame.
+
+const ticketId = z.number().int().positive();
+const text = z.string().min(1).max(4096);
+
+export const clientFrameSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("presence"), status: z.enum(["online", "away"]) }),
+  z.object({ type: z.literal("accept"), ticketId }),
+  z.object({ type: z.literal("decline"), ticketId }),
+  z.object({
+    type: z.literal("reply"),
+    ticketId,
+    text,
+    /** Chosen by the client; a reply re-sent with the same id is stored and sent once. */
+    clientMsgId: z.string().min(1).max(64),
+  }),
+  z.object({ type: z.literal("edit"), ticketId, messageId: z.number().int().positive(), text }),
+  z.object({ type: z.literal("close"), ticketId }),
+]);
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+export const attachmentViewSchema = z.object({
+  kind: z.string(),
+  ref: z.string().optional(),
+  name: z.string().optional(),
+  mimeType: z.string().optional(),
+  size: z.number().optional(),
+  width: z.number().optional(),
+  height: z.number().optional(),
+  durationS: z.number().optional(),
+});
+
+export const messageViewSchema = z.object({
+  id: z.number().int(),
+  ticketId,
+  direction: z.enum(["in", "out", "note", "system"]),
+  body: z.string(),
+  attachments: z.array(attachmentViewSchema),
+  status: z.enum(messageStatuses),
+  statusReason: z.string().nullable(),
+  authorId: z.string().nullable(),
+  createdAt: z.number(),
+  editedAt: z.number().nullable(),
+});
+export type MessageView = z.infer<typeof messageViewSchema>;
+
+export const ticketViewSchema = z.object({
+  id: ticketId,
+  accountId: z.string(),
+  accountName: z.string(),
+  provider: z.string(),
+  contact: z.object({ id: z.number().int(), name: z.string(), username: z.string().nullable() }),
+  subject: z.string().nullable(),
+  createdAt: z.number(),
+});
+export type TicketView = z.infer<typeof ticketViewSchema>;
+
+export type AgentStatus = "online" | "away" | "offline";
+
+/** Frames the hub sends. Every one carries `seq`: see the protocol document for replay. */
+export type ServerFrame =
+  | {
+      type: "hello";
+      agent: { id: string; name: string; status: AgentStatus; capacity: number };
+      queue: { id: string };
+      /** Tickets this agent holds and offers open to it right now. */
+      tickets: TicketView[];
+      offers: OfferView[];
+      /** How many missed frames follow this one. */
+      replayed: number;
+      /** false when frames after the client's lastSeq were pruned: reload state from the API. */
+      complete: boolean;
+    }
+  | { type: "presence"; status: AgentStatus }
+  | ({ type: "offer" } & OfferView)
+  | { type: "offer.withdrawn"; ticketId: number; reason: "timeout" | "declined" | "taken" | "closed" | "offline" }
+  | { type: "ticket.assigned"; ticket: TicketView; messages: MessageView[] }
+  | { type: "message"; message: MessageView }
+  | { type: "message.updated"; message: MessageView }
+  | { type: "reply.queued"; clientMsgId: string; message: MessageView }
+  | { type: "delivery"; ticketId: number; messageId: number; status: MessageView["status"]; reason: string | null }
+  | { type: "ticket.closed"; ticketId: number; by: string | null }
+  | { type: "error"; code: string; message: string; ref?: unknown };
+
+export type OfferView = { ticket: TicketView; preview: string; expiresAt: number };
+
+export type SequencedFrame = ServerFrame & { seq: number };
