@@ -2,11 +2,15 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppContext } from "./env";
 import { ApiError, errorBody } from "./errors";
+import { agentSocket } from "./routes/agent-socket";
+import { webhooks } from "./routes/webhooks";
 
 export function createApp() {
   const app = new OpenAPIHono<AppContext>({ defaultHook: validationHook });
 
   app.get("/healthz", (c) => c.json({ ok: true, service: "channel-hub" }));
+  app.route("/", webhooks);
+  app.route("/", agentSocket);
 
   app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

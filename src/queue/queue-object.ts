@@ -1,8 +1,461 @@
 import { DurableObject } from "cloudflare:workers";
+import { closeTicket, markAssigned, storeAgentEdit, storeReply } from "../db/replies";
+import { pickRoundRobin, previewOf } from "../domain/ring";
 import type { RoutingConfig } from "../domain/routing-config";
 import type { Env } from "../env";
+import {
+  clientFrameSchema,
+  type AgentStatus,
+  type ClientFrame,
+  type MessageView,
+  type OfferView,
+  type ServerFrame,
+  type TicketView,
+} from "./protocol";
+import { QueueStore, type AgentRow, type Timer, type TicketRow } from "./store";
 
+/** Who is connecting, as the Worker authenticated them. Sent to the object in a header. */
+export type AgentIdentity = { id: string; name: string; capacity: number };
+
+type SocketAttachment = { agentId: string; connectedAt: number; lastActivity: number };
+
+export const PING = '{"type":"ping"}';
+export const PONG = '{"type":"pong"}';
+/** A socket with no ping or frame for this long is treated as gone. */
+export const SOCKET_IDLE_LIMIT_MS = 90_000;
+const SWEEP_EVERY_MS = 30_000;
+/** When every available agent has passed on a ticket, it waits this long before the next round. */
+const RING_ROUND_PAUSE_MS = 5_000;
+
+/**
+ * One per queue. Holds presence, waiting tickets, live offers, per-agent load and timers in its
+ * own SQLite; agents' sockets are hibernatable, so the object sleeps between events.
+ */
 export class QueueObject extends DurableObject<Env> {
-  /** Stores the queue's routing configuration; called when a queue is created or updated. */
-  async configure(_config: RoutingConfig): Promise<void> {}
+  private readonly store: QueueStore;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new QueueStore(ctx.storage.sql);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+    // After an eviction that closed sockets, agents marked connected but with no socket get their grace period.
+    for (const agent of this.store.agents()) {
+      if (agent.connected && this.socketsOf(agent.id).length === 0 && !this.hasTimer("presence_grace", agent.id)) {
+        this.store.schedule("presence_grace", agent.id, Date.now() + this.store.config().presenceGraceS * 1000);
+      }
+    }
+  }
+
+  // ---- RPC from the Worker
+
+  async configure(config: RoutingConfig): Promise<void> {
+    this.store.setConfig(config);
+  }
+
+  /**
+   * A customer message was stored for `ticket`. A new ticket waits for an agent; a message on a
+   * ticket someone holds goes to that agent. Repeated calls for one message deliver it once.
+   */
+  async routeInbound(input: { ticket: TicketView; assigneeId: string | null; message: MessageView; config: RoutingConfig }): Promise<{ state: TicketRow["state"] }> {
+    const now = Date.now();
+    this.store.setConfig(input.config);
+    const { ticket, message } = input;
+    const preview = previewOf(message.body, message.attachments.map((a) => a.kind));
+    let row = this.store.ticket(ticket.id);
+    if (!row) {
+      // An assigned ticket this object no longer tracks (its agent kept it across a reset) stays with that agent.
+      if (input.assigneeId && this.store.agent(input.assigneeId)) this.store.adoptAssigned(ticket, input.assigneeId, now);
+      else this.store.enqueue(ticket, preview, now);
+      row = this.store.ticket(ticket.id)!;
+    }
+    if (!this.store.firstSighting(message.id, now)) return { state: row.state };
+    if (row.state === "assigned" && row.agent_id) {
+      this.send(row.agent_id, { type: "message", message }, now);
+    } else {
+      this.store.holdMessage(message);
+      this.store.setPreview(ticket.id, preview);
+    }
+    this.dispatch(now);
+    this.armAlarm();
+    return { state: this.store.ticket(ticket.id)!.state };
+  }
+
+  /** A stored message changed (the customer edited it): the agent holding the ticket sees the new text. */
+  async messageUpdated(message: MessageView): Promise<void> {
+    const row = this.store.ticket(message.ticketId);
+    if (row?.state === "assigned" && row.agent_id) this.send(row.agent_id, { type: "message.updated", message }, Date.now());
+  }
+
+  /** The outbox reports a reply's delivery: its author hears of it. */
+  async deliveryStatus(report: { agentId: string; ticketId: number; messageId: number; status: MessageView["status"]; reason: string | null }) {
+    if (!this.store.agent(report.agentId)) return;
+    const { agentId, ...rest } = report;
+    this.send(agentId, { type: "delivery", ...rest }, Date.now());
+  }
+
+  /** The ticket was closed outside the socket (admin API): forget it here and free the agent. */
+  async ticketClosed(ticketId: number, by: string | null): Promise<void> {
+    this.forgetTicket(ticketId, by, Date.now());
+    this.dispatch(Date.now());
+    this.armAlarm();
+  }
+
+  /** State as a supervisor sees it; also what tests look at. */
+  async snapshot() {
+    return {
+      config: this.store.config(),
+      agents: this.store.agents().map((a) => ({
+        id: a.id,
+        name: a.name,
+        status: this.store.status(a),
+        capacity: a.capacity,
+        load: this.store.load(a.id),
+        sockets: this.socketsOf(a.id).length,
+      })),
+      tickets: this.store.allTickets().map((t) => ({
+        id: t.id,
+        state: t.state,
+        agentId: t.agent_id,
+        offerExpiresAt: t.offer_expires_at,
+        enqueuedAt: t.enqueued_at,
+      })),
+      timers: this.store.timers(),
+    };
+  }
+
+  // ---- sockets
+
+  /** Only the WebSocket upgrade arrives here; the Worker has authenticated the agent already. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("Expected a WebSocket upgrade", { status: 426 });
+    const identity = JSON.parse(request.headers.get("X-Agent-Identity") ?? "null") as AgentIdentity | null;
+    const configHeader = request.headers.get("X-Queue-Config");
+    if (!identity) return new Response("Missing agent identity", { status: 400 });
+    const url = new URL(request.url);
+    const lastSeq = Number(url.searchParams.get("lastSeq") ?? "NaN");
+
+    const now = Date.now();
+    if (configHeader) this.store.setConfig(JSON.parse(configHeader) as RoutingConfig);
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [identity.id]);
+    server.serializeAttachment({ agentId: identity.id, connectedAt: now, lastActivity: now } satisfies SocketAttachment);
+
+    this.store.upsertAgent(identity);
+    this.store.cancelTimer("presence_grace", identity.id);
+    this.greet(server, identity.id, Number.isInteger(lastSeq) && lastSeq >= 0 ? lastSeq : null);
+    this.store.schedule("sweep", "sockets", now + SWEEP_EVERY_MS);
+    this.dispatch(now);
+    this.armAlarm();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const att = ws.deserializeAttachment() as SocketAttachment;
+    const now = Date.now();
+    ws.serializeAttachment({ ...att, lastActivity: now });
+    let frame: ClientFrame;
+    try {
+      const parsed = clientFrameSchema.safeParse(JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw)));
+      if (!parsed.success) {
+        return this.reject(ws, att.agentId, "invalid_frame", "The frame does not match the protocol", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+      }
+      frame = parsed.data;
+    } catch {
+      return this.reject(ws, att.agentId, "invalid_json", "Frames must be JSON");
+    }
+    await this.handleFrame(ws, att.agentId, frame);
+    this.armAlarm();
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    this.socketGone(ws);
+    try {
+      ws.close(code === 1005 ? 1000 : code, "bye");
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.socketGone(ws);
+  }
+
+  // ---- timers
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    for (const timer of this.store.dueTimers(now)) {
+      this.store.cancelTimer(timer.kind, timer.ref);
+      try {
+        this.fire(timer, now);
+      } catch (err) {
+        console.error("timer failed", timer, err);
+      }
+    }
+    this.dispatch(now);
+    this.armAlarm();
+  }
+
+  private fire(timer: Timer, now: number) {
+    switch (timer.kind) {
+      case "offer_expiry": {
+        const row = this.store.ticket(Number(timer.ref));
+        // Idempotent: only an offer still open and past its time expires.
+        if (row?.state === "offered" && row.agent_id && (row.offer_expires_at ?? 0) <= now) {
+          this.store.requeue(row.id);
+          this.send(row.agent_id, { type: "offer.withdrawn", ticketId: row.id, reason: "timeout" }, now);
+        }
+        return;
+      }
+      case "ring_retry":
+        return; // the dispatch after every alarm offers it again
+      case "presence_grace": {
+        const agent = this.store.agent(timer.ref);
+        if (agent?.connected && this.socketsOf(agent.id).length === 0) this.goOffline(agent, now);
+        return;
+      }
+      case "sweep":
+        this.sweepSockets(now);
+        this.store.prune(now);
+        if (this.ctx.getWebSockets().length > 0) this.store.schedule("sweep", "sockets", now + SWEEP_EVERY_MS);
+        return;
+    }
+  }
+
+  private armAlarm() {
+    const next = this.store.nextDue();
+    if (next === null) {
+      void this.ctx.storage.deleteAlarm();
+      return;
+    }
+    void this.ctx.storage.setAlarm(next);
+  }
+
+  private hasTimer(kind: Timer["kind"], ref: string) {
+    return this.store.timers().some((t) => t.kind === kind && t.ref === ref);
+  }
+
+  // ---- routing
+
+  /** Offers every waiting ticket it can, oldest first, one agent per ticket at a time. */
+  private dispatch(now: number) {
+    const config = this.store.config();
+    for (const ticket of this.store.waitingTickets()) {
+      const available = this.availableAgents();
+      if (available.length === 0) return;
+      const tried = this.store.attemptedAgents(ticket.id);
+      const untried = available.filter((a) => !tried.has(a.id));
+      if (untried.length === 0) {
+        // Everyone available has passed on it: start a new round after a pause, not straight back.
+        if (!this.hasTimer("ring_retry", String(ticket.id))) {
+          this.store.clearAttempts(ticket.id);
+          this.store.schedule("ring_retry", String(ticket.id), now + RING_ROUND_PAUSE_MS);
+        }
+        continue;
+      }
+      const agent = pickRoundRobin(untried.map((a) => ({ ...a, lastOfferAt: a.last_offer_at })))!;
+      const expiresAt = now + config.agentRingTimeS * 1000;
+      this.store.offer(ticket.id, agent.id, expiresAt);
+      this.store.markOffered(agent.id, now);
+      this.store.schedule("offer_expiry", String(ticket.id), expiresAt);
+      this.send(agent.id, { type: "offer", ...this.offerView(this.store.ticket(ticket.id)!) }, now);
+    }
+  }
+
+  /** Online (not away), with a live socket and room under their capacity. */
+  private availableAgents(): AgentRow[] {
+    return this.store
+      .agents()
+      .filter((a) => a.connected && a.chosen_status === "online" && this.socketsOf(a.id).length > 0 && this.store.load(a.id) < a.capacity);
+  }
+
+  private offerView(row: TicketRow): OfferView {
+    return { ticket: JSON.parse(row.view) as TicketView, preview: row.preview, expiresAt: row.offer_expires_at ?? 0 };
+  }
+
+  // ---- agent frames
+
+  private async handleFrame(ws: WebSocket, agentId: string, frame: ClientFrame) {
+    const now = Date.now();
+    switch (frame.type) {
+      case "presence":
+        this.store.setChosenStatus(agentId, frame.status);
+        this.send(agentId, { type: "presence", status: frame.status }, now);
+        if (frame.status === "away") this.withdrawOffersOf(agentId, "offline", now);
+        this.dispatch(now);
+        return;
+      case "accept":
+        return this.accept(ws, agentId, frame.ticketId);
+      case "decline": {
+        const row = this.store.ticket(frame.ticketId);
+        if (row?.state !== "offered" || row.agent_id !== agentId) return this.reject(ws, agentId, "no_such_offer", "No open offer for this ticket", { ticketId: frame.ticketId });
+        this.store.requeue(row.id);
+        this.store.cancelTimer("offer_expiry", String(row.id));
+        this.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason: "declined" }, now);
+        this.dispatch(now);
+        return;
+      }
+      case "reply":
+        return this.reply(ws, agentId, frame);
+      case "edit":
+        return this.edit(ws, agentId, frame);
+      case "close": {
+        if (!this.holds(agentId, frame.ticketId)) return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
+        await closeTicket(this.env.DB, frame.ticketId);
+        this.forgetTicket(frame.ticketId, agentId, Date.now());
+        this.dispatch(Date.now());
+        return;
+      }
+    }
+  }
+
+  private async accept(ws: WebSocket, agentId: string, ticketId: number) {
+    const now = Date.now();
+    const row = this.store.ticket(ticketId);
+    if (row?.state !== "offered" || row.agent_id !== agentId) {
+      return this.reject(ws, agentId, "no_such_offer", "This offer is no longer open", { ticketId });
+    }
+    this.store.assign(ticketId, agentId);
+    this.store.cancelTimer("offer_expiry", String(ticketId));
+    const messages = this.store.takeHeldMessages(ticketId);
+    this.send(agentId, { type: "ticket.assigned", ticket: JSON.parse(row.view) as TicketView, messages }, now);
+    await markAssigned(this.env.DB, ticketId, agentId, now);
+  }
+
+  private async reply(ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "reply" }>) {
+    if (!this.holds(agentId, frame.ticketId)) {
+      return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
+    }
+    const stored = await storeReply(this.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: frame.text, clientMsgId: frame.clientMsgId });
+    if (!stored) return this.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
+    this.send(agentId, { type: "reply.queued", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
+    if (stored.created) await this.enqueueDelivery(agentId, stored.message, "send");
+  }
+
+  private async edit(ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "edit" }>) {
+    if (!this.holds(agentId, frame.ticketId)) return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
+    const result = await storeAgentEdit(this.env.DB, frame);
+    if ("refused" in result) {
+      const text = result.refused === "not_found" ? "No reply of yours with this id on this ticket" : "The reply has not been sent yet; edit it once it is sent";
+      return this.reject(ws, agentId, result.refused === "not_found" ? "no_such_message" : "not_sent_yet", text, { messageId: frame.messageId });
+    }
+    this.send(agentId, { type: "message.updated", message: result.message }, Date.now());
+    await this.enqueueDelivery(agentId, result.message, "edit");
+  }
+
+  private async enqueueDelivery(agentId: string, message: MessageView, op: "send" | "edit") {
+    try {
+      await this.env.OUTBOX.send({ messageId: message.id, op });
+    } catch (err) {
+      console.error("could not enqueue delivery", message.id, err);
+      this.send(agentId, { type: "delivery", ticketId: message.ticketId, messageId: message.id, status: "failed", reason: "could not be queued for delivery; send it again" }, Date.now());
+    }
+  }
+
+  private holds(agentId: string, ticketId: number) {
+    const row = this.store.ticket(ticketId);
+    return row?.state === "assigned" && row.agent_id === agentId;
+  }
+
+  private forgetTicket(ticketId: number, by: string | null, now: number) {
+    const row = this.store.ticket(ticketId);
+    if (!row) return;
+    this.store.removeTicket(ticketId);
+    if (row.agent_id && row.state === "assigned") this.send(row.agent_id, { type: "ticket.closed", ticketId, by }, now);
+    if (row.agent_id && row.state === "offered") this.send(row.agent_id, { type: "offer.withdrawn", ticketId, reason: "closed" }, now);
+  }
+
+  private withdrawOffersOf(agentId: string, reason: "offline", now: number) {
+    for (const row of this.store.ticketsOf(agentId, "offered")) {
+      this.store.requeue(row.id);
+      this.store.cancelTimer("offer_expiry", String(row.id));
+      this.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason }, now);
+    }
+  }
+
+  // ---- presence
+
+  private socketsOf(agentId: string): WebSocket[] {
+    return this.ctx.getWebSockets(agentId);
+  }
+
+  private socketGone(ws: WebSocket) {
+    const att = ws.deserializeAttachment() as SocketAttachment | null;
+    if (!att) return;
+    const now = Date.now();
+    const others = this.socketsOf(att.agentId).filter((s) => s !== ws && s.readyState === WebSocket.OPEN);
+    if (others.length === 0) {
+      // Offers cannot be accepted without a socket; held tickets wait out the grace period.
+      this.withdrawOffersOf(att.agentId, "offline", now);
+      this.store.schedule("presence_grace", att.agentId, now + this.store.config().presenceGraceS * 1000);
+      this.dispatch(now);
+    }
+    this.armAlarm();
+  }
+
+  private goOffline(agent: AgentRow, now: number) {
+    this.store.setConnected(agent.id, false);
+    this.withdrawOffersOf(agent.id, "offline", now);
+  }
+
+  /** Closes sockets that stopped pinging; their close handler then runs the grace period. */
+  private sweepSockets(now: number) {
+    for (const ws of this.ctx.getWebSockets()) {
+      const att = ws.deserializeAttachment() as SocketAttachment | null;
+      if (!att) continue;
+      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      if (now - Math.max(pinged, att.lastActivity) > SOCKET_IDLE_LIMIT_MS) {
+        try {
+          ws.close(4000, "idle: no ping for 90 s");
+        } catch {
+          // already closing
+        }
+        this.socketGone(ws);
+      }
+    }
+  }
+
+  // ---- frames out
+
+  /** Numbers the frame in the agent's sequence, keeps it for replay, and sends it to each of the agent's sockets. */
+  private send(agentId: string, frame: ServerFrame, now: number) {
+    const seq = this.store.appendFrame(agentId, frame, now);
+    const text = JSON.stringify({ ...frame, seq });
+    for (const ws of this.socketsOf(agentId)) {
+      try {
+        ws.send(text);
+      } catch {
+        // closing socket: the frame stays in the log for the replay
+      }
+    }
+  }
+
+  /** Answers one socket only (not logged): the frame carries the agent's latest sequence number. */
+  private reject(ws: WebSocket, agentId: string, code: string, message: string, ref?: unknown) {
+    const seq = this.store.agent(agentId)?.last_seq ?? 0;
+    ws.send(JSON.stringify({ type: "error", code, message, ...(ref === undefined ? {} : { ref }), seq } satisfies ServerFrame & { seq: number }));
+  }
+
+  /** hello with the agent's state, then every frame after `lastSeq` the agent missed. */
+  private greet(ws: WebSocket, agentId: string, lastSeq: number | null) {
+    const agent = this.store.agent(agentId)!;
+    const missed = lastSeq === null ? [] : this.store.framesAfter(agentId, lastSeq);
+    const oldest = this.store.oldestFrameSeq(agentId);
+    const complete = lastSeq === null || lastSeq >= agent.last_seq || (oldest !== null && oldest <= lastSeq + 1);
+    const assigned = this.store.ticketsOf(agentId, "assigned").map((t) => JSON.parse(t.view) as TicketView);
+    const offers = this.store.ticketsOf(agentId, "offered").map((t) => this.offerView(t));
+    const status: AgentStatus = this.store.status(agent);
+    const hello: ServerFrame = {
+      type: "hello",
+      agent: { id: agent.id, name: agent.name, status, capacity: agent.capacity },
+      queue: { id: this.ctx.id.name ?? this.ctx.id.toString() },
+      tickets: assigned,
+      offers,
+      replayed: missed.length,
+      complete,
+    };
+    ws.send(JSON.stringify({ ...hello, seq: agent.last_seq }));
+    for (const text of missed) ws.send(text);
+  }
 }

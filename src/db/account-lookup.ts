@@ -1,0 +1,49 @@
+import { routingConfigSchema, type RoutingConfig } from "../domain/routing-config";
+import type { ProviderKind } from "../providers/types";
+
+export type ReceivingAccount = {
+  id: string;
+  provider: ProviderKind;
+  name: string;
+  queueId: string;
+  settings: Record<string, unknown>;
+  credentials: string;
+  routing: RoutingConfig;
+};
+
+/** The account a receive URL names, with its queue's routing: one indexed read per webhook. */
+export async function loadAccountByKey(d1: D1Database, key: string): Promise<ReceivingAccount | null> {
+  const row = await d1
+    .prepare(
+      `SELECT a.id, a.provider, a.name, a.queue_id, a.settings, a.credentials, q.routing
+       FROM channel_accounts a JOIN queues q ON q.id = a.queue_id WHERE a.key = ?1`,
+    )
+    .bind(key)
+    .first<{ id: string; provider: ProviderKind; name: string; queue_id: string; settings: string; credentials: string; routing: string }>();
+  if (!row) return null;
+  return {
+    id: row.id,
+    provider: row.provider,
+    name: row.name,
+    queueId: row.queue_id,
+    settings: JSON.parse(row.settings) as Record<string, unknown>,
+    credentials: row.credentials,
+    routing: routingConfigSchema.parse(JSON.parse(row.routing)),
+  };
+}
+
+export async function loadQueueRouting(d1: D1Database, queueId: string): Promise<RoutingConfig | null> {
+  const row = await d1.prepare("SELECT routing FROM queues WHERE id = ?1").bind(queueId).first<{ routing: string }>();
+  return row ? routingConfigSchema.parse(JSON.parse(row.routing)) : null;
+}
+
+export async function recordWebhookArrival(d1: D1Database, accountId: string, now = Date.now()) {
+  await d1.prepare("UPDATE channel_accounts SET last_webhook_at = ?2 WHERE id = ?1").bind(accountId, now).run();
+}
+
+export async function recordAuthFailure(d1: D1Database, accountId: string, reason: string, now = Date.now()) {
+  await d1
+    .prepare("UPDATE channel_accounts SET last_auth_failure_at = ?2, last_auth_failure = ?3 WHERE id = ?1")
+    .bind(accountId, now, reason)
+    .run();
+}

@@ -1,0 +1,32 @@
+import type { AttachmentMeta, MessageStatus } from "./schema";
+import type { MessageView } from "../queue/protocol";
+
+/** A `messages` row as raw D1 returns it (snake_case columns). */
+export type MessageRow = {
+  id: number;
+  ticket_id: number;
+  direction: MessageView["direction"];
+  body: string;
+  attachments: string;
+  status: MessageStatus;
+  status_reason: string | null;
+  author_id: string | null;
+  created_at: number;
+  edited_at: number | null;
+  deleted_at: number | null;
+};
+
+export function messageViewFromRow(row: MessageRow): MessageView {
+  return {
+    id: row.id,
+    ticketId: row.ticket_id,
+    direction: row.direction,
+    body: row.body,
+    attachments: JSON.parse(row.attachments) as AttachmentMeta[],
+    status: row.status,
+    statusReason: row.status_reason,
+    authorId: row.author_id,
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+  };
+}

@@ -1,0 +1,77 @@
+import type { MessageView } from "../queue/protocol";
+import { messageViewFromRow, type MessageRow } from "./message-view";
+
+// What an agent's actions write to D1. The queue object calls these and re-checks its own state after.
+
+/** Stores a reply as `queued`; a reply re-sent with the same client id returns the stored one. */
+export async function storeReply(
+  d1: D1Database,
+  r: { ticketId: number; authorId: string; text: string; clientMsgId: string },
+  now = Date.now(),
+): Promise<{ message: MessageView; created: boolean } | null> {
+  const [inserted] = await d1.batch<MessageRow>([
+    d1
+      .prepare(
+        `INSERT INTO messages (account_id, ticket_id, conversation_id, direction, author_id, body, client_msg_id, status, created_at, updated_at)
+         SELECT t.account_id, t.id, v.id, 'out', ?2, ?3, ?4, 'queued', ?5, ?5
+         FROM tickets t LEFT JOIN conversations v ON v.ticket_id = t.id AND v.open = 1
+         WHERE t.id = ?1 AND t.status != 'closed'
+         ON CONFLICT DO NOTHING
+         RETURNING *`,
+      )
+      .bind(r.ticketId, r.authorId, r.text, r.clientMsgId, now),
+    d1.prepare("UPDATE tickets SET last_message_at = ?2, updated_at = ?2 WHERE id = ?1").bind(r.ticketId, now),
+  ]);
+  const row = inserted?.results[0];
+  if (row) return { message: messageViewFromRow(row), created: true };
+  const existing = await d1
+    .prepare("SELECT * FROM messages WHERE ticket_id = ?1 AND client_msg_id = ?2")
+    .bind(r.ticketId, r.clientMsgId)
+    .first<MessageRow>();
+  return existing ? { message: messageViewFromRow(existing), created: false } : null;
+}
+
+export type EditRefusal = "not_found" | "not_sent_yet";
+
+/** Replaces a sent reply's text, keeping the old text as a revision. */
+export async function storeAgentEdit(
+  d1: D1Database,
+  e: { ticketId: number; messageId: number; text: string },
+  now = Date.now(),
+): Promise<{ message: MessageView } | { refused: EditRefusal }> {
+  const current = await d1
+    .prepare("SELECT * FROM messages WHERE id = ?1 AND ticket_id = ?2 AND direction = 'out'")
+    .bind(e.messageId, e.ticketId)
+    .first<MessageRow & { provider_message_id: string | null }>();
+  if (!current) return { refused: "not_found" };
+  if (!current.provider_message_id) return { refused: "not_sent_yet" };
+  const [, updated] = await d1.batch<MessageRow>([
+    d1
+      .prepare("INSERT INTO message_revisions (message_id, body, replaced_at) SELECT id, body, ?2 FROM messages WHERE id = ?1")
+      .bind(e.messageId, now),
+    d1
+      .prepare("UPDATE messages SET body = ?2, edited_at = ?3, updated_at = ?3 WHERE id = ?1 RETURNING *")
+      .bind(e.messageId, e.text, now),
+  ]);
+  return { message: messageViewFromRow(updated!.results[0]!) };
+}
+
+export async function markAssigned(d1: D1Database, ticketId: number, agentId: string, now = Date.now()) {
+  await d1
+    .prepare("UPDATE tickets SET status = 'assigned', assignee_id = ?2, updated_at = ?3 WHERE id = ?1 AND status != 'closed'")
+    .bind(ticketId, agentId, now)
+    .run();
+}
+
+/** Closes the ticket and its open conversation; the contact's next message opens a new ticket. */
+export async function closeTicket(d1: D1Database, ticketId: number, now = Date.now()): Promise<boolean> {
+  const [closed] = await d1.batch([
+    d1
+      .prepare("UPDATE tickets SET status = 'closed', current = NULL, closed_at = ?2, updated_at = ?2 WHERE id = ?1 AND status != 'closed' RETURNING id")
+      .bind(ticketId, now),
+    d1
+      .prepare("UPDATE conversations SET open = NULL, ended_at = ?2, end_reason = 'ticket_closed' WHERE ticket_id = ?1 AND open = 1")
+      .bind(ticketId, now),
+  ]);
+  return (closed?.results.length ?? 0) > 0;
+}

@@ -1,0 +1,133 @@
+import { SEND_LEASE_MS } from "../domain/backoff";
+import type { Env } from "../env";
+import { adapterFor } from "../providers/registry";
+import type { OutboundRequest, ProviderKind, SendResult } from "../providers/types";
+import type { MessageView } from "../queue/protocol";
+import { unseal } from "../security/crypto";
+
+export type DeliveryOutcome =
+  | { done: true }
+  /** Try again after this many seconds (provider hint or backoff). */
+  | { done: false; retryAfterS?: number; reason: string };
+
+type OutboundRow = {
+  id: number;
+  ticket_id: number;
+  body: string;
+  status: MessageView["status"];
+  claimed_at: number | null;
+  attempts: number;
+  author_id: string | null;
+  provider_message_id: string | null;
+  account_id: string;
+  provider: ProviderKind;
+  settings: string;
+  credentials: string;
+  queue_id: string;
+  address: string;
+};
+
+const LOAD = `
+  SELECT m.id, m.ticket_id, m.body, m.status, m.claimed_at, m.attempts, m.author_id, m.provider_message_id,
+         a.id AS account_id, a.provider, a.settings, a.credentials, t.queue_id, c.address
+  FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts c ON c.id = t.contact_id
+  JOIN channel_accounts a ON a.id = m.account_id
+  WHERE m.id = ?1 AND m.direction = 'out'`;
+
+/**
+ * Sends one stored reply through its provider. A send is claimed (`queued` → `sending`) before the
+ * provider is called, so a redelivered queue message never sends twice: a claim left by a crashed
+ * attempt is reported failed as unknown rather than risk a duplicate to the customer.
+ */
+export async function deliverReply(env: Env, messageId: number, now = Date.now()): Promise<DeliveryOutcome> {
+  const row = await env.DB.prepare(LOAD).bind(messageId).first<OutboundRow>();
+  if (!row) return { done: true };
+  if (row.status !== "queued") {
+    if (row.status !== "sending") return { done: true };
+    if (now - (row.claimed_at ?? 0) < SEND_LEASE_MS) return { done: false, retryAfterS: SEND_LEASE_MS / 1000, reason: "another attempt is sending" };
+    await finish(env, row, { status: "failed", reason: "delivery outcome unknown: an attempt was interrupted mid-send; not re-sent to avoid a duplicate" }, now);
+    return { done: true };
+  }
+  const claimed = await env.DB.prepare(
+    "UPDATE messages SET status = 'sending', claimed_at = ?2, attempts = attempts + 1, updated_at = ?2 WHERE id = ?1 AND status = 'queued' RETURNING id",
+  )
+    .bind(messageId, now)
+    .first();
+  if (!claimed) return { done: true }; // a concurrent attempt won the claim
+
+  const result = await send(row, { kind: "text", to: row.address, text: row.body }, env);
+  if (result.ok) {
+    await finish(env, row, { status: "sent", providerMessageId: result.providerMessageId }, Date.now());
+    return { done: true };
+  }
+  if (result.retryable) {
+    await env.DB.prepare("UPDATE messages SET status = 'queued', status_reason = ?2, claimed_at = NULL, updated_at = ?3 WHERE id = ?1")
+      .bind(messageId, result.reason, Date.now())
+      .run();
+    return { done: false, retryAfterS: result.retryAfterS, reason: result.reason };
+  }
+  await finish(env, row, { status: "failed", reason: result.reason, credentialsRejected: result.credentialsRejected }, Date.now());
+  return { done: true };
+}
+
+/** Sends an agent's edit of an already sent reply. Failures are reported; the stored text stays edited. */
+export async function deliverEdit(env: Env, messageId: number): Promise<DeliveryOutcome> {
+  const row = await env.DB.prepare(LOAD).bind(messageId).first<OutboundRow>();
+  if (!row?.provider_message_id) return { done: true };
+  const result = await send(row, { kind: "edit", to: row.address, providerMessageId: row.provider_message_id, text: row.body }, env);
+  if (result.ok) return { done: true };
+  if (result.retryable) return { done: false, retryAfterS: result.retryAfterS, reason: result.reason };
+  await notifyAuthor(env, row, row.status, `edit not delivered: ${result.reason}`);
+  return { done: true };
+}
+
+/** Queue retries ran out: the reply is failed with the last reason, and its author told. */
+export async function giveUp(env: Env, messageId: number, op: "send" | "edit") {
+  const row = await env.DB.prepare(LOAD).bind(messageId).first<OutboundRow & { status_reason?: string }>();
+  if (!row) return;
+  if (op === "edit") return notifyAuthor(env, row, row.status, "edit not delivered: retries exhausted");
+  if (row.status !== "queued" && row.status !== "sending") return;
+  const last = await env.DB.prepare("SELECT status_reason FROM messages WHERE id = ?1").bind(messageId).first<{ status_reason: string | null }>();
+  await finish(env, row, { status: "failed", reason: `retries exhausted${last?.status_reason ? `: ${last.status_reason}` : ""}` }, Date.now());
+}
+
+async function send(row: OutboundRow, out: OutboundRequest, env: Env): Promise<SendResult> {
+  const adapter = adapterFor(row.provider);
+  if (!adapter) return { ok: false, retryable: false, reason: `no adapter for provider ${row.provider}` };
+  try {
+    const creds = adapter.credentialsSchema.parse(JSON.parse(await unseal(env.SECRETS_KEY, row.credentials)));
+    const settings = adapter.settingsSchema.parse(JSON.parse(row.settings));
+    return await adapter.send(out, creds, settings);
+  } catch (err) {
+    return { ok: false, retryable: true, reason: `send failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+type Finish =
+  | { status: "sent"; providerMessageId: string }
+  | { status: "failed"; reason: string; credentialsRejected?: boolean };
+
+async function finish(env: Env, row: OutboundRow, f: Finish, now: number) {
+  const statements = [
+    f.status === "sent"
+      ? env.DB.prepare("UPDATE messages SET status = 'sent', provider_message_id = ?2, status_reason = NULL, updated_at = ?3 WHERE id = ?1").bind(row.id, f.providerMessageId, now)
+      : env.DB.prepare("UPDATE messages SET status = 'failed', status_reason = ?2, updated_at = ?3 WHERE id = ?1").bind(row.id, f.reason, now),
+  ];
+  if (f.status === "failed") {
+    statements.push(
+      env.DB.prepare("UPDATE channel_accounts SET last_delivery_error_at = ?2, last_delivery_error = ?3 WHERE id = ?1").bind(row.account_id, now, f.reason),
+    );
+    if (f.credentialsRejected) {
+      statements.push(
+        env.DB.prepare("UPDATE channel_accounts SET status = 'error', status_reason = ?2, updated_at = ?3 WHERE id = ?1").bind(row.account_id, `credentials rejected: ${f.reason}`, now),
+      );
+    }
+  }
+  await env.DB.batch(statements);
+  await notifyAuthor(env, row, f.status, f.status === "failed" ? f.reason : null);
+}
+
+async function notifyAuthor(env: Env, row: OutboundRow, status: MessageView["status"], reason: string | null) {
+  if (!row.author_id) return;
+  await env.QUEUE_OBJECT.getByName(row.queue_id).deliveryStatus({ agentId: row.author_id, ticketId: row.ticket_id, messageId: row.id, status, reason });
+}

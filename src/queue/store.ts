@@ -1,0 +1,276 @@
+import { defaultRoutingConfig, routingConfigSchema, type RoutingConfig } from "../domain/routing-config";
+import type { AgentStatus, MessageView, ServerFrame, TicketView } from "./protocol";
+
+// The queue object's own state, in its SQLite. Every method is synchronous: calls made without an
+// `await` between them commit together.
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS config (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS agents (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  capacity INTEGER NOT NULL,
+  chosen_status TEXT NOT NULL DEFAULT 'online',  -- what the agent asked for: online | away
+  connected INTEGER NOT NULL DEFAULT 0,          -- 1 while a socket is open or within the grace period
+  last_offer_at INTEGER NOT NULL DEFAULT 0,
+  last_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS tickets (
+  id INTEGER PRIMARY KEY,
+  view TEXT NOT NULL,
+  preview TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,                           -- waiting | offered | assigned
+  agent_id TEXT,
+  offer_expires_at INTEGER,
+  enqueued_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tickets_state_idx ON tickets (state, enqueued_at);
+CREATE INDEX IF NOT EXISTS tickets_agent_idx ON tickets (agent_id);
+CREATE TABLE IF NOT EXISTS ring_attempts (ticket_id INTEGER NOT NULL, agent_id TEXT NOT NULL, PRIMARY KEY (ticket_id, agent_id));
+CREATE TABLE IF NOT EXISTS pending_messages (ticket_id INTEGER NOT NULL, message_id INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (ticket_id, message_id));
+CREATE TABLE IF NOT EXISTS seen_messages (message_id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS timers (kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, PRIMARY KEY (kind, ref));
+CREATE INDEX IF NOT EXISTS timers_due_idx ON timers (due_at);
+CREATE TABLE IF NOT EXISTS frames (agent_id TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (agent_id, seq));
+`;
+
+export type TimerKind = "offer_expiry" | "ring_retry" | "presence_grace" | "sweep";
+export type Timer = { kind: TimerKind; ref: string; due_at: number };
+
+export type AgentRow = {
+  id: string;
+  name: string;
+  capacity: number;
+  chosen_status: "online" | "away";
+  connected: number;
+  last_offer_at: number;
+  last_seq: number;
+};
+
+export type TicketRow = {
+  id: number;
+  view: string;
+  preview: string;
+  state: "waiting" | "offered" | "assigned";
+  agent_id: string | null;
+  offer_expires_at: number | null;
+  enqueued_at: number;
+};
+
+/** How long missed frames are kept for replay, and how many per agent at most. */
+export const FRAME_RETENTION_MS = 24 * 60 * 60 * 1000;
+export const FRAME_RETENTION_COUNT = 1000;
+
+export class QueueStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(SCHEMA);
+  }
+
+  config(): RoutingConfig {
+    const row = this.sql.exec<{ json: string }>("SELECT json FROM config WHERE id = 1").toArray()[0];
+    return row ? routingConfigSchema.parse(JSON.parse(row.json)) : defaultRoutingConfig;
+  }
+
+  setConfig(config: RoutingConfig) {
+    this.sql.exec("INSERT INTO config (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json", JSON.stringify(config));
+  }
+
+  // ---- agents
+
+  agent(id: string): AgentRow | undefined {
+    return this.sql.exec<AgentRow>("SELECT * FROM agents WHERE id = ?", id).toArray()[0];
+  }
+
+  agents(): AgentRow[] {
+    return this.sql.exec<AgentRow>("SELECT * FROM agents ORDER BY id").toArray();
+  }
+
+  upsertAgent(a: { id: string; name: string; capacity: number }) {
+    this.sql.exec(
+      `INSERT INTO agents (id, name, capacity, connected) VALUES (?, ?, ?, 1)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, capacity = excluded.capacity, connected = 1`,
+      a.id,
+      a.name,
+      a.capacity,
+    );
+  }
+
+  setChosenStatus(id: string, status: "online" | "away") {
+    this.sql.exec("UPDATE agents SET chosen_status = ? WHERE id = ?", status, id);
+  }
+
+  setConnected(id: string, connected: boolean) {
+    this.sql.exec("UPDATE agents SET connected = ? WHERE id = ?", connected ? 1 : 0, id);
+  }
+
+  markOffered(id: string, at: number) {
+    this.sql.exec("UPDATE agents SET last_offer_at = ? WHERE id = ?", at, id);
+  }
+
+  /** Tickets offered to or held by the agent: what counts against its capacity. */
+  load(agentId: string): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM tickets WHERE agent_id = ?", agentId).one().n;
+  }
+
+  status(agent: AgentRow): AgentStatus {
+    return agent.connected ? agent.chosen_status : "offline";
+  }
+
+  // ---- tickets
+
+  ticket(id: number): TicketRow | undefined {
+    return this.sql.exec<TicketRow>("SELECT * FROM tickets WHERE id = ?", id).toArray()[0];
+  }
+
+  waitingTickets(): TicketRow[] {
+    return this.sql.exec<TicketRow>("SELECT * FROM tickets WHERE state = 'waiting' ORDER BY enqueued_at, id").toArray();
+  }
+
+  ticketsOf(agentId: string, state: TicketRow["state"]): TicketRow[] {
+    return this.sql.exec<TicketRow>("SELECT * FROM tickets WHERE agent_id = ? AND state = ? ORDER BY id", agentId, state).toArray();
+  }
+
+  allTickets(): TicketRow[] {
+    return this.sql.exec<TicketRow>("SELECT * FROM tickets ORDER BY enqueued_at, id").toArray();
+  }
+
+  enqueue(view: TicketView, preview: string, at: number) {
+    this.sql.exec(
+      `INSERT INTO tickets (id, view, preview, state, enqueued_at) VALUES (?, ?, ?, 'waiting', ?)
+       ON CONFLICT (id) DO UPDATE SET view = excluded.view`,
+      view.id,
+      JSON.stringify(view),
+      preview,
+      at,
+    );
+  }
+
+  adoptAssigned(view: TicketView, agentId: string, at: number) {
+    this.sql.exec(
+      `INSERT INTO tickets (id, view, preview, state, agent_id, enqueued_at) VALUES (?, ?, '', 'assigned', ?, ?)
+       ON CONFLICT (id) DO NOTHING`,
+      view.id,
+      JSON.stringify(view),
+      agentId,
+      at,
+    );
+  }
+
+  setPreview(ticketId: number, preview: string) {
+    this.sql.exec("UPDATE tickets SET preview = ? WHERE id = ?", preview, ticketId);
+  }
+
+  offer(ticketId: number, agentId: string, expiresAt: number) {
+    this.sql.exec("UPDATE tickets SET state = 'offered', agent_id = ?, offer_expires_at = ? WHERE id = ?", agentId, expiresAt, ticketId);
+    this.sql.exec("INSERT OR IGNORE INTO ring_attempts (ticket_id, agent_id) VALUES (?, ?)", ticketId, agentId);
+  }
+
+  assign(ticketId: number, agentId: string) {
+    this.sql.exec("UPDATE tickets SET state = 'assigned', agent_id = ?, offer_expires_at = NULL WHERE id = ?", agentId, ticketId);
+    this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
+  }
+
+  requeue(ticketId: number) {
+    this.sql.exec("UPDATE tickets SET state = 'waiting', agent_id = NULL, offer_expires_at = NULL WHERE id = ?", ticketId);
+  }
+
+  removeTicket(ticketId: number) {
+    this.sql.exec("DELETE FROM tickets WHERE id = ?", ticketId);
+    this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
+    this.sql.exec("DELETE FROM pending_messages WHERE ticket_id = ?", ticketId);
+    this.cancelTimer("offer_expiry", String(ticketId));
+    this.cancelTimer("ring_retry", String(ticketId));
+  }
+
+  attemptedAgents(ticketId: number): Set<string> {
+    return new Set(
+      this.sql.exec<{ agent_id: string }>("SELECT agent_id FROM ring_attempts WHERE ticket_id = ?", ticketId).toArray().map((r) => r.agent_id),
+    );
+  }
+
+  clearAttempts(ticketId: number) {
+    this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
+  }
+
+  // ---- messages held for a ticket nobody has accepted yet
+
+  /** false when the message was seen before (a provider retry re-notifies): deliver nothing twice. */
+  firstSighting(messageId: number, at: number): boolean {
+    return this.sql.exec("INSERT OR IGNORE INTO seen_messages (message_id, at) VALUES (?, ?)", messageId, at).rowsWritten > 0;
+  }
+
+  holdMessage(message: MessageView) {
+    this.sql.exec(
+      "INSERT OR IGNORE INTO pending_messages (ticket_id, message_id, json) VALUES (?, ?, ?)",
+      message.ticketId,
+      message.id,
+      JSON.stringify(message),
+    );
+  }
+
+  takeHeldMessages(ticketId: number): MessageView[] {
+    const rows = this.sql
+      .exec<{ json: string }>("SELECT json FROM pending_messages WHERE ticket_id = ? ORDER BY message_id", ticketId)
+      .toArray();
+    this.sql.exec("DELETE FROM pending_messages WHERE ticket_id = ?", ticketId);
+    return rows.map((r) => JSON.parse(r.json) as MessageView);
+  }
+
+  // ---- timers: rows with an absolute due time, multiplexed onto the object's one alarm
+
+  schedule(kind: TimerKind, ref: string, dueAt: number) {
+    this.sql.exec(
+      "INSERT INTO timers (kind, ref, due_at) VALUES (?, ?, ?) ON CONFLICT (kind, ref) DO UPDATE SET due_at = excluded.due_at",
+      kind,
+      ref,
+      dueAt,
+    );
+  }
+
+  cancelTimer(kind: TimerKind, ref: string) {
+    this.sql.exec("DELETE FROM timers WHERE kind = ? AND ref = ?", kind, ref);
+  }
+
+  dueTimers(now: number): Timer[] {
+    return this.sql.exec<Timer>("SELECT kind, ref, due_at FROM timers WHERE due_at <= ? ORDER BY due_at", now).toArray();
+  }
+
+  timers(): Timer[] {
+    return this.sql.exec<Timer>("SELECT kind, ref, due_at FROM timers ORDER BY due_at").toArray();
+  }
+
+  nextDue(): number | null {
+    return this.sql.exec<{ due: number | null }>("SELECT min(due_at) AS due FROM timers").one().due;
+  }
+
+  // ---- frames: every frame to an agent gets the next number of that agent's sequence
+
+  appendFrame(agentId: string, frame: ServerFrame, at: number): number {
+    const seq = this.sql
+      .exec<{ last_seq: number }>("UPDATE agents SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq", agentId)
+      .one().last_seq;
+    this.sql.exec("INSERT INTO frames (agent_id, seq, json, at) VALUES (?, ?, ?, ?)", agentId, seq, JSON.stringify({ ...frame, seq }), at);
+    return seq;
+  }
+
+  framesAfter(agentId: string, seq: number): string[] {
+    return this.sql
+      .exec<{ json: string }>("SELECT json FROM frames WHERE agent_id = ? AND seq > ? ORDER BY seq", agentId, seq)
+      .toArray()
+      .map((r) => r.json);
+  }
+
+  oldestFrameSeq(agentId: string): number | null {
+    return this.sql.exec<{ s: number | null }>("SELECT min(seq) AS s FROM frames WHERE agent_id = ?", agentId).one().s;
+  }
+
+  prune(now: number) {
+    this.sql.exec("DELETE FROM frames WHERE at < ?", now - FRAME_RETENTION_MS);
+    this.sql.exec(
+      `DELETE FROM frames WHERE (agent_id, seq) IN (
+         SELECT f.agent_id, f.seq FROM frames f JOIN agents a ON a.id = f.agent_id WHERE f.seq <= a.last_seq - ?)`,
+      FRAME_RETENTION_COUNT,
+    );
+    this.sql.exec("DELETE FROM seen_messages WHERE at < ?", now - 2 * FRAME_RETENTION_MS);
+  }
+}

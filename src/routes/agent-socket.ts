@@ -1,0 +1,45 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { loadQueueRouting } from "../db/account-lookup";
+import type { AppContext } from "../env";
+import { ApiError, errorBody, unauthorized } from "../errors";
+import type { AgentIdentity } from "../queue/queue-object";
+import { authenticateToken } from "./api/auth";
+
+const querySchema = z.object({
+  queue: z.string().min(1),
+  lastSeq: z.coerce.number().int().min(0).optional(),
+  access_token: z.string().optional(),
+});
+
+/**
+ * GET /agent/ws?queue=<queueId>[&lastSeq=N] — the agent's socket. The Worker authenticates and
+ * checks membership; the queue's object accepts the socket.
+ */
+export const agentSocket = new Hono<AppContext>().get("/agent/ws", async (c) => {
+  const parsed = querySchema.safeParse(c.req.query());
+  if (!parsed.success) throw new ApiError(400, "validation_failed", "Expected ?queue=<queue id>", parsed.error.issues);
+  const { queue, lastSeq } = parsed.data;
+  // Browsers cannot set headers on a WebSocket: the token may come as ?access_token= instead.
+  const token = c.req.header("Authorization")?.replace(/^Bearer\s+/i, "") ?? parsed.data.access_token;
+  const principal = token ? await authenticateToken(c.env.DB, token) : null;
+  if (!principal) throw unauthorized();
+
+  const member = await c.env.DB.prepare(
+    `SELECT u.id, u.display_name, u.capacity FROM queue_members m JOIN users u ON u.id = m.user_id
+     WHERE m.queue_id = ?1 AND m.user_id = ?2 AND u.active = 1`,
+  )
+    .bind(queue, principal.userId)
+    .first<{ id: string; display_name: string; capacity: number }>();
+  const routing = member ? await loadQueueRouting(c.env.DB, queue) : null;
+  if (!member || !routing) return c.json(errorBody("forbidden", "You are not a member of this queue"), 403);
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+    return c.json(errorBody("upgrade_required", "Connect with a WebSocket upgrade"), 426);
+  }
+
+  const identity: AgentIdentity = { id: member.id, name: member.display_name, capacity: member.capacity };
+  const target = new URL("https://queue.internal/agent/ws");
+  if (lastSeq !== undefined) target.searchParams.set("lastSeq", String(lastSeq));
+  const headers = new Headers({ Upgrade: "websocket", "X-Agent-Identity": JSON.stringify(identity), "X-Queue-Config": JSON.stringify(routing) });
+  return c.env.QUEUE_OBJECT.getByName(queue).fetch(target, { headers });
+});
