@@ -37,10 +37,6 @@ export async function loadQueueRouting(d1: D1Database, queueId: string): Promise
   return row ? routingConfigSchema.parse(JSON.parse(row.routing)) : null;
 }
 
-export async function recordWebhookArrival(d1: D1Database, accountId: string, now = Date.now()) {
-  await d1.prepare("UPDATE channel_accounts SET last_webhook_at = ?2 WHERE id = ?1").bind(accountId, now).run();
-}
-
 export async function recordAuthFailure(d1: D1Database, accountId: string, reason: string, now = Date.now()) {
   await d1
     .prepare("UPDATE channel_accounts SET last_auth_failure_at = ?2, last_auth_failure = ?3 WHERE id = ?1")

@@ -1,5 +1,3 @@
-import { sql, type SQL } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import type { InboundEvent } from "../providers/types";
 import type { MessageView, TicketView } from "../queue/protocol";
 import { messageViewFromRow, type MessageRow } from "./message-view";
@@ -31,93 +29,79 @@ type EditEvent = Extract<InboundEvent, { kind: "edit" }>;
  * and two first messages of a new contact arriving at once make one contact and one ticket.
  */
 export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev: MessageEvent, now = Date.now()): Promise<IngestOutcome> {
-  const db = drizzle(d1);
-  const isNew = notYetIngested(account.id, ev.eventKey);
-  const contact = sql`SELECT id FROM contacts WHERE account_id = ${account.id} AND external_id = ${ev.contact.externalId}`;
-  const currentTicket = sql`SELECT id FROM tickets WHERE contact_id = (${contact}) AND current = 1`;
   const c = ev.contact;
+  // ?1 account, ?2 event key, ?3 external id, ?4 now: shared by every statement of the batch.
+  const guard = "NOT EXISTS (SELECT 1 FROM inbound_events WHERE account_id = ?1 AND event_key = ?2)";
+  const contact = "(SELECT id FROM contacts WHERE account_id = ?1 AND external_id = ?3)";
+  const currentTicket = `(SELECT id FROM tickets WHERE contact_id = ${contact} AND current = 1)`;
+  const stmt = (query: string, ...more: unknown[]) => d1.prepare(query).bind(account.id, ev.eventKey, c.externalId, now, ...more);
 
-  const [, createdTicket, , insertedMessage] = await db.batch([
-    db.run(sql`
-      INSERT INTO contacts (account_id, external_id, address, display_name, username, language, created_at, last_seen_at)
-      SELECT ${account.id}, ${c.externalId}, ${c.address}, ${c.displayName}, ${c.username ?? null}, ${c.language ?? null}, ${now}, ${now}
-      WHERE ${isNew}
-      ON CONFLICT (account_id, external_id) DO UPDATE SET
-        address = excluded.address, display_name = excluded.display_name, username = excluded.username,
-        language = coalesce(excluded.language, contacts.language), last_seen_at = excluded.last_seen_at`),
-    db.all<{ id: number }>(sql`
-      INSERT INTO tickets (account_id, contact_id, queue_id, status, current, created_at, updated_at, last_message_at)
-      SELECT ${account.id}, (${contact}), ${account.queueId}, 'open', 1, ${now}, ${now}, ${now}
-      WHERE ${isNew}
-      ON CONFLICT DO NOTHING
-      RETURNING id`),
-    db.run(sql`
-      INSERT INTO conversations (ticket_id, open, started_at)
-      SELECT (${currentTicket}), 1, ${now}
-      WHERE ${isNew}
-      ON CONFLICT DO NOTHING`),
-    db.all<{ id: number }>(sql`
-      INSERT INTO messages (account_id, ticket_id, conversation_id, direction, body, attachments,
-                            provider_message_id, status, sent_at, created_at, updated_at)
-      SELECT ${account.id}, t.id, v.id, 'in', ${ev.text}, ${JSON.stringify(ev.attachments)},
-             ${ev.providerMessageId}, 'received', ${ev.sentAt}, ${now}, ${now}
-      FROM tickets t LEFT JOIN conversations v ON v.ticket_id = t.id AND v.open = 1
-      WHERE t.id = (${currentTicket}) AND ${isNew}
-      ON CONFLICT DO NOTHING
-      RETURNING id`),
-    db.run(sql`
-      UPDATE tickets SET last_message_at = ${now}, updated_at = ${now}
-      WHERE id = (${currentTicket}) AND ${isNew}`),
-    recordReceipt(db, account.id, ev.eventKey, now),
+  const [, createdTicket, , insertedMessage] = await d1.batch<{ id: number }>([
+    stmt(
+      `INSERT INTO contacts (account_id, external_id, address, display_name, username, language, created_at, last_seen_at)
+       SELECT ?1, ?3, ?5, ?6, ?7, ?8, ?4, ?4 WHERE ${guard}
+       ON CONFLICT (account_id, external_id) DO UPDATE SET
+         address = excluded.address, display_name = excluded.display_name, username = excluded.username,
+         language = coalesce(excluded.language, contacts.language), last_seen_at = excluded.last_seen_at`,
+      c.address, c.displayName, c.username ?? null, c.language ?? null,
+    ),
+    stmt(
+      `INSERT INTO tickets (account_id, contact_id, queue_id, status, current, created_at, updated_at, last_message_at)
+       SELECT ?1, ${contact}, ?5, 'open', 1, ?4, ?4, ?4 WHERE ${guard}
+       ON CONFLICT DO NOTHING RETURNING id`,
+      account.queueId,
+    ),
+    stmt(
+      `INSERT INTO conversations (ticket_id, open, started_at)
+       SELECT ${currentTicket}, 1, ?4 WHERE ${guard}
+       ON CONFLICT DO NOTHING`,
+    ),
+    stmt(
+      `INSERT INTO messages (account_id, ticket_id, conversation_id, direction, body, attachments,
+                             provider_message_id, status, sent_at, created_at, updated_at)
+       SELECT ?1, t.id, v.id, 'in', ?5, ?6, ?7, 'received', ?8, ?4, ?4
+       FROM tickets t LEFT JOIN conversations v ON v.ticket_id = t.id AND v.open = 1
+       WHERE t.id = ${currentTicket} AND ${guard}
+       ON CONFLICT DO NOTHING RETURNING id`,
+      ev.text, JSON.stringify(ev.attachments), ev.providerMessageId, ev.sentAt,
+    ),
+    stmt(`UPDATE tickets SET last_message_at = ?4, updated_at = ?4 WHERE id = ${currentTicket} AND ${guard}`),
+    ...finishIngest(d1, account.id, ev.eventKey, now),
   ]);
 
-  const messageId = insertedMessage[0]?.id;
-  if (messageId === undefined) {
-    const existing = await loadMessageWithTicket(d1, account, ev.providerMessageId);
-    return { result: "duplicate", ticket: existing?.ticket ?? null, message: existing?.message ?? null };
-  }
   const loaded = await loadMessageWithTicket(d1, account, ev.providerMessageId);
-  if (!loaded) throw new Error(`message ${messageId} vanished after insert`);
-  return { result: "stored", ...loaded, ticketCreated: createdTicket.length > 0 };
+  if (!insertedMessage?.results.length) return { result: "duplicate", ticket: loaded?.ticket ?? null, message: loaded?.message ?? null };
+  if (!loaded) throw new Error(`message ${ev.providerMessageId} vanished after insert`);
+  return { result: "stored", ...loaded, ticketCreated: (createdTicket?.results.length ?? 0) > 0 };
 }
 
 /** Applies a customer's edit, keeping the replaced text as a revision. Older or repeated edits change nothing. */
 export async function ingestEdit(d1: D1Database, account: WebhookAccount, ev: EditEvent, now = Date.now()): Promise<IngestOutcome> {
-  const db = drizzle(d1);
-  const isNew = notYetIngested(account.id, ev.eventKey);
-  const target = sql`account_id = ${account.id} AND provider_message_id = ${ev.providerMessageId}
-                     AND coalesce(edited_at, 0) < ${ev.editedAt} AND ${isNew}`;
-  const [, updated] = await db.batch([
-    db.run(sql`
-      INSERT INTO message_revisions (message_id, body, replaced_at)
-      SELECT id, body, ${ev.editedAt} FROM messages WHERE ${target}`),
-    db.all<{ id: number }>(sql`
-      UPDATE messages SET body = ${ev.text}, attachments = ${JSON.stringify(ev.attachments)},
-             edited_at = ${ev.editedAt}, updated_at = ${now}
-      WHERE ${target}
-      RETURNING id`),
-    recordReceipt(db, account.id, ev.eventKey, now),
+  const target = `account_id = ?1 AND provider_message_id = ?3 AND coalesce(edited_at, 0) < ?4
+                  AND NOT EXISTS (SELECT 1 FROM inbound_events WHERE account_id = ?1 AND event_key = ?2)`;
+  const stmt = (query: string, ...more: unknown[]) => d1.prepare(query).bind(account.id, ev.eventKey, ev.providerMessageId, ev.editedAt, ...more);
+  const [, updated] = await d1.batch<{ id: number }>([
+    stmt(`INSERT INTO message_revisions (message_id, body, replaced_at) SELECT id, body, ?4 FROM messages WHERE ${target}`),
+    stmt(`UPDATE messages SET body = ?5, attachments = ?6, edited_at = ?4, updated_at = ?7 WHERE ${target} RETURNING id`, ev.text, JSON.stringify(ev.attachments), now),
+    ...finishIngest(d1, account.id, ev.eventKey, now),
   ]);
   const loaded = await loadMessageWithTicket(d1, account, ev.providerMessageId);
   if (!loaded) return { result: "unknown_message" };
-  if (updated.length === 0) return { result: "duplicate", ...loaded };
+  if (!updated?.results.length) return { result: "duplicate", ...loaded };
   return { result: "stored", ...loaded, ticketCreated: false };
 }
 
 /** Records an authentic event the hub does not act on, so a retry is recognisably the same. */
 export async function ingestIgnored(d1: D1Database, accountId: string, eventKey: string, now = Date.now()) {
-  const db = drizzle(d1);
-  await recordReceipt(db, accountId, eventKey, now);
+  await d1.batch(finishIngest(d1, accountId, eventKey, now));
 }
 
-function notYetIngested(accountId: string, eventKey: string): SQL {
-  return sql`NOT EXISTS (SELECT 1 FROM inbound_events WHERE account_id = ${accountId} AND event_key = ${eventKey})`;
-}
-
-function recordReceipt(db: ReturnType<typeof drizzle>, accountId: string, eventKey: string, now: number) {
-  return db.run(sql`
-    INSERT INTO inbound_events (account_id, event_key, received_at) VALUES (${accountId}, ${eventKey}, ${now})
-    ON CONFLICT DO NOTHING`);
+/** The receipt that makes the event's retries no-ops, and the account's last-webhook time. */
+function finishIngest(d1: D1Database, accountId: string, eventKey: string, now: number) {
+  return [
+    d1.prepare("INSERT INTO inbound_events (account_id, event_key, received_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING").bind(accountId, eventKey, now),
+    d1.prepare("UPDATE channel_accounts SET last_webhook_at = ?2 WHERE id = ?1").bind(accountId, now),
+  ];
 }
 
 type JoinedRow = MessageRow & {

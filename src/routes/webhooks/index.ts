@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { loadAccountByKey, recordAuthFailure, recordWebhookArrival, type ReceivingAccount } from "../../db/account-lookup";
+import { loadAccountByKey, recordAuthFailure, type ReceivingAccount } from "../../db/account-lookup";
 import { ingestEdit, ingestIgnored, ingestMessage, type IngestOutcome } from "../../db/ingest";
 import type { AppContext, Env } from "../../env";
 import { errorBody } from "../../errors";
@@ -30,13 +30,12 @@ export const webhooks = new Hono<AppContext>().post("/webhooks/:provider/:accoun
   const failure = await adapter.authenticate(request, creds);
   if (failure) {
     console.warn(JSON.stringify({ event: "webhook_auth_failed", provider, accountId: account.id, reason: failure }));
-    c.executionCtx.waitUntil(recordAuthFailure(c.env.DB, account.id, failure));
+    await recordAuthFailure(c.env.DB, account.id, failure);
     return c.json(errorBody("unauthorized", "Webhook authentication failed"), 401);
   }
 
   const events = adapter.normalize(request);
   for (const event of events) await ingestAndRoute(c.env, account, event);
-  c.executionCtx.waitUntil(recordWebhookArrival(c.env.DB, account.id));
   return c.json({ ok: true, events: events.length });
 });
 
