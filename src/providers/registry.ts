@@ -1,0 +1,11 @@
+import { telegramAdapter } from "./telegram";
+import type { ProviderAdapter, ProviderKind } from "./types";
+
+const adapters: Partial<Record<ProviderKind, ProviderAdapter<any, any>>> = {
+  telegram: telegramAdapter,
+};
+
+/** The adapter for `kind`, or undefined while that provider is not implemented. */
+export function adapterFor(kind: ProviderKind): ProviderAdapter<any, any> | undefined {
+  return adapters[kind];
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../../../src/errors";
+import { adapterFor } from "../../../src/providers/registry";
+import { telegramAdapter } from "../../../src/providers/telegram";
+import type { WebhookRequest } from "../../../src/providers/types";
+import privateText from "../../fixtures/telegram/private-text.json";
+import sendOk from "../../fixtures/telegram/send-message-ok.json";
+import { creds, jsonResponse, settings, stubFetch } from "./fetch-stub";
+
+const enc = new TextEncoder();
+const request = (rawBody: Uint8Array): WebhookRequest => ({
+  url: "https://hub.example.test/webhooks/telegram/acc_01",
+  headers: new Headers({ "X-Telegram-Bot-Api-Secret-Token": creds.secretToken }),
+  rawBody,
+});
+
+function code(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(400);
+    return (err as ApiError).code;
+  }
+  throw new Error("expected an ApiError");
+}
+
+describe("telegramAdapter", () => {
+  it("is what the registry returns for telegram, and the registry knows no other provider yet", () => {
+    expect(adapterFor("telegram")).toBe(telegramAdapter);
+    expect(adapterFor("meta")).toBeUndefined();
+  });
+
+  it("decodes the raw UTF-8 body and normalizes it", async () => {
+    const req = request(enc.encode(JSON.stringify(privateText)));
+    expect(await telegramAdapter.authenticate(req, creds)).toBeNull();
+    expect(telegramAdapter.normalize(req)).toEqual([
+      expect.objectContaining({ kind: "message", providerMessageId: "412345678:1024", text: "Merhaba, siparişim nerede? 📦" }),
+    ]);
+  });
+
+  it("answers malformed_json for invalid JSON and invalid UTF-8, malformed_payload for JSON that is no Update", () => {
+    expect(code(() => telegramAdapter.normalize(request(enc.encode('{"update_id":1,'))))).toBe("malformed_json");
+    expect(code(() => telegramAdapter.normalize(request(new Uint8Array([0x7b, 0xff, 0x7d]))))).toBe("malformed_json");
+    expect(code(() => telegramAdapter.normalize(request(enc.encode('{"ok":true}'))))).toBe("malformed_payload");
+  });
+
+  it("validates credentials and fills the default API base URL", () => {
+    expect(telegramAdapter.settingsSchema.parse({})).toEqual({ apiBaseUrl: "https://api.telegram.org" });
+    expect(telegramAdapter.credentialsSchema.safeParse({ botToken: "nope", secretToken: "x" }).success).toBe(false);
+  });
+
+  it("sends through the adapter", async () => {
+    stubFetch(jsonResponse(sendOk));
+    expect(await telegramAdapter.send({ kind: "text", to: "412345678", text: "hi" }, creds, settings)).toEqual({
+      ok: true,
+      providerMessageId: "412345678:1041",
+    });
+  });
+});
