@@ -2,6 +2,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppContext } from "./env";
 import { ApiError, errorBody } from "./errors";
+import { apiRoutes } from "./routes/api";
+import { docsRoutes } from "./routes/docs";
 import { agentSocket } from "./routes/agent-socket";
 import { webhooks } from "./routes/webhooks";
 
@@ -9,6 +11,8 @@ export function createApp() {
   const app = new OpenAPIHono<AppContext>({ defaultHook: validationHook });
 
   app.get("/healthz", (c) => c.json({ ok: true, service: "channel-hub" }));
+  app.route("/api/v1", apiRoutes());
+  docsRoutes(app);
   app.route("/", webhooks);
   app.route("/", agentSocket);
 

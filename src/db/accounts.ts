@@ -1,0 +1,29 @@
+import { asc, count, eq } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type * as schema from "./schema";
+import { channelAccounts, tickets } from "./schema";
+
+type Db = DrizzleD1Database<typeof schema>;
+export type AccountRow = typeof channelAccounts.$inferSelect;
+export type NewAccount = typeof channelAccounts.$inferInsert;
+
+export const listAccounts = (db: Db) =>
+  db.select().from(channelAccounts).orderBy(asc(channelAccounts.name), asc(channelAccounts.id)).all();
+
+export const getAccount = (db: Db, id: string) => db.select().from(channelAccounts).where(eq(channelAccounts.id, id)).get();
+
+/** The account a receive URL's key names, credentials still sealed. */
+export const findAccountByKey = (db: Db, key: string) =>
+  db.select().from(channelAccounts).where(eq(channelAccounts.key, key)).get();
+
+export const insertAccount = (db: Db, row: NewAccount) => db.insert(channelAccounts).values(row).returning();
+
+export const updateAccount = (db: Db, id: string, patch: Partial<Omit<NewAccount, "id" | "createdAt">>) =>
+  db.update(channelAccounts).set(patch).where(eq(channelAccounts.id, id)).returning();
+
+export const deleteAccount = (db: Db, id: string) => db.delete(channelAccounts).where(eq(channelAccounts.id, id));
+
+export async function countAccountTickets(db: Db, accountId: string): Promise<number> {
+  const row = await db.select({ n: count() }).from(tickets).where(eq(tickets.accountId, accountId)).get();
+  return row?.n ?? 0;
+}

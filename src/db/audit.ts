@@ -1,0 +1,36 @@
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type * as schema from "./schema";
+import { auditLog } from "./schema";
+
+type Db = DrizzleD1Database<typeof schema>;
+export type AuditRow = typeof auditLog.$inferSelect;
+
+export type AuditEntry = {
+  actorId: string | null;
+  action: string;
+  entityType: string;
+  entityId: string;
+  /** Never secrets: names of changed fields, not their values, for anything sealed or hashed. */
+  details?: Record<string, unknown>;
+};
+
+/** The audit row of a change; put it in the same db.batch as the change itself. */
+export const auditInsert = (db: Db, e: AuditEntry) => db.insert(auditLog).values({ ...e, details: e.details ?? null });
+
+export type AuditFilter = { entityType?: string; entityId?: string; actorId?: string; before?: number; limit: number };
+
+export function listAudit(db: Db, f: AuditFilter) {
+  const where: SQL[] = [];
+  if (f.entityType) where.push(eq(auditLog.entityType, f.entityType));
+  if (f.entityId) where.push(eq(auditLog.entityId, f.entityId));
+  if (f.actorId) where.push(eq(auditLog.actorId, f.actorId));
+  if (f.before !== undefined) where.push(lt(auditLog.id, f.before));
+  return db
+    .select()
+    .from(auditLog)
+    .where(and(...where))
+    .orderBy(desc(auditLog.id))
+    .limit(f.limit + 1)
+    .all();
+}

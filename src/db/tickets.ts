@@ -1,0 +1,39 @@
+import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type * as schema from "./schema";
+import { contacts, messages, tickets } from "./schema";
+
+type Db = DrizzleD1Database<typeof schema>;
+export type TicketRow = typeof tickets.$inferSelect;
+export type TicketStatus = TicketRow["status"];
+
+export type TicketFilter = {
+  /** Only tickets of these queues; undefined = every queue. */
+  queueIds?: string[];
+  status?: TicketStatus;
+  /** Tickets with an id below this one (the previous page's last id). */
+  before?: number;
+  limit: number;
+};
+
+/** Newest first; asks for one more than `limit` so the caller knows whether a next page exists. */
+export function listTickets(db: Db, f: TicketFilter) {
+  const where: SQL[] = [];
+  if (f.queueIds) where.push(inArray(tickets.queueId, f.queueIds));
+  if (f.status) where.push(eq(tickets.status, f.status));
+  if (f.before !== undefined) where.push(lt(tickets.id, f.before));
+  return db
+    .select()
+    .from(tickets)
+    .where(and(...where))
+    .orderBy(desc(tickets.id))
+    .limit(f.limit + 1)
+    .all();
+}
+
+export const getTicket = (db: Db, id: number) => db.select().from(tickets).where(eq(tickets.id, id)).get();
+
+export const getContact = (db: Db, id: number) => db.select().from(contacts).where(eq(contacts.id, id)).get();
+
+export const listTicketMessages = (db: Db, ticketId: number) =>
+  db.select().from(messages).where(eq(messages.ticketId, ticketId)).orderBy(asc(messages.id)).all();

@@ -1,0 +1,47 @@
+import { asc, eq } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type * as schema from "./schema";
+import { apiTokens, users } from "./schema";
+
+type Db = DrizzleD1Database<typeof schema>;
+export type UserRow = typeof users.$inferSelect;
+export type NewUser = typeof users.$inferInsert;
+export type UserPatch = Partial<Omit<NewUser, "id" | "createdAt">>;
+
+export function findPrincipalByTokenHash(db: Db, tokenHash: string) {
+  return db
+    .select({
+      tokenId: apiTokens.id,
+      expiresAt: apiTokens.expiresAt,
+      lastUsedAt: apiTokens.lastUsedAt,
+      userId: users.id,
+      role: users.role,
+      displayName: users.displayName,
+      active: users.active,
+    })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(eq(apiTokens.tokenHash, tokenHash))
+    .get();
+}
+
+export const touchToken = (db: Db, tokenId: string, at: number) =>
+  db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, tokenId)).run();
+
+export const insertToken = (db: Db, row: typeof apiTokens.$inferInsert) => db.insert(apiTokens).values(row);
+
+export const deleteTokenByHash = (db: Db, tokenHash: string) =>
+  db.delete(apiTokens).where(eq(apiTokens.tokenHash, tokenHash));
+
+export const findUserByEmail = (db: Db, email: string) => db.select().from(users).where(eq(users.email, email)).get();
+
+export const getUser = (db: Db, id: string) => db.select().from(users).where(eq(users.id, id)).get();
+
+export const listUsers = (db: Db) => db.select().from(users).orderBy(asc(users.email)).all();
+
+export const insertUser = (db: Db, row: NewUser) => db.insert(users).values(row).returning();
+
+export const updateUser = (db: Db, id: string, patch: UserPatch) =>
+  db.update(users).set(patch).where(eq(users.id, id)).returning();
+
+export const deleteUser = (db: Db, id: string) => db.delete(users).where(eq(users.id, id));

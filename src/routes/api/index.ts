@@ -1,0 +1,23 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppContext } from "../../env";
+import { accountRoutes } from "./accounts";
+import { auditRoutes } from "./audit";
+import { memberRoutes } from "./members";
+import { queueRoutes } from "./queues";
+import { sessionRoutes } from "./session";
+import { ticketRoutes } from "./tickets";
+import { userRoutes } from "./users";
+
+/** The admin JSON API; mount it at /api/v1. */
+export function apiRoutes() {
+  const api = new OpenAPIHono<AppContext>();
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "A token from POST /api/v1/auth/login",
+  });
+  for (const routes of [sessionRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, ticketRoutes, auditRoutes]) {
+    api.route("/", routes());
+  }
+  return api;
+}

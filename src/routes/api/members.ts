@@ -1,0 +1,95 @@
+import { z } from "@hono/zod-openapi";
+import { auditInsert } from "../../db/audit";
+import { deleteMember, getMember, getQueue, insertMember, isMember, listMembers } from "../../db/queues";
+import { getUser } from "../../db/users";
+import { notFound } from "../../errors";
+import { roles } from "./auth";
+import { apiRoute, db, errors, jsonResponse, router, timestamp, uuidParam } from "./shared";
+
+const memberSchema = z
+  .object({
+    userId: z.string(),
+    email: z.string(),
+    displayName: z.string(),
+    role: z.enum(roles),
+    active: z.boolean(),
+    addedAt: timestamp,
+  })
+  .openapi("Member");
+
+const memberParams = z.object({ id: z.string().min(1).max(64), userId: z.string().min(1).max(64) });
+const managers = ["admin", "supervisor"] as const;
+
+const list = apiRoute(managers, {
+  method: "get",
+  path: "/queues/{id}/members",
+  tags: ["members"],
+  summary: "List a queue's members",
+  request: { params: uuidParam },
+  responses: { 200: jsonResponse(z.object({ items: z.array(memberSchema) }), "Members by email"), 404: errors[404] },
+});
+
+const add = apiRoute(managers, {
+  method: "put",
+  path: "/queues/{id}/members/{userId}",
+  tags: ["members"],
+  summary: "Make a user a member of a queue (idempotent)",
+  request: { params: memberParams },
+  responses: { 200: jsonResponse(memberSchema, "The membership"), 404: errors[404] },
+});
+
+const remove = apiRoute(managers, {
+  method: "delete",
+  path: "/queues/{id}/members/{userId}",
+  tags: ["members"],
+  summary: "Remove a user from a queue",
+  request: { params: memberParams },
+  responses: { 204: { description: "Removed" }, 404: errors[404] },
+});
+
+export function memberRoutes() {
+  const app = router();
+
+  app.openapi(list, async (c) => {
+    const { id } = c.req.valid("param");
+    const d = db(c);
+    if (!(await getQueue(d, id))) throw notFound("Queue");
+    return c.json({ items: await listMembers(d, id) }, 200);
+  });
+
+  app.openapi(add, async (c) => {
+    const { id, userId } = c.req.valid("param");
+    const d = db(c);
+    const [queue, user] = await Promise.all([getQueue(d, id), getUser(d, userId)]);
+    if (!queue) throw notFound("Queue");
+    if (!user) throw notFound("User");
+    if (!(await isMember(d, id, userId))) {
+      await d.batch([
+        insertMember(d, id, userId).onConflictDoNothing(),
+        auditInsert(d, {
+          actorId: c.var.auth.userId,
+          action: "member.add",
+          entityType: "queue",
+          entityId: id,
+          details: { userId },
+        }),
+      ]);
+    }
+    const member = await getMember(d, id, userId);
+    if (!member) throw notFound("Membership");
+    return c.json(member, 200);
+  });
+
+  app.openapi(remove, async (c) => {
+    const { id, userId } = c.req.valid("param");
+    const d = db(c);
+    if (!(await isMember(d, id, userId))) throw notFound("Membership");
+    await d.batch([
+      deleteMember(d, id, userId),
+      auditInsert(d, { actorId: c.var.auth.userId, action: "member.remove", entityType: "queue", entityId: id, details: { userId } }),
+    ]);
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,160 @@
+import { z } from "@hono/zod-openapi";
+import { auditInsert } from "../../db/audit";
+import {
+  deleteQueue,
+  getQueue,
+  insertQueue,
+  isMember,
+  listQueues,
+  listQueuesOfMember,
+  queueDependents,
+  updateQueue,
+} from "../../db/queues";
+import { defaultRoutingConfig, type RoutingConfig } from "../../domain/routing-config";
+import { badRequest, conflict, notFound } from "../../errors";
+import type { Principal } from "./auth";
+import type { Db } from "./db";
+import { apiRoute, db, errors, isUniqueViolation, jsonBody, jsonResponse, router, uuidParam } from "./shared";
+import { queueSchema, routingSchema, toQueueView } from "./views";
+
+const name = z.string().trim().min(1).max(100);
+const routingDoc = {
+  description: "The whole routing configuration; omitted fields take their defaults",
+};
+
+const list = apiRoute(["admin", "supervisor", "agent"], {
+  method: "get",
+  path: "/queues",
+  tags: ["queues"],
+  summary: "List queues (agents: the queues they belong to)",
+  responses: { 200: jsonResponse(z.object({ items: z.array(queueSchema) }), "Queues by name") },
+});
+
+const read = apiRoute(["admin", "supervisor", "agent"], {
+  method: "get",
+  path: "/queues/{id}",
+  tags: ["queues"],
+  summary: "Read a queue (agents: only a queue they belong to)",
+  request: { params: uuidParam },
+  responses: { 200: jsonResponse(queueSchema, "The queue"), 404: errors[404] },
+});
+
+const create = apiRoute(["admin"], {
+  method: "post",
+  path: "/queues",
+  tags: ["queues"],
+  summary: "Create a queue",
+  request: {
+    body: jsonBody(z.strictObject({ name, routing: routingSchema.optional().openapi(routingDoc) }).openapi("QueueCreate")),
+  },
+  responses: { 201: jsonResponse(queueSchema, "Created"), 409: errors[409] },
+});
+
+const update = apiRoute(["admin"], {
+  method: "patch",
+  path: "/queues/{id}",
+  tags: ["queues"],
+  summary: "Rename a queue or replace its routing configuration",
+  request: {
+    params: uuidParam,
+    body: jsonBody(
+      z.strictObject({ name: name.optional(), routing: routingSchema.optional().openapi(routingDoc) }).openapi("QueueUpdate"),
+    ),
+  },
+  responses: { 200: jsonResponse(queueSchema, "Updated"), 404: errors[404], 409: errors[409] },
+});
+
+const remove = apiRoute(["admin"], {
+  method: "delete",
+  path: "/queues/{id}",
+  tags: ["queues"],
+  summary: "Delete a queue no account or ticket uses",
+  request: { params: uuidParam },
+  responses: { 204: { description: "Deleted" }, 404: errors[404], 409: errors[409] },
+});
+
+/** The queue if the caller may see it: agents only see queues they belong to. */
+export async function visibleQueue(d: Db, auth: Principal, id: string) {
+  const queue = await getQueue(d, id);
+  if (!queue || (auth.role === "agent" && !(await isMember(d, id, auth.userId)))) throw notFound("Queue");
+  return queue;
+}
+
+const nameTaken = (name: string) => conflict(`A queue named "${name}" already exists`, [{ path: "name", message: "Already taken" }]);
+
+export function queueRoutes() {
+  const app = router();
+
+  app.openapi(list, async (c) => {
+    const d = db(c);
+    const { role, userId } = c.var.auth;
+    const rows = role === "agent" ? await listQueuesOfMember(d, userId) : await listQueues(d);
+    return c.json({ items: rows.map(toQueueView) }, 200);
+  });
+
+  app.openapi(read, async (c) => {
+    const queue = await visibleQueue(db(c), c.var.auth, c.req.valid("param").id);
+    return c.json(toQueueView(queue), 200);
+  });
+
+  app.openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    const d = db(c);
+    const routing: RoutingConfig = body.routing ?? defaultRoutingConfig;
+    const id = crypto.randomUUID();
+    const [rows] = await d
+      .batch([
+        insertQueue(d, { id, name: body.name, routing }),
+        auditInsert(d, {
+          actorId: c.var.auth.userId,
+          action: "queue.create",
+          entityType: "queue",
+          entityId: id,
+          details: { name: body.name, routing },
+        }),
+      ])
+      .catch((err) => {
+        throw isUniqueViolation(err, "queues.name") ? nameTaken(body.name) : err;
+      });
+    await c.env.QUEUE_OBJECT.getByName(id).configure(routing);
+    return c.json(toQueueView(rows[0]!), 201);
+  });
+
+  app.openapi(update, async (c) => {
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    if (body.name === undefined && body.routing === undefined) throw badRequest("Nothing to update");
+    const d = db(c);
+    if (!(await getQueue(d, id))) throw notFound("Queue");
+    const [rows] = await d
+      .batch([
+        updateQueue(d, id, { ...body, updatedAt: Date.now() }),
+        auditInsert(d, { actorId: c.var.auth.userId, action: "queue.update", entityType: "queue", entityId: id, details: body }),
+      ])
+      .catch((err) => {
+        throw isUniqueViolation(err, "queues.name") ? nameTaken(body.name ?? "") : err;
+      });
+    const queue = toQueueView(rows[0]!);
+    await c.env.QUEUE_OBJECT.getByName(id).configure(queue.routing);
+    return c.json(queue, 200);
+  });
+
+  app.openapi(remove, async (c) => {
+    const { id } = c.req.valid("param");
+    const d = db(c);
+    const queue = await getQueue(d, id);
+    if (!queue) throw notFound("Queue");
+    const deps = await queueDependents(d, id);
+    if (deps.accounts.length > 0) {
+      throw conflict("Accounts still route to this queue; move or delete them first", { accounts: deps.accounts });
+    }
+    if (deps.tickets > 0) throw conflict(`${deps.tickets} tickets belong to this queue; it cannot be deleted`);
+    await d.batch([
+      deleteQueue(d, id),
+      auditInsert(d, { actorId: c.var.auth.userId, action: "queue.delete", entityType: "queue", entityId: id, details: { name: queue.name } }),
+    ]);
+    return c.body(null, 204);
+  });
+
+  return app;
+}
