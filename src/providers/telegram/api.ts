@@ -16,6 +16,8 @@ export async function setWebhook(
     allowed_updates: ALLOWED_UPDATES,
   });
   if (res.ok) return { ok: true };
-  if (res.errorCode === 401 || res.errorCode === 404) return { ok: false, reason: `bot token rejected: ${res.description}` };
+  if (res.errorCode === 401 || res.errorCode === 404) {
+    return { ok: false, reason: `Telegram refused the bot token (${res.errorCode} ${res.description})` };
+  }
   return { ok: false, reason: res.description };
 }

@@ -72,7 +72,7 @@ function failure(res: Exclude<BotApiOutcome, { ok: true }>): SendResult {
   if (errorCode >= 500 || res.status >= 500) return { ok: false, retryable: true, reason: description };
   // The Bot API answers 401 for a revoked token and 404 for a token that names no bot.
   if (errorCode === 401 || errorCode === 404) {
-    return { ok: false, retryable: false, credentialsRejected: true, reason: `bot token rejected: ${description}` };
+    return { ok: false, retryable: false, credentialsRejected: true, reason: `Telegram refused the bot token (${errorCode} ${description})` };
   }
   return { ok: false, retryable: false, reason: description };
 }

@@ -29,7 +29,7 @@ describe("setWebhook", () => {
 
   it("says the token was rejected on 401", async () => {
     stubFetch(jsonResponse(unauthorized, 401));
-    expect(await setWebhook(creds, settings, hookUrl)).toEqual({ ok: false, reason: "bot token rejected: Unauthorized" });
+    expect(await setWebhook(creds, settings, hookUrl)).toEqual({ ok: false, reason: "Telegram refused the bot token (401 Unauthorized)" });
   });
 
   it("reports a network failure without the token", async () => {

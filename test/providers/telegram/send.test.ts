@@ -145,8 +145,8 @@ describe("sendTelegram: errors", () => {
   });
 
   it.each([
-    ["401 Unauthorized", unauthorized, 401, "bot token rejected: Unauthorized"],
-    ["404 Not Found", notFound, 404, "bot token rejected: Not Found"],
+    ["401 Unauthorized", unauthorized, 401, "Telegram refused the bot token (401 Unauthorized)"],
+    ["404 Not Found", notFound, 404, "Telegram refused the bot token (404 Not Found)"],
   ])("%s → not retryable, credentials rejected", async (_, body, status, reason) => {
     stubFetch(jsonResponse(body, status));
     expect(await sendTelegram(out, creds, settings)).toEqual({ ok: false, retryable: false, credentialsRejected: true, reason });
