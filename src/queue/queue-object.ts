@@ -128,7 +128,7 @@ export class QueueObject extends DurableObject<Env> {
   /** Only the WebSocket upgrade arrives here; the Worker has authenticated the agent already. */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") return new Response("Expected a WebSocket upgrade", { status: 426 });
-    const identity = JSON.parse(request.headers.get("X-Agent-Identity") ?? "null") as AgentIdentity | null;
+    const identity = JSON.parse(decodeURIComponent(request.headers.get("X-Agent-Identity") ?? "null")) as AgentIdentity | null;
     const configHeader = request.headers.get("X-Queue-Config");
     if (!identity) return new Response("Missing agent identity", { status: 400 });
     const url = new URL(request.url);
@@ -201,15 +201,16 @@ export class QueueObject extends DurableObject<Env> {
     switch (timer.kind) {
       case "offer_expiry": {
         const row = this.store.ticket(Number(timer.ref));
-        // Idempotent: only an offer still open and past its time expires.
-        if (row?.state === "offered" && row.agent_id && (row.offer_expires_at ?? 0) <= now) {
+        // The row is rewritten with every new offer, so a due row is the live offer's; a second firing finds none.
+        if (row?.state === "offered" && row.agent_id) {
           this.store.requeue(row.id);
           this.send(row.agent_id, { type: "offer.withdrawn", ticketId: row.id, reason: "timeout" }, now);
         }
         return;
       }
       case "ring_retry":
-        return; // the dispatch after every alarm offers it again
+        this.store.clearAttempts(Number(timer.ref)); // a new round: the dispatch after every alarm offers it again
+        return;
       case "presence_grace": {
         const agent = this.store.agent(timer.ref);
         if (agent?.connected && this.socketsOf(agent.id).length === 0) this.goOffline(agent, now);
@@ -248,10 +249,7 @@ export class QueueObject extends DurableObject<Env> {
       const untried = available.filter((a) => !tried.has(a.id));
       if (untried.length === 0) {
         // Everyone available has passed on it: start a new round after a pause, not straight back.
-        if (!this.hasTimer("ring_retry", String(ticket.id))) {
-          this.store.clearAttempts(ticket.id);
-          this.store.schedule("ring_retry", String(ticket.id), now + RING_ROUND_PAUSE_MS);
-        }
+        if (!this.hasTimer("ring_retry", String(ticket.id))) this.store.schedule("ring_retry", String(ticket.id), now + RING_ROUND_PAUSE_MS);
         continue;
       }
       const agent = pickRoundRobin(untried.map((a) => ({ ...a, lastOfferAt: a.last_offer_at })))!;
