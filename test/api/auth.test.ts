@@ -62,13 +62,14 @@ describe("bearer tokens", () => {
   it("401 without a token, with an unknown one, an expired one, or an inactive user's", async () => {
     const expired = await seedUser("admin", { expiresAt: Date.now() - 1000 });
     const inactive = await seedUser("admin", { active: false });
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { Authorization: "Bearer nope" },
       { Authorization: "Basic abc" },
       { Authorization: `Bearer ${expired.token}` },
       { Authorization: `Bearer ${inactive.token}` },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const res = await call("/api/v1/queues", { headers });
       expect(res.status, JSON.stringify(headers)).toBe(401);
       expect(res.data.error.code).toBe("unauthorized");

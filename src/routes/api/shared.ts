@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z, type RouteConfig } from "@hono/zod-openapi
 import type { Context } from "hono";
 import { validationHook } from "../../app";
 import type { AppContext } from "../../env";
-import { requireAuth, requireRole, type Role } from "./auth";
+import { requireAuth, requireRole, roles, type Role } from "./auth";
 import { openDb } from "./db";
 
 export const router = () => new OpenAPIHono<AppContext>({ defaultHook: validationHook });
@@ -48,7 +48,12 @@ export function apiRoute<const R extends ApiRouteConfig>(allowed: readonly Role[
     security: [{ bearerAuth: [] }],
     "x-required-roles": allowed,
     middleware: [requireAuth, requireRole(...allowed)],
-    responses: { ...config.responses, 401: errors[401], 403: errors[403] },
+    responses: {
+      ...config.responses,
+      ...(config.request ? { 400: errors[400] } : {}),
+      401: errors[401],
+      ...(allowed.length < roles.length ? { 403: errors[403] } : {}),
+    },
   });
 }
 
