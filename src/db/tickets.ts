@@ -1,15 +1,16 @@
 import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type * as schema from "./schema";
-import { contacts, messages, tickets } from "./schema";
+import { contacts, messages, queueMembers, tickets } from "./schema";
 
 type Db = DrizzleD1Database<typeof schema>;
 export type TicketRow = typeof tickets.$inferSelect;
 export type TicketStatus = TicketRow["status"];
 
 export type TicketFilter = {
-  /** Only tickets of these queues; undefined = every queue. */
-  queueIds?: string[];
+  queueId?: string;
+  /** Only tickets of the queues this user belongs to. */
+  memberId?: string;
   status?: TicketStatus;
   /** Tickets with an id below this one (the previous page's last id). */
   before?: number;
@@ -19,7 +20,11 @@ export type TicketFilter = {
 /** Newest first; asks for one more than `limit` so the caller knows whether a next page exists. */
 export function listTickets(db: Db, f: TicketFilter) {
   const where: SQL[] = [];
-  if (f.queueIds) where.push(inArray(tickets.queueId, f.queueIds));
+  if (f.queueId) where.push(eq(tickets.queueId, f.queueId));
+  if (f.memberId) {
+    const mine = db.select({ id: queueMembers.queueId }).from(queueMembers).where(eq(queueMembers.userId, f.memberId));
+    where.push(inArray(tickets.queueId, mine));
+  }
   if (f.status) where.push(eq(tickets.status, f.status));
   if (f.before !== undefined) where.push(lt(tickets.id, f.before));
   return db

@@ -66,10 +66,8 @@ export function sessionRoutes() {
     const { email, password } = c.req.valid("json");
     const d = db(c);
     const user = await findUserByEmail(d, email);
-    const ok = user?.passwordHash
-      ? await verifyPassword(password, user.passwordHash)
-      : (await verifyPassword(password, await dummyHash())) && false;
-    if (!user || !ok || !user.active) throw unauthorized(BAD_LOGIN);
+    const passwordOk = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
+    if (!user?.passwordHash || !user.active || !passwordOk) throw unauthorized(BAD_LOGIN);
 
     const token = randomToken();
     const now = Date.now();

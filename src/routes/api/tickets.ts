@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { isMember, listQueuesOfMember } from "../../db/queues";
+import { isMember } from "../../db/queues";
 import { messageStatuses } from "../../db/schema";
 import { getContact, getTicket, listTicketMessages, listTickets, type TicketRow } from "../../db/tickets";
 import { notFound } from "../../errors";
@@ -108,13 +108,9 @@ export function ticketRoutes() {
     const { status, queueId, cursor, limit } = c.req.valid("query");
     const d = db(c);
     const { role, userId } = c.var.auth;
-    let queueIds = queueId === undefined ? undefined : [queueId];
-    if (role === "agent") {
-      const mine = (await listQueuesOfMember(d, userId)).map((q) => q.id);
-      if (queueId !== undefined && !mine.includes(queueId)) throw notFound("Queue");
-      queueIds ??= mine;
-    }
-    const rows = queueIds?.length === 0 ? [] : await listTickets(d, { queueIds, status, before: cursor, limit });
+    const agent = role === "agent";
+    if (agent && queueId !== undefined && !(await isMember(d, queueId, userId))) throw notFound("Queue");
+    const rows = await listTickets(d, { queueId, memberId: agent ? userId : undefined, status, before: cursor, limit });
     const { items, nextCursor } = page(rows, limit);
     return c.json({ items: items.map(toTicketView), nextCursor }, 200);
   });
