@@ -1,4 +1,3 @@
-import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
@@ -39,7 +38,7 @@ async function consume(body: OutboxMessage, opts: { attempts?: number; queue?: s
     retry: (o?: { delaySeconds?: number }) => retries.push({ id, delaySeconds: o?.delaySeconds }),
   };
   const batch = { queue: opts.queue ?? "channel-hub-outbox", messages: [msg], ackAll() {}, retryAll() {} } as unknown as MessageBatch<OutboxMessage>;
-  await worker.queue(batch, env, createExecutionContext());
+  await worker.queue(batch, env);
   return { explicitAcks: acks, retryMessages: retries };
 }
 
