@@ -1,5 +1,7 @@
 import { createApp } from "./app";
 import type { Env } from "./env";
+import { handleOutboxBatch } from "./outbox/consumer";
+import type { OutboxMessage } from "./outbox/message";
 
 export { QueueObject } from "./queue/queue-object";
 
@@ -7,8 +9,5 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async queue(batch, env) {
-    const { handleOutboxBatch } = await import("./outbox/consumer");
-    await handleOutboxBatch(batch, env);
-  },
-} satisfies ExportedHandler<Env, import("./outbox/message").OutboxMessage>;
+  queue: (batch, env) => handleOutboxBatch(batch, env),
+} satisfies ExportedHandler<Env, OutboxMessage>;
