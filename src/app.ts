@@ -19,11 +19,18 @@ export function createApp() {
   app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
-    if (err instanceof HTTPException) return c.json(errorBody("http_error", err.message), err.status);
+    if (err instanceof HTTPException) return c.json(errorBody(httpErrorCode(err), err.message), err.status);
     console.error("unhandled error", err);
     return c.json(errorBody("internal", "Internal error"), 500);
   });
   return app;
+}
+
+/** Hono's own errors (malformed JSON body, wrong content type) in the API's vocabulary. */
+function httpErrorCode(err: HTTPException): string {
+  if (err.status === 400) return /malformed json/i.test(err.message) ? "malformed_json" : "bad_request";
+  if (err.status === 415) return "unsupported_media_type";
+  return "http_error";
 }
 
 /** zod failures anywhere in the API become one 400 with the issues as details. */

@@ -63,11 +63,12 @@ describe("queues", () => {
 
     const malformed = await call("/api/v1/queues", { method: "POST", token: admin.token, body: `{"name": "${name}",` });
     expect(malformed.status).toBe(400);
-    expect(malformed.data.error.message).toBe("Malformed JSON in request body");
+    expect(malformed.data.error).toEqual({ code: "malformed_json", message: "Malformed JSON in request body" });
     const empty = await call("/api/v1/queues", { method: "POST", token: admin.token });
     expect(empty.status).toBe(400);
     const notJson = await call("/api/v1/queues", { method: "POST", token: admin.token, body: `name=${name}`, headers: { "Content-Type": "text/plain" } });
     expect(notJson.status).toBe(415);
+    expect(notJson.data.error.code).toBe("unsupported_media_type");
     expect(notJson.data.error.message).toBe("Unsupported Media Type");
     expect(await countRows("queues", "name = ?1", name)).toBe(0);
   });
