@@ -82,6 +82,23 @@ describe("users", () => {
     expect(await countRows("users", "display_name = ?1", displayName)).toBe(0);
   });
 
+  it("ends a user's sessions when their password changes or they are deactivated", async () => {
+    const admin = await seedUser("admin");
+    const agent = await seedUser("agent");
+    expect((await call("/api/v1/me", { token: agent.token })).status).toBe(200);
+    const changed = await call(`/api/v1/users/${agent.id}`, { method: "PATCH", token: admin.token, json: { password: "n3w-Parola-ğ" } });
+    expect(changed.status).toBe(200);
+    expect((await call("/api/v1/me", { token: agent.token })).status).toBe(401);
+
+    const other = await seedUser("agent");
+    await call(`/api/v1/users/${other.id}`, { method: "PATCH", token: admin.token, json: { active: false } });
+    expect(await countRows("api_tokens", "user_id = ?1", other.id)).toBe(0);
+    // A change of name alone keeps the session.
+    const third = await seedUser("agent");
+    await call(`/api/v1/users/${third.id}`, { method: "PATCH", token: admin.token, json: { displayName: "Üçüncü" } });
+    expect((await call("/api/v1/me", { token: third.token })).status).toBe(200);
+  });
+
   it("answers a duplicate email with 409", async () => {
     const admin = await seedUser("admin");
     const existing = await seedUser("agent");

@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { apiTokens } from "../../db/schema";
 import { auditInsert } from "../../db/audit";
 import { deleteUser, getUser, insertUser, listUsers, updateUser, type UserPatch } from "../../db/users";
 import { badRequest, conflict, notFound } from "../../errors";
@@ -136,9 +138,12 @@ export function userRoutes() {
     if (!(await getUser(d, id))) throw notFound("User");
     const patch: UserPatch = { ...body, updatedAt: Date.now() };
     if (password !== undefined) patch.passwordHash = await hashPassword(password);
+    // A new password or a deactivation ends every session the user had.
+    const revokeSessions = password !== undefined || body.active === false;
     const [rows] = await d
       .batch([
         updateUser(d, id, patch),
+        ...(revokeSessions ? [d.delete(apiTokens).where(eq(apiTokens.userId, id))] : []),
         auditInsert(d, {
           actorId: c.var.auth.userId,
           action: "user.update",
