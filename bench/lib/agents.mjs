@@ -1,0 +1,148 @@
+// K agent desks over real WebSockets: each accepts every offer it gets and answers the customer's
+// message once the ticket is assigned, recording when the offer came and when the reply left.
+import { performance } from "node:perf_hooks";
+import { replyMarker } from "./bot-api.mjs";
+
+const PING_EVERY_MS = 20_000;
+const CONNECT_TIMEOUT_MS = 15_000;
+
+/** The update index a ticket belongs to: each update comes from its own user, username `u<index>`. */
+export const usernameOf = (index) => `u${index}`;
+const indexOf = (username) => {
+  const m = /^u(\d+)$/.exec(username ?? "");
+  return m ? Number(m[1]) : null;
+};
+
+export class AgentPool {
+  /** update index → ms the offer frame arrived */
+  offers = new Map();
+  /** update index → ms the reply frame was sent */
+  replies = new Map();
+  counters = { offers: 0, duplicateOffers: 0, strayOffers: 0, assigned: 0, replyQueued: 0, withdrawn: 0, errors: 0, deliveredSent: 0, deliveredFailed: 0, closed: 0 };
+  errorSamples = [];
+  sockets = [];
+  #tickets = new Map(); // ticket id → update index
+  #pingTimer = null;
+
+  constructor({ baseUrl, queueId, agents, replyText }) {
+    this.baseUrl = baseUrl;
+    this.queueId = queueId;
+    this.agents = agents;
+    this.replyText = replyText;
+  }
+
+  async connect() {
+    await Promise.all(this.agents.map((a) => this.#open(a)));
+    this.#pingTimer = setInterval(() => {
+      for (const ws of this.sockets) if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}');
+    }, PING_EVERY_MS);
+    this.#pingTimer.unref();
+  }
+
+  #open(agent) {
+    const url = new URL("/agent/ws", this.baseUrl.href.replace(/^http/, "ws"));
+    url.searchParams.set("queue", this.queueId);
+    url.searchParams.set("access_token", agent.token);
+    const ws = new WebSocket(url);
+    this.sockets.push(ws);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${agent.id}: no hello within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+      ws.addEventListener("error", () => {
+        clearTimeout(timer);
+        reject(new Error(`${agent.id}: the agent socket failed to connect`));
+      });
+      ws.addEventListener("close", (e) => {
+        clearTimeout(timer);
+        if (!this.closing) this.#error(agent, { type: "socket.closed", code: e.code, reason: e.reason });
+        reject(new Error(`${agent.id}: socket closed (${e.code} ${e.reason})`));
+      });
+      ws.addEventListener("message", (e) => {
+        const at = performance.now();
+        let frame;
+        try {
+          frame = JSON.parse(typeof e.data === "string" ? e.data : Buffer.from(e.data).toString("utf8"));
+        } catch {
+          return this.#error(agent, { type: "unparsable frame" });
+        }
+        if (frame.type === "hello") {
+          clearTimeout(timer);
+          resolve();
+          return;
+        }
+        this.#onFrame(ws, agent, frame, at);
+      });
+    });
+  }
+
+  #onFrame(ws, agent, frame, at) {
+    switch (frame.type) {
+      case "offer": {
+        this.counters.offers++;
+        const index = indexOf(frame.ticket?.contact?.username);
+        if (index === null) this.counters.strayOffers++;
+        else if (this.offers.has(index)) this.counters.duplicateOffers++;
+        else this.offers.set(index, at);
+        if (index !== null) this.#tickets.set(frame.ticket.id, index);
+        ws.send(JSON.stringify({ type: "accept", ticketId: frame.ticket.id }));
+        return;
+      }
+      case "ticket.assigned": {
+        this.counters.assigned++;
+        const index = indexOf(frame.ticket?.contact?.username);
+        if (index !== null) this.#tickets.set(frame.ticket.id, index);
+        for (const message of frame.messages ?? []) if (message.direction === "in") this.#reply(ws, frame.ticket.id, message);
+        return;
+      }
+      case "message":
+        if (frame.message?.direction === "in") this.#reply(ws, frame.message.ticketId, frame.message);
+        return;
+      case "reply.queued":
+        this.counters.replyQueued++;
+        return;
+      case "delivery":
+        if (frame.status === "sent") this.counters.deliveredSent++;
+        else if (frame.status === "failed") {
+          this.counters.deliveredFailed++;
+          this.#error(agent, frame);
+        }
+        return;
+      case "offer.withdrawn":
+        this.counters.withdrawn++;
+        return;
+      case "ticket.closed":
+        this.counters.closed++;
+        return;
+      case "error":
+        this.#error(agent, frame);
+        return;
+      default:
+        return; // pong, presence, message.updated
+    }
+  }
+
+  #reply(ws, ticketId, message) {
+    const index = this.#tickets.get(ticketId);
+    if (index === undefined) return;
+    const clientMsgId = `r-${message.id}`;
+    if (this.replies.has(index)) return;
+    this.replies.set(index, performance.now());
+    ws.send(JSON.stringify({ type: "reply", ticketId, text: `${this.replyText} ${replyMarker(index)}`, clientMsgId }));
+  }
+
+  #error(agent, frame) {
+    this.counters.errors++;
+    if (this.errorSamples.length < 10) this.errorSamples.push({ agent: agent.id, ...frame });
+  }
+
+  close() {
+    this.closing = true;
+    clearInterval(this.#pingTimer);
+    for (const ws of this.sockets) {
+      try {
+        ws.close(1000, "bench done");
+      } catch {
+        // already closed
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// Command-line options of `npm run bench`: `npm run bench -- --updates 500 --concurrency 16`.
+
+export const DEFAULTS = Object.freeze({
+  /** Telegram updates posted, each from a new user (one new ticket each). Sized so a run on 2 shared cores takes about 45 s. */
+  updates: 1000,
+  /** Requests in flight at once, for the baseline and the ingest phase alike. */
+  concurrency: 32,
+  /** Agent sockets, all online in the one queue. */
+  agents: 8,
+  /** Seconds from the first request until the run stops waiting; what is missing by then counts as lost. */
+  deadline: 120,
+  /** Seconds without any progress (offer, reply arrival, status change) after which the wait ends early. */
+  stall: 30,
+});
+
+const USAGE = `Usage: npm run bench -- [--updates N] [--concurrency C] [--agents K] [--deadline S] [--stall S] [--verbose]
+
+  --updates N       Telegram updates to post, each from a new user        (default ${DEFAULTS.updates})
+  --concurrency C   requests in flight at once                           (default ${DEFAULTS.concurrency})
+  --agents K        agent sockets accepting every offer and replying      (default ${DEFAULTS.agents})
+  --deadline S      seconds from the first request until waiting stops    (default ${DEFAULTS.deadline})
+  --stall S         stop waiting early after S seconds without progress   (default ${DEFAULTS.stall})
+  --verbose         print every Worker log line to stderr
+
+Prints a human summary to stderr and one JSON line, last, to stdout. Exits 1 when an update was lost.`;
+
+const LIMITS = {
+  updates: [1, 1_000_000],
+  concurrency: [1, 1024],
+  agents: [1, 256],
+  deadline: [1, 3600],
+  stall: [1, 3600],
+};
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv, env = process.env) {
+  const opts = { ...DEFAULTS, verbose: false };
+  // BENCH_UPDATES=500 etc. work too; flags win.
+  for (const key of Object.keys(LIMITS)) {
+    const fromEnv = env[`BENCH_${key.toUpperCase()}`];
+    if (fromEnv !== undefined && fromEnv !== "") opts[key] = toInt(key, fromEnv);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "-h" || arg === "--help") return { help: USAGE };
+    if (arg === "--verbose") {
+      opts.verbose = true;
+      continue;
+    }
+    const m = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
+    if (!m || !(m[1] in LIMITS)) throw new UsageError(`unknown option ${arg}\n\n${USAGE}`);
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) throw new UsageError(`--${m[1]} needs a value\n\n${USAGE}`);
+    opts[m[1]] = toInt(m[1], value);
+  }
+  return { opts };
+}
+
+function toInt(key, raw) {
+  const n = Number(raw);
+  const [min, max] = LIMITS[key];
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${key} needs a whole number from ${min} to ${max}, got ${raw}`);
+  return n;
+}
