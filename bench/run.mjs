@@ -2,19 +2,23 @@
 // offer and reply, N authentic Telegram updates posted over loopback at a fixed concurrency, and a
 // local stand-in for the Bot API. Prints a human summary to stderr and one JSON line, last, to stdout.
 import { randomBytes } from "node:crypto";
+import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { AgentPool } from "./lib/agents.mjs";
 import { cpuReading, findWorkerdPid } from "./lib/cpu.mjs";
 import { parseArgs, UsageError } from "./lib/args.mjs";
 import { startBotApi } from "./lib/bot-api.mjs";
-import { buildWorker, migrate, newSecretsKey, seed, startHub } from "./lib/hub.mjs";
+import { buildWorker, migrate, newSecretsKey, OUT_DIR, seed, startHub } from "./lib/hub.mjs";
 import { runLoad, telegramUpdate, userIdOf } from "./lib/load.mjs";
+import { selfTimeByFile, startProfiles } from "./lib/profile.mjs";
 import { round1, summarize } from "./lib/stats.mjs";
 
 const BOT_TOKEN = "7000000001:AAbenchStandInToken_loopback-only";
 const REPLY_TEXT = "Teşekkürler! Kargonuz yolda, yarın teslim 🚚";
 /** Building and starting the hub may take this long before the measured part begins. */
 const SETUP_BUDGET_MS = 240_000;
+/** GET /healthz requests sent before the baseline to warm the isolate, not measured. */
+const WARMUP_REQUESTS = 200;
 /** Cleanup may take this long after the wait ends. */
 const TEARDOWN_BUDGET_MS = 30_000;
 
@@ -84,7 +88,8 @@ async function main() {
   let pool;
   try {
     say("starting workerd…");
-    hub = await startHub({ scriptPath, secretsKey, onLog, onMiniflareLog });
+    const inspectorPort = opts.profile ? await freePort() : undefined;
+    hub = await startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, inspectorPort });
     const db = await hub.mf.getD1Database("DB");
     await migrate(db);
     const seeded = await seed(db, {
@@ -101,10 +106,13 @@ async function main() {
     await pool.connect();
     say(`${opts.agents} agent sockets connected`);
 
-    const workerdPid = findWorkerdPid();
-    const cpuAtStart = cpuReading(workerdPid);
     const measureStarted = performance.now();
     const deadline = measureStarted + opts.deadline * 1000;
+
+    // Warm-up (not measured): the first requests of a fresh isolate run cold code.
+    await runLoad({ baseUrl: hub.url, count: Math.min(N, WARMUP_REQUESTS), concurrency: opts.concurrency, deadline, make: () => ({ method: "GET", path: "/healthz" }) });
+    const workerdPid = findWorkerdPid();
+    const cpuAtStart = cpuReading(workerdPid);
 
     // Baseline: the trivial route, same count and concurrency, same process, just before the ingest.
     const baseline = await runLoad({
@@ -116,6 +124,9 @@ async function main() {
     });
     say(`baseline GET /healthz: ${round1(baseline.perSecond)}/s (${baseline.ok}/${N} ok)`);
 
+    const profiles = opts.profile
+      ? await startProfiles({ inspectorPort, targets: [`core:user:${hub.config.name}`, "d1:db"], outDir: OUT_DIR })
+      : null;
     const cpuAfterBaseline = cpuReading(workerdPid);
     const date = Math.floor(Date.now() / 1000);
     const bodies = Array.from({ length: N }, (_, i) => Buffer.from(JSON.stringify(telegramUpdate(i, date))));
@@ -135,6 +146,7 @@ async function main() {
     say(`ingest POST ${webhookPath.replace(seeded.account.key, "<key>")}: ${round1(ingest.perSecond)}/s (${ingest.ok}/${N} ok, statuses ${JSON.stringify(ingest.statuses)})`);
 
     const cpuAfterIngest = cpuReading(workerdPid);
+    const profiled = profiles ? await profiles.stop() : [];
     // Wait (bounded) for every offer, every reply at the stand-in and every 'sent' status.
     const sentCount = async () =>
       (await db.prepare("SELECT count(*) AS n FROM messages WHERE account_id = ?1 AND direction = 'out' AND status = 'sent'").bind(seeded.account.id).first()).n;
@@ -247,6 +259,11 @@ async function main() {
         phases.map(([name, c, ms]) => `${name} ${c.workerd === null ? "?" : ((c.workerd * 1000) / ms).toFixed(2)} / ${((c.bench * 1000) / ms).toFixed(2)}`).join(", "),
     );
     say(`worker log lines by level: ${JSON.stringify(workerLogs.counts)}; other Miniflare lines: ${JSON.stringify(mfLogs.counts)}`);
+    for (const { target, file, profile } of profiled) {
+      const { totalMs, rows } = selfTimeByFile(profile, target.startsWith("core:user:") ? scriptPath : null);
+      say(`profile of ${target} during the ingest phase (${file}): ${round1(totalMs)} ms sampled; self time by file:`);
+      for (const [key, ms] of rows.slice(0, 14)) say(`  ${((ms / totalMs) * 100).toFixed(1).padStart(5)}%  ${round1(ms)} ms  ${key}`);
+    }
     for (const s of workerLogs.samples) say(`  worker ${s}`);
     for (const s of mfLogs.samples) say(`  miniflare ${s}`);
     for (const s of pool.errorSamples) say(`  agent error frame: ${JSON.stringify(s).slice(0, 400)}`);
@@ -261,6 +278,17 @@ async function main() {
     await teardown(pool, hub, bot).catch(() => undefined);
     throw err;
   }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 /** On trouble: the queue object's view of tickets, straight from its RPC snapshot. */

@@ -13,7 +13,7 @@ export const DEFAULTS = Object.freeze({
   stall: 30,
 });
 
-const USAGE = `Usage: npm run bench -- [--updates N] [--concurrency C] [--agents K] [--deadline S] [--stall S] [--verbose]
+const USAGE = `Usage: npm run bench -- [--updates N] [--concurrency C] [--agents K] [--deadline S] [--stall S] [--verbose] [--profile]
 
   --updates N       Telegram updates to post, each from a new user        (default ${DEFAULTS.updates})
   --concurrency C   requests in flight at once                           (default ${DEFAULTS.concurrency})
@@ -21,6 +21,8 @@ const USAGE = `Usage: npm run bench -- [--updates N] [--concurrency C] [--agents
   --deadline S      seconds from the first request until waiting stops    (default ${DEFAULTS.deadline})
   --stall S         stop waiting early after S seconds without progress   (default ${DEFAULTS.stall})
   --verbose         print every Worker log line to stderr
+  --profile         CPU-profile workerd's isolates during the ingest phase: writes
+                    .bench/*.cpuprofile and prints self time per source file
 
 Prints a human summary to stderr and one JSON line, last, to stdout. Exits 1 when an update was lost.`;
 
@@ -35,7 +37,7 @@ const LIMITS = {
 export class UsageError extends Error {}
 
 export function parseArgs(argv, env = process.env) {
-  const opts = { ...DEFAULTS, verbose: false };
+  const opts = { ...DEFAULTS, verbose: false, profile: false };
   // BENCH_UPDATES=500 etc. work too; flags win.
   for (const key of Object.keys(LIMITS)) {
     const fromEnv = env[`BENCH_${key.toUpperCase()}`];
@@ -44,8 +46,8 @@ export function parseArgs(argv, env = process.env) {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "-h" || arg === "--help") return { help: USAGE };
-    if (arg === "--verbose") {
-      opts.verbose = true;
+    if (arg === "--verbose" || arg === "--profile") {
+      opts[arg.slice(2)] = true;
       continue;
     }
     const m = /^--([a-z]+)(?:=(.*))?$/.exec(arg);

@@ -82,7 +82,7 @@ export async function buildWorker() {
  * Miniflare's own lines (errors, and one per Queue batch with its duration), so nothing reaches
  * our stdout.
  */
-export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog }) {
+export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, inspectorPort }) {
   const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = await import("miniflare");
   class CapturingLog extends Log {
     constructor() {
@@ -105,6 +105,7 @@ export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog }
     cf: false,
     logRequests: false,
     log: new CapturingLog(),
+    ...(inspectorPort === undefined ? {} : { inspectorPort }),
     handleStructuredLogs: onLog,
     name: cfg.name,
     modules: [{ type: "ESModule", path: scriptPath }],
