@@ -36,7 +36,8 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
   const currentTicket = `(SELECT id FROM tickets WHERE contact_id = ${contact} AND current = 1)`;
   const stmt = (query: string, ...more: unknown[]) => d1.prepare(query).bind(account.id, ev.eventKey, c.externalId, now, ...more);
 
-  const [, createdTicket, , insertedMessage] = await d1.batch<{ id: number }>([
+  // Statement 1 returns the created ticket, 3 the inserted message, the last the stored row.
+  const batch = await d1.batch<Record<string, unknown>>([
     stmt(
       `INSERT INTO contacts (account_id, external_id, address, display_name, username, language, created_at, last_seen_at)
        SELECT ?1, ?3, ?5, ?6, ?7, ?8, ?4, ?4 WHERE ${guard}
@@ -67,12 +68,13 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
     ),
     stmt(`UPDATE tickets SET last_message_at = ?4, updated_at = ?4 WHERE id = ${currentTicket} AND ${guard}`),
     ...finishIngest(d1, account.id, ev.eventKey, now),
+    selectMessageWithTicket(d1, account.id, ev.providerMessageId),
   ]);
 
-  const loaded = await loadMessageWithTicket(d1, account, ev.providerMessageId);
-  if (!insertedMessage?.results.length) return { result: "duplicate", ticket: loaded?.ticket ?? null, message: loaded?.message ?? null };
+  const loaded = joined(account, batch.at(-1));
+  if (!batch[3]?.results.length) return { result: "duplicate", ticket: loaded?.ticket ?? null, message: loaded?.message ?? null };
   if (!loaded) throw new Error(`message ${ev.providerMessageId} vanished after insert`);
-  return { result: "stored", ...loaded, ticketCreated: (createdTicket?.results.length ?? 0) > 0 };
+  return { result: "stored", ...loaded, ticketCreated: (batch[1]?.results.length ?? 0) > 0 };
 }
 
 /** Applies a customer's edit, keeping the replaced text as a revision. Older or repeated edits change nothing. */
@@ -80,14 +82,15 @@ export async function ingestEdit(d1: D1Database, account: WebhookAccount, ev: Ed
   const target = `account_id = ?1 AND provider_message_id = ?3 AND coalesce(edited_at, 0) < ?4
                   AND NOT EXISTS (SELECT 1 FROM inbound_events WHERE account_id = ?1 AND event_key = ?2)`;
   const stmt = (query: string, ...more: unknown[]) => d1.prepare(query).bind(account.id, ev.eventKey, ev.providerMessageId, ev.editedAt, ...more);
-  const [, updated] = await d1.batch<{ id: number }>([
+  const batch = await d1.batch<Record<string, unknown>>([
     stmt(`INSERT INTO message_revisions (message_id, body, replaced_at) SELECT id, body, ?4 FROM messages WHERE ${target}`),
     stmt(`UPDATE messages SET body = ?5, attachments = ?6, edited_at = ?4, updated_at = ?7 WHERE ${target} RETURNING id`, ev.text, JSON.stringify(ev.attachments), now),
     ...finishIngest(d1, account.id, ev.eventKey, now),
+    selectMessageWithTicket(d1, account.id, ev.providerMessageId),
   ]);
-  const loaded = await loadMessageWithTicket(d1, account, ev.providerMessageId);
+  const loaded = joined(account, batch.at(-1));
   if (!loaded) return { result: "unknown_message" };
-  if (!updated?.results.length) return { result: "duplicate", ...loaded };
+  if (!batch[1]?.results.length) return { result: "duplicate", ...loaded };
   return { result: "stored", ...loaded, ticketCreated: false };
 }
 
@@ -115,8 +118,8 @@ type JoinedRow = MessageRow & {
   c_username: string | null;
 };
 
-async function loadMessageWithTicket(d1: D1Database, account: WebhookAccount, providerMessageId: string) {
-  const row = await d1
+function selectMessageWithTicket(d1: D1Database, accountId: string, providerMessageId: string) {
+  return d1
     .prepare(
       `SELECT m.*, t.status AS t_status, t.queue_id AS t_queue_id, t.assignee_id AS t_assignee_id,
               t.subject AS t_subject, t.created_at AS t_created_at,
@@ -124,8 +127,11 @@ async function loadMessageWithTicket(d1: D1Database, account: WebhookAccount, pr
        FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts c ON c.id = t.contact_id
        WHERE m.account_id = ?1 AND m.provider_message_id = ?2`,
     )
-    .bind(account.id, providerMessageId)
-    .first<JoinedRow>();
+    .bind(accountId, providerMessageId);
+}
+
+function joined(account: WebhookAccount, result: D1Result<Record<string, unknown>> | undefined) {
+  const row = result?.results[0] as JoinedRow | undefined;
   if (!row) return null;
   const ticket: TicketState = {
     id: row.ticket_id,

@@ -5,10 +5,14 @@ import { outboxMessageSchema, type OutboxMessage } from "./message";
 
 export const OUTBOX_DLQ = "channel-hub-outbox-dlq";
 
-/** The Queue consumer: each message is one reply (or edit) to deliver; the DLQ marks what retries could not. */
+/**
+ * The Queue consumer: each message is one reply (or edit) to deliver; the DLQ marks what retries
+ * could not. Replies of one ticket go out one after another, in order (one chat, and providers
+ * rate-limit per chat); different tickets are delivered in parallel.
+ */
 export async function handleOutboxBatch(batch: MessageBatch<OutboxMessage>, env: Env) {
   const deadLetters = batch.queue === OUTBOX_DLQ;
-  // One at a time: replies to one chat keep their order, and providers rate-limit per chat.
+  const chains = new Map<string, Message<OutboxMessage>[]>();
   for (const msg of batch.messages) {
     const parsed = outboxMessageSchema.safeParse(msg.body);
     if (!parsed.success) {
@@ -16,19 +20,29 @@ export async function handleOutboxBatch(batch: MessageBatch<OutboxMessage>, env:
       msg.ack();
       continue;
     }
-    const { messageId, op } = parsed.data;
-    try {
-      if (deadLetters) {
-        await giveUp(env, messageId, op);
-        msg.ack();
-        continue;
-      }
-      const outcome = op === "edit" ? await deliverEdit(env, messageId) : await deliverReply(env, messageId);
-      if (outcome.done) msg.ack();
-      else msg.retry({ delaySeconds: retryDelayS(msg.attempts, outcome.retryAfterS) });
-    } catch (err) {
-      console.error(JSON.stringify({ event: "outbox_delivery_error", messageId, error: String(err) }));
-      msg.retry({ delaySeconds: retryDelayS(msg.attempts) });
+    const chain = String(parsed.data.ticketId ?? `message:${parsed.data.messageId}`);
+    chains.set(chain, [...(chains.get(chain) ?? []), msg]);
+  }
+  await Promise.all(
+    [...chains.values()].map(async (chain) => {
+      for (const msg of chain) await handleOne(msg, env, deadLetters);
+    }),
+  );
+}
+
+async function handleOne(msg: Message<OutboxMessage>, env: Env, deadLetters: boolean) {
+  const { messageId, op } = outboxMessageSchema.parse(msg.body);
+  try {
+    if (deadLetters) {
+      await giveUp(env, messageId, op);
+      msg.ack();
+      return;
     }
+    const outcome = op === "edit" ? await deliverEdit(env, messageId) : await deliverReply(env, messageId);
+    if (outcome.done) msg.ack();
+    else msg.retry({ delaySeconds: retryDelayS(msg.attempts, outcome.retryAfterS) });
+  } catch (err) {
+    console.error(JSON.stringify({ event: "outbox_delivery_error", messageId, error: String(err) }));
+    msg.retry({ delaySeconds: retryDelayS(msg.attempts) });
   }
 }

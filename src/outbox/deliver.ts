@@ -40,20 +40,21 @@ const LOAD = `
  * attempt is reported failed as unknown rather than risk a duplicate to the customer.
  */
 export async function deliverReply(env: Env, messageId: number, now = Date.now()): Promise<DeliveryOutcome> {
-  const row = await env.DB.prepare(LOAD).bind(messageId).first<OutboundRow>();
+  // Claim and read in one round trip: the row read after the claim says whether it was ours.
+  const [claim, loaded] = await env.DB.batch<OutboundRow>([
+    env.DB.prepare(
+      "UPDATE messages SET status = 'sending', claimed_at = ?2, attempts = attempts + 1, updated_at = ?2 WHERE id = ?1 AND status = 'queued' AND direction = 'out' RETURNING id",
+    ).bind(messageId, now),
+    env.DB.prepare(LOAD).bind(messageId),
+  ]);
+  const row = loaded?.results[0];
   if (!row) return { done: true };
-  if (row.status !== "queued") {
-    if (row.status !== "sending") return { done: true };
+  if (!claim?.results.length) {
+    if (row.status !== "sending") return { done: true }; // already sent or failed: a redelivery sends nothing
     if (now - (row.claimed_at ?? 0) < SEND_LEASE_MS) return { done: false, retryAfterS: SEND_LEASE_MS / 1000, reason: "another attempt is sending" };
     await finish(env, row, { status: "failed", reason: "delivery outcome unknown: an attempt was interrupted mid-send; not re-sent to avoid a duplicate" }, now);
     return { done: true };
   }
-  const claimed = await env.DB.prepare(
-    "UPDATE messages SET status = 'sending', claimed_at = ?2, attempts = attempts + 1, updated_at = ?2 WHERE id = ?1 AND status = 'queued' RETURNING id",
-  )
-    .bind(messageId, now)
-    .first();
-  if (!claimed) return { done: true }; // a concurrent attempt won the claim
 
   const result = await send(row, { kind: "text", to: row.address, text: row.body }, env);
   if (result.ok) {

@@ -344,7 +344,7 @@ export class QueueObject extends DurableObject<Env> {
 
   private async enqueueDelivery(agentId: string, message: MessageView, op: "send" | "edit") {
     try {
-      await this.env.OUTBOX.send({ messageId: message.id, op });
+      await this.env.OUTBOX.send({ messageId: message.id, ticketId: message.ticketId, op });
     } catch (err) {
       console.error("could not enqueue delivery", message.id, err);
       this.send(agentId, { type: "delivery", ticketId: message.ticketId, messageId: message.id, status: "failed", reason: "could not be queued for delivery; send it again" }, Date.now());

@@ -24,23 +24,27 @@ async function storedReply(text = "Siparişiniz yolda 🚚") {
   return { accountId: account.id, messageId: msg!.id, chatId };
 }
 
-/** Runs the Worker's queue handler on one message; records what it acked and what it retried, with the delay. */
-async function consume(body: OutboxMessage, opts: { attempts?: number; queue?: string } = {}) {
+/** Runs the Worker's queue handler on a batch; records what it acked and what it retried, with the delay. */
+async function consumeBatch(bodies: OutboxMessage[], opts: { attempts?: number; queue?: string } = {}) {
   const acks: string[] = [];
   const retries: { id: string; delaySeconds?: number }[] = [];
-  const id = `m-${++seq}`;
-  const msg = {
-    id,
-    timestamp: new Date(),
-    attempts: opts.attempts ?? 1,
-    body,
-    ack: () => acks.push(id),
-    retry: (o?: { delaySeconds?: number }) => retries.push({ id, delaySeconds: o?.delaySeconds }),
-  };
-  const batch = { queue: opts.queue ?? "channel-hub-outbox", messages: [msg], ackAll() {}, retryAll() {} } as unknown as MessageBatch<OutboxMessage>;
+  const messages = bodies.map((body) => {
+    const id = `m-${++seq}`;
+    return {
+      id,
+      timestamp: new Date(),
+      attempts: opts.attempts ?? 1,
+      body,
+      ack: () => acks.push(id),
+      retry: (o?: { delaySeconds?: number }) => retries.push({ id, delaySeconds: o?.delaySeconds }),
+    };
+  });
+  const batch = { queue: opts.queue ?? "channel-hub-outbox", messages, ackAll() {}, retryAll() {} } as unknown as MessageBatch<OutboxMessage>;
   await worker.queue(batch, env);
   return { explicitAcks: acks, retryMessages: retries };
 }
+
+const consume = (body: OutboxMessage, opts: { attempts?: number; queue?: string } = {}) => consumeBatch([body], opts);
 
 const message = (id: number) => env.DB.prepare("SELECT * FROM messages WHERE id = ?1").bind(id).first<any>();
 const telegramOk = (chatId: number, messageId: number) =>
@@ -130,6 +134,34 @@ describe("outbox consumer", () => {
     await consume({ messageId: r.messageId }, { queue: "channel-hub-outbox-dlq" });
     expect(fetchMock).not.toHaveBeenCalled();
     expect(await message(r.messageId)).toMatchObject({ status: "failed", status_reason: "retries exhausted: Too Many Requests: retry after 5" });
+  });
+
+  it("delivers one ticket's replies in order even when the first send is slow, and other tickets alongside", async () => {
+    const first = await storedReply("1) Merhaba");
+    const second = await env.DB.prepare(
+      "INSERT INTO messages (account_id, ticket_id, direction, author_id, body, client_msg_id, status) SELECT account_id, ticket_id, 'out', author_id, '2) Nasıl yardımcı olabilirim?', 'c-2', 'queued' FROM messages WHERE id = ?1 RETURNING id, ticket_id",
+    )
+      .bind(first.messageId)
+      .first<{ id: number; ticket_id: number }>();
+    const other = await storedReply("başka bilet");
+    const firstTicket = second!.ticket_id;
+    const otherTicket = (await message(other.messageId)).ticket_id;
+    const order: string[] = [];
+    fetchMock.mockImplementation(async (_url: string, init: RequestInit) => {
+      const { chat_id, text } = JSON.parse(String(init.body));
+      if (text.startsWith("1)")) await new Promise((r) => setTimeout(r, 50));
+      order.push(text);
+      return telegramOk(chat_id, order.length);
+    });
+    const result = await consumeBatch([
+      { messageId: first.messageId, ticketId: firstTicket },
+      { messageId: second!.id, ticketId: firstTicket },
+      { messageId: other.messageId, ticketId: otherTicket },
+    ]);
+    expect(result.explicitAcks).toHaveLength(3);
+    expect(order.indexOf("1) Merhaba")).toBeLessThan(order.indexOf("2) Nasıl yardımcı olabilirim?"));
+    // The other ticket did not wait behind the slow send.
+    expect(order[0]).toBe("başka bilet");
   });
 
   it("acknowledges and drops a queue message that is not an outbox message", async () => {
