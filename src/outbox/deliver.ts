@@ -65,6 +65,7 @@ export async function deliverReply(env: Env, messageId: number, now = Date.now()
     await env.DB.prepare("UPDATE messages SET status = 'queued', status_reason = ?2, claimed_at = NULL, updated_at = ?3 WHERE id = ?1")
       .bind(messageId, result.reason, Date.now())
       .run();
+    await notifyAuthor(env, row, "queued", `will retry: ${result.reason}`);
     return { done: false, retryAfterS: result.retryAfterS, reason: result.reason };
   }
   await finish(env, row, { status: "failed", reason: result.reason, credentialsRejected: result.credentialsRejected }, Date.now());

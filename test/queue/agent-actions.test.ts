@@ -78,6 +78,21 @@ describe("agent actions over the socket", () => {
     expect(calls).toHaveLength(0);
   });
 
+  it("tells the agent a rate-limited reply will be retried, then that it was sent", async () => {
+    const realFetch = fetch as unknown as ReturnType<typeof vi.fn>;
+    const answer = realFetch.getMockImplementation()!;
+    realFetch.mockImplementationOnce(async () =>
+      Response.json({ ok: false, error_code: 429, description: "Too Many Requests: retry after 1", parameters: { retry_after: 1 } }, { status: 429 }),
+    );
+    realFetch.mockImplementation(answer);
+    agent.send({ type: "reply", ticketId, text: "Yoğunluk var, az sonra 🙏", clientMsgId: "rl-1" });
+    const queued = await agent.next("reply.queued");
+    const retrying = await agent.next("delivery", 15_000);
+    expect(retrying).toMatchObject({ messageId: queued.message.id, status: "queued", reason: "will retry: Too Many Requests: retry after 1" });
+    const sent = await agent.next("delivery", 20_000);
+    expect(sent).toMatchObject({ messageId: queued.message.id, status: "sent", reason: null });
+  }, 30_000);
+
   it("refuses a reply on a ticket after it is closed", async () => {
     agent.send({ type: "close", ticketId });
     await agent.next("ticket.closed");
