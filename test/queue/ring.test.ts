@@ -1,6 +1,7 @@
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { QueueObject } from "../../src/queue/queue-object";
 import { AgentClient, BASE, count, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
 
 let updateId = 10_000;
@@ -218,6 +219,34 @@ describe("queue object: round-robin ring", () => {
     await fireTimers(queueId, "presence_grace");
     snap = await queueStub(queueId).snapshot();
     expect(snap.agents.find((a) => a.id === user.id)?.status).toBe("offline");
+  });
+
+  it("closes a socket that stopped pinging, and withdraws its offers", async () => {
+    const user = await createUser({ queues: [queueId] });
+    const agent = await connect(user.token, queueId);
+    await newCustomer(key);
+    await agent.next("offer");
+    // Two minutes of silence: no ping, no frame.
+    await runInDurableObject(queueStub(queueId), (_o: QueueObject, state) => {
+      for (const ws of state.getWebSockets()) ws.serializeAttachment({ ...ws.deserializeAttachment(), lastActivity: Date.now() - 120_000 });
+    });
+    await fireTimers(queueId, "sweep");
+    await vi.waitFor(() => expect(agent.closed).toBe(true), { timeout: 3000, interval: 20 });
+    expect((await queueStub(queueId).snapshot()).tickets[0]?.state).toBe("waiting");
+    // The withdrawal waits in the replay log for the agent's next connection.
+    const again = await connect(user.token, queueId, agent.lastSeq);
+    expect(again.all("hello")[0]!.replayed).toBe(1);
+    expect((await again.next("offer.withdrawn")).reason).toBe("offline");
+  });
+
+  it("answers a ping without waking the object's handlers, and keeps the socket", async () => {
+    const agent = await connect((await createUser({ queues: [queueId] })).token, queueId);
+    const pong = new Promise<string>((resolve) => agent.ws.addEventListener("message", (e) => e.data === '{"type":"pong"}' && resolve(e.data as string)));
+    agent.ws.send('{"type":"ping"}');
+    expect(await pong).toBe('{"type":"pong"}');
+    await fireTimers(queueId, "sweep");
+    await settle();
+    expect(agent.closed).toBe(false);
   });
 
   it("answers an invalid frame with an error frame and keeps the socket open", async () => {
