@@ -179,8 +179,10 @@ export const messageStatuses = [
 ] as const;
 export type MessageStatus = (typeof messageStatuses)[number];
 
+export const attachmentKinds = ["image", "audio", "video", "file", "sticker", "location", "contact", "other"] as const;
+
 export type AttachmentMeta = {
-  kind: "image" | "audio" | "video" | "file" | "sticker" | "location" | "contact" | "other";
+  kind: (typeof attachmentKinds)[number];
   /** Provider's reference to fetch the media (file_id, URL); never the bytes. */
   ref?: string;
   name?: string;

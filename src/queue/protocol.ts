@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { messageStatuses } from "../db/schema";
+import { attachmentKinds, messageStatuses } from "../db/schema";
 
 // The agent WebSocket protocol. docs/agent-protocol.md shows an example of every frame.
 
@@ -22,8 +22,9 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
+/** Attachment metadata as stored and shown: the provider's reference, never the bytes. */
 export const attachmentViewSchema = z.object({
-  kind: z.string(),
+  kind: z.enum(attachmentKinds),
   ref: z.string().optional(),
   name: z.string().optional(),
   mimeType: z.string().optional(),

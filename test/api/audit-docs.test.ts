@@ -66,6 +66,7 @@ describe("OpenAPI document and reference", () => {
     expect(createQueue.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/QueueCreate" });
     expect(doc.paths["/api/v1/auth/login"].post.security).toEqual([]);
     expect(JSON.stringify(doc.components.schemas.UserCreate)).toContain('"additionalProperties":false');
+    expect(doc.components.schemas.Attachment.properties.kind.enum).toContain("image");
   });
 
   it("renders a browsable HTML reference with every operation, its role and schemas, and no external scripts", async () => {

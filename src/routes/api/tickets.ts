@@ -5,6 +5,7 @@ import { getContact, getTicket, listTicketMessages, listTickets, type TicketRow 
 import { notFound } from "../../errors";
 import { roles } from "./auth";
 import { apiRoute, db, errors, jsonResponse, page, pageOf, pageQuery, router, timestamp } from "./shared";
+import { attachmentViewSchema } from "../../queue/protocol";
 
 const ticketStatus = z.enum(["open", "assigned", "closed"]);
 
@@ -39,18 +40,7 @@ const contactSchema = z
   })
   .openapi("Contact");
 
-const attachmentSchema = z
-  .object({
-    kind: z.enum(["image", "audio", "video", "file", "sticker", "location", "contact", "other"]),
-    ref: z.string().optional(),
-    name: z.string().optional(),
-    mimeType: z.string().optional(),
-    size: z.number().optional(),
-    width: z.number().optional(),
-    height: z.number().optional(),
-    durationS: z.number().optional(),
-  })
-  .openapi("Attachment");
+const attachmentSchema = attachmentViewSchema.openapi("Attachment");
 
 const messageSchema = z
   .object({
