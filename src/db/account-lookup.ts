@@ -3,6 +3,8 @@ import type { ProviderKind } from "../providers/types";
 
 export type ReceivingAccount = {
   id: string;
+  key: string;
+  status: "active" | "pending" | "error";
   provider: ProviderKind;
   name: string;
   queueId: string;
@@ -15,14 +17,16 @@ export type ReceivingAccount = {
 export async function loadAccountByKey(d1: D1Database, key: string): Promise<ReceivingAccount | null> {
   const row = await d1
     .prepare(
-      `SELECT a.id, a.provider, a.name, a.queue_id, a.settings, a.credentials, q.routing
+      `SELECT a.id, a.key, a.status, a.provider, a.name, a.queue_id, a.settings, a.credentials, q.routing
        FROM channel_accounts a JOIN queues q ON q.id = a.queue_id WHERE a.key = ?1`,
     )
     .bind(key)
-    .first<{ id: string; provider: ProviderKind; name: string; queue_id: string; settings: string; credentials: string; routing: string }>();
+    .first<{ id: string; key: string; status: ReceivingAccount["status"]; provider: ProviderKind; name: string; queue_id: string; settings: string; credentials: string; routing: string }>();
   if (!row) return null;
   return {
     id: row.id,
+    key: row.key,
+    status: row.status,
     provider: row.provider,
     name: row.name,
     queueId: row.queue_id,
@@ -42,4 +46,13 @@ export async function recordAuthFailure(d1: D1Database, accountId: string, reaso
     .prepare("UPDATE channel_accounts SET last_auth_failure_at = ?2, last_auth_failure = ?3 WHERE id = ?1")
     .bind(accountId, now, reason)
     .run();
+}
+
+/** Claims a one-time value of a signed webhook; false when it was seen before (a replay). Old values are pruned. */
+export async function claimReplayKey(d1: D1Database, accountId: string, replayKey: string, now = Date.now(), keepMs = 15 * 60_000) {
+  const [, claimed] = await d1.batch([
+    d1.prepare("DELETE FROM webhook_replays WHERE seen_at < ?1").bind(now - keepMs),
+    d1.prepare("INSERT INTO webhook_replays (account_id, replay_key, seen_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING RETURNING replay_key").bind(accountId, replayKey, now),
+  ]);
+  return (claimed?.results.length ?? 0) > 0;
 }

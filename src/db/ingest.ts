@@ -100,7 +100,7 @@ export async function ingestIgnored(d1: D1Database, accountId: string, eventKey:
 }
 
 /** The receipt that makes the event's retries no-ops, and the account's last-webhook time. */
-function finishIngest(d1: D1Database, accountId: string, eventKey: string, now: number) {
+export function finishIngest(d1: D1Database, accountId: string, eventKey: string, now: number) {
   return [
     d1.prepare("INSERT INTO inbound_events (account_id, event_key, received_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING").bind(accountId, eventKey, now),
     d1.prepare("UPDATE channel_accounts SET last_webhook_at = ?2 WHERE id = ?1").bind(accountId, now),

@@ -14,6 +14,7 @@ export type MessageRow = {
   created_at: number;
   edited_at: number | null;
   deleted_at: number | null;
+  reaction: string | null;
 };
 
 export function messageViewFromRow(row: MessageRow): MessageView {
@@ -28,5 +29,7 @@ export function messageViewFromRow(row: MessageRow): MessageView {
     authorId: row.author_id,
     createdAt: row.created_at,
     editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+    reaction: row.reaction,
   };
 }

@@ -179,7 +179,20 @@ export const messageStatuses = [
 ] as const;
 export type MessageStatus = (typeof messageStatuses)[number];
 
-export const attachmentKinds = ["image", "audio", "video", "file", "sticker", "location", "contact", "other"] as const;
+export const attachmentKinds = [
+  "image",
+  "audio",
+  "video",
+  "file",
+  "sticker",
+  "location",
+  "contact",
+  "share",
+  "reel",
+  /** An Instagram story mention: that it happened is kept, its media never is. */
+  "story_mention",
+  "other",
+] as const;
 
 export type AttachmentMeta = {
   kind: (typeof attachmentKinds)[number];
@@ -223,7 +236,10 @@ export const messages = sqliteTable(
     createdAt: now(),
     updatedAt: now(),
     editedAt: integer(),
+    /** The customer unsent it: body and attachments are emptied, this marks when. */
     deletedAt: integer(),
+    /** The customer's reaction to this message (an emoji), if any. */
+    reaction: text(),
   },
   (t) => [
     uniqueIndex("messages_account_id_provider_message_id_idx").on(t.accountId, t.providerMessageId),
@@ -258,6 +274,19 @@ export const inboundEvents = sqliteTable(
     receivedAt: now(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.eventKey] })],
+);
+
+/** One-time values of signed webhooks (Sinch nonces): a request whose value was seen is a replay. */
+export const webhookReplays = sqliteTable(
+  "webhook_replays",
+  {
+    accountId: text()
+      .notNull()
+      .references(() => channelAccounts.id, { onDelete: "cascade" }),
+    replayKey: text().notNull(),
+    seenAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.replayKey] }), index("webhook_replays_seen_at_idx").on(t.seenAt)],
 );
 
 export const auditLog = sqliteTable(

@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { adapterFor } from "../providers/registry";
 import type { OutboundRequest, ProviderKind, SendResult } from "../providers/types";
 import type { MessageView } from "../queue/protocol";
+import { receiveUrl } from "../routes/public-url";
 import { unseal } from "../security/crypto";
 
 export type DeliveryOutcome =
@@ -20,7 +21,9 @@ type OutboundRow = {
   author_id: string | null;
   provider_message_id: string | null;
   account_id: string;
+  account_key: string;
   provider: ProviderKind;
+  last_inbound_at: number | null;
   settings: string;
   credentials: string;
   queue_id: string;
@@ -29,7 +32,9 @@ type OutboundRow = {
 
 const LOAD = `
   SELECT m.id, m.ticket_id, m.body, m.status, m.claimed_at, m.attempts, m.author_id, m.provider_message_id,
-         a.id AS account_id, a.provider, a.settings, a.credentials, t.queue_id, c.address
+         a.id AS account_id, a.key AS account_key, a.provider, a.settings, a.credentials, t.queue_id, c.address,
+         (SELECT max(coalesce(i.sent_at, i.created_at)) FROM messages i JOIN tickets it ON it.id = i.ticket_id
+          WHERE it.contact_id = t.contact_id AND i.direction = 'in') AS last_inbound_at
   FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts c ON c.id = t.contact_id
   JOIN channel_accounts a ON a.id = m.account_id
   WHERE m.id = ?1 AND m.direction = 'out'`;
@@ -56,7 +61,7 @@ export async function deliverReply(env: Env, messageId: number, now = Date.now()
     return { done: true };
   }
 
-  const result = await send(row, { kind: "text", to: row.address, text: row.body }, env);
+  const result = await send(row, { kind: "text", to: row.address, text: row.body, messageId: row.id }, env);
   if (result.ok) {
     await finish(env, row, { status: "sent", providerMessageId: result.providerMessageId }, Date.now());
     return { done: true };
@@ -76,7 +81,7 @@ export async function deliverReply(env: Env, messageId: number, now = Date.now()
 export async function deliverEdit(env: Env, messageId: number): Promise<DeliveryOutcome> {
   const row = await env.DB.prepare(LOAD).bind(messageId).first<OutboundRow>();
   if (!row?.provider_message_id) return { done: true };
-  const result = await send(row, { kind: "edit", to: row.address, providerMessageId: row.provider_message_id, text: row.body }, env);
+  const result = await send(row, { kind: "edit", to: row.address, providerMessageId: row.provider_message_id, text: row.body, messageId: row.id }, env);
   if (result.ok) return { done: true };
   if (result.retryable) return { done: false, retryAfterS: result.retryAfterS, reason: result.reason };
   await notifyAuthor(env, row, row.status, `edit not delivered: ${result.reason}`);
@@ -93,13 +98,26 @@ export async function giveUp(env: Env, messageId: number, op: "send" | "edit") {
   await finish(env, row, { status: "failed", reason: `retries exhausted${last?.status_reason ? `: ${last.status_reason}` : ""}` }, Date.now());
 }
 
+/** Calls the provider, unless its reply window is closed: then the reply fails here, before any call. */
 async function send(row: OutboundRow, out: OutboundRequest, env: Env): Promise<SendResult> {
   const adapter = adapterFor(row.provider);
   if (!adapter) return { ok: false, retryable: false, reason: `no adapter for provider ${row.provider}` };
   try {
     const creds = adapter.credentialsSchema.parse(JSON.parse(await unseal(env.SECRETS_KEY, row.credentials)));
     const settings = adapter.settingsSchema.parse(JSON.parse(row.settings));
-    return await adapter.send(out, creds, settings);
+    const now = Date.now();
+    const window = adapter.replyWindow?.(settings, row.last_inbound_at, now);
+    if (window && !window.open) return { ok: false, retryable: false, reason: window.reason ?? "reply window closed" };
+    // Without a configured public origin the consumer cannot know the hub's URL; providers then skip status callbacks.
+    const origin = env.PUBLIC_BASE_URL ? env.PUBLIC_BASE_URL.replace(/\/+$/, "") : "";
+    return await adapter.send(out, {
+      accountId: row.account_id,
+      creds,
+      settings,
+      receiveUrl: origin ? receiveUrl(origin, row.provider, row.account_key) : "",
+      now,
+      lastInboundAt: row.last_inbound_at,
+    });
   } catch (err) {
     return { ok: false, retryable: true, reason: `send failed: ${err instanceof Error ? err.message : String(err)}` };
   }
@@ -110,11 +128,21 @@ type Finish =
   | { status: "failed"; reason: string; credentialsRejected?: boolean };
 
 async function finish(env: Env, row: OutboundRow, f: Finish, now: number) {
-  const statements = [
+  const statements =
     f.status === "sent"
-      ? env.DB.prepare("UPDATE messages SET status = 'sent', provider_message_id = ?2, status_reason = NULL, updated_at = ?3 WHERE id = ?1").bind(row.id, f.providerMessageId, now)
-      : env.DB.prepare("UPDATE messages SET status = 'failed', status_reason = ?2, updated_at = ?3 WHERE id = ?1").bind(row.id, f.reason, now),
-  ];
+      ? [
+          // An echo that outran this answer may have recorded the reply as a message of its own: fold it in.
+          env.DB.prepare("DELETE FROM messages WHERE account_id = ?1 AND provider_message_id = ?2 AND id != ?3 AND direction = 'out' AND author_id IS NULL").bind(
+            row.account_id,
+            f.providerMessageId,
+            row.id,
+          ),
+          // A provider's status callback may have moved it past `sent` already: never back.
+          env.DB.prepare(
+            "UPDATE messages SET status = CASE WHEN status IN ('queued', 'sending') THEN 'sent' ELSE status END, provider_message_id = ?2, status_reason = NULL, updated_at = ?3 WHERE id = ?1",
+          ).bind(row.id, f.providerMessageId, now),
+        ]
+      : [env.DB.prepare("UPDATE messages SET status = 'failed', status_reason = ?2, updated_at = ?3 WHERE id = ?1").bind(row.id, f.reason, now)];
   if (f.status === "failed") {
     statements.push(
       env.DB.prepare("UPDATE channel_accounts SET last_delivery_error_at = ?2, last_delivery_error = ?3 WHERE id = ?1").bind(row.account_id, now, f.reason),

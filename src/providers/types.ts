@@ -15,9 +15,13 @@ export type ContactRef = {
   language?: string;
 };
 
+/** Delivery statuses a provider can report; they only ever move forward (see `statusRank`). */
+export type ReportedStatus = "sent" | "delivered" | "read" | "failed";
+
 /**
  * The canonical inbound event every provider normalizes into.
- * `eventKey` is the provider's idempotency key for the event (unique per account):
+ * `eventKey` is the provider's idempotency key for the event (unique per account, and distinct
+ * between kinds: Meta's `mid` keys both a message and its deletion, so prefix the kind):
  * an event whose key was already ingested stores nothing new.
  */
 export type InboundEvent =
@@ -31,6 +35,13 @@ export type InboundEvent =
       attachments: AttachmentMeta[];
       /** Provider's time of the message, epoch ms. */
       sentAt: number;
+      /** The provider message id this one replies to, when the provider says. */
+      replyTo?: string;
+      /**
+       * Content the hub may show live but must never store (Instagram story mentions): passed to
+       * the agent's socket once, absent from D1 and from the replay log.
+       */
+      ephemeral?: { kind: "story_mention"; url: string };
     }
   | {
       kind: "edit";
@@ -42,6 +53,48 @@ export type InboundEvent =
       editedAt: number;
     }
   | {
+      /** The customer unsent a message: its content leaves the history. */
+      kind: "delete";
+      eventKey: string;
+      providerMessageId: string;
+      contact: ContactRef;
+      deletedAt: number;
+    }
+  | {
+      /**
+       * A message the business account itself sent: a reply the hub sent (reconciled with the
+       * stored row by provider message id) or one sent from the provider's own app (recorded as outbound).
+       */
+      kind: "echo";
+      eventKey: string;
+      providerMessageId: string;
+      contact: ContactRef;
+      text: string;
+      attachments: AttachmentMeta[];
+      sentAt: number;
+    }
+  | {
+      /** A delivery report for an outbound message. */
+      kind: "status";
+      eventKey: string;
+      providerMessageId: string;
+      status: ReportedStatus;
+      reason?: string;
+      at: number;
+      /** Meta read receipts: every earlier outbound message to this contact is read too. */
+      contact?: ContactRef;
+      cumulative?: boolean;
+    }
+  | {
+      kind: "reaction";
+      eventKey: string;
+      providerMessageId: string;
+      contact: ContactRef;
+      action: "react" | "unreact";
+      emoji: string | null;
+      at: number;
+    }
+  | {
       /** Authentic, but of a kind the hub does not handle: acknowledged and logged. */
       kind: "ignored";
       eventKey: string;
@@ -50,15 +103,39 @@ export type InboundEvent =
 
 /** The raw request as it reached the hub: signatures are checked over these exact bytes. */
 export type WebhookRequest = {
-  /** The public URL the provider called. */
+  /** The public URL the provider called (rebuilt on PUBLIC_BASE_URL behind a proxy). */
   url: string;
+  method: string;
   headers: Headers;
   rawBody: Uint8Array;
 };
 
+/** The account a webhook or a send is for, credentials unsealed. */
+export type AccountContext<Creds, Settings> = {
+  accountId: string;
+  creds: Creds;
+  settings: Settings;
+  /** This account's public receive URL (`…/webhooks/{provider}/{key}`): status callbacks go there too. */
+  receiveUrl: string;
+  now: number;
+};
+
+export type AuthResult =
+  | {
+      ok: true;
+      /** A one-time value (Sinch nonce): the hub refuses the request if it saw this key before. */
+      replayKey?: string;
+    }
+  | { ok: false; reason: string };
+
 export type OutboundRequest =
-  | { kind: "text"; to: string; text: string }
-  | { kind: "edit"; to: string; providerMessageId: string; text: string };
+  | { kind: "text"; to: string; text: string; /** the hub's message id, for providers that take an idempotency key */ messageId: number }
+  | { kind: "edit"; to: string; providerMessageId: string; text: string; messageId: number };
+
+export type SendContext<Creds, Settings> = AccountContext<Creds, Settings> & {
+  /** When the customer last wrote on this ticket's contact (epoch ms), for reply windows and tags. */
+  lastInboundAt: number | null;
+};
 
 export type SendResult =
   | { ok: true; providerMessageId: string }
@@ -72,14 +149,30 @@ export type SendResult =
       credentialsRejected?: boolean;
     };
 
+/** Whether a free-form reply may be sent now, and until when. */
+export type ReplyWindow = { open: boolean; closesAt: number | null; reason?: string };
+
+export type ActivationResult =
+  | { status: "active"; credentialsPatch?: Record<string, unknown>; /** shown once to the admin, never stored in clear */ reveal?: Record<string, string> }
+  | { status: "pending"; reason: string };
+
 /** One provider: authenticate, parse, normalize, send. Credentials arrive unsealed. */
 export interface ProviderAdapter<Creds = unknown, Settings = unknown> {
   kind: ProviderKind;
   credentialsSchema: z.ZodType<Creds>;
   settingsSchema: z.ZodType<Settings>;
-  /** null when authentic, else the reason (logged and stored on the account). */
-  authenticate(req: WebhookRequest, creds: Creds): Promise<string | null>;
+  /** Credentials the hub generates when a new account omits them (webhook secrets, tokens). */
+  generatedCredentials?(): Partial<Creds>;
+  /** A GET handshake (Meta's hub.challenge): the answer, or null when the request is not one. */
+  handshake?(url: URL, ctx: AccountContext<Creds, Settings>): Response | null;
+  authenticate(req: WebhookRequest, ctx: AccountContext<Creds, Settings>): Promise<AuthResult>;
   /** Throws ApiError(400) on a malformed payload. */
-  normalize(req: WebhookRequest): InboundEvent[];
-  send(out: OutboundRequest, creds: Creds, settings: Settings): Promise<SendResult>;
+  normalize(req: WebhookRequest, ctx: AccountContext<Creds, Settings>): InboundEvent[];
+  /** The 2xx answer the provider expects (Twilio: empty TwiML). Default: JSON. */
+  acknowledge?(events: InboundEvent[]): Response;
+  send(out: OutboundRequest, ctx: SendContext<Creds, Settings>): Promise<SendResult>;
+  /** The provider's reply window for free-form messages; absent = always open. */
+  replyWindow?(settings: Settings, lastInboundAt: number | null, now: number): ReplyWindow;
+  /** Run when an admin creates the account or asks to activate it (the custom channel's challenge). */
+  activate?(ctx: AccountContext<Creds, Settings>): Promise<ActivationResult>;
 }

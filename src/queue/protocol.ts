@@ -45,6 +45,10 @@ export const messageViewSchema = z.object({
   authorId: z.string().nullable(),
   createdAt: z.number(),
   editedAt: z.number().nullable(),
+  /** The customer unsent it; its content is gone. */
+  deletedAt: z.number().nullable(),
+  /** The customer's reaction (an emoji), if any. */
+  reaction: z.string().nullable(),
 });
 export type MessageView = z.infer<typeof messageViewSchema>;
 
@@ -79,7 +83,12 @@ export type ServerFrame =
   | ({ type: "offer" } & OfferView)
   | { type: "offer.withdrawn"; ticketId: number; reason: "timeout" | "declined" | "taken" | "closed" | "offline" }
   | { type: "ticket.assigned"; ticket: TicketView; messages: MessageView[] }
-  | { type: "message"; message: MessageView }
+  | {
+      type: "message";
+      message: MessageView;
+      /** Live only (never stored, never replayed): e.g. an Instagram story mention's media URL. */
+      ephemeral?: { kind: "story_mention"; url: string };
+    }
   | { type: "message.updated"; message: MessageView }
   | { type: "reply.queued"; clientMsgId: string; message: MessageView }
   | { type: "delivery"; ticketId: number; messageId: number; status: MessageView["status"]; reason: string | null }

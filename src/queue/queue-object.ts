@@ -56,7 +56,14 @@ export class QueueObject extends DurableObject<Env> {
    * A customer message was stored for `ticket`. A new ticket waits for an agent; a message on a
    * ticket someone holds goes to that agent. Repeated calls for one message deliver it once.
    */
-  async routeInbound(input: { ticket: TicketView; assigneeId: string | null; message: MessageView; config: RoutingConfig }): Promise<{ state: TicketRow["state"] }> {
+  async routeInbound(input: {
+    ticket: TicketView;
+    assigneeId: string | null;
+    message: MessageView;
+    config: RoutingConfig;
+    /** Shown live to the agent holding the ticket, never stored (not even in the replay log). */
+    ephemeral?: { kind: "story_mention"; url: string };
+  }): Promise<{ state: TicketRow["state"] }> {
     const now = Date.now();
     this.store.setConfig(input.config);
     const { ticket, message } = input;
@@ -70,7 +77,7 @@ export class QueueObject extends DurableObject<Env> {
     }
     if (!this.store.firstSighting(message.id, now)) return { state: row.state };
     if (row.state === "assigned" && row.agent_id) {
-      this.send(row.agent_id, { type: "message", message }, now);
+      this.send(row.agent_id, { type: "message", message }, now, input.ephemeral ? { ephemeral: input.ephemeral } : undefined);
     } else {
       this.store.holdMessage(message);
       this.store.setPreview(ticket.id, preview);
@@ -84,6 +91,12 @@ export class QueueObject extends DurableObject<Env> {
   async messageUpdated(message: MessageView): Promise<void> {
     const row = this.store.ticket(message.ticketId);
     if (row?.state === "assigned" && row.agent_id) this.send(row.agent_id, { type: "message.updated", message }, Date.now());
+  }
+
+  /** A message joined a ticket without routing (sent from the provider's own app): the agent holding it sees it. */
+  async messageAdded(message: MessageView): Promise<void> {
+    const row = this.store.ticket(message.ticketId);
+    if (row?.state === "assigned" && row.agent_id) this.send(row.agent_id, { type: "message", message }, Date.now());
   }
 
   /** The outbox reports a reply's delivery: its author hears of it. */
@@ -416,10 +429,13 @@ export class QueueObject extends DurableObject<Env> {
 
   // ---- frames out
 
-  /** Numbers the frame in the agent's sequence, keeps it for replay, and sends it to each of the agent's sockets. */
-  private send(agentId: string, frame: ServerFrame, now: number) {
+  /**
+   * Numbers the frame in the agent's sequence, keeps it for replay, and sends it to each of the
+   * agent's sockets. `liveOnly` fields go to the sockets open now and are never kept.
+   */
+  private send(agentId: string, frame: ServerFrame, now: number, liveOnly?: Record<string, unknown>) {
     const seq = this.store.appendFrame(agentId, frame, now);
-    const text = JSON.stringify({ ...frame, seq });
+    const text = JSON.stringify({ ...frame, ...liveOnly, seq });
     for (const ws of this.socketsOf(agentId)) {
       try {
         ws.send(text);

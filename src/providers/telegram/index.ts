@@ -1,4 +1,5 @@
 import { ApiError } from "../../errors";
+import { randomToken } from "../../security/crypto";
 import type { ProviderAdapter } from "../types";
 import { authenticateTelegram } from "./authenticate";
 import {
@@ -16,7 +17,11 @@ export const telegramAdapter: ProviderAdapter<TelegramCredentials, TelegramSetti
   kind: "telegram",
   credentialsSchema: telegramCredentialsSchema,
   settingsSchema: telegramSettingsSchema,
-  authenticate: authenticateTelegram,
+  generatedCredentials: () => ({ secretToken: randomToken() }),
+  async authenticate(req, ctx) {
+    const reason = await authenticateTelegram(req, ctx.creds);
+    return reason === null ? { ok: true } : { ok: false, reason };
+  },
   normalize(req) {
     let body: unknown;
     try {
@@ -26,7 +31,7 @@ export const telegramAdapter: ProviderAdapter<TelegramCredentials, TelegramSetti
     }
     return normalizeTelegramUpdate(body);
   },
-  send: sendTelegram,
+  send: (out, ctx) => sendTelegram(out, ctx.creds, ctx.settings),
 };
 
 export { setWebhook } from "./api";

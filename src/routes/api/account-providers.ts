@@ -1,7 +1,6 @@
 import type { z } from "@hono/zod-openapi";
-import { telegramCredentialsSchema, telegramSettingsSchema } from "../../providers/telegram/config";
+import { adapterFor } from "../../providers/registry";
 import type { ProviderKind } from "../../providers/types";
-import { randomToken } from "../../security/crypto";
 
 type ProviderSpec = {
   settings: z.ZodType<Record<string, unknown>>;
@@ -10,12 +9,13 @@ type ProviderSpec = {
   generated: () => Record<string, unknown>;
 };
 
-const specs: Partial<Record<ProviderKind, ProviderSpec>> = {
-  telegram: {
-    settings: telegramSettingsSchema,
-    credentials: telegramCredentialsSchema,
-    generated: () => ({ secretToken: randomToken() }),
-  },
-};
-
-export const providerSpec = (kind: ProviderKind) => specs[kind];
+/** What the accounts API needs of a provider, from its adapter: every registered provider can be configured. */
+export function providerSpec(kind: ProviderKind): ProviderSpec | undefined {
+  const adapter = adapterFor(kind);
+  if (!adapter) return undefined;
+  return {
+    settings: adapter.settingsSchema as z.ZodType<Record<string, unknown>>,
+    credentials: adapter.credentialsSchema as z.ZodType<Record<string, unknown>>,
+    generated: () => ({ ...adapter.generatedCredentials?.() }),
+  };
+}

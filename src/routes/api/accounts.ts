@@ -9,6 +9,7 @@ import { setWebhook } from "../../providers/telegram/api";
 import { telegramCredentialsSchema, telegramSettingsSchema } from "../../providers/telegram/config";
 import { providerKinds, type ProviderKind } from "../../providers/types";
 import { randomToken, seal, unseal } from "../../security/crypto";
+import { publicOrigin, receiveUrl } from "../public-url";
 import { providerSpec } from "./account-providers";
 import type { Db } from "./db";
 import { apiRoute, db, errors, jsonBody, jsonResponse, parseWith, router, timestamp, uuidParam } from "./shared";
@@ -122,9 +123,8 @@ const registerWebhook = apiRoute(["admin"], {
 
 type Ctx = Context<AppContext>;
 
-function receiveUrl(c: Ctx, row: Pick<AccountRow, "provider" | "key">) {
-  const base = (c.env.PUBLIC_BASE_URL || new URL(c.req.url).origin).replace(/\/+$/, "");
-  return `${base}/webhooks/${row.provider}/${row.key}`;
+function receiveUrlOf(c: Ctx, row: Pick<AccountRow, "provider" | "key">) {
+  return receiveUrl(publicOrigin(c.req.url, c.env), row.provider, row.key);
 }
 
 async function openCredentials(c: Ctx, row: AccountRow): Promise<Record<string, unknown>> {
@@ -134,7 +134,7 @@ async function openCredentials(c: Ctx, row: AccountRow): Promise<Record<string, 
 async function toView(c: Ctx, row: AccountRow): Promise<z.infer<typeof accountSchema>> {
   const { credentials: sealed, ...rest } = row;
   const names = await openCredentials(c, row).then(Object.keys, () => []);
-  return { ...rest, credentialsSet: Object.fromEntries(names.map((n) => [n, true as const])), receiveUrl: receiveUrl(c, row) };
+  return { ...rest, credentialsSet: Object.fromEntries(names.map((n) => [n, true as const])), receiveUrl: receiveUrlOf(c, row) };
 }
 
 function specOrReject(provider: ProviderKind) {
@@ -251,7 +251,7 @@ export function accountRoutes() {
     if (row.provider !== "telegram") throw badRequest(`This is a ${row.provider} account, not a telegram one`);
     const creds = telegramCredentialsSchema.parse(await openCredentials(c, row));
     const settings = telegramSettingsSchema.parse(row.settings);
-    const url = receiveUrl(c, row);
+    const url = receiveUrlOf(c, row);
     const result = await setWebhook(creds, settings, url);
     if (!result.ok) throw new ApiError(502, "provider_error", result.reason);
     await auditInsert(d, {

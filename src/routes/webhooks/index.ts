@@ -1,59 +1,102 @@
-import { Hono } from "hono";
-import { loadAccountByKey, recordAuthFailure, type ReceivingAccount } from "../../db/account-lookup";
+import { Hono, type Context } from "hono";
+import { claimReplayKey, loadAccountByKey, recordAuthFailure, type ReceivingAccount } from "../../db/account-lookup";
 import { ingestEdit, ingestIgnored, ingestMessage, type IngestOutcome } from "../../db/ingest";
+import { ingestDelete, ingestEcho, ingestReaction, ingestStatus, type ChangedMessage } from "../../db/ingest-reports";
 import type { AppContext, Env } from "../../env";
 import { errorBody } from "../../errors";
 import { adapterFor } from "../../providers/registry";
-import { providerKinds, type InboundEvent, type ProviderKind } from "../../providers/types";
+import { providerKinds, type AccountContext, type InboundEvent, type ProviderAdapter, type ProviderKind } from "../../providers/types";
 import { unseal } from "../../security/crypto";
+import { publicOrigin, publicUrl, receiveUrl } from "../public-url";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
+type Resolved = { adapter: ProviderAdapter<any, any>; account: ReceivingAccount; ctx: AccountContext<any, any> };
+
 /**
- * POST /webhooks/{provider}/{accountKey}: authenticate over the raw bytes, normalize, store
- * idempotently, hand each message to the queue's object, then answer 200.
+ * /webhooks/{provider}/{accountKey}. POST: authenticate over the raw bytes, normalize, store
+ * idempotently, hand each change to the queue's object, then answer 2xx. GET: the provider's
+ * subscription handshake, where it has one.
  */
-export const webhooks = new Hono<AppContext>().post("/webhooks/:provider/:accountKey", async (c) => {
-  const provider = c.req.param("provider");
+export const webhooks = new Hono<AppContext>()
+  .get("/webhooks/:provider/:accountKey", async (c) => {
+    const found = await resolve(c);
+    if (found instanceof Response) return found;
+    const answer = found.adapter.handshake?.(new URL(publicUrl(c.req.url, c.env)), found.ctx) ?? null;
+    return answer ?? c.json(errorBody("method_not_allowed", "This receive URL takes POST"), 405);
+  })
+  .post("/webhooks/:provider/:accountKey", async (c) => {
+    const found = await resolve(c);
+    if (found instanceof Response) return found;
+    const { adapter, account, ctx } = found;
+
+    const rawBody = new Uint8Array(await c.req.arrayBuffer());
+    if (rawBody.byteLength > MAX_BODY_BYTES) return c.json(errorBody("payload_too_large", "Body over 1 MiB"), 413);
+    const request = { url: publicUrl(c.req.url, c.env), method: "POST", headers: c.req.raw.headers, rawBody };
+
+    const auth = await adapter.authenticate(request, ctx);
+    const failure = !auth.ok ? auth.reason : auth.replayKey && !(await claimReplayKey(c.env.DB, account.id, auth.replayKey)) ? "replayed request (nonce seen before)" : null;
+    if (failure) {
+      console.warn(JSON.stringify({ event: "webhook_auth_failed", provider: account.provider, accountId: account.id, reason: failure }));
+      await recordAuthFailure(c.env.DB, account.id, failure);
+      return c.json(errorBody("unauthorized", "Webhook authentication failed"), 401);
+    }
+
+    const events = adapter.normalize(request, ctx);
+    for (const event of events) await ingestAndRoute(c.env, account, event);
+    return adapter.acknowledge?.(events) ?? c.json({ ok: true, events: events.length });
+  });
+
+/** The adapter and account a receive URL names; one 404 for an unknown provider, key, or a key of another kind. */
+async function resolve(c: Context<AppContext>): Promise<Resolved | Response> {
+  const provider = c.req.param("provider") ?? "";
   const adapter = isProvider(provider) ? adapterFor(provider) : undefined;
-  const account = adapter ? await loadAccountByKey(c.env.DB, c.req.param("accountKey")) : null;
-  // One answer for an unknown provider, an unknown key and a key of another provider kind.
-  if (!adapter || !account || account.provider !== provider) {
-    return c.json(errorBody("not_found", "No such receive URL"), 404);
-  }
-
-  const rawBody = new Uint8Array(await c.req.arrayBuffer());
-  if (rawBody.byteLength > MAX_BODY_BYTES) return c.json(errorBody("payload_too_large", "Body over 1 MiB"), 413);
-  const request = { url: publicUrl(c.req.url, c.env), headers: c.req.raw.headers, rawBody };
-
-  const creds = adapter.credentialsSchema.parse(JSON.parse(await unseal(c.env.SECRETS_KEY, account.credentials)));
-  const failure = await adapter.authenticate(request, creds);
-  if (failure) {
-    console.warn(JSON.stringify({ event: "webhook_auth_failed", provider, accountId: account.id, reason: failure }));
-    await recordAuthFailure(c.env.DB, account.id, failure);
-    return c.json(errorBody("unauthorized", "Webhook authentication failed"), 401);
-  }
-
-  const events = adapter.normalize(request);
-  for (const event of events) await ingestAndRoute(c.env, account, event);
-  return c.json({ ok: true, events: events.length });
-});
+  const account = adapter ? await loadAccountByKey(c.env.DB, c.req.param("accountKey") ?? "") : null;
+  if (!adapter || !account || account.provider !== provider) return c.json(errorBody("not_found", "No such receive URL"), 404);
+  if (account.status === "pending") return c.json(errorBody("channel_not_active", "This channel is not activated yet"), 403);
+  const ctx: AccountContext<any, any> = {
+    accountId: account.id,
+    creds: adapter.credentialsSchema.parse(JSON.parse(await unseal(c.env.SECRETS_KEY, account.credentials))),
+    settings: adapter.settingsSchema.parse(account.settings),
+    receiveUrl: receiveUrl(publicOrigin(c.req.url, c.env), account.provider, account.key),
+    now: Date.now(),
+  };
+  return { adapter, account, ctx };
+}
 
 async function ingestAndRoute(env: Env, account: ReceivingAccount, event: InboundEvent) {
   switch (event.kind) {
     case "ignored":
       console.log(JSON.stringify({ event: "webhook_event_ignored", provider: account.provider, accountId: account.id, eventKey: event.eventKey, description: event.description }));
-      await ingestIgnored(env.DB, account.id, event.eventKey);
-      return;
+      return ingestIgnored(env.DB, account.id, event.eventKey);
     case "message":
-      return routeMessage(env, account, await ingestMessage(env.DB, account, event));
+      return routeMessage(env, account, await ingestMessage(env.DB, account, event), event.ephemeral);
     case "edit": {
       const outcome = await ingestEdit(env.DB, account, event);
+      if (outcome.result === "unknown_message") return logUnknown(account, event);
       if (outcome.result === "stored" && outcome.ticket.status !== "closed") {
         await env.QUEUE_OBJECT.getByName(outcome.ticket.queueId).messageUpdated(outcome.message);
       }
-      if (outcome.result === "unknown_message") {
-        console.log(JSON.stringify({ event: "edit_of_unknown_message", accountId: account.id, eventKey: event.eventKey }));
+      return;
+    }
+    case "delete":
+      return tell(env, account, event, await ingestDelete(env.DB, account, event), "updated");
+    case "reaction":
+      return tell(env, account, event, await ingestReaction(env.DB, account, event), "updated");
+    case "echo":
+      return tell(env, account, event, await ingestEcho(env.DB, account, event), "added");
+    case "status": {
+      const outcome = await ingestStatus(env.DB, account, event);
+      if (outcome.result === "unknown_message") return logUnknown(account, event);
+      for (const { message, queueId } of outcome.changed) {
+        if (!message.authorId) continue;
+        await env.QUEUE_OBJECT.getByName(queueId).deliveryStatus({
+          agentId: message.authorId,
+          ticketId: message.ticketId,
+          messageId: message.id,
+          status: message.status,
+          reason: message.statusReason,
+        });
       }
       return;
     }
@@ -61,21 +104,27 @@ async function ingestAndRoute(env: Env, account: ReceivingAccount, event: Inboun
 }
 
 /** A retry re-notifies the queue too: its object delivers each message once, so a lost notice heals. */
-async function routeMessage(env: Env, account: ReceivingAccount, outcome: IngestOutcome) {
+async function routeMessage(env: Env, account: ReceivingAccount, outcome: IngestOutcome, ephemeral?: { kind: "story_mention"; url: string }) {
   if (outcome.result === "unknown_message" || !outcome.ticket || !outcome.message) return;
   if (outcome.ticket.status === "closed") return;
   const { status: _s, queueId, assigneeId, ...ticket } = outcome.ticket;
-  await env.QUEUE_OBJECT.getByName(queueId).routeInbound({ ticket, assigneeId, message: outcome.message, config: account.routing });
+  await env.QUEUE_OBJECT.getByName(queueId).routeInbound({ ticket, assigneeId, message: outcome.message, config: account.routing, ephemeral });
+}
+
+/** Changes to messages already in a ticket go to the agent holding it. */
+async function tell(env: Env, account: ReceivingAccount, event: InboundEvent, outcome: { result: string; changed: ChangedMessage[] }, as: "added" | "updated") {
+  if (outcome.result === "unknown_message") return logUnknown(account, event);
+  for (const { message, queueId, ticketStatus } of outcome.changed) {
+    if (ticketStatus === "closed") continue;
+    const queue = env.QUEUE_OBJECT.getByName(queueId);
+    await (as === "added" ? queue.messageAdded(message) : queue.messageUpdated(message));
+  }
+}
+
+function logUnknown(account: ReceivingAccount, event: InboundEvent) {
+  console.log(JSON.stringify({ event: "webhook_event_for_unknown_message", provider: account.provider, accountId: account.id, kind: event.kind, eventKey: event.eventKey }));
 }
 
 function isProvider(p: string): p is ProviderKind {
   return (providerKinds as readonly string[]).includes(p);
 }
-
-/** The URL the provider called: behind a proxy, rebuilt on the configured public origin. */
-export function publicUrl(requestUrl: string, env: Pick<Env, "PUBLIC_BASE_URL">): string {
-  if (!env.PUBLIC_BASE_URL) return requestUrl;
-  const u = new URL(requestUrl);
-  return `${env.PUBLIC_BASE_URL.replace(/\/+$/, "")}${u.pathname}${u.search}`;
-}
-

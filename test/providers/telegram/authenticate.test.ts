@@ -4,7 +4,7 @@ import type { WebhookRequest } from "../../../src/providers/types";
 import { creds } from "./fetch-stub";
 
 function request(headers: Record<string, string>): WebhookRequest {
-  return { url: "https://hub.example.test/webhooks/telegram/acc_01", headers: new Headers(headers), rawBody: new Uint8Array() };
+  return { url: "https://hub.example.test/webhooks/telegram/acc_01", method: "POST", headers: new Headers(headers), rawBody: new Uint8Array() };
 }
 
 describe("authenticateTelegram", () => {

@@ -41,7 +41,7 @@ function privateMessage(extra: Record<string, unknown>, from: Record<string, unk
 
 function attachmentsOf(body: unknown) {
   const event = only(body);
-  if (event.kind === "ignored") throw new Error(`ignored: ${event.description}`);
+  if (event.kind !== "message" && event.kind !== "edit") throw new Error(`not a message: ${event.kind}`);
   return event.attachments;
 }
 
@@ -168,7 +168,7 @@ describe("normalizeTelegramUpdate: messages", () => {
 describe("normalizeTelegramUpdate: contact names", () => {
   const contactOf = (from: Record<string, unknown>) => {
     const event = only(privateMessage({ text: "hi" }, from));
-    if (event.kind === "ignored") throw new Error(event.description);
+    if (event.kind !== "message") throw new Error(`not a message: ${event.kind}`);
     return event.contact;
   };
 

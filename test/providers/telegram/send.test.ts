@@ -17,7 +17,7 @@ const text = "Siparişiniz yarın teslim edilecek 🚚";
 describe("sendTelegram: text", () => {
   it("POSTs sendMessage with a numeric chat_id and returns <chat id>:<message id>", async () => {
     const fetch = stubFetch(jsonResponse(sendOk));
-    const result = await sendTelegram({ kind: "text", to: "412345678", text }, creds, settings);
+    const result = await sendTelegram({ kind: "text", to: "412345678", text, messageId: 1 }, creds, settings);
     expect(result).toEqual({ ok: true, providerMessageId: "412345678:1041" });
     expect(onlyRequest(fetch)).toEqual({
       url: `${base}/sendMessage`,
@@ -29,33 +29,33 @@ describe("sendTelegram: text", () => {
 
   it("keeps a negative numeric chat id a number and a @username a string", async () => {
     const group = stubFetch(jsonResponse({ ok: true, result: { message_id: 5, chat: { id: -1001234567890 } } }));
-    expect(await sendTelegram({ kind: "text", to: "-1001234567890", text: "x" }, creds, settings)).toEqual({
+    expect(await sendTelegram({ kind: "text", to: "-1001234567890", text: "x", messageId: 1 }, creds, settings)).toEqual({
       ok: true,
       providerMessageId: "-1001234567890:5",
     });
     expect(onlyRequest(group).body).toEqual({ chat_id: -1001234567890, text: "x" });
 
     const channel = stubFetch(jsonResponse({ ok: true, result: { message_id: 6, chat: { id: -1001 } } }));
-    await sendTelegram({ kind: "text", to: "@kampanyalar", text: "x" }, creds, settings);
+    await sendTelegram({ kind: "text", to: "@kampanyalar", text: "x", messageId: 1 }, creds, settings);
     expect(onlyRequest(channel).body).toEqual({ chat_id: "@kampanyalar", text: "x" });
   });
 
   it("tolerates a trailing slash on the base URL", async () => {
     const fetch = stubFetch(jsonResponse(sendOk));
-    await sendTelegram({ kind: "text", to: "1", text: "x" }, creds, { apiBaseUrl: "http://localhost:8081/" });
+    await sendTelegram({ kind: "text", to: "1", text: "x", messageId: 1 }, creds, { apiBaseUrl: "http://localhost:8081/" });
     expect(onlyRequest(fetch).url).toBe(`http://localhost:8081/bot${creds.botToken}/sendMessage`);
   });
 
   it("does not ask for a retry when Telegram accepted the message but the answer lacks its id", async () => {
     stubFetch(jsonResponse({ ok: true, result: true }));
-    expect(await sendTelegram({ kind: "text", to: "1", text: "x" }, creds, settings)).toMatchObject({ ok: false, retryable: false });
+    expect(await sendTelegram({ kind: "text", to: "1", text: "x", messageId: 1 }, creds, settings)).toMatchObject({ ok: false, retryable: false });
   });
 });
 
 describe("sendTelegram: length limit (Unicode code points)", () => {
   it("sends 4096 emoji (8192 UTF-16 units) because Telegram counts code points", async () => {
     const fetch = stubFetch(jsonResponse(sendOk));
-    const result = await sendTelegram({ kind: "text", to: "1", text: "📦".repeat(MAX_TEXT_LENGTH) }, creds, settings);
+    const result = await sendTelegram({ kind: "text", to: "1", text: "📦".repeat(MAX_TEXT_LENGTH), messageId: 1 }, creds, settings);
     expect(result.ok).toBe(true);
     expect(fetch).toHaveBeenCalledTimes(1);
   });
@@ -64,8 +64,8 @@ describe("sendTelegram: length limit (Unicode code points)", () => {
     const fetch = stubFetch();
     const long = "ş".repeat(MAX_TEXT_LENGTH + 1);
     for (const out of [
-      { kind: "text", to: "1", text: long } as const,
-      { kind: "edit", to: "1", providerMessageId: "1:2", text: long } as const,
+      { kind: "text", to: "1", text: long, messageId: 1 } as const,
+      { kind: "edit", to: "1", providerMessageId: "1:2", text: long, messageId: 1 } as const,
     ]) {
       const result = await sendTelegram(out, creds, settings);
       expect(result).toEqual({ ok: false, retryable: false, reason: expect.stringContaining("4097") });
@@ -75,7 +75,7 @@ describe("sendTelegram: length limit (Unicode code points)", () => {
 });
 
 describe("sendTelegram: edit", () => {
-  const edit = { kind: "edit", to: "412345678", providerMessageId: "412345678:1041", text: "Siparişiniz bugün teslim edilecek 🚚" } as const;
+  const edit = { kind: "edit", to: "412345678", providerMessageId: "412345678:1041", text: "Siparişiniz bugün teslim edilecek 🚚", messageId: 1 } as const;
 
   it("POSTs editMessageText with the numeric message id and keeps the original id", async () => {
     const fetch = stubFetch(jsonResponse(editOk));
@@ -112,7 +112,7 @@ describe("sendTelegram: edit", () => {
 });
 
 describe("sendTelegram: errors", () => {
-  const out = { kind: "text", to: "412345678", text: "merhaba" } as const;
+  const out = { kind: "text", to: "412345678", text: "merhaba", messageId: 1 } as const;
 
   it("429 → retryable with retry_after", async () => {
     stubFetch(jsonResponse(tooMany, 429));

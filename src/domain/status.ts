@@ -1,0 +1,29 @@
+import type { MessageStatus } from "../db/schema";
+
+/**
+ * Order of an outbound message's statuses. A report only applies when it ranks above the current
+ * status, so out-of-order callbacks never move a message back. `failed` ranks just above `sent`:
+ * a failure after `sent` is news, after `delivered` it is a stale report. Once failed, nothing moves it.
+ */
+export const statusRank: Record<MessageStatus, number> = {
+  received: 0,
+  queued: 1,
+  sending: 2,
+  sent: 3,
+  failed: 3.5,
+  delivered: 4,
+  read: 5,
+};
+
+/** The rank a message currently `failed` has for comparison: terminal. */
+export const TERMINAL_RANK = 9;
+
+export function movesForward(current: MessageStatus, next: MessageStatus): boolean {
+  const from = current === "failed" ? TERMINAL_RANK : statusRank[current];
+  return statusRank[next] > from;
+}
+
+/** The same comparison in SQL, over a `status` column. */
+export const statusRankSql = `(CASE status ${Object.entries(statusRank)
+  .map(([s, r]) => `WHEN '${s}' THEN ${s === "failed" ? TERMINAL_RANK : r}`)
+  .join(" ")} ELSE 0 END)`;
