@@ -37,6 +37,16 @@ export async function createUser(opts: { role?: "admin" | "supervisor" | "agent"
   return { id, token, name: opts.name ?? `Agent ${id}` };
 }
 
+/** An account of any provider, credentials sealed as the API seals them. */
+export async function createAccount(o: { provider: string; queueId: string; credentials: Record<string, unknown>; settings: Record<string, unknown>; status?: string }) {
+  const id = uid("acct");
+  const key = uid("key");
+  await env.DB.prepare("INSERT INTO channel_accounts (id, provider, key, name, queue_id, settings, credentials, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+    .bind(id, o.provider, key, `${o.provider} account`, o.queueId, JSON.stringify(o.settings), await seal(env.SECRETS_KEY, JSON.stringify(o.credentials)), o.status ?? "active")
+    .run();
+  return { id, key, receiveUrl: `${BASE}/webhooks/${o.provider}/${key}` };
+}
+
 export async function createTelegramAccount(queueId: string, opts: { provider?: string } = {}) {
   const id = uid("acct");
   const key = uid("key");
