@@ -1,8 +1,10 @@
+import { metaAdapter } from "./meta";
 import { telegramAdapter } from "./telegram";
 import type { ProviderAdapter, ProviderKind } from "./types";
 
 const adapters: Partial<Record<ProviderKind, ProviderAdapter<any, any>>> = {
   telegram: telegramAdapter,
+  meta: metaAdapter,
 };
 
 /** The adapter for `kind`, or undefined while that provider is not implemented. */
