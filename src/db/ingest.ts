@@ -9,7 +9,13 @@ export type WebhookAccount = {
   queueId: string;
 };
 
-export type TicketState = TicketView & { status: "open" | "assigned" | "closed"; queueId: string; assigneeId: string | null };
+export type TicketState = TicketView & {
+  status: "open" | "assigned" | "closed";
+  queueId: string;
+  assigneeId: string | null;
+  /** The agent who last held one of this contact's tickets: the sticky strategy's preference. */
+  lastAgentId: string | null;
+};
 
 export type IngestOutcome =
   /** The event was new and is now stored. */
@@ -116,6 +122,7 @@ type JoinedRow = MessageRow & {
   c_id: number;
   c_display_name: string;
   c_username: string | null;
+  c_last_agent: string | null;
 };
 
 function selectMessageWithTicket(d1: D1Database, accountId: string, providerMessageId: string) {
@@ -123,7 +130,8 @@ function selectMessageWithTicket(d1: D1Database, accountId: string, providerMess
     .prepare(
       `SELECT m.*, t.status AS t_status, t.queue_id AS t_queue_id, t.assignee_id AS t_assignee_id,
               t.subject AS t_subject, t.created_at AS t_created_at,
-              c.id AS c_id, c.display_name AS c_display_name, c.username AS c_username
+              c.id AS c_id, c.display_name AS c_display_name, c.username AS c_username,
+              (SELECT p.assignee_id FROM tickets p WHERE p.contact_id = c.id AND p.assignee_id IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS c_last_agent
        FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts c ON c.id = t.contact_id
        WHERE m.account_id = ?1 AND m.provider_message_id = ?2`,
     )
@@ -144,6 +152,7 @@ function joined(account: WebhookAccount, result: D1Result<Record<string, unknown
     status: row.t_status,
     queueId: row.t_queue_id,
     assigneeId: row.t_assignee_id,
+    lastAgentId: row.c_last_agent,
   };
   return { ticket, message: messageViewFromRow(row) };
 }

@@ -55,6 +55,7 @@ const membersQuery = (db: Db) =>
       displayName: users.displayName,
       role: users.role,
       active: users.active,
+      weight: queueMembers.weight,
       addedAt: queueMembers.createdAt,
     })
     .from(queueMembers)
@@ -68,8 +69,11 @@ export const getMember = (db: Db, queueId: string, userId: string) =>
     .where(and(eq(queueMembers.queueId, queueId), eq(queueMembers.userId, userId)))
     .get();
 
-export const insertMember = (db: Db, queueId: string, userId: string) =>
-  db.insert(queueMembers).values({ queueId, userId });
+export const insertMember = (db: Db, queueId: string, userId: string, weight?: number) =>
+  db.insert(queueMembers).values({ queueId, userId, ...(weight === undefined ? {} : { weight }) });
+
+export const setMemberWeight = (db: Db, queueId: string, userId: string, weight: number) =>
+  db.update(queueMembers).set({ weight }).where(and(eq(queueMembers.queueId, queueId), eq(queueMembers.userId, userId)));
 
 export const deleteMember = (db: Db, queueId: string, userId: string) =>
   db.delete(queueMembers).where(and(eq(queueMembers.queueId, queueId), eq(queueMembers.userId, userId)));

@@ -67,6 +67,8 @@ export const queueMembers = sqliteTable(
     userId: text()
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    /** The member's share of the queue's tickets under the percentage strategy (0–100). */
+    weight: integer().notNull().default(1),
     createdAt: now(),
   },
   (t) => [primaryKey({ columns: [t.queueId, t.userId] }), index("queue_members_user_id_idx").on(t.userId)],

@@ -1,11 +1,14 @@
 import { z } from "zod";
-
-export const ringStrategies = ["round-robin"] as const;
+import { ringStrategies } from "./ring";
 
 /** A queue's routing parameters; docs/routing.md documents each one. */
 export const routingConfigSchema = z
   .object({
     strategy: z.enum(ringStrategies).default("round-robin"),
+    /** Sticky: how long a contact's ticket waits for the agent who served them last, seconds. */
+    stickyWaitS: z.number().int().min(1).max(2147483).default(30),
+    /** Sticky: the strategy once that wait is over. */
+    stickyFallback: z.enum(["round-robin", "random", "least-busy", "longest-idle", "percentage"]).default("round-robin"),
     /** Life of one offer to one agent, seconds. */
     agentRingTimeS: z.number().int().min(5).max(600).default(20),
     /** How long a disconnected agent keeps its presence before it counts as offline, seconds. */

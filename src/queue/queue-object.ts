@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { closeTicket, markAssigned, storeAgentEdit, storeReply } from "../db/replies";
-import { pickRoundRobin, previewOf } from "../domain/ring";
+import { chooseAgents, previewOf, type RingCandidate } from "../domain/ring";
 import type { RoutingConfig } from "../domain/routing-config";
 import type { Env } from "../env";
 import {
@@ -14,8 +14,12 @@ import {
 } from "./protocol";
 import { QueueStore, type AgentRow, type Timer, type TicketRow } from "./store";
 
+function asCandidate(a: AgentRow & { load: number }): AgentRow & RingCandidate {
+  return { ...a, lastOfferAt: a.last_offer_at, idleSince: a.idle_since, assignedCount: a.assigned_count };
+}
+
 /** Who is connecting, as the Worker authenticated them. Sent to the object in a header. */
-export type AgentIdentity = { id: string; name: string; capacity: number };
+export type AgentIdentity = { id: string; name: string; capacity: number; /** share under the percentage strategy */ weight?: number };
 
 type SocketAttachment = { agentId: string; connectedAt: number; lastActivity: number };
 
@@ -61,6 +65,8 @@ export class QueueObject extends DurableObject<Env> {
     assigneeId: string | null;
     message: MessageView;
     config: RoutingConfig;
+    /** The agent who last served this contact, for the sticky strategy. */
+    lastAgentId?: string | null;
     /** Shown live to the agent holding the ticket, never stored (not even in the replay log). */
     ephemeral?: { kind: "story_mention"; url: string };
   }): Promise<{ state: TicketRow["state"] }> {
@@ -72,7 +78,11 @@ export class QueueObject extends DurableObject<Env> {
     if (!row) {
       // An assigned ticket this object no longer tracks (its agent kept it across a reset) stays with that agent.
       if (input.assigneeId && this.store.agent(input.assigneeId)) this.store.adoptAssigned(ticket, input.assigneeId, now);
-      else this.store.enqueue(ticket, preview, now);
+      else {
+        const sticky = this.stickyFor(input.lastAgentId ?? null, now);
+        this.store.enqueue(ticket, preview, now, sticky);
+        if (sticky) this.store.schedule("sticky_expiry", String(ticket.id), sticky.until);
+      }
       row = this.store.ticket(ticket.id)!;
     }
     if (!this.store.firstSighting(message.id, now)) return { state: row.state };
@@ -129,6 +139,7 @@ export class QueueObject extends DurableObject<Env> {
         id: t.id,
         state: t.state,
         agentId: t.agent_id,
+        offeredTo: this.store.offerees(t.id),
         offerExpiresAt: t.offer_expires_at,
         enqueuedAt: t.enqueued_at,
       })),
@@ -154,7 +165,7 @@ export class QueueObject extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [identity.id]);
     server.serializeAttachment({ agentId: identity.id, connectedAt: now, lastActivity: now } satisfies SocketAttachment);
 
-    this.store.upsertAgent(identity);
+    this.store.upsertAgent(identity, now);
     this.store.cancelTimer("presence_grace", identity.id);
     this.greet(server, identity.id, Number.isInteger(lastSeq) && lastSeq >= 0 ? lastSeq : null);
     this.store.schedule("sweep", "sockets", now + SWEEP_EVERY_MS);
@@ -214,15 +225,19 @@ export class QueueObject extends DurableObject<Env> {
     switch (timer.kind) {
       case "offer_expiry": {
         const row = this.store.ticket(Number(timer.ref));
-        // The row is rewritten with every new offer, so a due row is the live offer's; a second firing finds none.
-        if (row?.state === "offered" && row.agent_id) {
+        // The row is rewritten with every new ring, so a due row is the live ring's; a second firing finds none.
+        if (row?.state === "offered") {
+          const offerees = this.store.offerees(row.id);
           this.store.requeue(row.id);
-          this.send(row.agent_id, { type: "offer.withdrawn", ticketId: row.id, reason: "timeout" }, now);
+          for (const agentId of offerees) this.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason: "timeout" }, now);
         }
         return;
       }
       case "ring_retry":
         this.store.clearAttempts(Number(timer.ref)); // a new round: the dispatch after every alarm offers it again
+        return;
+      case "sticky_expiry":
+        this.store.unstick(Number(timer.ref)); // the preferred agent did not come: anyone may take it
         return;
       case "presence_grace": {
         const agent = this.store.agent(timer.ref);
@@ -252,33 +267,49 @@ export class QueueObject extends DurableObject<Env> {
 
   // ---- routing
 
-  /** Offers every waiting ticket it can, oldest first, one agent per ticket at a time. */
+  /** Offers every waiting ticket it can, oldest first, to the agents the queue's strategy picks. */
   private dispatch(now: number) {
     const config = this.store.config();
     for (const ticket of this.store.waitingTickets()) {
       const available = this.availableAgents();
       if (available.length === 0) return;
       const tried = this.store.attemptedAgents(ticket.id);
-      const untried = available.filter((a) => !tried.has(a.id));
+      let untried = available.filter((a) => !tried.has(a.id));
+      // Sticky: while the wait lasts, only the agent who served the contact before may take it.
+      const sticky = ticket.sticky_until !== null && ticket.sticky_until > now ? ticket.preferred_agent_id : null;
+      if (sticky) untried = untried.filter((a) => a.id === sticky);
       if (untried.length === 0) {
         // Everyone available has passed on it: start a new round after a pause, not straight back.
-        if (!this.hasTimer("ring_retry", String(ticket.id))) this.store.schedule("ring_retry", String(ticket.id), now + RING_ROUND_PAUSE_MS);
+        if (!sticky && !this.hasTimer("ring_retry", String(ticket.id))) this.store.schedule("ring_retry", String(ticket.id), now + RING_ROUND_PAUSE_MS);
         continue;
       }
-      const agent = pickRoundRobin(untried.map((a) => ({ ...a, lastOfferAt: a.last_offer_at })))!;
+      const chosen = chooseAgents(config.strategy, untried.map(asCandidate), {
+        random: Math.random,
+        preferredAgentId: ticket.preferred_agent_id,
+        fallback: config.stickyFallback,
+      });
       const expiresAt = now + config.agentRingTimeS * 1000;
-      this.store.offer(ticket.id, agent.id, expiresAt);
-      this.store.markOffered(agent.id, now);
+      this.store.offer(ticket.id, chosen.map((a) => a.id), expiresAt, now);
       this.store.schedule("offer_expiry", String(ticket.id), expiresAt);
-      this.send(agent.id, { type: "offer", ...this.offerView(this.store.ticket(ticket.id)!) }, now);
+      const offer = this.offerView(this.store.ticket(ticket.id)!);
+      for (const agent of chosen) this.send(agent.id, { type: "offer", ...offer }, now);
     }
   }
 
+  /** Sticky strategy: hold a new ticket for the contact's previous agent for a while. */
+  private stickyFor(lastAgentId: string | null, now: number) {
+    const config = this.store.config();
+    if (config.strategy !== "sticky" || !lastAgentId) return undefined;
+    const until = now + config.stickyWaitS * 1000;
+    return { agentId: lastAgentId, until };
+  }
+
   /** Online (not away), with a live socket and room under their capacity. */
-  private availableAgents(): AgentRow[] {
+  private availableAgents(): (AgentRow & { load: number })[] {
     return this.store
       .agents()
-      .filter((a) => a.connected && a.chosen_status === "online" && this.socketsOf(a.id).length > 0 && this.store.load(a.id) < a.capacity);
+      .map((a) => ({ ...a, load: this.store.load(a.id) }))
+      .filter((a) => a.connected && a.chosen_status === "online" && this.socketsOf(a.id).length > 0 && a.load < a.capacity);
   }
 
   private offerView(row: TicketRow): OfferView {
@@ -300,9 +331,12 @@ export class QueueObject extends DurableObject<Env> {
         return this.accept(ws, agentId, frame.ticketId);
       case "decline": {
         const row = this.store.ticket(frame.ticketId);
-        if (row?.state !== "offered" || row.agent_id !== agentId) return this.reject(ws, agentId, "no_such_offer", "No open offer for this ticket", { ticketId: frame.ticketId });
-        this.store.requeue(row.id);
-        this.store.cancelTimer("offer_expiry", String(row.id));
+        if (row?.state !== "offered" || !this.store.hasOffer(row.id, agentId)) return this.reject(ws, agentId, "no_such_offer", "No open offer for this ticket", { ticketId: frame.ticketId });
+        // Under ring-all the others' offers stay open; the ticket waits again only when none is left.
+        if (!this.store.dropOffer(row.id, agentId)) {
+          this.store.requeue(row.id);
+          this.store.cancelTimer("offer_expiry", String(row.id));
+        }
         this.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason: "declined" }, now);
         this.dispatch(now);
         return;
@@ -321,16 +355,19 @@ export class QueueObject extends DurableObject<Env> {
     }
   }
 
+  /** The first accept wins: the same instant's second accept finds no open offer. */
   private async accept(ws: WebSocket, agentId: string, ticketId: number) {
     const now = Date.now();
     const row = this.store.ticket(ticketId);
-    if (row?.state !== "offered" || row.agent_id !== agentId) {
+    if (row?.state !== "offered" || !this.store.hasOffer(ticketId, agentId)) {
       return this.reject(ws, agentId, "no_such_offer", "This offer is no longer open", { ticketId });
     }
-    this.store.assign(ticketId, agentId);
+    const outrun = this.store.assign(ticketId, agentId);
     this.store.cancelTimer("offer_expiry", String(ticketId));
+    this.store.cancelTimer("sticky_expiry", String(ticketId));
     const messages = this.store.takeHeldMessages(ticketId);
     this.send(agentId, { type: "ticket.assigned", ticket: JSON.parse(row.view) as TicketView, messages }, now);
+    for (const other of outrun) this.send(other, { type: "offer.withdrawn", ticketId, reason: "taken" }, now);
     await markAssigned(this.env.DB, ticketId, agentId, now);
   }
 
@@ -372,15 +409,21 @@ export class QueueObject extends DurableObject<Env> {
   private forgetTicket(ticketId: number, by: string | null, now: number) {
     const row = this.store.ticket(ticketId);
     if (!row) return;
+    const offerees = this.store.offerees(ticketId);
     this.store.removeTicket(ticketId);
-    if (row.agent_id && row.state === "assigned") this.send(row.agent_id, { type: "ticket.closed", ticketId, by }, now);
-    if (row.agent_id && row.state === "offered") this.send(row.agent_id, { type: "offer.withdrawn", ticketId, reason: "closed" }, now);
+    if (row.agent_id && row.state === "assigned") {
+      this.store.markFreed(row.agent_id, now);
+      this.send(row.agent_id, { type: "ticket.closed", ticketId, by }, now);
+    }
+    for (const agentId of offerees) this.send(agentId, { type: "offer.withdrawn", ticketId, reason: "closed" }, now);
   }
 
   private withdrawOffersOf(agentId: string, reason: "offline", now: number) {
-    for (const row of this.store.ticketsOf(agentId, "offered")) {
-      this.store.requeue(row.id);
-      this.store.cancelTimer("offer_expiry", String(row.id));
+    for (const row of this.store.offeredTo(agentId)) {
+      if (!this.store.dropOffer(row.id, agentId)) {
+        this.store.requeue(row.id);
+        this.store.cancelTimer("offer_expiry", String(row.id));
+      }
       this.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason }, now);
     }
   }
@@ -457,8 +500,8 @@ export class QueueObject extends DurableObject<Env> {
     const missed = lastSeq === null ? [] : this.store.framesAfter(agentId, lastSeq);
     const oldest = this.store.oldestFrameSeq(agentId);
     const complete = lastSeq === null || lastSeq >= agent.last_seq || (oldest !== null && oldest <= lastSeq + 1);
-    const assigned = this.store.ticketsOf(agentId, "assigned").map((t) => JSON.parse(t.view) as TicketView);
-    const offers = this.store.ticketsOf(agentId, "offered").map((t) => this.offerView(t));
+    const assigned = this.store.heldBy(agentId).map((t) => JSON.parse(t.view) as TicketView);
+    const offers = this.store.offeredTo(agentId).map((t) => this.offerView(t));
     const status: AgentStatus = this.store.status(agent);
     const hello: ServerFrame = {
       type: "hello",

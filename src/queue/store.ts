@@ -4,7 +4,7 @@ import type { AgentStatus, MessageView, ServerFrame, TicketView } from "./protoc
 // The queue object's own state, in its SQLite. Every method is synchronous: calls made without an
 // `await` between them commit together.
 
-const SCHEMA = `
+const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS config (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS agents (
   id TEXT PRIMARY KEY,
@@ -20,8 +20,8 @@ CREATE TABLE IF NOT EXISTS tickets (
   view TEXT NOT NULL,
   preview TEXT NOT NULL DEFAULT '',
   state TEXT NOT NULL,                           -- waiting | offered | assigned
-  agent_id TEXT,
-  offer_expires_at INTEGER,
+  agent_id TEXT,                                 -- the agent holding it (assigned)
+  offer_expires_at INTEGER,                      -- when the open offers of this ring lapse
   enqueued_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tickets_state_idx ON tickets (state, enqueued_at);
@@ -34,7 +34,20 @@ CREATE INDEX IF NOT EXISTS timers_due_idx ON timers (due_at);
 CREATE TABLE IF NOT EXISTS frames (agent_id TEXT NOT NULL, seq INTEGER NOT NULL, json TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (agent_id, seq));
 `;
 
-export type TimerKind = "offer_expiry" | "ring_retry" | "presence_grace" | "sweep";
+/** Later changes to the object's own schema, applied once each, in order (objects outlive deploys). */
+const MIGRATIONS = [
+  `CREATE TABLE offers (ticket_id INTEGER NOT NULL, agent_id TEXT NOT NULL, PRIMARY KEY (ticket_id, agent_id));
+   CREATE INDEX offers_agent_idx ON offers (agent_id);
+   INSERT INTO offers (ticket_id, agent_id) SELECT id, agent_id FROM tickets WHERE state = 'offered' AND agent_id IS NOT NULL;
+   UPDATE tickets SET agent_id = NULL WHERE state = 'offered';
+   ALTER TABLE agents ADD COLUMN idle_since INTEGER;
+   ALTER TABLE agents ADD COLUMN assigned_count INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE agents ADD COLUMN weight INTEGER NOT NULL DEFAULT 1;
+   ALTER TABLE tickets ADD COLUMN preferred_agent_id TEXT;
+   ALTER TABLE tickets ADD COLUMN sticky_until INTEGER;`,
+];
+
+export type TimerKind = "offer_expiry" | "ring_retry" | "sticky_expiry" | "presence_grace" | "sweep";
 export type Timer = { kind: TimerKind; ref: string; due_at: number };
 
 export type AgentRow = {
@@ -45,6 +58,9 @@ export type AgentRow = {
   connected: number;
   last_offer_at: number;
   last_seq: number;
+  idle_since: number | null;
+  assigned_count: number;
+  weight: number;
 };
 
 export type TicketRow = {
@@ -55,6 +71,8 @@ export type TicketRow = {
   agent_id: string | null;
   offer_expires_at: number | null;
   enqueued_at: number;
+  preferred_agent_id: string | null;
+  sticky_until: number | null;
 };
 
 /** How long missed frames are kept for replay, and how many per agent at most. */
@@ -63,7 +81,11 @@ export const FRAME_RETENTION_COUNT = 1000;
 
 export class QueueStore {
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(SCHEMA);
+    sql.exec(SCHEMA_V1);
+    sql.exec("CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
+    const applied = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0]?.version ?? 0;
+    for (let v = applied; v < MIGRATIONS.length; v++) sql.exec(MIGRATIONS[v]!);
+    sql.exec("INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version", MIGRATIONS.length);
   }
 
   config(): RoutingConfig {
@@ -85,13 +107,16 @@ export class QueueStore {
     return this.sql.exec<AgentRow>("SELECT * FROM agents ORDER BY id").toArray();
   }
 
-  upsertAgent(a: { id: string; name: string; capacity: number }) {
+  upsertAgent(a: { id: string; name: string; capacity: number; weight?: number }, now: number) {
     this.sql.exec(
-      `INSERT INTO agents (id, name, capacity, connected) VALUES (?, ?, ?, 1)
-       ON CONFLICT (id) DO UPDATE SET name = excluded.name, capacity = excluded.capacity, connected = 1`,
+      `INSERT INTO agents (id, name, capacity, weight, connected, idle_since) VALUES (?, ?, ?, ?, 1, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, capacity = excluded.capacity, weight = excluded.weight, connected = 1,
+         idle_since = CASE WHEN agents.connected = 0 THEN excluded.idle_since ELSE agents.idle_since END`,
       a.id,
       a.name,
       a.capacity,
+      a.weight ?? 1,
+      now,
     );
   }
 
@@ -103,13 +128,19 @@ export class QueueStore {
     this.sql.exec("UPDATE agents SET connected = ? WHERE id = ?", connected ? 1 : 0, id);
   }
 
-  markOffered(id: string, at: number) {
-    this.sql.exec("UPDATE agents SET last_offer_at = ? WHERE id = ?", at, id);
-  }
-
   /** Tickets offered to or held by the agent: what counts against its capacity. */
   load(agentId: string): number {
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM tickets WHERE agent_id = ?", agentId).one().n;
+    return this.sql
+      .exec<{ n: number }>(
+        "SELECT (SELECT count(*) FROM tickets WHERE agent_id = ?1 AND state = 'assigned') + (SELECT count(*) FROM offers WHERE agent_id = ?1) AS n",
+        agentId,
+      )
+      .one().n;
+  }
+
+  /** After the agent let go of a ticket: idle from now if they hold nothing else. */
+  markFreed(agentId: string, now: number) {
+    this.sql.exec("UPDATE agents SET idle_since = ?2 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM tickets WHERE agent_id = ?1 AND state = 'assigned')", agentId, now);
   }
 
   status(agent: AgentRow): AgentStatus {
@@ -126,22 +157,46 @@ export class QueueStore {
     return this.sql.exec<TicketRow>("SELECT * FROM tickets WHERE state = 'waiting' ORDER BY enqueued_at, id").toArray();
   }
 
-  ticketsOf(agentId: string, state: TicketRow["state"]): TicketRow[] {
-    return this.sql.exec<TicketRow>("SELECT * FROM tickets WHERE agent_id = ? AND state = ? ORDER BY id", agentId, state).toArray();
+  /** Tickets the agent holds. */
+  heldBy(agentId: string): TicketRow[] {
+    return this.sql.exec<TicketRow>("SELECT * FROM tickets WHERE agent_id = ? AND state = 'assigned' ORDER BY id", agentId).toArray();
+  }
+
+  /** Tickets with an open offer to the agent. */
+  offeredTo(agentId: string): TicketRow[] {
+    return this.sql
+      .exec<TicketRow>("SELECT t.* FROM tickets t JOIN offers o ON o.ticket_id = t.id WHERE o.agent_id = ? ORDER BY t.id", agentId)
+      .toArray();
+  }
+
+  offerees(ticketId: number): string[] {
+    return this.sql.exec<{ agent_id: string }>("SELECT agent_id FROM offers WHERE ticket_id = ? ORDER BY agent_id", ticketId).toArray().map((r) => r.agent_id);
+  }
+
+  hasOffer(ticketId: number, agentId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM offers WHERE ticket_id = ? AND agent_id = ?", ticketId, agentId).toArray().length > 0;
+  }
+
+  /** Removes one agent's offer; true when other offers of the ticket remain open. */
+  dropOffer(ticketId: number, agentId: string): boolean {
+    this.sql.exec("DELETE FROM offers WHERE ticket_id = ? AND agent_id = ?", ticketId, agentId);
+    return this.offerees(ticketId).length > 0;
   }
 
   allTickets(): TicketRow[] {
     return this.sql.exec<TicketRow>("SELECT * FROM tickets ORDER BY enqueued_at, id").toArray();
   }
 
-  enqueue(view: TicketView, preview: string, at: number) {
+  enqueue(view: TicketView, preview: string, at: number, sticky?: { agentId: string; until: number }) {
     this.sql.exec(
-      `INSERT INTO tickets (id, view, preview, state, enqueued_at) VALUES (?, ?, ?, 'waiting', ?)
+      `INSERT INTO tickets (id, view, preview, state, enqueued_at, preferred_agent_id, sticky_until) VALUES (?, ?, ?, 'waiting', ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET view = excluded.view`,
       view.id,
       JSON.stringify(view),
       preview,
       at,
+      sticky?.agentId ?? null,
+      sticky?.until ?? null,
     );
   }
 
@@ -160,22 +215,41 @@ export class QueueStore {
     this.sql.exec("UPDATE tickets SET preview = ? WHERE id = ?", preview, ticketId);
   }
 
-  offer(ticketId: number, agentId: string, expiresAt: number) {
-    this.sql.exec("UPDATE tickets SET state = 'offered', agent_id = ?, offer_expires_at = ? WHERE id = ?", agentId, expiresAt, ticketId);
-    this.sql.exec("INSERT OR IGNORE INTO ring_attempts (ticket_id, agent_id) VALUES (?, ?)", ticketId, agentId);
+  /** Opens offers of one ring to these agents, all lapsing at `expiresAt`. */
+  offer(ticketId: number, agentIds: readonly string[], expiresAt: number, now: number) {
+    this.sql.exec("UPDATE tickets SET state = 'offered', offer_expires_at = ? WHERE id = ?", expiresAt, ticketId);
+    for (const agentId of agentIds) {
+      this.sql.exec("INSERT OR IGNORE INTO offers (ticket_id, agent_id) VALUES (?, ?)", ticketId, agentId);
+      this.sql.exec("INSERT OR IGNORE INTO ring_attempts (ticket_id, agent_id) VALUES (?, ?)", ticketId, agentId);
+      this.sql.exec("UPDATE agents SET last_offer_at = ? WHERE id = ?", now, agentId);
+    }
   }
 
-  assign(ticketId: number, agentId: string) {
-    this.sql.exec("UPDATE tickets SET state = 'assigned', agent_id = ?, offer_expires_at = NULL WHERE id = ?", agentId, ticketId);
+  /** The ticket is the agent's: every offer of it closes. Returns the agents whose offers were withdrawn. */
+  assign(ticketId: number, agentId: string): string[] {
+    const others = this.offerees(ticketId).filter((a) => a !== agentId);
+    this.sql.exec("UPDATE tickets SET state = 'assigned', agent_id = ?, offer_expires_at = NULL, sticky_until = NULL WHERE id = ?", agentId, ticketId);
+    this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", ticketId);
     this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
+    this.sql.exec("UPDATE agents SET assigned_count = assigned_count + 1, idle_since = NULL WHERE id = ?", agentId);
+    return others;
   }
 
+  /** Back to waiting: open offers close, the holder (if any) lets go. */
   requeue(ticketId: number) {
     this.sql.exec("UPDATE tickets SET state = 'waiting', agent_id = NULL, offer_expires_at = NULL WHERE id = ?", ticketId);
+    this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", ticketId);
+  }
+
+  /** Ends the sticky wait: the ticket may go to anyone. */
+  unstick(ticketId: number) {
+    this.sql.exec("UPDATE tickets SET sticky_until = NULL WHERE id = ?", ticketId);
   }
 
   removeTicket(ticketId: number) {
     this.sql.exec("DELETE FROM tickets WHERE id = ?", ticketId);
+    this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", ticketId);
+    this.cancelTimer("sticky_expiry", String(ticketId));
     this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
     this.sql.exec("DELETE FROM pending_messages WHERE ticket_id = ?", ticketId);
     this.cancelTimer("offer_expiry", String(ticketId));

@@ -26,18 +26,18 @@ export const agentSocket = new Hono<AppContext>().get("/agent/ws", async (c) => 
   if (!principal) throw unauthorized();
 
   const member = await c.env.DB.prepare(
-    `SELECT u.id, u.display_name, u.capacity FROM queue_members m JOIN users u ON u.id = m.user_id
+    `SELECT u.id, u.display_name, u.capacity, m.weight FROM queue_members m JOIN users u ON u.id = m.user_id
      WHERE m.queue_id = ?1 AND m.user_id = ?2 AND u.active = 1`,
   )
     .bind(queue, principal.userId)
-    .first<{ id: string; display_name: string; capacity: number }>();
+    .first<{ id: string; display_name: string; capacity: number; weight: number }>();
   const routing = member ? await loadQueueRouting(c.env.DB, queue) : null;
   if (!member || !routing) return c.json(errorBody("forbidden", "You are not a member of this queue"), 403);
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
     return c.json(errorBody("upgrade_required", "Connect with a WebSocket upgrade"), 426);
   }
 
-  const identity: AgentIdentity = { id: member.id, name: member.display_name, capacity: member.capacity };
+  const identity: AgentIdentity = { id: member.id, name: member.display_name, capacity: member.capacity, weight: member.weight };
   const target = new URL("https://queue.internal/agent/ws");
   if (lastSeq !== undefined) target.searchParams.set("lastSeq", String(lastSeq));
   const headers = new Headers({ Upgrade: "websocket", "X-Agent-Identity": encodeURIComponent(JSON.stringify(identity)), "X-Queue-Config": JSON.stringify(routing) });

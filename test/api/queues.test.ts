@@ -49,7 +49,7 @@ describe("queues", () => {
     const res = await call("/api/v1/queues", {
       method: "POST",
       token: admin.token,
-      json: { name, routing: { agentRingTimeS: 1, strategy: "random" } },
+      json: { name, routing: { agentRingTimeS: 1, strategy: "telepathy" } },
     });
     expect(res.status).toBe(400);
     expect(res.data.error.code).toBe("validation_failed");

@@ -48,7 +48,7 @@ describe("retryDelayS", () => {
 
 describe("routingConfigSchema", () => {
   it("fills defaults and refuses out-of-range or unknown parameters", () => {
-    expect(routingConfigSchema.parse({})).toEqual({ strategy: "round-robin", agentRingTimeS: 20, presenceGraceS: 30 });
+    expect(routingConfigSchema.parse({})).toEqual({ strategy: "round-robin", stickyWaitS: 30, stickyFallback: "round-robin", agentRingTimeS: 20, presenceGraceS: 30 });
     expect(routingConfigSchema.safeParse({ agentRingTimeS: 2 }).success).toBe(false);
     expect(routingConfigSchema.safeParse({ ringTime: 20 }).success).toBe(false);
   });

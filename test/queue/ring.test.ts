@@ -155,7 +155,7 @@ describe("queue object: round-robin ring", () => {
     await evictDurableObject(queueStub(queueId), { webSockets: "hibernate" });
 
     const snap = await queueStub(queueId).snapshot();
-    expect(snap.tickets).toEqual([expect.objectContaining({ id: ticketId, state: "offered", agentId: agentUser.id })]);
+    expect(snap.tickets).toEqual([expect.objectContaining({ id: ticketId, state: "offered", offeredTo: [agentUser.id] })]);
     expect(snap.agents).toEqual([expect.objectContaining({ id: agentUser.id, status: "online", sockets: 1 })]);
     expect(snap.timers.map((t) => t.kind)).toContain("offer_expiry");
 

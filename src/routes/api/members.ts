@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { auditInsert } from "../../db/audit";
-import { deleteMember, getMember, getQueue, insertMember, isMember, listMembers } from "../../db/queues";
+import { deleteMember, getMember, getQueue, insertMember, isMember, listMembers, setMemberWeight } from "../../db/queues";
 import { getUser } from "../../db/users";
 import { notFound } from "../../errors";
 import { roles } from "./auth";
@@ -13,6 +13,7 @@ const memberSchema = z
     displayName: z.string(),
     role: z.enum(roles),
     active: z.boolean(),
+    weight: z.number().int().openapi({ description: "Share of the queue's tickets under the percentage strategy" }),
     addedAt: timestamp,
   })
   .openapi("Member");
@@ -33,8 +34,14 @@ const add = apiRoute(managers, {
   method: "put",
   path: "/queues/{id}/members/{userId}",
   tags: ["members"],
-  summary: "Make a user a member of a queue (idempotent)",
-  request: { params: memberParams },
+  summary: "Make a user a member of a queue (idempotent); optionally set their percentage weight",
+  request: {
+    params: memberParams,
+    body: {
+      required: false,
+      content: { "application/json": { schema: z.object({ weight: z.number().int().min(0).max(100).optional() }).strict().openapi("MemberSettings") } },
+    },
+  },
   responses: { 200: jsonResponse(memberSchema, "The membership"), 404: errors[404] },
 });
 
@@ -59,20 +66,26 @@ export function memberRoutes() {
 
   app.openapi(add, async (c) => {
     const { id, userId } = c.req.valid("param");
+    const { weight } = (c.req.valid("json") as { weight?: number } | undefined) ?? {};
     const d = db(c);
     const [queue, user] = await Promise.all([getQueue(d, id), getUser(d, userId)]);
     if (!queue) throw notFound("Queue");
     if (!user) throw notFound("User");
     if (!(await isMember(d, id, userId))) {
       await d.batch([
-        insertMember(d, id, userId).onConflictDoNothing(),
+        insertMember(d, id, userId, weight).onConflictDoNothing(),
         auditInsert(d, {
           actorId: c.var.auth.userId,
           action: "member.add",
           entityType: "queue",
           entityId: id,
-          details: { userId },
+          details: { userId, weight },
         }),
+      ]);
+    } else if (weight !== undefined) {
+      await d.batch([
+        setMemberWeight(d, id, userId, weight),
+        auditInsert(d, { actorId: c.var.auth.userId, action: "member.update", entityType: "queue", entityId: id, details: { userId, weight } }),
       ]);
     }
     const member = await getMember(d, id, userId);

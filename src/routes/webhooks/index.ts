@@ -107,8 +107,8 @@ async function ingestAndRoute(env: Env, account: ReceivingAccount, event: Inboun
 async function routeMessage(env: Env, account: ReceivingAccount, outcome: IngestOutcome, ephemeral?: { kind: "story_mention"; url: string }) {
   if (outcome.result === "unknown_message" || !outcome.ticket || !outcome.message) return;
   if (outcome.ticket.status === "closed") return;
-  const { status: _s, queueId, assigneeId, ...ticket } = outcome.ticket;
-  await env.QUEUE_OBJECT.getByName(queueId).routeInbound({ ticket, assigneeId, message: outcome.message, config: account.routing, ephemeral });
+  const { status: _s, queueId, assigneeId, lastAgentId, ...ticket } = outcome.ticket;
+  await env.QUEUE_OBJECT.getByName(queueId).routeInbound({ ticket, assigneeId, lastAgentId, message: outcome.message, config: account.routing, ephemeral });
 }
 
 /** Changes to messages already in a ticket go to the agent holding it. */

@@ -1,0 +1,1 @@
+ALTER TABLE `queue_members` ADD `weight` integer DEFAULT 1 NOT NULL;
