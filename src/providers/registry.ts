@@ -1,9 +1,11 @@
 import { metaAdapter } from "./meta";
+import { sinchAdapter } from "./sinch";
 import { telegramAdapter } from "./telegram";
 import type { ProviderAdapter, ProviderKind } from "./types";
 
 const adapters: Partial<Record<ProviderKind, ProviderAdapter<any, any>>> = {
   telegram: telegramAdapter,
+  sinch: sinchAdapter,
   meta: metaAdapter,
 };
 
