@@ -1,3 +1,4 @@
+import { connexeaseAdapter } from "./connexease";
 import { metaAdapter } from "./meta";
 import { sinchAdapter } from "./sinch";
 import { telegramAdapter } from "./telegram";
@@ -6,6 +7,7 @@ import type { ProviderAdapter, ProviderKind } from "./types";
 
 const adapters: Partial<Record<ProviderKind, ProviderAdapter<any, any>>> = {
   telegram: telegramAdapter,
+  connexease: connexeaseAdapter,
   sinch: sinchAdapter,
   meta: metaAdapter,
   twilio: twilioAdapter,
