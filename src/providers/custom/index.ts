@@ -1,0 +1,47 @@
+import { ApiError } from "../../errors";
+import { randomToken } from "../../security/crypto";
+import type { InboundEvent, ProviderAdapter } from "../types";
+import { activateCustom } from "./activate";
+import { authenticateCustom } from "./authenticate";
+import { customCredentialsSchema, customSettingsSchema, type CustomCredentials, type CustomSettings } from "./config";
+import { normalizeCustomBatch } from "./normalize";
+import { sendCustom } from "./send";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** A third party's own channel: it posts customer messages with an access token; the hub posts replies to its outgoing webhook. */
+export const customAdapter: ProviderAdapter<CustomCredentials, CustomSettings> = {
+  kind: "custom",
+  credentialsSchema: customCredentialsSchema,
+  settingsSchema: customSettingsSchema,
+  generatedCredentials: () => ({ signingSecret: randomToken(32) }),
+  async authenticate(req, ctx) {
+    const reason = await authenticateCustom(req, ctx.creds);
+    return reason === null ? { ok: true } : { ok: false, reason };
+  },
+  normalize(req) {
+    let body: unknown;
+    try {
+      body = JSON.parse(utf8.decode(req.rawBody));
+    } catch (err) {
+      throw new ApiError(400, "malformed_json", "The body is not UTF-8 JSON", err instanceof Error ? err.message : undefined);
+    }
+    return normalizeCustomBatch(body);
+  },
+  acknowledge: acknowledgeCustom,
+  send: (out, ctx) => sendCustom(out, ctx),
+  activate: (ctx) => activateCustom(ctx.creds, ctx.settings, ctx.now),
+};
+
+/** 200 `{"ok":true,"events":n}`, plus the items the hub ignored and why, so a misnamed type is visible. */
+export function acknowledgeCustom(events: InboundEvent[]): Response {
+  const ignored = events.flatMap((e) => (e.kind === "ignored" ? [{ eventKey: e.eventKey, description: e.description }] : []));
+  return Response.json({ ok: true, events: events.length, ...(ignored.length > 0 ? { ignored } : {}) });
+}
+
+export { ACTIVATION_TIMEOUT_MS, activateCustom } from "./activate";
+export { ACTIVATION_ONLY_CREDENTIALS, customCredentialsSchema, customSettingsSchema, REVEALED_WHEN_GENERATED } from "./config";
+export type { CustomCredentials, CustomSettings } from "./config";
+export { inboundMessageId } from "./normalize";
+export { fallbackMessageId } from "./send";
+export { SIGNATURE_HEADER, signatureOf, TIMESTAMP_HEADER } from "./signature";
