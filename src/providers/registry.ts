@@ -1,4 +1,5 @@
 import { connexeaseAdapter } from "./connexease";
+import { customAdapter } from "./custom";
 import { metaAdapter } from "./meta";
 import { sinchAdapter } from "./sinch";
 import { telegramAdapter } from "./telegram";
@@ -7,6 +8,7 @@ import type { ProviderAdapter, ProviderKind } from "./types";
 
 const adapters: Partial<Record<ProviderKind, ProviderAdapter<any, any>>> = {
   telegram: telegramAdapter,
+  custom: customAdapter,
   connexease: connexeaseAdapter,
   sinch: sinchAdapter,
   meta: metaAdapter,
