@@ -75,3 +75,21 @@ export async function closeTicket(d1: D1Database, ticketId: number, now = Date.n
   ]);
   return (closed?.results.length ?? 0) > 0;
 }
+
+/** The latest messages of a ticket, oldest first: what a newly assigned agent is shown. */
+export async function ticketHistory(d1: D1Database, ticketId: number, limit = 50): Promise<MessageView[]> {
+  const { results } = await d1
+    .prepare("SELECT * FROM (SELECT * FROM messages WHERE ticket_id = ?1 AND direction != 'note' ORDER BY id DESC LIMIT ?2) ORDER BY id")
+    .bind(ticketId, limit)
+    .all<MessageRow>();
+  return results.map(messageViewFromRow);
+}
+
+/** Takes tickets back from their agent (gone, or too slow to answer): open again, nobody's. */
+export async function releaseTickets(d1: D1Database, ticketIds: readonly number[], now = Date.now()) {
+  if (ticketIds.length === 0) return;
+  await d1
+    .prepare("UPDATE tickets SET status = 'open', assignee_id = NULL, updated_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'assigned'")
+    .bind(JSON.stringify(ticketIds), now)
+    .run();
+}

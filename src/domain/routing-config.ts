@@ -11,8 +11,13 @@ export const routingConfigSchema = z
     stickyFallback: z.enum(["round-robin", "random", "least-busy", "longest-idle", "percentage"]).default("round-robin"),
     /** Life of one offer to one agent, seconds. */
     agentRingTimeS: z.number().int().min(5).max(600).default(20),
-    /** How long a disconnected agent keeps its presence before it counts as offline, seconds. */
+    /**
+     * How long a disconnected agent keeps presence and tickets, seconds; after it they count as
+     * offline and every ticket they hold goes back to the queue for someone else.
+     */
     presenceGraceS: z.number().int().min(0).max(600).default(30),
+    /** An agent who leaves a customer's message unanswered this long loses the ticket to another agent, seconds (0 = never). */
+    agentTimeoutS: z.number().int().min(0).max(86400).default(0),
   })
   .strict();
 

@@ -93,6 +93,8 @@ export type ServerFrame =
   | { type: "reply.queued"; clientMsgId: string; message: MessageView }
   | { type: "delivery"; ticketId: number; messageId: number; status: MessageView["status"]; reason: string | null }
   | { type: "ticket.closed"; ticketId: number; by: string | null }
+  /** The ticket was taken back from this agent and goes to someone else. */
+  | { type: "ticket.revoked"; ticketId: number; reason: "offline" | "agent_timeout" }
   | { type: "error"; code: string; message: string; ref?: unknown };
 
 export type OfferView = { ticket: TicketView; preview: string; expiresAt: number };

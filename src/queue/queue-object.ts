@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { closeTicket, markAssigned, storeAgentEdit, storeReply } from "../db/replies";
+import { closeTicket, markAssigned, releaseTickets, storeAgentEdit, storeReply, ticketHistory } from "../db/replies";
 import { chooseAgents, previewOf, type RingCandidate } from "../domain/ring";
 import type { RoutingConfig } from "../domain/routing-config";
 import type { Env } from "../env";
@@ -88,8 +88,8 @@ export class QueueObject extends DurableObject<Env> {
     if (!this.store.firstSighting(message.id, now)) return { state: row.state };
     if (row.state === "assigned" && row.agent_id) {
       this.send(row.agent_id, { type: "message", message }, now, input.ephemeral ? { ephemeral: input.ephemeral } : undefined);
+      this.startAgentTimeout(ticket.id, now);
     } else {
-      this.store.holdMessage(message);
       this.store.setPreview(ticket.id, preview);
     }
     this.dispatch(now);
@@ -236,6 +236,11 @@ export class QueueObject extends DurableObject<Env> {
       case "ring_retry":
         this.store.clearAttempts(Number(timer.ref)); // a new round: the dispatch after every alarm offers it again
         return;
+      case "agent_timeout": {
+        const row = this.store.ticket(Number(timer.ref));
+        if (row?.state === "assigned" && row.agent_id) this.revoke([row], row.agent_id, "agent_timeout", now);
+        return;
+      }
       case "sticky_expiry":
         this.store.unstick(Number(timer.ref)); // the preferred agent did not come: anyone may take it
         return;
@@ -365,10 +370,12 @@ export class QueueObject extends DurableObject<Env> {
     const outrun = this.store.assign(ticketId, agentId);
     this.store.cancelTimer("offer_expiry", String(ticketId));
     this.store.cancelTimer("sticky_expiry", String(ticketId));
-    const messages = this.store.takeHeldMessages(ticketId);
-    this.send(agentId, { type: "ticket.assigned", ticket: JSON.parse(row.view) as TicketView, messages }, now);
     for (const other of outrun) this.send(other, { type: "offer.withdrawn", ticketId, reason: "taken" }, now);
-    await markAssigned(this.env.DB, ticketId, agentId, now);
+    this.startAgentTimeout(ticketId, now);
+    // The ticket is this agent's from here on; its history comes from D1 (a reassigned ticket has one).
+    const [messages] = await Promise.all([ticketHistory(this.env.DB, ticketId), markAssigned(this.env.DB, ticketId, agentId, now)]);
+    if (!this.holds(agentId, ticketId)) return; // closed or revoked while D1 answered
+    this.send(agentId, { type: "ticket.assigned", ticket: JSON.parse(row.view) as TicketView, messages }, Date.now());
   }
 
   private async reply(ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "reply" }>) {
@@ -377,6 +384,7 @@ export class QueueObject extends DurableObject<Env> {
     }
     const stored = await storeReply(this.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: frame.text, clientMsgId: frame.clientMsgId });
     if (!stored) return this.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
+    this.store.cancelTimer("agent_timeout", String(frame.ticketId));
     this.send(agentId, { type: "reply.queued", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
     if (stored.created) await this.enqueueDelivery(agentId, stored.message, "send");
   }
@@ -448,9 +456,28 @@ export class QueueObject extends DurableObject<Env> {
     this.armAlarm();
   }
 
+  /** Past the grace period: offline, and every ticket the agent held goes to someone else. */
   private goOffline(agent: AgentRow, now: number) {
     this.store.setConnected(agent.id, false);
     this.withdrawOffersOf(agent.id, "offline", now);
+    this.revoke(this.store.heldBy(agent.id), agent.id, "offline", now);
+  }
+
+  /** Takes tickets back from an agent into the queue (frames first, D1 after: a failed write is redone by the next message's routing). */
+  private revoke(rows: TicketRow[], agentId: string, reason: "offline" | "agent_timeout", now: number) {
+    if (rows.length === 0) return;
+    for (const row of rows) {
+      this.store.revoke(row.id, agentId);
+      this.send(agentId, { type: "ticket.revoked", ticketId: row.id, reason }, now);
+    }
+    this.store.markFreed(agentId, now);
+    this.ctx.waitUntil(releaseTickets(this.env.DB, rows.map((r) => r.id), now).catch((err) => console.error("releasing tickets failed", err)));
+  }
+
+  /** Agent Timeout: the agent holding the ticket must answer the customer within the queue's time. */
+  private startAgentTimeout(ticketId: number, now: number) {
+    const { agentTimeoutS } = this.store.config();
+    if (agentTimeoutS > 0) this.store.schedule("agent_timeout", String(ticketId), now + agentTimeoutS * 1000);
   }
 
   /** Closes sockets that stopped pinging; their close handler then runs the grace period. */

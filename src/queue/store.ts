@@ -1,5 +1,5 @@
 import { defaultRoutingConfig, routingConfigSchema, type RoutingConfig } from "../domain/routing-config";
-import type { AgentStatus, MessageView, ServerFrame, TicketView } from "./protocol";
+import type { AgentStatus, ServerFrame, TicketView } from "./protocol";
 
 // The queue object's own state, in its SQLite. Every method is synchronous: calls made without an
 // `await` between them commit together.
@@ -27,7 +27,6 @@ CREATE TABLE IF NOT EXISTS tickets (
 CREATE INDEX IF NOT EXISTS tickets_state_idx ON tickets (state, enqueued_at);
 CREATE INDEX IF NOT EXISTS tickets_agent_idx ON tickets (agent_id);
 CREATE TABLE IF NOT EXISTS ring_attempts (ticket_id INTEGER NOT NULL, agent_id TEXT NOT NULL, PRIMARY KEY (ticket_id, agent_id));
-CREATE TABLE IF NOT EXISTS pending_messages (ticket_id INTEGER NOT NULL, message_id INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (ticket_id, message_id));
 CREATE TABLE IF NOT EXISTS seen_messages (message_id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS timers (kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, PRIMARY KEY (kind, ref));
 CREATE INDEX IF NOT EXISTS timers_due_idx ON timers (due_at);
@@ -45,9 +44,11 @@ const MIGRATIONS = [
    ALTER TABLE agents ADD COLUMN weight INTEGER NOT NULL DEFAULT 1;
    ALTER TABLE tickets ADD COLUMN preferred_agent_id TEXT;
    ALTER TABLE tickets ADD COLUMN sticky_until INTEGER;`,
+  // Messages for a new agent now come from D1's history.
+  `DROP TABLE IF EXISTS pending_messages;`,
 ];
 
-export type TimerKind = "offer_expiry" | "ring_retry" | "sticky_expiry" | "presence_grace" | "sweep";
+export type TimerKind = "offer_expiry" | "ring_retry" | "sticky_expiry" | "agent_timeout" | "presence_grace" | "sweep";
 export type Timer = { kind: TimerKind; ref: string; due_at: number };
 
 export type AgentRow = {
@@ -241,6 +242,13 @@ export class QueueStore {
     this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", ticketId);
   }
 
+  /** Takes a held ticket back into the queue; the agent who had it is not offered it again this round. */
+  revoke(ticketId: number, agentId: string) {
+    this.requeue(ticketId);
+    this.sql.exec("INSERT OR IGNORE INTO ring_attempts (ticket_id, agent_id) VALUES (?, ?)", ticketId, agentId);
+    this.cancelTimer("agent_timeout", String(ticketId));
+  }
+
   /** Ends the sticky wait: the ticket may go to anyone. */
   unstick(ticketId: number) {
     this.sql.exec("UPDATE tickets SET sticky_until = NULL WHERE id = ?", ticketId);
@@ -250,8 +258,8 @@ export class QueueStore {
     this.sql.exec("DELETE FROM tickets WHERE id = ?", ticketId);
     this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", ticketId);
     this.cancelTimer("sticky_expiry", String(ticketId));
+    this.cancelTimer("agent_timeout", String(ticketId));
     this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
-    this.sql.exec("DELETE FROM pending_messages WHERE ticket_id = ?", ticketId);
     this.cancelTimer("offer_expiry", String(ticketId));
     this.cancelTimer("ring_retry", String(ticketId));
   }
@@ -266,28 +274,11 @@ export class QueueStore {
     this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
   }
 
-  // ---- messages held for a ticket nobody has accepted yet
+  // ---- messages already delivered (provider retries re-notify)
 
   /** false when the message was seen before (a provider retry re-notifies): deliver nothing twice. */
   firstSighting(messageId: number, at: number): boolean {
     return this.sql.exec("INSERT OR IGNORE INTO seen_messages (message_id, at) VALUES (?, ?)", messageId, at).rowsWritten > 0;
-  }
-
-  holdMessage(message: MessageView) {
-    this.sql.exec(
-      "INSERT OR IGNORE INTO pending_messages (ticket_id, message_id, json) VALUES (?, ?, ?)",
-      message.ticketId,
-      message.id,
-      JSON.stringify(message),
-    );
-  }
-
-  takeHeldMessages(ticketId: number): MessageView[] {
-    const rows = this.sql
-      .exec<{ json: string }>("SELECT json FROM pending_messages WHERE ticket_id = ? ORDER BY message_id", ticketId)
-      .toArray();
-    this.sql.exec("DELETE FROM pending_messages WHERE ticket_id = ?", ticketId);
-    return rows.map((r) => JSON.parse(r.json) as MessageView);
   }
 
   // ---- timers: rows with an absolute due time, multiplexed onto the object's one alarm
