@@ -1,13 +1,17 @@
 import { z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { type AccountRow, countAccountTickets, deleteAccount, getAccount, insertAccount, listAccounts, updateAccount } from "../../db/accounts";
 import { auditInsert } from "../../db/audit";
 import { getQueue } from "../../db/queues";
 import type { AppContext } from "../../env";
+import { channelAccounts } from "../../db/schema";
 import { ApiError, badRequest, conflict, notFound } from "../../errors";
+import { ACTIVATION_ONLY_CREDENTIALS, customCredentialsSchema, customSettingsSchema, REVEALED_WHEN_GENERATED } from "../../providers/custom/config";
+import { adapterFor } from "../../providers/registry";
 import { setWebhook } from "../../providers/telegram/api";
 import { telegramCredentialsSchema, telegramSettingsSchema } from "../../providers/telegram/config";
-import { providerKinds, type ProviderKind } from "../../providers/types";
+import { providerKinds, type ActivationResult, type ProviderKind } from "../../providers/types";
 import { randomToken, seal, unseal } from "../../security/crypto";
 import { publicOrigin, receiveUrl } from "../public-url";
 import { providerSpec } from "./account-providers";
@@ -38,6 +42,19 @@ const accountSchema = z
   })
   .openapi("Account");
 
+const accountWithRevealedSchema = accountSchema
+  .extend({
+    revealed: z
+      .record(z.string(), z.string())
+      .optional()
+      .openapi({
+        description:
+          "Secrets shown in this answer only, never again (custom: `accessToken` when activation succeeded; `signingSecret` when the hub generated it at creation). The hub keeps only a hash of the access token.",
+        example: { accessToken: "q3J…", signingSecret: "Zb8…" },
+      }),
+  })
+  .openapi("AccountWithRevealed");
+
 const name = z.string().trim().min(1).max(100);
 const queueId = z.string().min(1).max(64);
 const settings = z
@@ -54,7 +71,7 @@ const createBody = z
     name,
     queueId,
     settings: settings.default({}),
-    credentials,
+    credentials: credentials.default({}),
   })
   .openapi("AccountCreate");
 
@@ -87,14 +104,20 @@ const create = apiRoute(["admin"], {
   tags: ["accounts"],
   summary: "Connect a channel account",
   request: { body: jsonBody(createBody) },
-  responses: { 201: jsonResponse(accountSchema, "Created") },
+  responses: {
+    201: jsonResponse(
+      accountWithRevealedSchema,
+      "Created. A channel with an activation step (custom) is activated before this answer: `status` active with `revealed.accessToken`, or pending with `statusReason`",
+    ),
+  },
 });
 
 const update = apiRoute(["admin"], {
   method: "patch",
   path: "/accounts/{id}",
   tags: ["accounts"],
-  summary: "Change an account; new credentials are merged into the stored ones and clear an error status",
+  summary:
+    "Change an account; new credentials are merged into the stored ones and clear an error status. A custom channel whose settings (outgoingUrl) change goes back to pending until activated again",
   request: { params: uuidParam, body: jsonBody(updateBody) },
   responses: { 200: jsonResponse(accountSchema, "Updated"), 404: errors[404] },
 });
@@ -121,7 +144,80 @@ const registerWebhook = apiRoute(["admin"], {
   },
 });
 
+const activate = apiRoute(["admin"], {
+  method: "post",
+  path: "/accounts/{id}/activate",
+  tags: ["accounts"],
+  summary:
+    "Activate a custom channel (again): the hub POSTs a challenge to its outgoingUrl; on an echo a new access token replaces the old one and is shown once in `revealed`; otherwise the channel is pending with the reason",
+  request: { params: uuidParam },
+  responses: {
+    200: jsonResponse(accountWithRevealedSchema, "The account after the attempt: active with `revealed.accessToken`, or pending with `statusReason`"),
+    404: errors[404],
+    409: errors[409],
+  },
+});
+
 type Ctx = Context<AppContext>;
+
+/**
+ * Channels that must prove their endpoint before they work (custom): credentials only activation
+ * sets, and generated ones the third party must be shown once.
+ */
+const activationRules: Partial<Record<ProviderKind, { activationOnly: readonly string[]; revealWhenGenerated: readonly string[] }>> = {
+  custom: { activationOnly: ACTIVATION_ONLY_CREDENTIALS, revealWhenGenerated: REVEALED_WHEN_GENERATED },
+};
+
+/** 400 for credentials an admin may never set (custom: accessTokenHash, set by activation only). */
+function refuseActivationOnly(provider: ProviderKind, given: Record<string, unknown> | undefined) {
+  const refused = (activationRules[provider]?.activationOnly ?? []).filter((n) => given && n in given);
+  if (refused.length === 0) return;
+  throw new ApiError(
+    400,
+    "validation_failed",
+    "The request does not match the schema",
+    refused.map((n) => ({ path: `credentials.${n}`, message: "Set by activation only (POST /api/v1/accounts/{id}/activate), never by an admin" })),
+  );
+}
+
+function withoutActivationOnly(provider: ProviderKind, creds: Record<string, unknown>) {
+  const drop = new Set(activationRules[provider]?.activationOnly ?? []);
+  return Object.fromEntries(Object.entries(creds).filter(([k]) => !drop.has(k)));
+}
+
+/** Runs the adapter's activation; null for providers without one. Never throws. */
+async function runActivation(
+  c: Ctx,
+  account: Pick<AccountRow, "id" | "provider" | "key">,
+  creds: Record<string, unknown>,
+  settings: Record<string, unknown>,
+): Promise<ActivationResult | null> {
+  const adapter = adapterFor(account.provider);
+  if (!adapter?.activate) return null;
+  try {
+    return await adapter.activate({ accountId: account.id, creds, settings, receiveUrl: receiveUrlOf(c, account), now: Date.now() });
+  } catch (err) {
+    return { status: "pending", reason: `activation failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/** The credentials and status an activation outcome leaves: a pending channel keeps no access token. */
+function afterActivation(provider: ProviderKind, creds: Record<string, unknown>, result: ActivationResult) {
+  return result.status === "active"
+    ? { creds: { ...creds, ...result.credentialsPatch }, status: "active" as const, statusReason: null, revealed: result.reveal }
+    : { creds: withoutActivationOnly(provider, creds), status: "pending" as const, statusReason: result.reason, revealed: undefined };
+}
+
+/** Writes `patch` only if nobody changed the account since `row` was read (an activation is a slow round trip). */
+async function updateUnchanged(d: Db, row: AccountRow, patch: Partial<AccountRow>) {
+  const [updated] = await d
+    .update(channelAccounts)
+    .set({ ...patch, updatedAt: Math.max(Date.now(), row.updatedAt + 1) })
+    .where(and(eq(channelAccounts.id, row.id), eq(channelAccounts.updatedAt, row.updatedAt)))
+    .returning();
+  if (!updated) throw conflict("The account changed while this request ran; try again");
+  return updated;
+}
 
 function receiveUrlOf(c: Ctx, row: Pick<AccountRow, "provider" | "key">) {
   return receiveUrl(publicOrigin(c.req.url, c.env), row.provider, row.key);
@@ -153,10 +249,42 @@ async function loadAccount(d: Db, id: string) {
   return row;
 }
 
+/**
+ * PATCH rules of a channel that must prove its endpoint: new settings (another outgoingUrl) put it
+ * back to pending and drop its access token until it is activated again; new credentials (a new
+ * signingSecret) never activate a pending channel.
+ */
+async function activationPatch(c: Ctx, row: AccountRow, settingsSchema: z.ZodType<Record<string, unknown>>, patch: Partial<AccountRow>) {
+  const before = settingsSchema.safeParse(row.settings);
+  const changed = patch.settings !== undefined && (!before.success || JSON.stringify(before.data) !== JSON.stringify(patch.settings));
+  if (changed) {
+    const current = patch.credentials ? (JSON.parse(await unseal(c.env.SECRETS_KEY, patch.credentials)) as Record<string, unknown>) : await openCredentials(c, row);
+    return {
+      ...patch,
+      credentials: await seal(c.env.SECRETS_KEY, JSON.stringify(withoutActivationOnly(row.provider, current))),
+      status: "pending" as const,
+      statusReason: `settings changed: the outgoing webhook must answer the challenge again (POST /api/v1/accounts/${row.id}/activate)`,
+    };
+  }
+  if (row.status === "pending") {
+    const { status: _status, statusReason: _reason, ...rest } = patch;
+    return rest;
+  }
+  return patch;
+}
+
 export function accountRoutes() {
   const app = router();
   app.openAPIRegistry.register("TelegramSettings", telegramSettingsSchema);
   app.openAPIRegistry.register("TelegramCredentials", telegramCredentialsSchema);
+  app.openAPIRegistry.register("CustomSettings", customSettingsSchema);
+  app.openAPIRegistry.register(
+    "CustomCredentials",
+    customCredentialsSchema
+      .omit({ accessTokenHash: true })
+      .partial()
+      .openapi({ description: "signingSecret is generated (and shown once) when omitted; accessTokenHash is set by activation only and refused here" }),
+  );
 
   app.openapi(list, async (c) => {
     const rows = await listAccounts(db(c));
@@ -168,30 +296,52 @@ export function accountRoutes() {
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
     const spec = specOrReject(body.provider);
+    refuseActivationOnly(body.provider, body.credentials);
     const d = db(c);
     await requireQueue(d, body.queueId);
     const settings = parseWith(spec.settings, body.settings, "settings");
-    const creds = parseWith(spec.credentials, { ...spec.generated(), ...body.credentials }, "credentials");
+    const generated = spec.generated();
+    let creds = parseWith(spec.credentials, { ...generated, ...body.credentials }, "credentials");
     const id = crypto.randomUUID();
+    const key = randomToken(12);
+
+    // A channel that must prove its endpoint is activated before the account is stored.
+    const activation = await runActivation(c, { id, provider: body.provider, key }, creds, settings);
+    const outcome = activation ? afterActivation(body.provider, creds, activation) : null;
+    if (outcome) creds = outcome.creds;
+    const shownGenerated = (activationRules[body.provider]?.revealWhenGenerated ?? []).filter(
+      (n) => n in generated && !(body.credentials && n in body.credentials) && typeof creds[n] === "string",
+    );
+    const revealed = { ...Object.fromEntries(shownGenerated.map((n) => [n, creds[n] as string])), ...outcome?.revealed };
+
     const [rows] = await d.batch([
       insertAccount(d, {
         id,
         provider: body.provider,
-        key: randomToken(12),
+        key,
         name: body.name,
         queueId: body.queueId,
         settings,
         credentials: await seal(c.env.SECRETS_KEY, JSON.stringify(creds)),
+        ...(outcome ? { status: outcome.status, statusReason: outcome.statusReason } : {}),
       }),
       auditInsert(d, {
         actorId: c.var.auth.userId,
         action: "account.create",
         entityType: "account",
         entityId: id,
-        details: { provider: body.provider, name: body.name, queueId: body.queueId, settings, credentialFields: Object.keys(creds) },
+        details: {
+          provider: body.provider,
+          name: body.name,
+          queueId: body.queueId,
+          settings,
+          credentialFields: Object.keys(creds),
+          ...(outcome ? { activation: { status: outcome.status, reason: outcome.statusReason } } : {}),
+        },
       }),
     ]);
-    return c.json(await toView(c, rows[0]!), 201);
+    const view = await toView(c, rows[0]!);
+    return c.json(Object.keys(revealed).length > 0 ? { ...view, revealed } : view, 201);
   });
 
   app.openapi(update, async (c) => {
@@ -201,6 +351,7 @@ export function accountRoutes() {
     const d = db(c);
     const row = await loadAccount(d, id);
     const spec = specOrReject(row.provider);
+    refuseActivationOnly(row.provider, body.credentials);
     if (body.queueId !== undefined) await requireQueue(d, body.queueId);
     const patch: Partial<AccountRow> = { updatedAt: Date.now() };
     if (body.name !== undefined) patch.name = body.name;
@@ -213,17 +364,44 @@ export function accountRoutes() {
       patch.statusReason = null;
     }
     const { credentials, ...details } = body;
-    const [rows] = await d.batch([
-      updateAccount(d, id, patch),
-      auditInsert(d, {
-        actorId: c.var.auth.userId,
-        action: "account.update",
-        entityType: "account",
-        entityId: id,
-        details: { ...details, ...(credentials ? { credentialFields: Object.keys(credentials) } : {}) },
-      }),
-    ]);
+    const audit = {
+      actorId: c.var.auth.userId,
+      action: "account.update",
+      entityType: "account",
+      entityId: id,
+      details: { ...details, ...(credentials ? { credentialFields: Object.keys(credentials) } : {}) },
+    };
+    if (activationRules[row.provider]) {
+      const updated = await updateUnchanged(d, row, await activationPatch(c, row, spec.settings, patch));
+      await auditInsert(d, audit);
+      return c.json(await toView(c, updated), 200);
+    }
+    const [rows] = await d.batch([updateAccount(d, id, patch), auditInsert(d, audit)]);
     return c.json(await toView(c, rows[0]!), 200);
+  });
+
+  app.openapi(activate, async (c) => {
+    const d = db(c);
+    const row = await loadAccount(d, c.req.valid("param").id);
+    const adapter = adapterFor(row.provider);
+    if (!adapter?.activate) throw badRequest(`A ${row.provider} account has no activation step`);
+    const creds = adapter.credentialsSchema.parse(await openCredentials(c, row)) as Record<string, unknown>;
+    const settings = adapter.settingsSchema.parse(row.settings) as Record<string, unknown>;
+    const outcome = afterActivation(row.provider, creds, (await runActivation(c, row, creds, settings))!);
+    const updated = await updateUnchanged(d, row, {
+      credentials: await seal(c.env.SECRETS_KEY, JSON.stringify(outcome.creds)),
+      status: outcome.status,
+      statusReason: outcome.statusReason,
+    });
+    await auditInsert(d, {
+      actorId: c.var.auth.userId,
+      action: "account.activate",
+      entityType: "account",
+      entityId: row.id,
+      details: { status: outcome.status, reason: outcome.statusReason },
+    });
+    const view = await toView(c, updated);
+    return c.json(outcome.revealed ? { ...view, revealed: outcome.revealed } : view, 200);
   });
 
   app.openapi(remove, async (c) => {
