@@ -4,7 +4,7 @@ import type { AppContext } from "./env";
 import { ApiError, errorBody } from "./errors";
 import { apiRoutes } from "./routes/api";
 import { docsRoutes } from "./routes/docs";
-import { agentSocket } from "./routes/agent-socket";
+import { agentSocket, supervisorSocket } from "./routes/agent-socket";
 import { webhooks } from "./routes/webhooks";
 
 export function createApp() {
@@ -15,6 +15,7 @@ export function createApp() {
   docsRoutes(app);
   app.route("/", webhooks);
   app.route("/", agentSocket);
+  app.route("/", supervisorSocket);
 
   app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

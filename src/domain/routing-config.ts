@@ -18,6 +18,16 @@ export const routingConfigSchema = z
     presenceGraceS: z.number().int().min(0).max(600).default(30),
     /** An agent who leaves a customer's message unanswered this long loses the ticket to another agent, seconds (0 = never). */
     agentTimeoutS: z.number().int().min(0).max(86400).default(0),
+    /** No automatic offers: agents pick waiting tickets themselves. */
+    closeAutoAssign: z.boolean().default(false),
+    /** Tickets an agent may pick beyond their capacity (automatic offers stop at the capacity). */
+    maxExtraChats: z.number().int().min(0).max(20).default(0),
+    /** Interval of the periodic re-evaluation: offers retried, silent sockets closed, supervisors refreshed, seconds. */
+    periodToCheckS: z.number().int().min(5).max(3600).default(30),
+    /** Cap on the wait estimate told to customers, seconds. */
+    holdEstimationUpperLimitS: z.number().int().min(0).max(86400).default(3600),
+    /** Whether agents may set their own state (online/away); when off only supervisors change it. */
+    agentManagementAccess: z.boolean().default(true),
   })
   .strict();
 

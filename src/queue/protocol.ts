@@ -10,6 +10,8 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("presence"), status: z.enum(["online", "away"]) }),
   z.object({ type: z.literal("accept"), ticketId }),
   z.object({ type: z.literal("decline"), ticketId }),
+  /** Take a waiting ticket without an offer (the queue's Close Auto Assign, or an agent helping out). */
+  z.object({ type: z.literal("pick"), ticketId }),
   z.object({
     type: z.literal("reply"),
     ticketId,
@@ -93,10 +95,24 @@ export type ServerFrame =
   | { type: "reply.queued"; clientMsgId: string; message: MessageView }
   | { type: "delivery"; ticketId: number; messageId: number; status: MessageView["status"]; reason: string | null }
   | { type: "ticket.closed"; ticketId: number; by: string | null }
+  /** Close Auto Assign queues: a ticket waits to be picked; `ticket.taken` when someone has. */
+  | { type: "ticket.waiting"; ticket: TicketView; preview: string }
+  | { type: "ticket.taken"; ticketId: number }
   /** The ticket was taken back from this agent and goes to someone else. */
   | { type: "ticket.revoked"; ticketId: number; reason: "offline" | "agent_timeout" }
   | { type: "error"; code: string; message: string; ref?: unknown };
 
 export type OfferView = { ticket: TicketView; preview: string; expiresAt: number };
+
+/** What supervisors see of a queue, sent whole on every change. */
+export type QueueState = {
+  type: "queue.state";
+  seq: number;
+  at: number;
+  config: { strategy: string; closeAutoAssign: boolean };
+  agents: { id: string; name: string; status: AgentStatus; capacity: number; load: number; holding: number[]; offered: number[] }[];
+  waiting: { ticketId: number; contact: string; position: number; ageS: number; estimateS: number; offeredTo: string[] }[];
+  paceS: number | null;
+};
 
 export type SequencedFrame = ServerFrame & { seq: number };

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { closeTicket, markAssigned, releaseTickets, storeAgentEdit, storeReply, ticketHistory } from "../db/replies";
 import { chooseAgents, previewOf, type RingCandidate } from "../domain/ring";
 import type { RoutingConfig } from "../domain/routing-config";
+import { estimateWaitS } from "../domain/wait-estimate";
 import type { Env } from "../env";
 import {
   clientFrameSchema,
@@ -9,6 +10,7 @@ import {
   type ClientFrame,
   type MessageView,
   type OfferView,
+  type QueueState,
   type ServerFrame,
   type TicketView,
 } from "./protocol";
@@ -21,13 +23,15 @@ function asCandidate(a: AgentRow & { load: number }): AgentRow & RingCandidate {
 /** Who is connecting, as the Worker authenticated them. Sent to the object in a header. */
 export type AgentIdentity = { id: string; name: string; capacity: number; /** share under the percentage strategy */ weight?: number };
 
-type SocketAttachment = { agentId: string; connectedAt: number; lastActivity: number };
+/** An agent's socket, or a supervisor watching the queue (`observer`). */
+type SocketAttachment = { agentId: string; connectedAt: number; lastActivity: number; observer?: true };
+
+const OBSERVER_TAG = "observers";
 
 export const PING = '{"type":"ping"}';
 export const PONG = '{"type":"pong"}';
 /** A socket with no ping or frame for this long is treated as gone. */
 export const SOCKET_IDLE_LIMIT_MS = 90_000;
-const SWEEP_EVERY_MS = 30_000;
 /** When every available agent has passed on a ticket, it waits this long before the next round. */
 const RING_ROUND_PAUSE_MS = 5_000;
 
@@ -82,6 +86,9 @@ export class QueueObject extends DurableObject<Env> {
         const sticky = this.stickyFor(input.lastAgentId ?? null, now);
         this.store.enqueue(ticket, preview, now, sticky);
         if (sticky) this.store.schedule("sticky_expiry", String(ticket.id), sticky.until);
+        if (this.store.config().closeAutoAssign) {
+          for (const agent of this.store.agents()) if (agent.connected) this.send(agent.id, { type: "ticket.waiting", ticket, preview }, now);
+        }
       }
       row = this.store.ticket(ticket.id)!;
     }
@@ -94,6 +101,7 @@ export class QueueObject extends DurableObject<Env> {
     }
     this.dispatch(now);
     this.armAlarm();
+    this.publish(now);
     return { state: this.store.ticket(ticket.id)!.state };
   }
 
@@ -121,6 +129,15 @@ export class QueueObject extends DurableObject<Env> {
     this.forgetTicket(ticketId, by, Date.now());
     this.dispatch(Date.now());
     this.armAlarm();
+    this.publish(Date.now());
+  }
+
+  /** Where a waiting ticket stands: its position and the estimated wait (capped), or null once someone holds it. */
+  async queueStatus(ticketId: number): Promise<{ position: number; waiting: number; estimateS: number } | null> {
+    const unheld = this.store.unheldTickets();
+    const index = unheld.findIndex((t) => t.id === ticketId);
+    if (index < 0) return null;
+    return { position: index + 1, waiting: unheld.length, estimateS: this.estimate(index + 1) };
   }
 
   /** State as a supervisor sees it; also what tests look at. */
@@ -162,15 +179,25 @@ export class QueueObject extends DurableObject<Env> {
     if (configHeader) this.store.setConfig(JSON.parse(configHeader) as RoutingConfig);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
+    if (request.headers.get("X-Observer") === "1") {
+      // A supervisor: no presence, no offers; the queue's whole state now and after every change.
+      this.ctx.acceptWebSocket(server, [OBSERVER_TAG]);
+      server.serializeAttachment({ agentId: identity.id, connectedAt: now, lastActivity: now, observer: true } satisfies SocketAttachment);
+      server.send(JSON.stringify(this.queueState(now)));
+      this.store.schedule("sweep", "sockets", now + this.store.config().periodToCheckS * 1000);
+      this.armAlarm();
+      return new Response(null, { status: 101, webSocket: client });
+    }
     this.ctx.acceptWebSocket(server, [identity.id]);
     server.serializeAttachment({ agentId: identity.id, connectedAt: now, lastActivity: now } satisfies SocketAttachment);
 
     this.store.upsertAgent(identity, now);
     this.store.cancelTimer("presence_grace", identity.id);
     this.greet(server, identity.id, Number.isInteger(lastSeq) && lastSeq >= 0 ? lastSeq : null);
-    this.store.schedule("sweep", "sockets", now + SWEEP_EVERY_MS);
+    this.store.schedule("sweep", "sockets", now + this.store.config().periodToCheckS * 1000);
     this.dispatch(now);
     this.armAlarm();
+    this.publish(now);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -178,6 +205,7 @@ export class QueueObject extends DurableObject<Env> {
     const att = ws.deserializeAttachment() as SocketAttachment;
     const now = Date.now();
     ws.serializeAttachment({ ...att, lastActivity: now });
+    if (att.observer) return;
     let frame: ClientFrame;
     try {
       const parsed = clientFrameSchema.safeParse(JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw)));
@@ -190,6 +218,7 @@ export class QueueObject extends DurableObject<Env> {
     }
     await this.handleFrame(ws, att.agentId, frame);
     this.armAlarm();
+    this.publish(Date.now());
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
@@ -219,6 +248,7 @@ export class QueueObject extends DurableObject<Env> {
     }
     this.dispatch(now);
     this.armAlarm();
+    this.publish(now);
   }
 
   private fire(timer: Timer, now: number) {
@@ -252,7 +282,7 @@ export class QueueObject extends DurableObject<Env> {
       case "sweep":
         this.sweepSockets(now);
         this.store.prune(now);
-        if (this.ctx.getWebSockets().length > 0) this.store.schedule("sweep", "sockets", now + SWEEP_EVERY_MS);
+        if (this.ctx.getWebSockets().length > 0) this.store.schedule("sweep", "sockets", now + this.store.config().periodToCheckS * 1000);
         return;
     }
   }
@@ -275,6 +305,7 @@ export class QueueObject extends DurableObject<Env> {
   /** Offers every waiting ticket it can, oldest first, to the agents the queue's strategy picks. */
   private dispatch(now: number) {
     const config = this.store.config();
+    if (config.closeAutoAssign) return; // agents pick tickets themselves
     for (const ticket of this.store.waitingTickets()) {
       const available = this.availableAgents();
       if (available.length === 0) return;
@@ -327,6 +358,7 @@ export class QueueObject extends DurableObject<Env> {
     const now = Date.now();
     switch (frame.type) {
       case "presence":
+        if (!this.store.config().agentManagementAccess) return this.reject(ws, agentId, "not_allowed", "In this queue only supervisors change an agent's state");
         this.store.setChosenStatus(agentId, frame.status);
         this.send(agentId, { type: "presence", status: frame.status }, now);
         if (frame.status === "away") this.withdrawOffersOf(agentId, "offline", now);
@@ -334,6 +366,8 @@ export class QueueObject extends DurableObject<Env> {
         return;
       case "accept":
         return this.accept(ws, agentId, frame.ticketId);
+      case "pick":
+        return this.pick(ws, agentId, frame.ticketId);
       case "decline": {
         const row = this.store.ticket(frame.ticketId);
         if (row?.state !== "offered" || !this.store.hasOffer(row.id, agentId)) return this.reject(ws, agentId, "no_such_offer", "No open offer for this ticket", { ticketId: frame.ticketId });
@@ -362,15 +396,34 @@ export class QueueObject extends DurableObject<Env> {
 
   /** The first accept wins: the same instant's second accept finds no open offer. */
   private async accept(ws: WebSocket, agentId: string, ticketId: number) {
-    const now = Date.now();
     const row = this.store.ticket(ticketId);
     if (row?.state !== "offered" || !this.store.hasOffer(ticketId, agentId)) {
       return this.reject(ws, agentId, "no_such_offer", "This offer is no longer open", { ticketId });
     }
-    const outrun = this.store.assign(ticketId, agentId);
+    await this.take(agentId, row);
+  }
+
+  /** An agent takes a waiting ticket without an offer, up to capacity plus the queue's extra chats. */
+  private async pick(ws: WebSocket, agentId: string, ticketId: number) {
+    const row = this.store.ticket(ticketId);
+    const agent = this.store.agent(agentId)!;
+    if (!row || row.state === "assigned") return this.reject(ws, agentId, "not_waiting", "This ticket is not waiting", { ticketId });
+    if (this.store.load(agentId) - (this.store.hasOffer(ticketId, agentId) ? 1 : 0) >= agent.capacity + this.store.config().maxExtraChats) {
+      return this.reject(ws, agentId, "at_capacity", "You hold as many tickets as this queue allows", { ticketId });
+    }
+    await this.take(agentId, row);
+  }
+
+  private async take(agentId: string, row: TicketRow) {
+    const now = Date.now();
+    const ticketId = row.id;
+    const outrun = this.store.assign(ticketId, agentId, now);
     this.store.cancelTimer("offer_expiry", String(ticketId));
     this.store.cancelTimer("sticky_expiry", String(ticketId));
     for (const other of outrun) this.send(other, { type: "offer.withdrawn", ticketId, reason: "taken" }, now);
+    if (this.store.config().closeAutoAssign) {
+      for (const agent of this.store.agents()) if (agent.id !== agentId && agent.connected) this.send(agent.id, { type: "ticket.taken", ticketId }, now);
+    }
     this.startAgentTimeout(ticketId, now);
     // The ticket is this agent's from here on; its history comes from D1 (a reassigned ticket has one).
     const [messages] = await Promise.all([ticketHistory(this.env.DB, ticketId), markAssigned(this.env.DB, ticketId, agentId, now)]);
@@ -444,7 +497,7 @@ export class QueueObject extends DurableObject<Env> {
 
   private socketGone(ws: WebSocket) {
     const att = ws.deserializeAttachment() as SocketAttachment | null;
-    if (!att) return;
+    if (!att || att.observer) return;
     const now = Date.now();
     const others = this.socketsOf(att.agentId).filter((s) => s !== ws && s.readyState === WebSocket.OPEN);
     if (others.length === 0) {
@@ -454,6 +507,7 @@ export class QueueObject extends DurableObject<Env> {
       this.dispatch(now);
     }
     this.armAlarm();
+    this.publish(now);
   }
 
   /** Past the grace period: offline, and every ticket the agent held goes to someone else. */
@@ -493,6 +547,59 @@ export class QueueObject extends DurableObject<Env> {
           // already closing
         }
         this.socketGone(ws);
+      }
+    }
+  }
+
+  // ---- supervisors
+
+  private estimate(position: number): number {
+    const config = this.store.config();
+    const online = this.store.agents().filter((a) => a.connected && a.chosen_status === "online").length;
+    return estimateWaitS({ position, paceMs: this.store.stat("pace_ms"), agentsOnline: online, capS: config.holdEstimationUpperLimitS });
+  }
+
+  private queueState(now: number): QueueState {
+    const seq = (this.store.stat("state_seq") ?? 0) + 1;
+    this.store.setStat("state_seq", seq);
+    const config = this.store.config();
+    const pace = this.store.stat("pace_ms");
+    return {
+      type: "queue.state",
+      seq,
+      at: now,
+      config: { strategy: config.strategy, closeAutoAssign: config.closeAutoAssign },
+      agents: this.store.agents().map((a) => ({
+        id: a.id,
+        name: a.name,
+        status: this.store.status(a),
+        capacity: a.capacity,
+        load: this.store.load(a.id),
+        holding: this.store.heldBy(a.id).map((t) => t.id),
+        offered: this.store.offeredTo(a.id).map((t) => t.id),
+      })),
+      waiting: this.store.unheldTickets().map((t, i) => ({
+        ticketId: t.id,
+        contact: (JSON.parse(t.view) as TicketView).contact.name,
+        position: i + 1,
+        ageS: Math.round((now - t.enqueued_at) / 1000),
+        estimateS: this.estimate(i + 1),
+        offeredTo: this.store.offerees(t.id),
+      })),
+      paceS: pace === null ? null : Math.round(pace / 1000),
+    };
+  }
+
+  /** Sends the queue's state to every watching supervisor; nothing to do when nobody watches. */
+  private publish(now: number) {
+    const observers = this.ctx.getWebSockets(OBSERVER_TAG);
+    if (observers.length === 0) return;
+    const text = JSON.stringify(this.queueState(now));
+    for (const ws of observers) {
+      try {
+        ws.send(text);
+      } catch {
+        // closing
       }
     }
   }

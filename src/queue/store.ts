@@ -1,4 +1,5 @@
 import { defaultRoutingConfig, routingConfigSchema, type RoutingConfig } from "../domain/routing-config";
+import { nextPace } from "../domain/wait-estimate";
 import type { AgentStatus, ServerFrame, TicketView } from "./protocol";
 
 // The queue object's own state, in its SQLite. Every method is synchronous: calls made without an
@@ -46,9 +47,13 @@ const MIGRATIONS = [
    ALTER TABLE tickets ADD COLUMN sticky_until INTEGER;`,
   // Messages for a new agent now come from D1's history.
   `DROP TABLE IF EXISTS pending_messages;`,
+  `CREATE TABLE stats (key TEXT PRIMARY KEY, value INTEGER);`,
 ];
 
 export type TimerKind = "offer_expiry" | "ring_retry" | "sticky_expiry" | "agent_timeout" | "presence_grace" | "sweep";
+
+/** Waiting and offered tickets in the order they will be served. */
+export const QUEUE_ORDER = "ORDER BY enqueued_at, id";
 export type Timer = { kind: TimerKind; ref: string; due_at: number };
 
 export type AgentRow = {
@@ -96,6 +101,16 @@ export class QueueStore {
 
   setConfig(config: RoutingConfig) {
     this.sql.exec("INSERT INTO config (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json", JSON.stringify(config));
+  }
+
+  // ---- counters: the queue's pace (for wait estimates) and the supervisors' state sequence
+
+  stat(key: "pace_ms" | "last_assign_at" | "state_seq"): number | null {
+    return this.sql.exec<{ value: number }>("SELECT value FROM stats WHERE key = ?", key).toArray()[0]?.value ?? null;
+  }
+
+  setStat(key: "pace_ms" | "last_assign_at" | "state_seq", value: number) {
+    this.sql.exec("INSERT INTO stats (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
   }
 
   // ---- agents
@@ -155,7 +170,12 @@ export class QueueStore {
   }
 
   waitingTickets(): TicketRow[] {
-    return this.sql.exec<TicketRow>("SELECT * FROM tickets WHERE state = 'waiting' ORDER BY enqueued_at, id").toArray();
+    return this.sql.exec<TicketRow>(`SELECT * FROM tickets WHERE state = 'waiting' ${QUEUE_ORDER}`).toArray();
+  }
+
+  /** Tickets not yet held by anyone (waiting or being offered), in serving order. */
+  unheldTickets(): TicketRow[] {
+    return this.sql.exec<TicketRow>(`SELECT * FROM tickets WHERE state != 'assigned' ${QUEUE_ORDER}`).toArray();
   }
 
   /** Tickets the agent holds. */
@@ -227,7 +247,10 @@ export class QueueStore {
   }
 
   /** The ticket is the agent's: every offer of it closes. Returns the agents whose offers were withdrawn. */
-  assign(ticketId: number, agentId: string): string[] {
+  assign(ticketId: number, agentId: string, now: number): string[] {
+    const last = this.stat("last_assign_at");
+    if (last !== null) this.setStat("pace_ms", nextPace(this.stat("pace_ms"), now - last));
+    this.setStat("last_assign_at", now);
     const others = this.offerees(ticketId).filter((a) => a !== agentId);
     this.sql.exec("UPDATE tickets SET state = 'assigned', agent_id = ?, offer_expires_at = NULL, sticky_until = NULL WHERE id = ?", agentId, ticketId);
     this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", ticketId);

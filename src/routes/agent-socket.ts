@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { loadQueueRouting } from "../db/account-lookup";
 import type { AppContext } from "../env";
@@ -12,18 +12,22 @@ const querySchema = z.object({
   access_token: z.string().optional(),
 });
 
+async function authenticateSocket(c: Context<AppContext>) {
+  const parsed = querySchema.safeParse(c.req.query());
+  if (!parsed.success) throw new ApiError(400, "validation_failed", "Expected ?queue=<queue id>", parsed.error.issues);
+  // Browsers cannot set headers on a WebSocket: the token may come as ?access_token= instead.
+  const token = c.req.header("Authorization")?.replace(/^Bearer\s+/i, "") ?? parsed.data.access_token;
+  const principal = token ? await authenticateToken(c.env.DB, token) : null;
+  if (!principal) throw unauthorized();
+  return { ...parsed.data, principal };
+}
+
 /**
  * GET /agent/ws?queue=<queueId>[&lastSeq=N] — the agent's socket. The Worker authenticates and
  * checks membership; the queue's object accepts the socket.
  */
 export const agentSocket = new Hono<AppContext>().get("/agent/ws", async (c) => {
-  const parsed = querySchema.safeParse(c.req.query());
-  if (!parsed.success) throw new ApiError(400, "validation_failed", "Expected ?queue=<queue id>", parsed.error.issues);
-  const { queue, lastSeq } = parsed.data;
-  // Browsers cannot set headers on a WebSocket: the token may come as ?access_token= instead.
-  const token = c.req.header("Authorization")?.replace(/^Bearer\s+/i, "") ?? parsed.data.access_token;
-  const principal = token ? await authenticateToken(c.env.DB, token) : null;
-  if (!principal) throw unauthorized();
+  const { queue, lastSeq, principal } = await authenticateSocket(c);
 
   const member = await c.env.DB.prepare(
     `SELECT u.id, u.display_name, u.capacity, m.weight FROM queue_members m JOIN users u ON u.id = m.user_id
@@ -42,4 +46,21 @@ export const agentSocket = new Hono<AppContext>().get("/agent/ws", async (c) => 
   if (lastSeq !== undefined) target.searchParams.set("lastSeq", String(lastSeq));
   const headers = new Headers({ Upgrade: "websocket", "X-Agent-Identity": encodeURIComponent(JSON.stringify(identity)), "X-Queue-Config": JSON.stringify(routing) });
   return c.env.QUEUE_OBJECT.getByName(queue).fetch(target, { headers });
+});
+
+/**
+ * GET /supervisor/ws?queue=<queueId> — a supervisor or admin watching a queue live: agents and their
+ * states, waiting tickets with ages, positions and estimates, offers in flight.
+ */
+export const supervisorSocket = new Hono<AppContext>().get("/supervisor/ws", async (c) => {
+  const { queue, principal } = await authenticateSocket(c);
+  if (principal.role === "agent") return c.json(errorBody("forbidden", "Only supervisors and admins watch queues"), 403);
+  const routing = await loadQueueRouting(c.env.DB, queue);
+  if (!routing) return c.json(errorBody("not_found", "Queue not found"), 404);
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+    return c.json(errorBody("upgrade_required", "Connect with a WebSocket upgrade"), 426);
+  }
+  const identity: AgentIdentity = { id: principal.userId, name: principal.displayName, capacity: 0 };
+  const headers = new Headers({ Upgrade: "websocket", "X-Observer": "1", "X-Agent-Identity": encodeURIComponent(JSON.stringify(identity)) });
+  return c.env.QUEUE_OBJECT.getByName(queue).fetch("https://queue.internal/supervisor/ws", { headers });
 });

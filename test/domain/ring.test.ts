@@ -48,7 +48,19 @@ describe("retryDelayS", () => {
 
 describe("routingConfigSchema", () => {
   it("fills defaults and refuses out-of-range or unknown parameters", () => {
-    expect(routingConfigSchema.parse({})).toEqual({ strategy: "round-robin", stickyWaitS: 30, stickyFallback: "round-robin", agentRingTimeS: 20, presenceGraceS: 30 });
+    expect(routingConfigSchema.parse({})).toEqual({
+      strategy: "round-robin",
+      stickyWaitS: 30,
+      stickyFallback: "round-robin",
+      agentRingTimeS: 20,
+      presenceGraceS: 30,
+      agentTimeoutS: 0,
+      closeAutoAssign: false,
+      maxExtraChats: 0,
+      periodToCheckS: 30,
+      holdEstimationUpperLimitS: 3600,
+      agentManagementAccess: true,
+    });
     expect(routingConfigSchema.safeParse({ agentRingTimeS: 2 }).success).toBe(false);
     expect(routingConfigSchema.safeParse({ ringTime: 20 }).success).toBe(false);
   });

@@ -72,3 +72,20 @@ describe("ring strategies", () => {
     expect(chooseAgents("ring-all", [], { random: Math.random })).toEqual([]);
   });
 });
+
+import { estimateWaitS, nextPace } from "../../src/domain/wait-estimate";
+
+describe("wait estimate", () => {
+  it("is the position times the queue's pace, capped", () => {
+    expect(estimateWaitS({ position: 3, paceMs: 80_000, agentsOnline: 2, capS: 3600 })).toBe(240);
+    expect(estimateWaitS({ position: 30, paceMs: 80_000, agentsOnline: 2, capS: 600 })).toBe(600);
+  });
+  it("falls back to a per-ticket guess split over the agents online before the queue has a pace", () => {
+    expect(estimateWaitS({ position: 2, paceMs: null, agentsOnline: 4, capS: 3600 })).toBe(60);
+    expect(estimateWaitS({ position: 2, paceMs: null, agentsOnline: 0, capS: 3600 })).toBe(240);
+  });
+  it("moves the pace towards new intervals", () => {
+    expect(nextPace(null, 50_000)).toBe(50_000);
+    expect(nextPace(50_000, 100_000)).toBe(60_000);
+  });
+});
