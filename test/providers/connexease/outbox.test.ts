@@ -65,7 +65,8 @@ describe("outbox: Connexease replies", () => {
   });
 
   const sentRequests = () =>
-    fetchMock.mock.calls.map(([url, init]: [string, RequestInit]) => {
+    fetchMock.mock.calls.map((call) => {
+      const [url, init] = call as [string, RequestInit];
       const headers = new Headers(init.headers);
       return { url: String(url), method: init.method, authorization: headers.get("authorization"), contentType: headers.get("content-type"), body: JSON.parse(String(init.body)) };
     });
