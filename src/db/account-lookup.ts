@@ -56,3 +56,8 @@ export async function claimReplayKey(d1: D1Database, accountId: string, replayKe
   ]);
   return (claimed?.results.length ?? 0) > 0;
 }
+
+/** Gives a claimed one-time value back when the request it came with could not be stored, so the provider's retry is accepted. */
+export async function releaseReplayKey(d1: D1Database, accountId: string, replayKey: string) {
+  await d1.prepare("DELETE FROM webhook_replays WHERE account_id = ?1 AND replay_key = ?2").bind(accountId, replayKey).run();
+}

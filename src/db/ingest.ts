@@ -65,12 +65,12 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
     ),
     stmt(
       `INSERT INTO messages (account_id, ticket_id, conversation_id, direction, body, attachments,
-                             provider_message_id, status, sent_at, created_at, updated_at)
-       SELECT ?1, t.id, v.id, 'in', ?5, ?6, ?7, 'received', ?8, ?4, ?4
+                             provider_message_id, status, sent_at, reply_to, created_at, updated_at)
+       SELECT ?1, t.id, v.id, 'in', ?5, ?6, ?7, 'received', ?8, ?9, ?4, ?4
        FROM tickets t LEFT JOIN conversations v ON v.ticket_id = t.id AND v.open = 1
        WHERE t.id = ${currentTicket} AND ${guard}
        ON CONFLICT DO NOTHING RETURNING id`,
-      ev.text, JSON.stringify(ev.attachments), ev.providerMessageId, ev.sentAt,
+      ev.text, JSON.stringify(ev.attachments), ev.providerMessageId, ev.sentAt, ev.replyTo ?? null,
     ),
     stmt(`UPDATE tickets SET last_message_at = ?4, updated_at = ?4 WHERE id = ${currentTicket} AND ${guard}`),
     ...finishIngest(d1, account.id, ev.eventKey, now),

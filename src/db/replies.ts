@@ -93,3 +93,49 @@ export async function releaseTickets(d1: D1Database, ticketIds: readonly number[
     .bind(JSON.stringify(ticketIds), now)
     .run();
 }
+
+export type ConversationEnd = "idle_session_timeout" | "session_timeout" | "message_timeout" | "customer_silent";
+
+/**
+ * Ends the ticket's open conversation. With `closeTicket` the ticket closes too; otherwise it stays
+ * open with nobody holding it, and the customer's next message opens a new conversation that is
+ * routed again. A `notice` is stored as a system message and returned, to be sent to the customer.
+ */
+export async function endConversation(
+  d1: D1Database,
+  e: { ticketId: number; reason: ConversationEnd; closeTicket: boolean; notice?: string },
+  now = Date.now(),
+): Promise<{ ended: boolean; notice: MessageView | null }> {
+  const statements = [
+    d1
+      .prepare("UPDATE conversations SET open = NULL, ended_at = ?2, end_reason = ?3 WHERE ticket_id = ?1 AND open = 1 RETURNING id")
+      .bind(e.ticketId, now, e.reason),
+    e.closeTicket
+      ? d1.prepare("UPDATE tickets SET status = 'closed', current = NULL, closed_at = ?2, updated_at = ?2 WHERE id = ?1 AND status != 'closed'").bind(e.ticketId, now)
+      : d1.prepare("UPDATE tickets SET status = 'open', assignee_id = NULL, updated_at = ?2 WHERE id = ?1 AND status != 'closed'").bind(e.ticketId, now),
+  ];
+  if (e.notice) {
+    statements.push(
+      d1
+        .prepare(
+          `INSERT INTO messages (account_id, ticket_id, direction, body, status, created_at, updated_at)
+           SELECT account_id, id, 'system', ?2, 'queued', ?3, ?3 FROM tickets WHERE id = ?1 RETURNING *`,
+        )
+        .bind(e.ticketId, e.notice, now),
+    );
+  }
+  const results = await d1.batch<MessageRow>(statements);
+  const noticeRow = e.notice ? results[2]?.results[0] : undefined;
+  return { ended: (results[0]?.results.length ?? 0) > 0, notice: noticeRow ? messageViewFromRow(noticeRow) : null };
+}
+
+/** Contact Message Timeout: the ticket is marked escalated (a tag supervisors and reports see). */
+export async function markEscalated(d1: D1Database, ticketId: number, now = Date.now()) {
+  await d1
+    .prepare(
+      `UPDATE tickets SET tags = json_insert(tags, '$[#]', 'escalated'), updated_at = ?2
+       WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(tags) WHERE value = 'escalated')`,
+    )
+    .bind(ticketId, now)
+    .run();
+}

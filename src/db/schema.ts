@@ -242,6 +242,8 @@ export const messages = sqliteTable(
     deletedAt: integer(),
     /** The customer's reaction to this message (an emoji), if any. */
     reaction: text(),
+    /** The provider id of the message this one replies to, when the provider says. */
+    replyTo: text(),
   },
   (t) => [
     uniqueIndex("messages_account_id_provider_message_id_idx").on(t.accountId, t.providerMessageId),

@@ -28,6 +28,21 @@ export const routingConfigSchema = z
     holdEstimationUpperLimitS: z.number().int().min(0).max(86400).default(3600),
     /** Whether agents may set their own state (online/away); when off only supervisors change it. */
     agentManagementAccess: z.boolean().default(true),
+    /** No message from either side for this long: the conversation and its ticket close, seconds (0 = never). */
+    idleSessionTimeoutS: z.number().int().min(0).max(604800).default(0),
+    /** Longest a conversation may last; then it ends and the customer is sent `sessionTimeoutMessage`, seconds (0 = never). */
+    sessionTimeoutS: z.number().int().min(0).max(604800).default(0),
+    sessionTimeoutMessage: z.string().max(1000).default(""),
+    /** A customer message nobody answers for this long marks the ticket escalated and moves it to the front of the queue, seconds (0 = never). */
+    contactMessageTimeoutS: z.number().int().min(0).max(604800).default(0),
+    /** An agent message the customer never answers ends the conversation after this long, seconds (0 = never). */
+    agentMessageTimeoutS: z.number().int().min(0).max(604800).default(0),
+    /** Minutes without any message after which the conversation ends while its ticket stays open (0 = never). */
+    messageTimeoutMin: z.number().int().min(0).max(10080).default(0),
+    /** How long an ended conversation stays on the agent's screen, seconds: carried to the client. */
+    closedWebchatDisplayTimeS: z.number().int().min(0).max(3600).default(10),
+    /** Free text for the people who run the queue. */
+    notes: z.string().max(2000).default(""),
   })
   .strict();
 

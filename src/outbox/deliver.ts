@@ -37,7 +37,7 @@ const LOAD = `
           WHERE it.contact_id = t.contact_id AND i.direction = 'in') AS last_inbound_at
   FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts c ON c.id = t.contact_id
   JOIN channel_accounts a ON a.id = m.account_id
-  WHERE m.id = ?1 AND m.direction = 'out'`;
+  WHERE m.id = ?1 AND m.direction IN ('out', 'system')`;
 
 /**
  * Sends one stored reply through its provider. A send is claimed (`queued` → `sending`) before the
@@ -48,7 +48,7 @@ export async function deliverReply(env: Env, messageId: number, now = Date.now()
   // Claim and read in one round trip: the row read after the claim says whether it was ours.
   const [claim, loaded] = await env.DB.batch<OutboundRow>([
     env.DB.prepare(
-      "UPDATE messages SET status = 'sending', claimed_at = ?2, attempts = attempts + 1, updated_at = ?2 WHERE id = ?1 AND status = 'queued' AND direction = 'out' RETURNING id",
+      "UPDATE messages SET status = 'sending', claimed_at = ?2, attempts = attempts + 1, updated_at = ?2 WHERE id = ?1 AND status = 'queued' AND direction IN ('out', 'system') RETURNING id",
     ).bind(messageId, now),
     env.DB.prepare(LOAD).bind(messageId),
   ]);

@@ -161,8 +161,14 @@ export interface ProviderAdapter<Creds = unknown, Settings = unknown> {
   kind: ProviderKind;
   credentialsSchema: z.ZodType<Creds>;
   settingsSchema: z.ZodType<Settings>;
-  /** Credentials the hub generates when a new account omits them (webhook secrets, tokens). */
+  /**
+   * Credentials the hub generates when a new account omits them (webhook secrets, tokens). A
+   * generated value is shown once, in the answer that created the account, so the admin can give it
+   * to the provider.
+   */
   generatedCredentials?(): Partial<Creds>;
+  /** Credential fields only the hub's activation sets (never an admin): refused in API bodies. */
+  activationOnlyCredentials?: readonly string[];
   /** A GET handshake (Meta's hub.challenge): the answer, or null when the request is not one. */
   handshake?(url: URL, ctx: AccountContext<Creds, Settings>): Response | null;
   authenticate(req: WebhookRequest, ctx: AccountContext<Creds, Settings>): Promise<AuthResult>;

@@ -98,6 +98,19 @@ export type ServerFrame =
   /** Close Auto Assign queues: a ticket waits to be picked; `ticket.taken` when someone has. */
   | { type: "ticket.waiting"; ticket: TicketView; preview: string }
   | { type: "ticket.taken"; ticketId: number }
+  /**
+   * The conversation ended on a timer; the ticket left your desk (and closed, when `ticketClosed`).
+   * Show it as ended until `displayUntil` (the queue's Closed Webchat Display Time).
+   */
+  | {
+      type: "conversation.ended";
+      ticketId: number;
+      reason: "idle_session_timeout" | "session_timeout" | "message_timeout" | "customer_silent";
+      ticketClosed: boolean;
+      displayUntil: number;
+    }
+  /** Contact Message Timeout: the customer's message waited too long; the ticket is escalated. */
+  | { type: "ticket.escalated"; ticketId: number }
   /** The ticket was taken back from this agent and goes to someone else. */
   | { type: "ticket.revoked"; ticketId: number; reason: "offline" | "agent_timeout" }
   | { type: "error"; code: string; message: string; ref?: unknown };
@@ -111,7 +124,7 @@ export type QueueState = {
   at: number;
   config: { strategy: string; closeAutoAssign: boolean };
   agents: { id: string; name: string; status: AgentStatus; capacity: number; load: number; holding: number[]; offered: number[] }[];
-  waiting: { ticketId: number; contact: string; position: number; ageS: number; estimateS: number; offeredTo: string[] }[];
+  waiting: { ticketId: number; contact: string; position: number; ageS: number; estimateS: number; offeredTo: string[]; escalated: boolean }[];
   paceS: number | null;
 };
 

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { closeTicket, markAssigned, releaseTickets, storeAgentEdit, storeReply, ticketHistory } from "../db/replies";
+import { closeTicket, endConversation, markAssigned, markEscalated, releaseTickets, storeAgentEdit, storeReply, ticketHistory, type ConversationEnd } from "../db/replies";
 import { chooseAgents, previewOf, type RingCandidate } from "../domain/ring";
 import type { RoutingConfig } from "../domain/routing-config";
 import { estimateWaitS } from "../domain/wait-estimate";
@@ -85,6 +85,8 @@ export class QueueObject extends DurableObject<Env> {
       else {
         const sticky = this.stickyFor(input.lastAgentId ?? null, now);
         this.store.enqueue(ticket, preview, now, sticky);
+        const { sessionTimeoutS } = this.store.config();
+        if (sessionTimeoutS > 0) this.store.schedule("session_limit", String(ticket.id), now + sessionTimeoutS * 1000);
         if (sticky) this.store.schedule("sticky_expiry", String(ticket.id), sticky.until);
         if (this.store.config().closeAutoAssign) {
           for (const agent of this.store.agents()) if (agent.connected) this.send(agent.id, { type: "ticket.waiting", ticket, preview }, now);
@@ -93,6 +95,7 @@ export class QueueObject extends DurableObject<Env> {
       row = this.store.ticket(ticket.id)!;
     }
     if (!this.store.firstSighting(message.id, now)) return { state: row.state };
+    this.customerWrote(ticket.id, now);
     if (row.state === "assigned" && row.agent_id) {
       this.send(row.agent_id, { type: "message", message }, now, input.ephemeral ? { ephemeral: input.ephemeral } : undefined);
       this.startAgentTimeout(ticket.id, now);
@@ -241,7 +244,7 @@ export class QueueObject extends DurableObject<Env> {
     for (const timer of this.store.dueTimers(now)) {
       this.store.cancelTimer(timer.kind, timer.ref);
       try {
-        this.fire(timer, now);
+        await this.fire(timer, now);
       } catch (err) {
         console.error("timer failed", timer, err);
       }
@@ -251,8 +254,24 @@ export class QueueObject extends DurableObject<Env> {
     this.publish(now);
   }
 
-  private fire(timer: Timer, now: number) {
+  private async fire(timer: Timer, now: number) {
     switch (timer.kind) {
+      case "idle_session":
+        return this.endConversation(Number(timer.ref), "idle_session_timeout", true, now);
+      case "session_limit":
+        return this.endConversation(Number(timer.ref), "session_timeout", false, now, this.store.config().sessionTimeoutMessage || undefined);
+      case "message_timeout":
+        return this.endConversation(Number(timer.ref), "message_timeout", false, now);
+      case "agent_message":
+        return this.endConversation(Number(timer.ref), "customer_silent", false, now);
+      case "contact_message": {
+        const row = this.store.ticket(Number(timer.ref));
+        if (!row) return;
+        this.store.escalate(row.id);
+        if (row.state === "assigned" && row.agent_id) this.send(row.agent_id, { type: "ticket.escalated", ticketId: row.id }, now);
+        await markEscalated(this.env.DB, row.id, now);
+        return;
+      }
       case "offer_expiry": {
         const row = this.store.ticket(Number(timer.ref));
         // The row is rewritten with every new ring, so a due row is the live ring's; a second firing finds none.
@@ -437,7 +456,7 @@ export class QueueObject extends DurableObject<Env> {
     }
     const stored = await storeReply(this.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: frame.text, clientMsgId: frame.clientMsgId });
     if (!stored) return this.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
-    this.store.cancelTimer("agent_timeout", String(frame.ticketId));
+    this.agentWrote(frame.ticketId, Date.now());
     this.send(agentId, { type: "reply.queued", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
     if (stored.created) await this.enqueueDelivery(agentId, stored.message, "send");
   }
@@ -487,6 +506,48 @@ export class QueueObject extends DurableObject<Env> {
       }
       this.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason }, now);
     }
+  }
+
+  // ---- conversation timers
+
+  /** A customer message: the idle clocks restart, an unanswered-message clock starts if none runs, the agent's wait for an answer ends. */
+  private customerWrote(ticketId: number, now: number) {
+    const c = this.store.config();
+    const ref = String(ticketId);
+    if (c.idleSessionTimeoutS > 0) this.store.schedule("idle_session", ref, now + c.idleSessionTimeoutS * 1000);
+    if (c.messageTimeoutMin > 0) this.store.schedule("message_timeout", ref, now + c.messageTimeoutMin * 60_000);
+    if (c.contactMessageTimeoutS > 0 && !this.hasTimer("contact_message", ref)) this.store.schedule("contact_message", ref, now + c.contactMessageTimeoutS * 1000);
+    this.store.cancelTimer("agent_message", ref);
+  }
+
+  /** An agent's reply: the customer is answered, and now the customer's answer is awaited. */
+  private agentWrote(ticketId: number, now: number) {
+    const c = this.store.config();
+    const ref = String(ticketId);
+    this.store.cancelTimer("agent_timeout", ref);
+    this.store.cancelTimer("contact_message", ref);
+    if (c.idleSessionTimeoutS > 0) this.store.schedule("idle_session", ref, now + c.idleSessionTimeoutS * 1000);
+    if (c.messageTimeoutMin > 0) this.store.schedule("message_timeout", ref, now + c.messageTimeoutMin * 60_000);
+    if (c.agentMessageTimeoutS > 0) this.store.schedule("agent_message", ref, now + c.agentMessageTimeoutS * 1000);
+  }
+
+  /**
+   * Ends the ticket's conversation on a timer: it leaves the queue and the agent's desk; the ticket
+   * closes (idle session) or stays open for the customer's next message. A notice goes to the customer.
+   */
+  private async endConversation(ticketId: number, reason: ConversationEnd, closeTicket: boolean, now: number, notice?: string) {
+    const row = this.store.ticket(ticketId);
+    if (!row) return;
+    const offerees = this.store.offerees(ticketId);
+    this.store.removeTicket(ticketId);
+    if (row.state === "assigned" && row.agent_id) {
+      this.store.markFreed(row.agent_id, now);
+      const displayUntil = now + this.store.config().closedWebchatDisplayTimeS * 1000;
+      this.send(row.agent_id, { type: "conversation.ended", ticketId, reason, ticketClosed: closeTicket, displayUntil }, now);
+    }
+    for (const agentId of offerees) this.send(agentId, { type: "offer.withdrawn", ticketId, reason: "closed" }, now);
+    const ended = await endConversation(this.env.DB, { ticketId, reason, closeTicket, notice }, now);
+    if (ended.notice) await this.env.OUTBOX.send({ messageId: ended.notice.id, ticketId, op: "send" });
   }
 
   // ---- presence
@@ -585,6 +646,7 @@ export class QueueObject extends DurableObject<Env> {
         ageS: Math.round((now - t.enqueued_at) / 1000),
         estimateS: this.estimate(i + 1),
         offeredTo: this.store.offerees(t.id),
+        escalated: t.escalated === 1,
       })),
       paceS: pace === null ? null : Math.round(pace / 1000),
     };

@@ -48,9 +48,24 @@ const MIGRATIONS = [
   // Messages for a new agent now come from D1's history.
   `DROP TABLE IF EXISTS pending_messages;`,
   `CREATE TABLE stats (key TEXT PRIMARY KEY, value INTEGER);`,
+  `ALTER TABLE tickets ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;`,
 ];
 
-export type TimerKind = "offer_expiry" | "ring_retry" | "sticky_expiry" | "agent_timeout" | "presence_grace" | "sweep";
+export type TimerKind =
+  | "offer_expiry"
+  | "ring_retry"
+  | "sticky_expiry"
+  | "agent_timeout"
+  | "idle_session"
+  | "session_limit"
+  | "contact_message"
+  | "agent_message"
+  | "message_timeout"
+  | "presence_grace"
+  | "sweep";
+
+/** Timers that belong to one ticket (ref = ticket id): they go when the ticket leaves the queue. */
+const TICKET_TIMERS: TimerKind[] = ["offer_expiry", "ring_retry", "sticky_expiry", "agent_timeout", "idle_session", "session_limit", "contact_message", "agent_message", "message_timeout"];
 
 /** Waiting and offered tickets in the order they will be served. */
 export const QUEUE_ORDER = "ORDER BY enqueued_at, id";
@@ -79,6 +94,7 @@ export type TicketRow = {
   enqueued_at: number;
   preferred_agent_id: string | null;
   sticky_until: number | null;
+  escalated: number;
 };
 
 /** How long missed frames are kept for replay, and how many per agent at most. */
@@ -280,11 +296,13 @@ export class QueueStore {
   removeTicket(ticketId: number) {
     this.sql.exec("DELETE FROM tickets WHERE id = ?", ticketId);
     this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", ticketId);
-    this.cancelTimer("sticky_expiry", String(ticketId));
-    this.cancelTimer("agent_timeout", String(ticketId));
     this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
-    this.cancelTimer("offer_expiry", String(ticketId));
-    this.cancelTimer("ring_retry", String(ticketId));
+    for (const kind of TICKET_TIMERS) this.cancelTimer(kind, String(ticketId));
+  }
+
+  /** Contact Message Timeout: escalated, and (if still waiting) first in line. */
+  escalate(ticketId: number) {
+    this.sql.exec("UPDATE tickets SET escalated = 1, enqueued_at = (SELECT min(enqueued_at) - 1 FROM tickets) WHERE id = ? AND escalated = 0", ticketId);
   }
 
   attemptedAgents(ticketId: number): Set<string> {

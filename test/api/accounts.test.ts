@@ -75,12 +75,13 @@ describe("accounts", () => {
     expect(body.receiveUrl).toBe(`http://localhost:8787/webhooks/telegram/${created.data.key}`);
   });
 
-  it("rejects providers not supported yet, bad credentials and unknown queues, storing nothing", async () => {
+  it("rejects credentials and settings of another provider, bad credentials and unknown queues, storing nothing", async () => {
     const { admin, queueId } = await seedWorld();
     const before = await countRows("channel_accounts");
+    // Telegram's fields on a Meta account are validated by Meta's schemas.
     const meta = await createAccount(admin.token, queueId, { provider: "meta" });
     expect(meta.status).toBe(400);
-    expect(meta.data.error.message).toBe("provider not supported yet");
+    expect(meta.data.error.code).toBe("validation_failed");
 
     const badToken = await createAccount(admin.token, queueId, { credentials: { botToken: "nope" } });
     expect(badToken.status).toBe(400);
@@ -492,5 +493,49 @@ describe("custom channel activation", () => {
     expect(JSON.stringify(doc.components.schemas.AccountWithRevealed)).toContain('"revealed"');
     expect(doc.components.schemas.CustomSettings.properties.outgoingUrl).toBeDefined();
     expect(Object.keys(doc.components.schemas.CustomCredentials.properties)).toEqual(["signingSecret"]);
+  });
+});
+
+describe("secrets the hub generates", () => {
+  it("shows a generated webhook secret once, in the create answer, and never again", async () => {
+    const { admin, queueId } = await seedWorld();
+    const res = await call("/api/v1/accounts", {
+      method: "POST",
+      token: admin.token,
+      json: {
+        provider: "sinch",
+        name: "WhatsApp (Sinch)",
+        queueId,
+        settings: { projectId: "proj-1", appId: "app-1", region: "eu" },
+        credentials: { keyId: "key-id", keySecret: "key-secret" },
+      },
+    });
+    expect(res.status).toBe(201);
+    const secret = res.data.revealed.webhookSecret as string;
+    expect(secret.length).toBeGreaterThanOrEqual(16);
+    expect(Object.keys(res.data.revealed)).toEqual(["webhookSecret"]);
+    const stored = await env.DB.prepare("SELECT credentials FROM channel_accounts WHERE id = ?1").bind(res.data.id).first<{ credentials: string }>();
+    expect(JSON.parse(await unseal(env.SECRETS_KEY, stored!.credentials)).webhookSecret).toBe(secret);
+    const read = await call(`/api/v1/accounts/${res.data.id}`, { token: admin.token });
+    expect(read.data.revealed).toBeUndefined();
+    expect(read.text).not.toContain(secret);
+  });
+
+  it("reveals nothing the admin supplied", async () => {
+    const { admin, queueId } = await seedWorld();
+    const res = await call("/api/v1/accounts", {
+      method: "POST",
+      token: admin.token,
+      json: {
+        provider: "meta",
+        name: "Instagram",
+        queueId,
+        settings: { igAccountId: "17841400000000000" },
+        credentials: { appSecrets: ["app-secret-1"], accessToken: "IGAAT-token", verifyToken: "my-own-verify-token" },
+      },
+    });
+    expect(res.status).toBe(201);
+    expect(res.data.revealed).toBeUndefined();
+    expect(res.text).not.toContain("my-own-verify-token");
   });
 });

@@ -60,6 +60,14 @@ describe("routingConfigSchema", () => {
       periodToCheckS: 30,
       holdEstimationUpperLimitS: 3600,
       agentManagementAccess: true,
+      idleSessionTimeoutS: 0,
+      sessionTimeoutS: 0,
+      sessionTimeoutMessage: "",
+      contactMessageTimeoutS: 0,
+      agentMessageTimeoutS: 0,
+      messageTimeoutMin: 0,
+      closedWebchatDisplayTimeS: 10,
+      notes: "",
     });
     expect(routingConfigSchema.safeParse({ agentRingTimeS: 2 }).success).toBe(false);
     expect(routingConfigSchema.safeParse({ ringTime: 20 }).success).toBe(false);

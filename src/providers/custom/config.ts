@@ -44,12 +44,6 @@ export type CustomSettings = z.infer<typeof customSettingsSchema>;
  */
 export const ACTIVATION_ONLY_CREDENTIALS = ["accessTokenHash"] as const;
 
-/**
- * Credentials the third party needs to know: when the hub generates them (the admin gave none),
- * the account's creation answer shows them once.
- */
-export const REVEALED_WHEN_GENERATED = ["signingSecret"] as const;
-
 /** Secrets of a custom channel: write-only in the API, sealed at rest. */
 export const customCredentialsSchema = z
   .object({

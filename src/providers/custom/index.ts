@@ -3,7 +3,7 @@ import { randomToken } from "../../security/crypto";
 import type { InboundEvent, ProviderAdapter } from "../types";
 import { activateCustom } from "./activate";
 import { authenticateCustom } from "./authenticate";
-import { customCredentialsSchema, customSettingsSchema, type CustomCredentials, type CustomSettings } from "./config";
+import { ACTIVATION_ONLY_CREDENTIALS, customCredentialsSchema, customSettingsSchema, type CustomCredentials, type CustomSettings } from "./config";
 import { normalizeCustomBatch } from "./normalize";
 import { sendCustom } from "./send";
 
@@ -15,6 +15,7 @@ export const customAdapter: ProviderAdapter<CustomCredentials, CustomSettings> =
   credentialsSchema: customCredentialsSchema,
   settingsSchema: customSettingsSchema,
   generatedCredentials: () => ({ signingSecret: randomToken(32) }),
+  activationOnlyCredentials: ACTIVATION_ONLY_CREDENTIALS,
   async authenticate(req, ctx) {
     const reason = await authenticateCustom(req, ctx.creds);
     return reason === null ? { ok: true } : { ok: false, reason };
@@ -40,7 +41,7 @@ export function acknowledgeCustom(events: InboundEvent[]): Response {
 }
 
 export { ACTIVATION_TIMEOUT_MS, activateCustom } from "./activate";
-export { ACTIVATION_ONLY_CREDENTIALS, customCredentialsSchema, customSettingsSchema, REVEALED_WHEN_GENERATED } from "./config";
+export { ACTIVATION_ONLY_CREDENTIALS, customCredentialsSchema, customSettingsSchema } from "./config";
 export type { CustomCredentials, CustomSettings } from "./config";
 export { inboundMessageId } from "./normalize";
 export { fallbackMessageId } from "./send";

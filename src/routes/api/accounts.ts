@@ -7,7 +7,7 @@ import { getQueue } from "../../db/queues";
 import type { AppContext } from "../../env";
 import { channelAccounts } from "../../db/schema";
 import { ApiError, badRequest, conflict, notFound } from "../../errors";
-import { ACTIVATION_ONLY_CREDENTIALS, customCredentialsSchema, customSettingsSchema, REVEALED_WHEN_GENERATED } from "../../providers/custom/config";
+import { customCredentialsSchema, customSettingsSchema } from "../../providers/custom/config";
 import { adapterFor } from "../../providers/registry";
 import { setWebhook } from "../../providers/telegram/api";
 import { telegramCredentialsSchema, telegramSettingsSchema } from "../../providers/telegram/config";
@@ -49,7 +49,7 @@ const accountWithRevealedSchema = accountSchema
       .optional()
       .openapi({
         description:
-          "Secrets shown in this answer only, never again (custom: `accessToken` when activation succeeded; `signingSecret` when the hub generated it at creation). The hub keeps only a hash of the access token.",
+          "Secrets shown in this answer only, never again: every credential the hub generated because the body omitted it (telegram `secretToken`, meta `verifyToken`, connexease/sinch `webhookSecret`, custom `signingSecret`) — give it to the provider — and, for custom, `accessToken` when activation succeeded (the hub keeps only its hash).",
         example: { accessToken: "q3J…", signingSecret: "Zb8…" },
       }),
   })
@@ -62,12 +62,12 @@ const settings = z
   .openapi({ description: "Provider settings, replaced as a whole (telegram: TelegramSettings)" });
 const credentials = z.record(z.string(), z.unknown()).openapi({
   description:
-    "Write-only provider secrets, sealed at rest (telegram: TelegramCredentials; secretToken is generated when omitted). On update, the fields given replace the stored ones.",
+    "Write-only provider secrets, sealed at rest; their fields per provider are in docs/providers/<provider>.md. Webhook secrets omitted here are generated and shown once in `revealed`. On update, the fields given replace the stored ones.",
 });
 
 const createBody = z
   .strictObject({
-    provider: z.enum(providerKinds).openapi({ description: "Only telegram is supported so far" }),
+    provider: z.enum(providerKinds).openapi({ description: "telegram, meta (Instagram), connexease, twilio (WhatsApp), sinch (WhatsApp) or custom" }),
     name,
     queueId,
     settings: settings.default({}),
@@ -160,17 +160,12 @@ const activate = apiRoute(["admin"], {
 
 type Ctx = Context<AppContext>;
 
-/**
- * Channels that must prove their endpoint before they work (custom): credentials only activation
- * sets, and generated ones the third party must be shown once.
- */
-const activationRules: Partial<Record<ProviderKind, { activationOnly: readonly string[]; revealWhenGenerated: readonly string[] }>> = {
-  custom: { activationOnly: ACTIVATION_ONLY_CREDENTIALS, revealWhenGenerated: REVEALED_WHEN_GENERATED },
-};
+/** Credential fields only activation sets (custom: accessTokenHash). */
+const activationOnly = (provider: ProviderKind): readonly string[] => adapterFor(provider)?.activationOnlyCredentials ?? [];
 
 /** 400 for credentials an admin may never set (custom: accessTokenHash, set by activation only). */
 function refuseActivationOnly(provider: ProviderKind, given: Record<string, unknown> | undefined) {
-  const refused = (activationRules[provider]?.activationOnly ?? []).filter((n) => given && n in given);
+  const refused = activationOnly(provider).filter((n) => given && n in given);
   if (refused.length === 0) return;
   throw new ApiError(
     400,
@@ -181,7 +176,7 @@ function refuseActivationOnly(provider: ProviderKind, given: Record<string, unkn
 }
 
 function withoutActivationOnly(provider: ProviderKind, creds: Record<string, unknown>) {
-  const drop = new Set(activationRules[provider]?.activationOnly ?? []);
+  const drop = new Set(activationOnly(provider));
   return Object.fromEntries(Object.entries(creds).filter(([k]) => !drop.has(k)));
 }
 
@@ -309,8 +304,9 @@ export function accountRoutes() {
     const activation = await runActivation(c, { id, provider: body.provider, key }, creds, settings);
     const outcome = activation ? afterActivation(body.provider, creds, activation) : null;
     if (outcome) creds = outcome.creds;
-    const shownGenerated = (activationRules[body.provider]?.revealWhenGenerated ?? []).filter(
-      (n) => n in generated && !(body.credentials && n in body.credentials) && typeof creds[n] === "string",
+    // Secrets the hub generated are shown once, here: the admin must give them to the provider.
+    const shownGenerated = Object.keys(generated).filter(
+      (n) => !(body.credentials && n in body.credentials) && typeof creds[n] === "string",
     );
     const revealed = { ...Object.fromEntries(shownGenerated.map((n) => [n, creds[n] as string])), ...outcome?.revealed };
 
@@ -371,7 +367,7 @@ export function accountRoutes() {
       entityId: id,
       details: { ...details, ...(credentials ? { credentialFields: Object.keys(credentials) } : {}) },
     };
-    if (activationRules[row.provider]) {
+    if (adapterFor(row.provider)?.activate) {
       const updated = await updateUnchanged(d, row, await activationPatch(c, row, spec.settings, patch));
       await auditInsert(d, audit);
       return c.json(await toView(c, updated), 200);

@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { claimReplayKey, loadAccountByKey, recordAuthFailure, type ReceivingAccount } from "../../db/account-lookup";
+import { claimReplayKey, loadAccountByKey, recordAuthFailure, releaseReplayKey, type ReceivingAccount } from "../../db/account-lookup";
 import { ingestEdit, ingestIgnored, ingestMessage, type IngestOutcome } from "../../db/ingest";
 import { ingestDelete, ingestEcho, ingestReaction, ingestStatus, type ChangedMessage } from "../../db/ingest-reports";
 import type { AppContext, Env } from "../../env";
@@ -42,9 +42,15 @@ export const webhooks = new Hono<AppContext>()
       return c.json(errorBody("unauthorized", "Webhook authentication failed"), 401);
     }
 
-    const events = adapter.normalize(request, ctx);
-    for (const event of events) await ingestAndRoute(c.env, account, event);
-    return adapter.acknowledge?.(events) ?? c.json({ ok: true, events: events.length });
+    try {
+      const events = adapter.normalize(request, ctx);
+      for (const event of events) await ingestAndRoute(c.env, account, event);
+      return adapter.acknowledge?.(events) ?? c.json({ ok: true, events: events.length });
+    } catch (err) {
+      // Nothing of a failed request must stand in the way of the provider's retry of it.
+      if (auth.ok && auth.replayKey) await releaseReplayKey(c.env.DB, account.id, auth.replayKey);
+      throw err;
+    }
   });
 
 /** The adapter and account a receive URL names; one 404 for an unknown provider, key, or a key of another kind. */
