@@ -71,8 +71,16 @@ export async function ingestStatus(d1: D1Database, account: WebhookAccount, ev: 
        RETURNING id`,
     )
     .bind(account.id, ev.eventKey, ev.providerMessageId, now);
+  // A report for an id no message has yet (the send's answer is still on its way) waits for it.
+  const early = d1
+    .prepare(
+      `INSERT INTO pending_statuses (account_id, provider_message_id, status, reason, at)
+       SELECT ?1, ?3, ?4, ?5, ?6 WHERE NOT EXISTS (SELECT 1 FROM messages WHERE account_id = ?1 AND provider_message_id = ?3) AND ${GUARD}
+       ON CONFLICT DO NOTHING`,
+    )
+    .bind(account.id, ev.eventKey, ev.providerMessageId, ev.status, reason, now);
   const statements = ev.cumulative && ev.status === "read" ? [earlier, one] : [one];
-  const batch = await d1.batch<Record<string, unknown>>([...statements, ...receipt(d1, account.id, ev.eventKey, now)]);
+  const batch = await d1.batch<Record<string, unknown>>([...statements, early, ...receipt(d1, account.id, ev.eventKey, now)]);
   const ids = statements.flatMap((_, i) => (batch[i]?.results ?? []).map((r) => Number(r.id)));
   if (ids.length === 0) {
     const known = await selectByProviderId(d1, account.id, ev.providerMessageId).first();

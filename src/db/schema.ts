@@ -280,6 +280,24 @@ export const inboundEvents = sqliteTable(
   (t) => [primaryKey({ columns: [t.accountId, t.eventKey] })],
 );
 
+/**
+ * Delivery reports that arrived before the send's own answer recorded the provider's id: applied
+ * (forward only) when it is recorded, so a fast report is never lost.
+ */
+export const pendingStatuses = sqliteTable(
+  "pending_statuses",
+  {
+    accountId: text()
+      .notNull()
+      .references(() => channelAccounts.id, { onDelete: "cascade" }),
+    providerMessageId: text().notNull(),
+    status: text({ enum: messageStatuses }).notNull(),
+    reason: text(),
+    at: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.providerMessageId, t.status] }), index("pending_statuses_at_idx").on(t.at)],
+);
+
 /** One-time values of signed webhooks (Sinch nonces): a request whose value was seen is a replay. */
 export const webhookReplays = sqliteTable(
   "webhook_replays",

@@ -23,7 +23,16 @@ export function movesForward(current: MessageStatus, next: MessageStatus): boole
   return statusRank[next] > from;
 }
 
-/** The same comparison in SQL, over a `status` column. */
-export const statusRankSql = `(CASE status ${Object.entries(statusRank)
-  .map(([s, r]) => `WHEN '${s}' THEN ${s === "failed" ? TERMINAL_RANK : r}`)
-  .join(" ")} ELSE 0 END)`;
+/** A status column's rank as the current status (failed is terminal), in SQL. */
+export const currentRankSql = (column: string) =>
+  `(CASE ${column} ${Object.entries(statusRank)
+    .map(([s, r]) => `WHEN '${s}' THEN ${s === "failed" ? TERMINAL_RANK : r}`)
+    .join(" ")} ELSE 0 END)`;
+
+/** A status column's rank as a report to apply, in SQL. */
+export const reportRankSql = (column: string) =>
+  `(CASE ${column} ${Object.entries(statusRank)
+    .map(([s, r]) => `WHEN '${s}' THEN ${r}`)
+    .join(" ")} ELSE 0 END)`;
+
+export const statusRankSql = currentRankSql("status");

@@ -1,4 +1,5 @@
 import { SEND_LEASE_MS } from "../domain/backoff";
+import { currentRankSql, reportRankSql } from "../domain/status";
 import type { Env } from "../env";
 import { adapterFor } from "../providers/registry";
 import type { OutboundRequest, ProviderKind, SendResult } from "../providers/types";
@@ -22,6 +23,7 @@ type OutboundRow = {
   provider_message_id: string | null;
   account_id: string;
   account_key: string;
+  account_status: "active" | "pending" | "error";
   provider: ProviderKind;
   last_inbound_at: number | null;
   settings: string;
@@ -32,7 +34,7 @@ type OutboundRow = {
 
 const LOAD = `
   SELECT m.id, m.ticket_id, m.body, m.status, m.claimed_at, m.attempts, m.author_id, m.provider_message_id,
-         a.id AS account_id, a.key AS account_key, a.provider, a.settings, a.credentials, t.queue_id, c.address,
+         a.id AS account_id, a.key AS account_key, a.status AS account_status, a.provider, a.settings, a.credentials, t.queue_id, c.address,
          (SELECT max(coalesce(i.sent_at, i.created_at)) FROM messages i JOIN tickets it ON it.id = i.ticket_id
           WHERE it.contact_id = t.contact_id AND i.direction = 'in') AS last_inbound_at
   FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts c ON c.id = t.contact_id
@@ -102,6 +104,8 @@ export async function giveUp(env: Env, messageId: number, op: "send" | "edit") {
 async function send(row: OutboundRow, out: OutboundRequest, env: Env): Promise<SendResult> {
   const adapter = adapterFor(row.provider);
   if (!adapter) return { ok: false, retryable: false, reason: `no adapter for provider ${row.provider}` };
+  // A channel still proving its endpoint (custom, pending activation) holds its replies until it is active.
+  if (row.account_status === "pending") return { ok: false, retryable: true, retryAfterS: 60, reason: "the channel is not activated yet" };
   try {
     const creds = adapter.credentialsSchema.parse(JSON.parse(await unseal(env.SECRETS_KEY, row.credentials)));
     const settings = adapter.settingsSchema.parse(JSON.parse(row.settings));
@@ -141,6 +145,18 @@ async function finish(env: Env, row: OutboundRow, f: Finish, now: number) {
           env.DB.prepare(
             "UPDATE messages SET status = CASE WHEN status IN ('queued', 'sending') THEN 'sent' ELSE status END, provider_message_id = ?2, status_reason = NULL, updated_at = ?3 WHERE id = ?1",
           ).bind(row.id, f.providerMessageId, now),
+          // Reports that outran this answer apply now, the furthest first, forward only.
+          env.DB.prepare(
+            `UPDATE messages SET status = p.status, status_reason = p.reason, updated_at = ?3
+             FROM (SELECT status, reason FROM pending_statuses WHERE account_id = ?2 AND provider_message_id = ?4
+                   ORDER BY ${reportRankSql("status")} DESC LIMIT 1) AS p
+             WHERE messages.id = ?1 AND ${reportRankSql("p.status")} > ${currentRankSql("messages.status")}`,
+          ).bind(row.id, row.account_id, now, f.providerMessageId),
+          env.DB.prepare("DELETE FROM pending_statuses WHERE account_id = ?1 AND (provider_message_id = ?2 OR at < ?3)").bind(
+            row.account_id,
+            f.providerMessageId,
+            now - 24 * 60 * 60 * 1000,
+          ),
         ]
       : [env.DB.prepare("UPDATE messages SET status = 'failed', status_reason = ?2, updated_at = ?3 WHERE id = ?1").bind(row.id, f.reason, now)];
   if (f.status === "failed") {
@@ -154,7 +170,11 @@ async function finish(env: Env, row: OutboundRow, f: Finish, now: number) {
     }
   }
   await env.DB.batch(statements);
-  await notifyAuthor(env, row, f.status, f.status === "failed" ? f.reason : null);
+  if (f.status === "sent") {
+    const final = await env.DB.prepare("SELECT status, status_reason FROM messages WHERE id = ?1").bind(row.id).first<{ status: MessageView["status"]; status_reason: string | null }>();
+    return notifyAuthor(env, row, final?.status ?? "sent", final?.status_reason ?? null);
+  }
+  await notifyAuthor(env, row, f.status, f.reason);
 }
 
 async function notifyAuthor(env: Env, row: OutboundRow, status: MessageView["status"], reason: string | null) {
