@@ -440,6 +440,7 @@ export class QueueObject extends DurableObject<Env> {
     this.store.cancelTimer("offer_expiry", String(ticketId));
     this.store.cancelTimer("sticky_expiry", String(ticketId));
     for (const other of outrun) this.send(other, { type: "offer.withdrawn", ticketId, reason: "taken" }, now);
+    if (outrun.length > 0) this.dispatch(now); // the others' freed room goes to the next waiting ticket
     if (this.store.config().closeAutoAssign) {
       for (const agent of this.store.agents()) if (agent.id !== agentId && agent.connected) this.send(agent.id, { type: "ticket.taken", ticketId }, now);
     }
