@@ -41,6 +41,8 @@ export const routingConfigSchema = z
     messageTimeoutMin: z.number().int().min(0).max(10080).default(0),
     /** How long an ended conversation stays on the agent's screen, seconds: carried to the client. */
     closedWebchatDisplayTimeS: z.number().int().min(0).max(3600).default(10),
+    /** A transfer nobody accepts within this time comes back to the agent who made it, seconds. */
+    transferTimeoutS: z.number().int().min(5).max(3600).default(60),
     /** Free text for the people who run the queue. */
     notes: z.string().max(2000).default(""),
   })

@@ -21,6 +21,12 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("edit"), ticketId, messageId: z.number().int().positive(), text }),
   z.object({ type: z.literal("close"), ticketId }),
+  /** Hand a held ticket to another agent of this queue, or to another queue; it comes back if nobody accepts in time. */
+  z.object({
+    type: z.literal("transfer"),
+    ticketId,
+    to: z.union([z.object({ agentId: z.string().min(1) }).strict(), z.object({ queueId: z.string().min(1) }).strict()]),
+  }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
@@ -111,11 +117,21 @@ export type ServerFrame =
     }
   /** Contact Message Timeout: the customer's message waited too long; the ticket is escalated. */
   | { type: "ticket.escalated"; ticketId: number }
+  /** Your transfer was accepted: the ticket left your desk. */
+  | { type: "ticket.transferred"; ticketId: number; to: { agentId: string } | { queueId: string } }
+  /** Your transfer was not accepted in time (or was declined): the ticket is yours again. */
+  | { type: "transfer.failed"; ticketId: number; reason: "declined" | "timeout" | "not_accepted" | "unavailable"; ticket?: TicketView; messages?: MessageView[] }
   /** The ticket was taken back from this agent and goes to someone else. */
   | { type: "ticket.revoked"; ticketId: number; reason: "offline" | "agent_timeout" }
   | { type: "error"; code: string; message: string; ref?: unknown };
 
-export type OfferView = { ticket: TicketView; preview: string; expiresAt: number };
+export type OfferView = {
+  ticket: TicketView;
+  preview: string;
+  expiresAt: number;
+  /** Set when the offer is a colleague's transfer rather than a new ticket. */
+  transferFrom?: { agentId: string; queueId: string };
+};
 
 /** What supervisors see of a queue, sent whole on every change. */
 export type QueueState = {

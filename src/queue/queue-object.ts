@@ -1,5 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
-import { closeTicket, endConversation, markAssigned, markEscalated, releaseTickets, storeAgentEdit, storeReply, ticketHistory, type ConversationEnd } from "../db/replies";
+import {
+  closeTicket,
+  endConversation,
+  markAssigned,
+  markEscalated,
+  moveToQueue,
+  releaseTickets,
+  storeAgentEdit,
+  storeReply,
+  ticketHistory,
+  type ConversationEnd,
+} from "../db/replies";
 import { chooseAgents, previewOf, type RingCandidate } from "../domain/ring";
 import type { RoutingConfig } from "../domain/routing-config";
 import { estimateWaitS } from "../domain/wait-estimate";
@@ -130,6 +141,35 @@ export class QueueObject extends DurableObject<Env> {
   /** The ticket was closed outside the socket (admin API): forget it here and free the agent. */
   async ticketClosed(ticketId: number, by: string | null): Promise<void> {
     this.forgetTicket(ticketId, by, Date.now());
+    this.dispatch(Date.now());
+    this.armAlarm();
+    this.publish(Date.now());
+  }
+
+  /** A ticket transferred here from another queue: it waits for an agent here, and returns if nobody takes it in time. */
+  async receiveTransfer(input: { ticket: TicketView; preview: string; from: { queueId: string; agentId: string }; returnAfterS: number }) {
+    const now = Date.now();
+    this.store.enqueueTransfer(input.ticket, input.preview, now, input.from);
+    this.store.schedule("transfer_return", String(input.ticket.id), now + input.returnAfterS * 1000);
+    this.dispatch(now);
+    this.armAlarm();
+    this.publish(now);
+  }
+
+  /** A ticket this queue transferred away came back unaccepted: it is the transferring agent's again. */
+  async transferReturned(input: { ticket: TicketView; preview: string; agentId: string }) {
+    const now = Date.now();
+    const agent = this.store.agent(input.agentId);
+    if (agent?.connected) {
+      this.store.adoptAssigned(input.ticket, input.agentId, now);
+      await markAssigned(this.env.DB, input.ticket.id, input.agentId, now);
+      const messages = await ticketHistory(this.env.DB, input.ticket.id);
+      if (this.holds(input.agentId, input.ticket.id)) {
+        this.send(input.agentId, { type: "transfer.failed", ticketId: input.ticket.id, reason: "not_accepted", ticket: input.ticket, messages }, Date.now());
+      }
+    } else {
+      this.store.enqueue(input.ticket, input.preview, now); // its agent is gone too: the queue serves it
+    }
     this.dispatch(Date.now());
     this.armAlarm();
     this.publish(Date.now());
@@ -290,6 +330,25 @@ export class QueueObject extends DurableObject<Env> {
         if (row?.state === "assigned" && row.agent_id) this.revoke([row], row.agent_id, "agent_timeout", now);
         return;
       }
+      case "transfer_expiry": {
+        const row = this.store.ticket(Number(timer.ref));
+        if (row?.state !== "assigned" || !row.transfer_to || !row.agent_id) return;
+        const target = row.transfer_to;
+        this.store.endTransfer(row.id);
+        this.send(target, { type: "offer.withdrawn", ticketId: row.id, reason: "timeout" }, now);
+        this.send(row.agent_id, { type: "transfer.failed", ticketId: row.id, reason: "timeout" }, now);
+        return;
+      }
+      case "transfer_return": {
+        const row = this.store.ticket(Number(timer.ref));
+        if (!row || row.state === "assigned" || !row.return_queue || !row.return_agent) return;
+        const offerees = this.store.offerees(row.id);
+        this.store.removeTicket(row.id);
+        for (const agentId of offerees) this.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason: "closed" }, now);
+        if (!(await moveToQueue(this.env.DB, row.id, row.return_queue, now))) return;
+        await this.env.QUEUE_OBJECT.getByName(row.return_queue).transferReturned({ ticket: JSON.parse(row.view) as TicketView, preview: row.preview, agentId: row.return_agent });
+        return;
+      }
       case "sticky_expiry":
         this.store.unstick(Number(timer.ref)); // the preferred agent did not come: anyone may take it
         return;
@@ -368,7 +427,57 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   private offerView(row: TicketRow): OfferView {
-    return { ticket: JSON.parse(row.view) as TicketView, preview: row.preview, expiresAt: row.offer_expires_at ?? 0 };
+    const view: OfferView = { ticket: JSON.parse(row.view) as TicketView, preview: row.preview, expiresAt: row.offer_expires_at ?? 0 };
+    if (row.transfer_to && row.agent_id) view.transferFrom = { agentId: row.agent_id, queueId: this.queueId };
+    return view;
+  }
+
+  private get queueId(): string {
+    return this.ctx.id.name ?? this.ctx.id.toString();
+  }
+
+  // ---- transfers
+
+  /** Offers a held ticket to a colleague here; the holder keeps it until they accept, and gets it back on decline or timeout. */
+  private transferToAgent(ws: WebSocket, agentId: string, ticketId: number, toAgentId: string) {
+    const now = Date.now();
+    if (!this.holds(agentId, ticketId)) return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId });
+    const row = this.store.ticket(ticketId)!;
+    if (row.transfer_to) return this.reject(ws, agentId, "transfer_pending", "A transfer of this ticket is already waiting for an answer", { ticketId });
+    const target = this.store.agent(toAgentId);
+    const config = this.store.config();
+    const online = target && target.id !== agentId && target.connected && target.chosen_status === "online" && this.socketsOf(target.id).length > 0;
+    if (!target || !online) return this.reject(ws, agentId, "transfer_unavailable", "That agent is not online in this queue", { ticketId, agentId: toAgentId });
+    if (this.store.load(target.id) >= target.capacity + config.maxExtraChats) {
+      return this.reject(ws, agentId, "transfer_unavailable", "That agent has no room for another ticket", { ticketId, agentId: toAgentId });
+    }
+    const expiresAt = now + config.transferTimeoutS * 1000;
+    this.store.offerTransfer(ticketId, target.id);
+    this.store.schedule("transfer_expiry", String(ticketId), expiresAt);
+    this.send(target.id, { type: "offer", ...this.offerView(row), ...{ transferFrom: { agentId, queueId: this.queueId } }, expiresAt }, now);
+  }
+
+  /** Hands a held ticket to another queue; it comes back to this agent if nobody there takes it in that queue's transfer time. */
+  private async transferToQueue(ws: WebSocket, agentId: string, ticketId: number, toQueueId: string) {
+    if (!this.holds(agentId, ticketId)) return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId });
+    if (toQueueId === this.queueId) return this.reject(ws, agentId, "transfer_unavailable", "The ticket is already in this queue", { ticketId });
+    const row = this.store.ticket(ticketId)!;
+    if (row.transfer_to) return this.reject(ws, agentId, "transfer_pending", "A transfer of this ticket is already waiting for an answer", { ticketId });
+    if (!(await moveToQueue(this.env.DB, ticketId, toQueueId))) {
+      return this.reject(ws, agentId, "transfer_unavailable", "No such queue, or the ticket is closed", { ticketId, queueId: toQueueId });
+    }
+    const now = Date.now();
+    this.store.removeTicket(ticketId);
+    this.store.markFreed(agentId, now);
+    this.send(agentId, { type: "ticket.transferred", ticketId, to: { queueId: toQueueId } }, now);
+    const view = JSON.parse(row.view) as TicketView;
+    await this.env.QUEUE_OBJECT.getByName(toQueueId).receiveTransfer({
+      ticket: view,
+      preview: row.preview,
+      from: { queueId: this.queueId, agentId },
+      returnAfterS: this.store.config().transferTimeoutS,
+    });
+    this.dispatch(Date.now());
   }
 
   // ---- agent frames
@@ -387,8 +496,16 @@ export class QueueObject extends DurableObject<Env> {
         return this.accept(ws, agentId, frame.ticketId);
       case "pick":
         return this.pick(ws, agentId, frame.ticketId);
+      case "transfer":
+        return "agentId" in frame.to ? this.transferToAgent(ws, agentId, frame.ticketId, frame.to.agentId) : this.transferToQueue(ws, agentId, frame.ticketId, frame.to.queueId);
       case "decline": {
         const row = this.store.ticket(frame.ticketId);
+        if (row?.state === "assigned" && row.transfer_to === agentId && row.agent_id) {
+          this.store.endTransfer(row.id);
+          this.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason: "declined" }, now);
+          this.send(row.agent_id, { type: "transfer.failed", ticketId: row.id, reason: "declined" }, now);
+          return;
+        }
         if (row?.state !== "offered" || !this.store.hasOffer(row.id, agentId)) return this.reject(ws, agentId, "no_such_offer", "No open offer for this ticket", { ticketId: frame.ticketId });
         // Under ring-all the others' offers stay open; the ticket waits again only when none is left.
         if (!this.store.dropOffer(row.id, agentId)) {
@@ -416,6 +533,12 @@ export class QueueObject extends DurableObject<Env> {
   /** The first accept wins: the same instant's second accept finds no open offer. */
   private async accept(ws: WebSocket, agentId: string, ticketId: number) {
     const row = this.store.ticket(ticketId);
+    if (row?.state === "assigned" && row.transfer_to === agentId && row.agent_id) {
+      const from = row.agent_id;
+      this.store.markFreed(from, Date.now());
+      this.send(from, { type: "ticket.transferred", ticketId, to: { agentId } }, Date.now());
+      return this.take(agentId, row);
+    }
     if (row?.state !== "offered" || !this.store.hasOffer(ticketId, agentId)) {
       return this.reject(ws, agentId, "no_such_offer", "This offer is no longer open", { ticketId });
     }
@@ -501,6 +624,13 @@ export class QueueObject extends DurableObject<Env> {
 
   private withdrawOffersOf(agentId: string, reason: "offline", now: number) {
     for (const row of this.store.offeredTo(agentId)) {
+      if (row.state === "assigned" && row.transfer_to === agentId && row.agent_id) {
+        // A colleague's transfer to an agent who went away: the colleague keeps the ticket.
+        this.store.endTransfer(row.id);
+        this.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason }, now);
+        this.send(row.agent_id, { type: "transfer.failed", ticketId: row.id, reason: "unavailable" }, now);
+        continue;
+      }
       if (!this.store.dropOffer(row.id, agentId)) {
         this.store.requeue(row.id);
         this.store.cancelTimer("offer_expiry", String(row.id));

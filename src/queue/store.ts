@@ -49,6 +49,10 @@ const MIGRATIONS = [
   `DROP TABLE IF EXISTS pending_messages;`,
   `CREATE TABLE stats (key TEXT PRIMARY KEY, value INTEGER);`,
   `ALTER TABLE tickets ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;`,
+  // Transfers: to an agent here (transfer_to), or in from another queue (return_queue, return_agent).
+  `ALTER TABLE tickets ADD COLUMN transfer_to TEXT;
+   ALTER TABLE tickets ADD COLUMN return_queue TEXT;
+   ALTER TABLE tickets ADD COLUMN return_agent TEXT;`,
 ];
 
 export type TimerKind =
@@ -61,11 +65,25 @@ export type TimerKind =
   | "contact_message"
   | "agent_message"
   | "message_timeout"
+  | "transfer_expiry"
+  | "transfer_return"
   | "presence_grace"
   | "sweep";
 
 /** Timers that belong to one ticket (ref = ticket id): they go when the ticket leaves the queue. */
-const TICKET_TIMERS: TimerKind[] = ["offer_expiry", "ring_retry", "sticky_expiry", "agent_timeout", "idle_session", "session_limit", "contact_message", "agent_message", "message_timeout"];
+const TICKET_TIMERS: TimerKind[] = [
+  "offer_expiry",
+  "ring_retry",
+  "sticky_expiry",
+  "agent_timeout",
+  "idle_session",
+  "session_limit",
+  "contact_message",
+  "agent_message",
+  "message_timeout",
+  "transfer_expiry",
+  "transfer_return",
+];
 
 /** Waiting and offered tickets in the order they will be served. */
 export const QUEUE_ORDER = "ORDER BY enqueued_at, id";
@@ -95,6 +113,9 @@ export type TicketRow = {
   preferred_agent_id: string | null;
   sticky_until: number | null;
   escalated: number;
+  transfer_to: string | null;
+  return_queue: string | null;
+  return_agent: string | null;
 };
 
 /** How long missed frames are kept for replay, and how many per agent at most. */
@@ -268,7 +289,13 @@ export class QueueStore {
     if (last !== null) this.setStat("pace_ms", nextPace(this.stat("pace_ms"), now - last));
     this.setStat("last_assign_at", now);
     const others = this.offerees(ticketId).filter((a) => a !== agentId);
-    this.sql.exec("UPDATE tickets SET state = 'assigned', agent_id = ?, offer_expires_at = NULL, sticky_until = NULL WHERE id = ?", agentId, ticketId);
+    this.sql.exec(
+      "UPDATE tickets SET state = 'assigned', agent_id = ?, offer_expires_at = NULL, sticky_until = NULL, transfer_to = NULL, return_queue = NULL, return_agent = NULL WHERE id = ?",
+      agentId,
+      ticketId,
+    );
+    this.cancelTimer("transfer_expiry", String(ticketId));
+    this.cancelTimer("transfer_return", String(ticketId));
     this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", ticketId);
     this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
     this.sql.exec("UPDATE agents SET assigned_count = assigned_count + 1, idle_since = NULL WHERE id = ?", agentId);
@@ -298,6 +325,25 @@ export class QueueStore {
     this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", ticketId);
     this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
     for (const kind of TICKET_TIMERS) this.cancelTimer(kind, String(ticketId));
+  }
+
+  /** A held ticket offered to a colleague: the holder keeps it until the colleague accepts. */
+  offerTransfer(ticketId: number, toAgentId: string) {
+    this.sql.exec("UPDATE tickets SET transfer_to = ? WHERE id = ?", toAgentId, ticketId);
+    this.sql.exec("INSERT OR IGNORE INTO offers (ticket_id, agent_id) VALUES (?, ?)", ticketId, toAgentId);
+  }
+
+  endTransfer(ticketId: number) {
+    const row = this.ticket(ticketId);
+    if (row?.transfer_to) this.sql.exec("DELETE FROM offers WHERE ticket_id = ? AND agent_id = ?", ticketId, row.transfer_to);
+    this.sql.exec("UPDATE tickets SET transfer_to = NULL WHERE id = ?", ticketId);
+    this.cancelTimer("transfer_expiry", String(ticketId));
+  }
+
+  /** A ticket transferred in from another queue: it waits here, and goes back if nobody takes it in time. */
+  enqueueTransfer(view: TicketView, preview: string, at: number, from: { queueId: string; agentId: string }) {
+    this.enqueue(view, preview, at);
+    this.sql.exec("UPDATE tickets SET return_queue = ?, return_agent = ? WHERE id = ?", from.queueId, from.agentId, view.id);
   }
 
   /** Contact Message Timeout: escalated, and (if still waiting) first in line. */

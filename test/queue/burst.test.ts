@@ -3,7 +3,7 @@ import { AgentClient, createQueue, createTelegramAccount, createUser, fireTimers
 
 describe("capacity under a burst", () => {
   it("never offers an agent more than their capacity when 40 customers write at once, across strategies", async () => {
-    for (const strategy of ["round-robin", "ring-all", "least-busy", "percentage"]) {
+    for (const strategy of ["round-robin", "ring-all", "least-busy", "percentage"] as const) {
       const queueId = await createQueue({ strategy });
       const { key } = await createTelegramAccount(queueId);
       const agents = await Promise.all([2, 3, 1].map((capacity) => createUser({ capacity, queues: [queueId] })));
