@@ -1,19 +1,17 @@
 // `npm run bench`: the hub in workerd (Miniflare, no wrangler dev), K agent sockets that accept every
 // offer and reply, N authentic Telegram updates posted over loopback at a fixed concurrency, and a
 // local stand-in for the Bot API. Prints a human summary to stderr and one JSON line, last, to stdout.
-import { randomBytes } from "node:crypto";
-import net from "node:net";
+// `--mixed`: the same, with the N updates spread over one account of each of the six providers.
 import { performance } from "node:perf_hooks";
 import { AgentPool } from "./lib/agents.mjs";
 import { cpuReading, findWorkerdPid } from "./lib/cpu.mjs";
 import { parseArgs, UsageError } from "./lib/args.mjs";
-import { startBotApi } from "./lib/bot-api.mjs";
-import { buildWorker, migrate, newSecretsKey, OUT_DIR, seed, startHub } from "./lib/hub.mjs";
-import { runLoad, telegramUpdate, userIdOf } from "./lib/load.mjs";
+import { buildWorker, migrate, newSecretsKey, OUT_DIR, startHub } from "./lib/hub.mjs";
+import { runLoad } from "./lib/load.mjs";
 import { selfTimeByFile, startProfiles } from "./lib/profile.mjs";
+import { freePort, mixedScenario, telegramScenario } from "./lib/scenarios.mjs";
 import { round1, summarize } from "./lib/stats.mjs";
 
-const BOT_TOKEN = "7000000001:AAbenchStandInToken_loopback-only";
 const REPLY_TEXT = "Teşekkürler! Kargonuz yolda, yarın teslim 🚚";
 /** Building and starting the hub may take this long before the measured part begins. */
 const SETUP_BUDGET_MS = 240_000;
@@ -77,32 +75,25 @@ async function main() {
     else if ((level === "ERROR" || level === "WARN") && mfLogs.samples.length < 10) mfLogs.samples.push(`${level}: ${text}`.slice(0, 500));
   };
 
-  say(`updates=${N} concurrency=${opts.concurrency} agents=${opts.agents} deadline=${opts.deadline}s`);
+  say(`${opts.mixed ? "mode=mixed " : ""}updates=${N} concurrency=${opts.concurrency} agents=${opts.agents} deadline=${opts.deadline}s`);
   say("building the Worker (wrangler deploy --dry-run)…");
   const scriptPath = await buildWorker();
 
   const secretsKey = newSecretsKey();
-  const secretToken = randomBytes(24).toString("base64url");
-  const bot = await startBotApi({ botToken: BOT_TOKEN });
+  const scenario = opts.mixed ? await mixedScenario() : await telegramScenario();
+  const bot = scenario.standIn;
   let hub;
   let pool;
   try {
     say("starting workerd…");
     const inspectorPort = opts.profile ? await freePort() : undefined;
-    hub = await startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, inspectorPort });
+    hub = await startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, inspectorPort, ...(await scenario.hubOptions()) });
     const db = await hub.mf.getD1Database("DB");
     await migrate(db);
-    const seeded = await seed(db, {
-      agents: opts.agents,
-      capacity: Math.max(1000, N),
-      secretsKey,
-      botApiBaseUrl: bot.baseUrl,
-      botToken: BOT_TOKEN,
-      secretToken,
-    });
-    say(`hub at ${hub.url.href}, Bot API stand-in at ${bot.baseUrl}`);
+    const seeded = await scenario.seed(db, { agents: opts.agents, capacity: Math.max(1000, N), secretsKey });
+    say(scenario.describe(hub.url));
 
-    pool = new AgentPool({ baseUrl: hub.url, queueId: seeded.queueId, agents: seeded.agents, replyText: REPLY_TEXT });
+    pool = new AgentPool({ baseUrl: hub.url, queueId: seeded.queueId, agents: seeded.agents, replyText: REPLY_TEXT, identify: scenario.identify });
     await pool.connect();
     say(`${opts.agents} agent sockets connected`);
 
@@ -128,28 +119,14 @@ async function main() {
       ? await startProfiles({ inspectorPort, targets: [`core:user:${hub.config.name}`, "d1:db"], outDir: OUT_DIR })
       : null;
     const cpuAfterBaseline = cpuReading(workerdPid);
-    const date = Math.floor(Date.now() / 1000);
-    const bodies = Array.from({ length: N }, (_, i) => Buffer.from(JSON.stringify(telegramUpdate(i, date))));
-    const webhookPath = `/webhooks/telegram/${seeded.account.key}`;
-    const ingest = await runLoad({
-      baseUrl: hub.url,
-      count: N,
-      concurrency: opts.concurrency,
-      deadline,
-      make: (i) => ({
-        method: "POST",
-        path: webhookPath,
-        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secretToken },
-        body: bodies[i],
-      }),
-    });
-    say(`ingest POST ${webhookPath.replace(seeded.account.key, "<key>")}: ${round1(ingest.perSecond)}/s (${ingest.ok}/${N} ok, statuses ${JSON.stringify(ingest.statuses)})`);
+    const requests = scenario.prepare(N);
+    const ingest = await runLoad({ baseUrl: hub.url, count: N, concurrency: opts.concurrency, deadline, make: requests.make });
+    say(`ingest POST ${requests.label}: ${round1(ingest.perSecond)}/s (${ingest.ok}/${N} ok, statuses ${JSON.stringify(ingest.statuses)})`);
 
     const cpuAfterIngest = cpuReading(workerdPid);
     const profiled = profiles ? await profiles.stop() : [];
     // Wait (bounded) for every offer, every reply at the stand-in and every 'sent' status.
-    const sentCount = async () =>
-      (await db.prepare("SELECT count(*) AS n FROM messages WHERE account_id = ?1 AND direction = 'out' AND status = 'sent'").bind(seeded.account.id).first()).n;
+    const sentCount = () => scenario.sentCount(db);
     let sent = await sentCount();
     let lastProgress = performance.now();
     let lastSeen = "";
@@ -178,21 +155,9 @@ async function main() {
     const waitEnded = performance.now();
     const cpuAtEnd = cpuReading(workerdPid);
 
-    // What the hub stored, by update: a private chat's provider message id is "<user id>:1".
-    const storedRows = (
-      await db.prepare("SELECT provider_message_id AS pid FROM messages WHERE account_id = ?1 AND direction = 'in'").bind(seeded.account.id).all()
-    ).results;
-    const stored = new Set();
-    for (const { pid } of storedRows) {
-      const index = Number(String(pid).split(":")[0]) - userIdOf(0);
-      if (Number.isInteger(index) && index >= 0 && index < N) stored.add(index);
-    }
-    const outbound = (
-      await db
-        .prepare("SELECT status, status_reason AS reason, count(*) AS n FROM messages WHERE account_id = ?1 AND direction = 'out' GROUP BY status, status_reason")
-        .bind(seeded.account.id)
-        .all()
-    ).results;
+    // What the hub stored, by update.
+    const stored = await scenario.storedIndexes(db, N);
+    const outbound = await scenario.outbound(db);
 
     const offerMs = [];
     const replyMs = [];
@@ -232,10 +197,11 @@ async function main() {
     say(`waited ${round1((waitEnded - ingest.finished) / 1000)} s after the last POST: ${stopReason}`);
     say(`webhook response ms p50/p95/p99: ${webhookMs.p50}/${webhookMs.p95}/${webhookMs.p99}; /healthz: ${healthMs.p50}/${healthMs.p95}/${healthMs.p99}`);
     say(`offer ms (webhook sent → offer at agent) p50/p95/p99: ${result.offer_ms.p50}/${result.offer_ms.p95}/${result.offer_ms.p99}`);
-    say(`reply ms (reply sent → at Bot API stand-in) p50/p95/p99: ${result.reply_ms.p50}/${result.reply_ms.p95}/${result.reply_ms.p99}`);
+    say(`reply ms (reply sent → at ${scenario.standInName}) p50/p95/p99: ${result.reply_ms.p50}/${result.reply_ms.p95}/${result.reply_ms.p99}`);
     say(`stored ${result.stored}, offered ${result.offered}, replies sent by agents ${pool.replies.size}, at stand-in ${result.replied}, marked sent ${result.sent}, lost ${lost}`);
     say(`outbound rows by status: ${JSON.stringify(outbound)}`);
-    say(`agent frames: ${JSON.stringify(pool.counters)}; stand-in: ${JSON.stringify(bot.stats)}`);
+    say(`agent frames: ${JSON.stringify(pool.counters)}; stand-in: ${scenario.standInSummary()}`);
+    if (scenario.kinds) await describeByProvider(scenario, { N, concurrency: opts.concurrency, ingest, offerMs: pool.offers, replies: pool.replies, arrivals: bot.arrivals, stored, db });
     const arrivals = [...bot.arrivals.values()].sort((a, b) => a - b);
     if (arrivals.length > 1) {
       const during = arrivals.filter((t) => t <= ingest.finished).length;
@@ -272,24 +238,74 @@ async function main() {
     if (lost > 0 || result.replied < result.offered) await describeQueue(hub.mf, seeded.queueId);
     say(`total ${round1((performance.now() - runStarted) / 1000)} s (measured part ${round1((waitEnded - measureStarted) / 1000)} s)`);
 
-    await teardown(pool, hub, bot);
+    await teardown(pool, hub, scenario);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return lost > 0 ? 1 : 0;
   } catch (err) {
-    await teardown(pool, hub, bot).catch(() => undefined);
+    await teardown(pool, hub, scenario).catch(() => undefined);
     throw err;
   }
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
+/**
+ * The mixed mode's breakdown, on stderr: per provider, its share of the ingest rate (its 2xx
+ * answers per second of the one mixed ingest phase: the rows add up to ingest_per_s); the rate the
+ * phase would have had if every request took as long as this provider's did (concurrency / mean
+ * webhook time, Little's law: for all providers together it gives ingest_per_s back); webhook,
+ * offer and reply medians; and how many of its updates were lost.
+ */
+async function describeByProvider(scenario, { N, concurrency, ingest, offerMs, replies, arrivals, stored, db }) {
+  const seconds = (ingest.finished - ingest.started) / 1000;
+  const sent = await scenario.sentByKind(db);
+  const rows = scenario.kinds.map((kind) => {
+    const r = { kind, posted: 0, ok: 0, webhook: [], offer: [], reply: [], stored: 0, offered: 0, replied: 0, lost: 0 };
+    for (let i = 0; i < N; i++) {
+      if (scenario.kindOf(i) !== kind) continue;
+      const posted = ingest.results[i];
+      if (posted) {
+        r.posted++;
+        if (posted.status >= 200 && posted.status < 300) r.ok++;
+        r.webhook.push(posted.end - posted.start);
+      }
+      const offeredAt = offerMs.get(i);
+      if (posted && offeredAt !== undefined) r.offer.push(offeredAt - posted.start);
+      if (replies.has(i) && arrivals.has(i)) r.reply.push(arrivals.get(i) - replies.get(i));
+      if (stored.has(i)) r.stored++;
+      if (offeredAt !== undefined) r.offered++;
+      if (arrivals.has(i)) r.replied++;
+      if (!stored.has(i) || offeredAt === undefined) r.lost++;
+    }
+    return r;
   });
+  const result = Object.fromEntries(
+    rows.map((r) => [
+      r.kind,
+      {
+        ingest_per_s: round1(r.ok / seconds),
+        at_its_cost_per_s: r.webhook.length ? round1(Math.min(concurrency, r.posted) / (r.webhook.reduce((a, b) => a + b, 0) / r.webhook.length / 1000)) : 0,
+        webhook_ms_p50: summarize(r.webhook).p50,
+        offer_ms_p50: summarize(r.offer).p50,
+        reply_ms_p50: summarize(r.reply).p50,
+        posted: r.posted,
+        stored: r.stored,
+        offered: r.offered,
+        replied: r.replied,
+        sent: sent[r.kind] ?? 0,
+        lost: r.lost,
+      },
+    ]),
+  );
+  say("per provider (ingest/s: its 2xx per second of the mixed ingest phase; at-cost/s: concurrency / its mean webhook time; ms medians):");
+  say(`  ${"provider".padEnd(11)}${"ingest/s".padStart(9)}${"at-cost/s".padStart(10)}${"webhook p50".padStart(13)}${"offer p50".padStart(11)}${"reply p50".padStart(11)}${"posted".padStart(8)}${"stored".padStart(8)}${"offered".padStart(9)}${"replied".padStart(9)}${"sent".padStart(6)}${"lost".padStart(6)}`);
+  for (const [kind, v] of Object.entries(result)) {
+    say(
+      `  ${kind.padEnd(11)}${String(v.ingest_per_s).padStart(9)}${String(v.at_its_cost_per_s).padStart(10)}${String(v.webhook_ms_p50).padStart(13)}${String(v.offer_ms_p50).padStart(11)}${String(v.reply_ms_p50).padStart(11)}` +
+        `${String(v.posted).padStart(8)}${String(v.stored).padStart(8)}${String(v.offered).padStart(9)}${String(v.replied).padStart(9)}${String(v.sent).padStart(6)}${String(v.lost).padStart(6)}`,
+    );
+  }
+  say(`per provider JSON: ${JSON.stringify(result)}`);
+  for (const p of await scenario.accountProblems(db)) say(`  account problem: ${JSON.stringify(p).slice(0, 500)}`);
+  for (const r of scenario.standIn.rejections) say(`  stand-in refused: ${r}`);
 }
 
 /** On trouble: the queue object's view of tickets, straight from its RPC snapshot. */
@@ -305,11 +321,11 @@ async function describeQueue(mf, queueId) {
   }
 }
 
-async function teardown(pool, hub, bot) {
+async function teardown(pool, hub, scenario) {
   pool?.close();
   await sleep(50);
   if (hub) await hub.mf.dispose();
-  await bot.close();
+  await scenario.close();
 }
 
 main().then(

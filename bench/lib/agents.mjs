@@ -13,6 +13,9 @@ const indexOf = (username) => {
   return m ? Number(m[1]) : null;
 };
 
+/** Telegram mode: the update a ticket belongs to, by its contact's username. */
+const byUsername = (ticket) => indexOf(ticket?.contact?.username);
+
 export class AgentPool {
   /** update index → ms the offer frame arrived */
   offers = new Map();
@@ -24,11 +27,17 @@ export class AgentPool {
   #tickets = new Map(); // ticket id → update index
   #pingTimer = null;
 
-  constructor({ baseUrl, queueId, agents, replyText }) {
+  /**
+   * `identify(ticket, texts)` gives the update index a ticket belongs to, or null: `texts` are the
+   * customer's words the frame carries (the offer's preview, the assigned ticket's inbound
+   * messages). Default: the contact's username `u<index>`.
+   */
+  constructor({ baseUrl, queueId, agents, replyText, identify = byUsername }) {
     this.baseUrl = baseUrl;
     this.queueId = queueId;
     this.agents = agents;
     this.replyText = replyText;
+    this.identify = identify;
   }
 
   async connect() {
@@ -78,7 +87,7 @@ export class AgentPool {
     switch (frame.type) {
       case "offer": {
         this.counters.offers++;
-        const index = indexOf(frame.ticket?.contact?.username);
+        const index = this.identify(frame.ticket, [frame.preview ?? ""]);
         if (index === null) this.counters.strayOffers++;
         else if (this.offers.has(index)) this.counters.duplicateOffers++;
         else this.offers.set(index, at);
@@ -88,7 +97,7 @@ export class AgentPool {
       }
       case "ticket.assigned": {
         this.counters.assigned++;
-        const index = indexOf(frame.ticket?.contact?.username);
+        const index = this.identify(frame.ticket, (frame.messages ?? []).filter((m) => m.direction === "in").map((m) => m.body));
         if (index !== null) this.#tickets.set(frame.ticket.id, index);
         for (const message of frame.messages ?? []) if (message.direction === "in") this.#reply(ws, frame.ticket.id, message);
         return;

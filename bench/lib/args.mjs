@@ -13,9 +13,13 @@ export const DEFAULTS = Object.freeze({
   stall: 30,
 });
 
-const USAGE = `Usage: npm run bench -- [--updates N] [--concurrency C] [--agents K] [--deadline S] [--stall S] [--verbose] [--profile]
+const USAGE = `Usage: npm run bench -- [--mixed] [--updates N] [--concurrency C] [--agents K] [--deadline S] [--stall S] [--verbose] [--profile]
 
-  --updates N       Telegram updates to post, each from a new user        (default ${DEFAULTS.updates})
+  --mixed           one account of each of the six providers (Telegram, Meta, Connexease,
+                    Twilio, Sinch, custom) on the one queue; the N updates go round-robin
+                    to them, each in its provider's shape and signature, and every reply
+                    to one stand-in server for all six send APIs
+  --updates N       updates to post, each from a new user                 (default ${DEFAULTS.updates})
   --concurrency C   requests in flight at once                           (default ${DEFAULTS.concurrency})
   --agents K        agent sockets accepting every offer and replying      (default ${DEFAULTS.agents})
   --deadline S      seconds from the first request until waiting stops    (default ${DEFAULTS.deadline})
@@ -37,7 +41,7 @@ const LIMITS = {
 export class UsageError extends Error {}
 
 export function parseArgs(argv, env = process.env) {
-  const opts = { ...DEFAULTS, verbose: false, profile: false };
+  const opts = { ...DEFAULTS, verbose: false, profile: false, mixed: false };
   // BENCH_UPDATES=500 etc. work too; flags win.
   for (const key of Object.keys(LIMITS)) {
     const fromEnv = env[`BENCH_${key.toUpperCase()}`];
@@ -46,7 +50,7 @@ export function parseArgs(argv, env = process.env) {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "-h" || arg === "--help") return { help: USAGE };
-    if (arg === "--verbose" || arg === "--profile") {
+    if (arg === "--verbose" || arg === "--profile" || arg === "--mixed") {
       opts[arg.slice(2)] = true;
       continue;
     }

@@ -80,9 +80,10 @@ export async function buildWorker() {
  * Starts workerd through Miniflare with the bindings of wrangler.jsonc. `onLog` receives every
  * structured log line of the Worker (console.log/warn/error) and `onMiniflareLog(level, text)`
  * Miniflare's own lines (errors, and one per Queue batch with its duration), so nothing reaches
- * our stdout.
+ * our stdout. `port` 0 picks a free one; `publicBaseUrl` is the PUBLIC_BASE_URL binding (empty: the
+ * Worker uses each request's own origin, and the outbox knows no receive URL for status callbacks).
  */
-export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, inspectorPort }) {
+export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, inspectorPort, port = 0, publicBaseUrl = "" }) {
   const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = await import("miniflare");
   class CapturingLog extends Log {
     constructor() {
@@ -101,7 +102,7 @@ export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, 
 
   const options = convertV4MiniflareOptions({
     host: "127.0.0.1",
-    port: 0,
+    port,
     cf: false,
     logRequests: false,
     log: new CapturingLog(),
@@ -112,7 +113,7 @@ export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, 
     modulesRoot: path.dirname(scriptPath),
     compatibilityDate: cfg.compatibility_date,
     compatibilityFlags: cfg.compatibility_flags ?? [],
-    bindings: { ...(cfg.vars ?? {}), SECRETS_KEY: secretsKey, PUBLIC_BASE_URL: "" },
+    bindings: { ...(cfg.vars ?? {}), SECRETS_KEY: secretsKey, PUBLIC_BASE_URL: publicBaseUrl },
     d1Databases: Object.fromEntries(d1.map((d) => [d.binding, `bench-${d.database_name}`])),
     durableObjects: Object.fromEntries(
       doBindings.map((b) => [b.name, { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) }]),
@@ -166,7 +167,7 @@ const ROUTING = { strategy: "round-robin", agentRingTimeS: 20, presenceGraceS: 3
  * and one Telegram account whose Bot API is the local stand-in. Rows as the admin API writes them.
  */
 export async function seed(db, { agents, capacity, secretsKey, botApiBaseUrl, botToken, secretToken }) {
-  const { seal, sha256Hex, randomToken } = await hubCrypto();
+  const { seal, randomToken } = await hubCrypto();
   const queueId = "queue-bench";
   const account = { id: "acct-bench-telegram", key: `tg-${randomToken(12)}` };
   const credentials = await seal(secretsKey, JSON.stringify({ botToken, secretToken }));
@@ -176,6 +177,38 @@ export async function seed(db, { agents, capacity, secretsKey, botApiBaseUrl, bo
       .prepare("INSERT INTO channel_accounts (id, provider, key, name, queue_id, settings, credentials) VALUES (?1, 'telegram', ?2, ?3, ?4, ?5, ?6)")
       .bind(account.id, account.key, "Bench bot", queueId, JSON.stringify({ apiBaseUrl: botApiBaseUrl }), credentials),
   ];
+  const people = await agentStatements(db, statements, { agents, capacity, queueId });
+  await db.batch(statements);
+  return { queueId, account, agents: people };
+}
+
+/**
+ * The mixed mode's seed: the same queue and agents, and one account per entry of `accounts`
+ * (`{ provider, id, name, settings, credentials }`), every one active, its credentials sealed with
+ * the hub's own `seal`. Returns each account with its receive-URL key.
+ */
+export async function seedAccounts(db, { agents, capacity, secretsKey, accounts }) {
+  const { seal, randomToken } = await hubCrypto();
+  const queueId = "queue-bench";
+  const statements = [db.prepare("INSERT INTO queues (id, name, routing) VALUES (?1, ?2, ?3)").bind(queueId, "Bench queue", JSON.stringify(ROUTING))];
+  const seeded = [];
+  for (const a of accounts) {
+    const key = `${a.provider.slice(0, 2)}-${randomToken(12)}`;
+    statements.push(
+      db
+        .prepare("INSERT INTO channel_accounts (id, provider, key, name, queue_id, settings, credentials, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active')")
+        .bind(a.id, a.provider, key, a.name, queueId, JSON.stringify(a.settings), await seal(secretsKey, JSON.stringify(a.credentials))),
+    );
+    seeded.push({ ...a, key });
+  }
+  const people = await agentStatements(db, statements, { agents, capacity, queueId });
+  await db.batch(statements);
+  return { queueId, accounts: seeded, agents: people };
+}
+
+/** K agents, their API tokens and memberships of the queue: statements appended to `statements`. */
+async function agentStatements(db, statements, { agents, capacity, queueId }) {
+  const { sha256Hex, randomToken } = await hubCrypto();
   const people = [];
   for (let i = 1; i <= agents; i++) {
     const id = `agent-${i}`;
@@ -189,6 +222,5 @@ export async function seed(db, { agents, capacity, secretsKey, botApiBaseUrl, bo
       db.prepare("INSERT INTO queue_members (queue_id, user_id) VALUES (?1, ?2)").bind(queueId, id),
     );
   }
-  await db.batch(statements);
-  return { queueId, account, agents: people };
+  return people;
 }

@@ -9,7 +9,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const USER_ID_BASE = 7_100_000_000;
 const UPDATE_ID_BASE = 880_000_000;
 
-const TEXTS = [
+export const TEXTS = [
   "Merhaba, siparişim nerede? 📦",
   "Здравствуйте! Где мой заказ? 🙏",
   "こんにちは、注文した商品がまだ届きません 😢",
@@ -17,7 +17,7 @@ const TEXTS = [
   "مرحبا، أريد إلغاء طلبي ❌",
   "Grüß Gott, die Rechnung fehlt 🧾",
 ];
-const NAMES = [
+export const NAMES = [
   ["Zeynep", "Çelik"],
   ["Дмитрий", "Смирнов"],
   ["陽菜", "佐藤"],
