@@ -67,6 +67,7 @@ describe("routingConfigSchema", () => {
       agentMessageTimeoutS: 0,
       messageTimeoutMin: 0,
       closedWebchatDisplayTimeS: 10,
+      transferTimeoutS: 60,
       notes: "",
     });
     expect(routingConfigSchema.safeParse({ agentRingTimeS: 2 }).success).toBe(false);

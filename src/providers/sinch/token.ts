@@ -33,7 +33,11 @@ export function dropToken(accountId: string, creds: Pick<SinchCredentials, "keyI
 /** For tests: start from an empty cache. */
 export function clearTokenCache() {
   cache.clear();
+  inFlight.clear();
 }
+
+/** Token requests under way, so parallel sends of one account share one request. */
+const inFlight = new Map<string, Promise<TokenOutcome>>();
 
 /** The account's cached access token, or a new one from the token endpoint (client-credentials grant). */
 export async function accessToken(
@@ -46,6 +50,19 @@ export async function accessToken(
   const cached = cache.get(key);
   if (cached && now < cached.renewAt) return { ok: true, token: cached.token };
   cache.delete(key);
+  const pending = inFlight.get(key);
+  if (pending) return pending;
+  const request = requestToken(key, creds, settings, now).finally(() => inFlight.delete(key));
+  inFlight.set(key, request);
+  return request;
+}
+
+async function requestToken(
+  key: string,
+  creds: Pick<SinchCredentials, "keyId" | "keySecret">,
+  settings: Pick<SinchSettings, "authUrl">,
+  now: number,
+): Promise<TokenOutcome> {
 
   let res: Response;
   let raw: string;

@@ -72,6 +72,14 @@ describe("sendSinch: requests", () => {
     expect(requestOf(fetch, 4).authorization).toBe("Bearer second-token");
   });
 
+  it("shares one token request among parallel sends of one account", async () => {
+    const id = accountId();
+    const fetch = stubFetch(token(), jsonResponse(sendOk), jsonResponse(sendOk), jsonResponse(sendOk));
+    const results = await Promise.all([sendSinch(out(), ctx({ id })), sendSinch(out(), ctx({ id })), sendSinch(out(), ctx({ id }))]);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(fetch.mock.calls.filter(([u]) => String(u) === AUTH_URL)).toHaveLength(1);
+  });
+
   it("keeps tokens per account", async () => {
     const fetch = stubFetch(token(), jsonResponse(sendOk), token2(), jsonResponse(sendOk));
     await sendSinch(out(), ctx());
