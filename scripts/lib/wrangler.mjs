@@ -68,8 +68,8 @@ export function runWrangler(root, args, { timeoutMs = 120_000 } = {}) {
 export async function applyLocalMigrations(root) {
   const { stdout } = await runWrangler(root, ["d1", "migrations", "apply", "DB", "--local"]);
   if (/No migrations to apply/.test(stdout)) return [];
-  // The applied ones are listed in the final table as "│ 0001_x.sql │ ✅ │".
-  return [...stdout.matchAll(/│\s*([^\s│]+\.sql)\s*│\s*✅/g)].map((m) => m[1]);
+  // The applied ones are listed as "│ 0001_x.sql │ ✅ │" — in a table reprinted after each migration.
+  return [...new Set([...stdout.matchAll(/│\s*([^\s│]+\.sql)\s*│\s*✅/g)].map((m) => m[1]))];
 }
 
 /** Runs SQL on the local D1 and returns the rows of each statement. */

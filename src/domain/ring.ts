@@ -1,7 +1,6 @@
 // Ring strategies: pure choices over a snapshot of the queue's available agents.
 
-export const ringStrategies = ["round-robin", "random", "least-busy", "longest-idle", "percentage", "sticky", "ring-all"] as const;
-export type RingStrategy = (typeof ringStrategies)[number];
+import type { RingStrategy } from "./routing-config";
 
 export type RingCandidate = {
   id: string;

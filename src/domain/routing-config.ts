@@ -1,5 +1,8 @@
+// No relative imports: the demo seed (scripts/seed.mjs) loads this file in Node as it is.
 import { z } from "zod";
-import { ringStrategies } from "./ring";
+
+export const ringStrategies = ["round-robin", "random", "least-busy", "longest-idle", "percentage", "sticky", "ring-all"] as const;
+export type RingStrategy = (typeof ringStrategies)[number];
 
 /** A queue's routing parameters; docs/routing.md documents each one. */
 export const routingConfigSchema = z

@@ -83,6 +83,7 @@ async function main() {
   const lib = await import(pathToFileURL(path.join(dir, "scripts/lib/wrangler.mjs")).href);
   const devVars = await import(pathToFileURL(path.join(dir, "scripts/lib/dev-vars.mjs")).href);
   const c = await import(pathToFileURL(path.join(dir, "src/security/crypto.ts")).href);
+  const { defaultRoutingConfig } = await import(pathToFileURL(path.join(dir, "src/domain/routing-config.ts")).href);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   log(`project copy in ${dir}, port ${port}`);
@@ -134,7 +135,9 @@ async function main() {
     assert.equal(counts.users, 3);
     assert.equal(counts.members, 2);
     assert.equal(counts.admin_token, 1);
-    assert.deepEqual(JSON.parse(counts.routing), { strategy: "round-robin", agentRingTimeS: 20, presenceGraceS: 30 });
+    // The demo queue has every routing parameter at its default.
+    assert.deepEqual(JSON.parse(counts.routing), defaultRoutingConfig);
+    assert.equal(JSON.parse(counts.routing).strategy, "round-robin");
     assert.deepEqual(JSON.parse(acc.settings), { apiBaseUrl: "https://api.telegram.org" });
     const creds = JSON.parse(await c.unseal(key, acc.credentials));
     assert.equal(creds.secretToken, account.secretToken);
