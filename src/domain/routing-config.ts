@@ -29,7 +29,7 @@ export const routingConfigSchema = z
     periodToCheckS: z.number().int().min(5).max(3600).default(30),
     /** Cap on the wait estimate told to customers, seconds. */
     holdEstimationUpperLimitS: z.number().int().min(0).max(86400).default(3600),
-    /** Whether agents may set their own state (online/away); when off only supervisors change it. */
+    /** Whether agents may set their own state (online/away); when off they stay as they connected (online). */
     agentManagementAccess: z.boolean().default(true),
     /** No message from either side for this long: the conversation and its ticket close, seconds (0 = never). */
     idleSessionTimeoutS: z.number().int().min(0).max(604800).default(0),

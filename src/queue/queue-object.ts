@@ -486,7 +486,7 @@ export class QueueObject extends DurableObject<Env> {
     const now = Date.now();
     switch (frame.type) {
       case "presence":
-        if (!this.store.config().agentManagementAccess) return this.reject(ws, agentId, "not_allowed", "In this queue only supervisors change an agent's state");
+        if (!this.store.config().agentManagementAccess) return this.reject(ws, agentId, "not_allowed", "In this queue agents do not change their own state");
         this.store.setChosenStatus(agentId, frame.status);
         this.send(agentId, { type: "presence", status: frame.status }, now);
         if (frame.status === "away") this.withdrawOffersOf(agentId, "offline", now);
