@@ -12,10 +12,6 @@ export const listAccounts = (db: Db) =>
 
 export const getAccount = (db: Db, id: string) => db.select().from(channelAccounts).where(eq(channelAccounts.id, id)).get();
 
-/** The account a receive URL's key names, credentials still sealed. */
-export const findAccountByKey = (db: Db, key: string) =>
-  db.select().from(channelAccounts).where(eq(channelAccounts.key, key)).get();
-
 export const insertAccount = (db: Db, row: NewAccount) => db.insert(channelAccounts).values(row).returning();
 
 export const updateAccount = (db: Db, id: string, patch: Partial<Omit<NewAccount, "id" | "createdAt">>) =>

@@ -131,13 +131,24 @@ export class QueueStore {
     sql.exec("INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version", MIGRATIONS.length);
   }
 
+  /** The parsed configuration, kept in memory: read on every event, written only when it changes. */
+  private configCache: { json: string; config: RoutingConfig } | undefined;
+
   config(): RoutingConfig {
-    const row = this.sql.exec<{ json: string }>("SELECT json FROM config WHERE id = 1").toArray()[0];
-    return row ? routingConfigSchema.parse(JSON.parse(row.json)) : defaultRoutingConfig;
+    if (!this.configCache) {
+      const row = this.sql.exec<{ json: string }>("SELECT json FROM config WHERE id = 1").toArray()[0];
+      this.configCache = row
+        ? { json: row.json, config: routingConfigSchema.parse(JSON.parse(row.json)) }
+        : { json: "", config: defaultRoutingConfig };
+    }
+    return this.configCache.config;
   }
 
   setConfig(config: RoutingConfig) {
-    this.sql.exec("INSERT INTO config (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json", JSON.stringify(config));
+    const json = JSON.stringify(config);
+    if (this.configCache?.json === json) return;
+    this.sql.exec("INSERT INTO config (id, json) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json", json);
+    this.configCache = { json, config };
   }
 
   // ---- counters: the queue's pace (for wait estimates) and the supervisors' state sequence

@@ -4,7 +4,7 @@ import { loadQueueRouting } from "../db/account-lookup";
 import type { AppContext } from "../env";
 import { ApiError, errorBody, unauthorized } from "../errors";
 import type { AgentIdentity } from "../queue/queue-object";
-import { authenticateToken } from "./api/auth";
+import { authenticateToken, bearerToken } from "./api/auth";
 
 const querySchema = z.object({
   queue: z.string().min(1),
@@ -16,7 +16,7 @@ async function authenticateSocket(c: Context<AppContext>) {
   const parsed = querySchema.safeParse(c.req.query());
   if (!parsed.success) throw new ApiError(400, "validation_failed", "Expected ?queue=<queue id>", parsed.error.issues);
   // Browsers cannot set headers on a WebSocket: the token may come as ?access_token= instead.
-  const token = c.req.header("Authorization")?.replace(/^Bearer\s+/i, "") ?? parsed.data.access_token;
+  const token = bearerToken(c.req.header("Authorization")) ?? parsed.data.access_token;
   const principal = token ? await authenticateToken(c.env.DB, token) : null;
   if (!principal) throw unauthorized();
   return { ...parsed.data, principal };

@@ -1,5 +1,5 @@
-import { ApiError } from "../../errors";
 import { randomToken } from "../../security/crypto";
+import { authResult, parseJsonBody } from "../webhook-body";
 import type { ProviderAdapter } from "../types";
 import { authenticateConnexease } from "./authenticate";
 import {
@@ -11,24 +11,14 @@ import {
 import { normalizeConnexease } from "./normalize";
 import { sendConnexease } from "./send";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-
 export const connexeaseAdapter: ProviderAdapter<ConnexeaseCredentials, ConnexeaseSettings> = {
   kind: "connexease",
   credentialsSchema: connexeaseCredentialsSchema,
   settingsSchema: connexeaseSettingsSchema,
   generatedCredentials: () => ({ webhookSecret: randomToken() }),
-  async authenticate(req, ctx) {
-    const reason = await authenticateConnexease(req, ctx.creds, ctx.settings);
-    return reason === null ? { ok: true } : { ok: false, reason };
-  },
+  authenticate: async (req, ctx) => authResult(await authenticateConnexease(req, ctx.creds, ctx.settings)),
   normalize(req, ctx) {
-    let body: unknown;
-    try {
-      body = JSON.parse(utf8.decode(req.rawBody));
-    } catch (err) {
-      throw new ApiError(400, "malformed_json", "The body is not UTF-8 JSON", err instanceof Error ? err.message : undefined);
-    }
+    const body = parseJsonBody(req.rawBody);
     return normalizeConnexease(body, { channelId: ctx.settings.channelId, now: ctx.now, bodyDigest: bodyDigest(req.rawBody) });
   },
   send: (out, ctx) => sendConnexease(out, ctx),

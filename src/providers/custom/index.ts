@@ -1,13 +1,11 @@
-import { ApiError } from "../../errors";
 import { randomToken } from "../../security/crypto";
+import { authResult, parseJsonBody } from "../webhook-body";
 import type { InboundEvent, ProviderAdapter } from "../types";
 import { activateCustom } from "./activate";
 import { authenticateCustom } from "./authenticate";
 import { ACTIVATION_ONLY_CREDENTIALS, customCredentialsSchema, customSettingsSchema, type CustomCredentials, type CustomSettings } from "./config";
 import { normalizeCustomBatch } from "./normalize";
 import { sendCustom } from "./send";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** A third party's own channel: it posts customer messages with an access token; the hub posts replies to its outgoing webhook. */
 export const customAdapter: ProviderAdapter<CustomCredentials, CustomSettings> = {
@@ -16,17 +14,9 @@ export const customAdapter: ProviderAdapter<CustomCredentials, CustomSettings> =
   settingsSchema: customSettingsSchema,
   generatedCredentials: () => ({ signingSecret: randomToken(32) }),
   activationOnlyCredentials: ACTIVATION_ONLY_CREDENTIALS,
-  async authenticate(req, ctx) {
-    const reason = await authenticateCustom(req, ctx.creds);
-    return reason === null ? { ok: true } : { ok: false, reason };
-  },
+  authenticate: async (req, ctx) => authResult(await authenticateCustom(req, ctx.creds)),
   normalize(req) {
-    let body: unknown;
-    try {
-      body = JSON.parse(utf8.decode(req.rawBody));
-    } catch (err) {
-      throw new ApiError(400, "malformed_json", "The body is not UTF-8 JSON", err instanceof Error ? err.message : undefined);
-    }
+    const body = parseJsonBody(req.rawBody);
     return normalizeCustomBatch(body);
   },
   acknowledge: acknowledgeCustom,

@@ -1,13 +1,11 @@
-import { ApiError } from "../../errors";
 import { randomToken } from "../../security/crypto";
+import { parseJsonBody } from "../webhook-body";
 import type { ProviderAdapter } from "../types";
 import { authenticateSinch, NONCE_HEADER } from "./authenticate";
 import { sinchCredentialsSchema, sinchSettingsSchema, type SinchCredentials, type SinchSettings } from "./config";
 import { normalizeSinchCallback } from "./normalize";
 import { sendSinch } from "./send";
 import { sinchReplyWindow } from "./window";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** WhatsApp through the Sinch Conversation API. */
 export const sinchAdapter: ProviderAdapter<SinchCredentials, SinchSettings> = {
@@ -17,12 +15,7 @@ export const sinchAdapter: ProviderAdapter<SinchCredentials, SinchSettings> = {
   generatedCredentials: () => ({ webhookSecret: randomToken() }),
   authenticate: (req, ctx) => authenticateSinch(req, ctx.creds, ctx.settings, ctx.now),
   normalize(req, ctx) {
-    let body: unknown;
-    try {
-      body = JSON.parse(utf8.decode(req.rawBody));
-    } catch (err) {
-      throw new ApiError(400, "malformed_json", "The body is not UTF-8 JSON", err instanceof Error ? err.message : undefined);
-    }
+    const body = parseJsonBody(req.rawBody);
     return normalizeSinchCallback(body, { appId: ctx.settings.appId, nonce: req.headers.get(NONCE_HEADER) ?? undefined, now: ctx.now });
   },
   send: sendSinch,

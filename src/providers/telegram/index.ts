@@ -1,5 +1,5 @@
-import { ApiError } from "../../errors";
 import { randomToken } from "../../security/crypto";
+import { authResult, parseJsonBody } from "../webhook-body";
 import type { ProviderAdapter } from "../types";
 import { authenticateTelegram } from "./authenticate";
 import {
@@ -11,24 +11,14 @@ import {
 import { normalizeTelegramUpdate } from "./normalize";
 import { sendTelegram } from "./send";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-
 export const telegramAdapter: ProviderAdapter<TelegramCredentials, TelegramSettings> = {
   kind: "telegram",
   credentialsSchema: telegramCredentialsSchema,
   settingsSchema: telegramSettingsSchema,
   generatedCredentials: () => ({ secretToken: randomToken() }),
-  async authenticate(req, ctx) {
-    const reason = await authenticateTelegram(req, ctx.creds);
-    return reason === null ? { ok: true } : { ok: false, reason };
-  },
+  authenticate: async (req, ctx) => authResult(await authenticateTelegram(req, ctx.creds)),
   normalize(req) {
-    let body: unknown;
-    try {
-      body = JSON.parse(utf8.decode(req.rawBody));
-    } catch (err) {
-      throw new ApiError(400, "malformed_json", "The body is not UTF-8 JSON", err instanceof Error ? err.message : undefined);
-    }
+    const body = parseJsonBody(req.rawBody);
     return normalizeTelegramUpdate(body);
   },
   send: (out, ctx) => sendTelegram(out, ctx.creds, ctx.settings),

@@ -1,4 +1,5 @@
 import { ApiError } from "../../errors";
+import { authResult } from "../webhook-body";
 import type { ProviderAdapter, ReplyWindow } from "../types";
 import { authenticateTwilio } from "./authenticate";
 import { twilioCredentialsSchema, twilioSettingsSchema, type TwilioCredentials, type TwilioSettings } from "./config";
@@ -22,10 +23,7 @@ export const twilioAdapter: ProviderAdapter<TwilioCredentials, TwilioSettings> =
   kind: "twilio",
   credentialsSchema: twilioCredentialsSchema,
   settingsSchema: twilioSettingsSchema,
-  async authenticate(req, ctx) {
-    const reason = await authenticateTwilio(req, ctx.creds);
-    return reason === null ? { ok: true } : { ok: false, reason };
-  },
+  authenticate: async (req, ctx) => authResult(await authenticateTwilio(req, ctx.creds)),
   normalize(req, ctx) {
     let params: Record<string, string>;
     try {
