@@ -67,6 +67,9 @@ describe("OpenAPI document and reference", () => {
     expect(doc.paths["/api/v1/auth/login"].post.security).toEqual([]);
     expect(JSON.stringify(doc.components.schemas.UserCreate)).toContain('"additionalProperties":false');
     expect(doc.components.schemas.Attachment.properties.kind.enum).toContain("image");
+    const routing = doc.components.schemas.RoutingConfig;
+    expect(routing.properties.strategy.enum).toEqual(["round-robin", "random", "least-busy", "longest-idle", "percentage", "sticky", "ring-all"]);
+    expect(Object.keys(routing.properties)).toEqual(expect.arrayContaining(["agentTimeoutS", "idleSessionTimeoutS", "transferTimeoutS", "holdEstimationUpperLimitS"]));
   });
 
   it("renders a browsable HTML reference with every operation, its role and schemas, and no external scripts", async () => {
