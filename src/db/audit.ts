@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type * as schema from "./schema";
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "./schema";
 import { auditLog } from "./schema";
 
 type Db = DrizzleD1Database<typeof schema>;
@@ -33,4 +34,9 @@ export function listAudit(db: Db, f: AuditFilter) {
     .orderBy(desc(auditLog.id))
     .limit(f.limit + 1)
     .all();
+}
+
+/** Records a change made outside the API (a supervisor's command over the socket). */
+export async function recordAudit(d1: D1Database, e: AuditEntry) {
+  await auditInsert(drizzle(d1, { schema, casing: "snake_case" }), e);
 }

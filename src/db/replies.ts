@@ -151,3 +151,7 @@ export async function moveToQueue(d1: D1Database, ticketId: number, queueId: str
     .first();
   return moved !== null;
 }
+
+export async function isOpenTicket(d1: D1Database, ticketId: number): Promise<boolean> {
+  return (await d1.prepare("SELECT 1 FROM tickets WHERE id = ? AND status != 'closed'").bind(ticketId).first()) !== null;
+}

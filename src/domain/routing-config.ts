@@ -1,8 +1,47 @@
-// No relative imports: the demo seed (scripts/seed.mjs) loads this file in Node as it is.
+// Relative imports carry their .ts extension: the demo seed (scripts/seed.mjs) loads this file in Node as it is.
 import { z } from "zod";
+import { inWindow, localClock, timeZoneSchema, weeklyWindowSchema } from "./weekly-schedule.ts";
 
 export const ringStrategies = ["round-robin", "random", "least-busy", "longest-idle", "percentage", "sticky", "ring-all"] as const;
 export type RingStrategy = (typeof ringStrategies)[number];
+
+const id = z.string().min(1).max(64);
+
+/** Where an action plan sends a ticket nobody took: another queue, or one agent. */
+export const destinationSchema = z.union([z.object({ queueId: id }).strict(), z.object({ agentId: id }).strict()]);
+export type Destination = z.output<typeof destinationSchema>;
+
+/** One step of an action plan: the ticket goes to `to` and waits there `timeoutS` before the next step. */
+export const planStepSchema = z.object({ to: destinationSchema, timeoutS: z.number().int().min(5).max(86400).default(60) }).strict();
+export type PlanStep = z.output<typeof planStepSchema>;
+
+const planSteps = z.array(planStepSchema).max(10);
+
+/** A queue's alternative routing: time-based rules first (the first whose window holds now wins), else `steps`. */
+export const actionPlanSchema = z
+  .object({
+    steps: planSteps.default([]),
+    timezone: timeZoneSchema.default("UTC"),
+    timeRules: z.array(z.object({ when: weeklyWindowSchema, steps: planSteps.min(1) }).strict()).max(20).default([]),
+  })
+  .strict();
+export type ActionPlan = z.output<typeof actionPlanSchema>;
+
+export const translationConfigSchema = z.discriminatedUnion("provider", [
+  z.object({ provider: z.literal("none") }).strict(),
+  z
+    .object({
+      provider: z.literal("libretranslate"),
+      /** Base URL of a LibreTranslate server; its optional API key is the Worker secret LIBRETRANSLATE_API_KEY. */
+      url: z.url({ protocol: /^https?$/ }).max(500),
+      /** The language agents read and write (ISO 639-1). */
+      agentLanguage: z.string().regex(/^[a-z]{2,3}$/, "Expected an ISO 639 language code such as en"),
+      /** Translate agents' replies into the customer's language before sending. */
+      translateReplies: z.boolean().default(true),
+    })
+    .strict(),
+]);
+export type TranslationConfig = z.output<typeof translationConfigSchema>;
 
 /** A queue's routing parameters; docs/routing.md documents each one. */
 export const routingConfigSchema = z
@@ -46,11 +85,32 @@ export const routingConfigSchema = z
     closedWebchatDisplayTimeS: z.number().int().min(0).max(3600).default(10),
     /** A transfer nobody accepts within this time comes back to the agent who made it, seconds. */
     transferTimeoutS: z.number().int().min(5).max(3600).default(60),
+    /** Higher first: an agent in several queues gets no offers here while a higher-priority queue has tickets waiting for them. */
+    priority: z.number().int().min(1).max(100).default(50),
+    /** With no agent logged in, waiting tickets leave at once for the action plan's destination. */
+    leaveWhenEmpty: z.boolean().default(false),
+    /** A customer message on a ticket whose agent is unavailable waits this long for that agent before the queue takes it, seconds. */
+    waitForAssignedAgentS: z.number().int().min(1).max(2147483).default(10),
+    /** A ticket nobody in the queue takes within this long follows the action plan, seconds. */
+    waitForAssignedQueueS: z.number().int().min(1).max(2147483).default(10),
+    actionPlan: actionPlanSchema.default({ steps: [], timezone: "UTC", timeRules: [] }),
+    translation: translationConfigSchema.default({ provider: "none" }),
     /** Free text for the people who run the queue. */
     notes: z.string().max(2000).default(""),
   })
-  .strict();
+  .strict()
+  .refine((c) => !c.leaveWhenEmpty || c.actionPlan.steps.length > 0 || c.actionPlan.timeRules.length > 0, {
+    message: "Leave When Empty needs an action plan with somewhere to go",
+    path: ["leaveWhenEmpty"],
+  });
 
 export type RoutingConfig = z.output<typeof routingConfigSchema>;
 
 export const defaultRoutingConfig: RoutingConfig = routingConfigSchema.parse({});
+
+/** The steps of the plan that apply at `at`: the first time rule whose window holds it, else the default steps. */
+export function planStepsAt(plan: ActionPlan, at: number): PlanStep[] {
+  if (plan.timeRules.length === 0) return plan.steps;
+  const clock = localClock(at, plan.timezone);
+  return plan.timeRules.find((r) => inWindow(clock, r.when))?.steps ?? plan.steps;
+}

@@ -30,6 +30,13 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
+/** Frames a supervisor may send on `/supervisor/ws`. */
+export const supervisorFrameSchema = z.discriminatedUnion("type", [
+  /** Set an agent's state: away stops new offers, offline signs the agent out and hands their tickets to others. */
+  z.object({ type: z.literal("agent.state"), agentId: z.string().min(1).max(64), status: z.enum(["online", "away", "offline"]) }),
+]);
+export type SupervisorFrame = z.infer<typeof supervisorFrameSchema>;
+
 /** Attachment metadata as stored and shown: the provider's reference, never the bytes. */
 export const attachmentViewSchema = z.object({
   kind: z.enum(attachmentKinds),
@@ -87,9 +94,10 @@ export type ServerFrame =
       /** false when frames after the client's lastSeq were pruned: reload state from the API. */
       complete: boolean;
     }
-  | { type: "presence"; status: AgentStatus }
+  /** Your state changed; `by` is set when a supervisor changed it. */
+  | { type: "presence"; status: AgentStatus; by?: { supervisorId: string } }
   | ({ type: "offer" } & OfferView)
-  | { type: "offer.withdrawn"; ticketId: number; reason: "timeout" | "declined" | "taken" | "closed" | "offline" }
+  | { type: "offer.withdrawn"; ticketId: number; reason: "timeout" | "declined" | "taken" | "closed" | "offline" | "rerouted" }
   | { type: "ticket.assigned"; ticket: TicketView; messages: MessageView[] }
   | {
       type: "message";
@@ -122,7 +130,7 @@ export type ServerFrame =
   /** Your transfer was not accepted in time (or was declined): the ticket is yours again. */
   | { type: "transfer.failed"; ticketId: number; reason: "declined" | "timeout" | "not_accepted" | "unavailable"; ticket?: TicketView; messages?: MessageView[] }
   /** The ticket was taken back from this agent and goes to someone else. */
-  | { type: "ticket.revoked"; ticketId: number; reason: "offline" | "agent_timeout" }
+  | { type: "ticket.revoked"; ticketId: number; reason: "offline" | "agent_timeout" | "agent_unavailable" }
   | { type: "error"; code: string; message: string; ref?: unknown };
 
 export type OfferView = {
@@ -138,9 +146,11 @@ export type QueueState = {
   type: "queue.state";
   seq: number;
   at: number;
-  config: { strategy: string; closeAutoAssign: boolean };
+  config: { strategy: string; closeAutoAssign: boolean; priority: number; leaveWhenEmpty: boolean };
   agents: { id: string; name: string; status: AgentStatus; capacity: number; load: number; holding: number[]; offered: number[] }[];
-  waiting: { ticketId: number; contact: string; position: number; ageS: number; estimateS: number; offeredTo: string[]; escalated: boolean }[];
+  waiting: { ticketId: number; contact: string; position: number; ageS: number; estimateS: number; offeredTo: string[]; escalated: boolean; onPlan: boolean }[];
+  /** Agents this queue leaves alone while a higher-priority queue has tickets waiting for them. */
+  claimedByHigherPriority: string[];
   paceS: number | null;
 };
 

@@ -4,6 +4,7 @@ import {
   endConversation,
   markAssigned,
   markEscalated,
+  isOpenTicket,
   moveToQueue,
   releaseTickets,
   storeAgentEdit,
@@ -11,21 +12,31 @@ import {
   ticketHistory,
   type ConversationEnd,
 } from "../db/replies";
+import { recordAudit } from "../db/audit";
 import { chooseAgents, previewOf, type RingCandidate } from "../domain/ring";
-import type { RoutingConfig } from "../domain/routing-config";
+import { planStepsAt, type PlanStep, type RoutingConfig } from "../domain/routing-config";
 import { estimateWaitS } from "../domain/wait-estimate";
 import type { Env } from "../env";
 import {
   clientFrameSchema,
+  supervisorFrameSchema,
   type AgentStatus,
   type ClientFrame,
   type MessageView,
   type OfferView,
   type QueueState,
   type ServerFrame,
+  type SupervisorFrame,
   type TicketView,
 } from "./protocol";
-import { QueueStore, type AgentRow, type Timer, type TicketRow } from "./store";
+import { QueueStore, type AgentRow, type PeerClaim, type Timer, type TicketRow } from "./store";
+
+/** A short fingerprint of a string (FNV-1a), to notice when a claim changes without keeping it. */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 
 function asCandidate(a: AgentRow & { load: number }): AgentRow & RingCandidate {
   return { ...a, lastOfferAt: a.last_offer_at, idleSince: a.idle_since, assignedCount: a.assigned_count };
@@ -45,6 +56,8 @@ export const PONG = '{"type":"pong"}';
 export const SOCKET_IDLE_LIMIT_MS = 90_000;
 /** When every available agent has passed on a ticket, it waits this long before the next round. */
 const RING_ROUND_PAUSE_MS = 5_000;
+/** How long the list of queues sharing agents with this one is reused before it is read again from D1. */
+const PEERS_TTL_MS = 60_000;
 
 /**
  * One per queue. Holds presence, waiting tickets, live offers, per-agent load and timers in its
@@ -68,7 +81,48 @@ export class QueueObject extends DurableObject<Env> {
   // ---- RPC from the Worker
 
   async configure(config: RoutingConfig): Promise<void> {
+    const priorityChanged = this.store.config().priority !== config.priority;
     this.store.setConfig(config);
+    const now = Date.now();
+    if (priorityChanged) this.announceDemand(now, { everyPeer: true });
+    await this.leaveIfEmpty(now);
+    this.dispatch(now);
+    this.armAlarm();
+    this.publish(now);
+  }
+
+  /** Another queue's claim on agents it shares with this one (null: it has nothing waiting any more). */
+  async peerDemand(queueId: string, claim: PeerClaim | null): Promise<void> {
+    this.store.setPeerDemand(queueId, claim);
+    const now = Date.now();
+    this.dispatch(now);
+    this.armAlarm();
+    this.publish(now);
+  }
+
+  /** The user is no longer a member: signed out of this queue at once, their tickets and offers go to others. */
+  async memberRemoved(agentId: string): Promise<void> {
+    const agent = this.store.agent(agentId);
+    if (!agent) return;
+    const now = Date.now();
+    this.store.cancelTimer("presence_grace", agentId);
+    if (agent.connected) this.goOffline(agent, now);
+    this.closeSockets(agentId, 4003, "no longer a member of this queue");
+    await this.leaveIfEmpty(now);
+    this.dispatch(now);
+    this.armAlarm();
+    this.publish(now);
+  }
+
+  /** A ticket sent here by another queue's action plan: it waits here `timeoutS`, then goes on to `steps`. */
+  async receivePlanned(input: { ticket: TicketView; preview: string; steps: PlanStep[]; timeoutS: number }): Promise<void> {
+    const now = Date.now();
+    this.store.enqueue(input.ticket, input.preview, now);
+    this.store.setPlan(input.ticket.id, input.steps);
+    this.store.schedule("plan_step", String(input.ticket.id), now + input.timeoutS * 1000);
+    this.dispatch(now);
+    this.armAlarm();
+    this.publish(now);
   }
 
   /**
@@ -84,7 +138,7 @@ export class QueueObject extends DurableObject<Env> {
     lastAgentId?: string | null;
     /** Shown live to the agent holding the ticket, never stored (not even in the replay log). */
     ephemeral?: { kind: "story_mention"; url: string };
-  }): Promise<{ state: TicketRow["state"] }> {
+  }): Promise<{ state: TicketRow["state"] | "left" }> {
     const now = Date.now();
     this.store.setConfig(input.config);
     const { ticket, message } = input;
@@ -99,6 +153,7 @@ export class QueueObject extends DurableObject<Env> {
         const { sessionTimeoutS } = this.store.config();
         if (sessionTimeoutS > 0) this.store.schedule("session_limit", String(ticket.id), now + sessionTimeoutS * 1000);
         if (sticky) this.store.schedule("sticky_expiry", String(ticket.id), sticky.until);
+        this.startQueueWait(ticket.id, now);
         if (this.store.config().closeAutoAssign) {
           for (const agent of this.store.agents()) if (agent.connected) this.send(agent.id, { type: "ticket.waiting", ticket, preview }, now);
         }
@@ -110,13 +165,18 @@ export class QueueObject extends DurableObject<Env> {
     if (row.state === "assigned" && row.agent_id) {
       this.send(row.agent_id, { type: "message", message }, now, input.ephemeral ? { ephemeral: input.ephemeral } : undefined);
       this.startAgentTimeout(ticket.id, now);
+      // Wait For The Assigned Agent: an agent who cannot answer now gets a while to come back.
+      if (!this.isAvailable(row.agent_id) && !this.hasTimer("assigned_wait", String(ticket.id))) {
+        this.store.schedule("assigned_wait", String(ticket.id), now + this.store.config().waitForAssignedAgentS * 1000);
+      }
     } else {
       this.store.setPreview(ticket.id, preview);
     }
+    await this.leaveIfEmpty(now);
     this.dispatch(now);
     this.armAlarm();
     this.publish(now);
-    return { state: this.store.ticket(ticket.id)!.state };
+    return { state: this.store.ticket(ticket.id)?.state ?? "left" };
   }
 
   /** A stored message changed (the customer edited it): the agent holding the ticket sees the new text. */
@@ -236,6 +296,7 @@ export class QueueObject extends DurableObject<Env> {
 
     this.store.upsertAgent(identity, now);
     this.store.cancelTimer("presence_grace", identity.id);
+    this.agentIsBack(identity.id);
     this.greet(server, identity.id, Number.isInteger(lastSeq) && lastSeq >= 0 ? lastSeq : null);
     this.store.schedule("sweep", "sockets", now + this.store.config().periodToCheckS * 1000);
     this.dispatch(now);
@@ -248,7 +309,12 @@ export class QueueObject extends DurableObject<Env> {
     const att = ws.deserializeAttachment() as SocketAttachment;
     const now = Date.now();
     ws.serializeAttachment({ ...att, lastActivity: now });
-    if (att.observer) return;
+    if (att.observer) {
+      await this.supervisorFrame(ws, att.agentId, raw);
+      this.armAlarm();
+      this.publish(Date.now());
+      return;
+    }
     let frame: ClientFrame;
     try {
       const parsed = clientFrameSchema.safeParse(JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw)));
@@ -352,14 +418,35 @@ export class QueueObject extends DurableObject<Env> {
       case "sticky_expiry":
         this.store.unstick(Number(timer.ref)); // the preferred agent did not come: anyone may take it
         return;
+      case "queue_wait": {
+        // Wait For The Assigned Queue is over: nobody here took it, the action plan applies.
+        const row = this.store.ticket(Number(timer.ref));
+        if (row && row.state !== "assigned" && row.plan === null) await this.followPlan(row, planStepsAt(this.store.config().actionPlan, now), now);
+        return;
+      }
+      case "plan_step": {
+        const row = this.store.ticket(Number(timer.ref));
+        if (!row || row.state === "assigned" || row.plan === null) return;
+        this.store.unstick(row.id); // an agent step's reservation ends with its timeout
+        await this.followPlan(row, JSON.parse(row.plan) as PlanStep[], now);
+        return;
+      }
+      case "assigned_wait": {
+        const row = this.store.ticket(Number(timer.ref));
+        if (row?.state === "assigned" && row.agent_id && !this.isAvailable(row.agent_id)) this.revoke([row], row.agent_id, "agent_unavailable", now);
+        return;
+      }
       case "presence_grace": {
         const agent = this.store.agent(timer.ref);
         if (agent?.connected && this.socketsOf(agent.id).length === 0) this.goOffline(agent, now);
+        await this.leaveIfEmpty(now);
         return;
       }
       case "sweep":
         this.sweepSockets(now);
         this.store.prune(now);
+        this.announceDemand(now, { refresh: true });
+        await this.leaveIfEmpty(now);
         if (this.ctx.getWebSockets().length > 0) this.store.schedule("sweep", "sockets", now + this.store.config().periodToCheckS * 1000);
         return;
     }
@@ -385,7 +472,7 @@ export class QueueObject extends DurableObject<Env> {
     const config = this.store.config();
     if (config.closeAutoAssign) return; // agents pick tickets themselves
     for (const ticket of this.store.waitingTickets()) {
-      const available = this.availableAgents();
+      const available = this.availableAgents(now);
       if (available.length === 0) return;
       const tried = this.store.attemptedAgents(ticket.id);
       let untried = available.filter((a) => !tried.has(a.id));
@@ -418,12 +505,18 @@ export class QueueObject extends DurableObject<Env> {
     return { agentId: lastAgentId, until };
   }
 
-  /** Online (not away), with a live socket and room under their capacity. */
-  private availableAgents(): (AgentRow & { load: number })[] {
+  /** Available, with room under their capacity, and not claimed by a queue of higher priority. */
+  private availableAgents(now: number): (AgentRow & { load: number })[] {
+    const claimed = this.store.claimedAgents(this.store.config().priority, now);
     return this.store
       .agents()
       .map((a) => ({ ...a, load: this.store.load(a.id) }))
-      .filter((a) => a.connected && a.chosen_status === "online" && this.socketsOf(a.id).length > 0 && a.load < a.capacity);
+      .filter((a) => !claimed.has(a.id) && this.isAvailable(a.id, a) && a.load < a.capacity);
+  }
+
+  /** Online (not away) with a live socket: able to answer a customer now. */
+  private isAvailable(agentId: string, agent = this.store.agent(agentId)): boolean {
+    return !!agent && agent.connected === 1 && agent.chosen_status === "online" && this.socketsOf(agentId).length > 0;
   }
 
   private offerView(row: TicketRow): OfferView {
@@ -434,6 +527,105 @@ export class QueueObject extends DurableObject<Env> {
 
   private get queueId(): string {
     return this.ctx.id.name ?? this.ctx.id.toString();
+  }
+
+  // ---- action plans, Leave When Empty, priority across queues
+
+  /** Wait For The Assigned Queue: a ticket nobody takes in time follows the action plan (if the queue has one). */
+  private startQueueWait(ticketId: number, now: number) {
+    const { actionPlan, waitForAssignedQueueS } = this.store.config();
+    if (actionPlan.steps.length === 0 && actionPlan.timeRules.length === 0) return;
+    if (this.store.ticket(ticketId)?.plan !== null) return; // already on a plan, maybe another queue's
+    this.store.schedule("queue_wait", String(ticketId), now + waitForAssignedQueueS * 1000);
+  }
+
+  /**
+   * Sends an unheld ticket to the first of `steps`: an agent here (only they are offered it for the
+   * step's time), this queue, or another queue (the ticket moves there in D1 and its object takes the
+   * rest of the plan along). After the last step the ticket stays where it is.
+   */
+  private async followPlan(row: TicketRow, steps: readonly PlanStep[], now: number): Promise<void> {
+    const [step, ...rest] = steps;
+    if (!step) return;
+    const ref = String(row.id);
+    const to = step.to;
+    if ("agentId" in to || to.queueId === this.queueId) {
+      this.withdrawRing(row.id, now);
+      this.store.setPlan(row.id, rest);
+      if ("agentId" in to) this.store.reserve(row.id, to.agentId, now + step.timeoutS * 1000);
+      this.store.schedule("plan_step", ref, now + step.timeoutS * 1000);
+      return;
+    }
+    // Out of this object first, so nobody here can take it while D1 moves it.
+    this.withdrawRing(row.id, now);
+    this.store.removeTicket(row.id);
+    const view = JSON.parse(row.view) as TicketView;
+    if (!(await moveToQueue(this.env.DB, row.id, to.queueId, now))) {
+      if (!(await isOpenTicket(this.env.DB, row.id))) return; // closed meanwhile
+      console.warn("action plan: no such queue, next step", { ticketId: row.id, queueId: to.queueId });
+      this.store.enqueue(view, row.preview, row.enqueued_at);
+      this.store.setPlan(row.id, rest);
+      return this.followPlan(this.store.ticket(row.id)!, rest, now);
+    }
+    await this.env.QUEUE_OBJECT.getByName(to.queueId).receivePlanned({ ticket: view, preview: row.preview, steps: rest, timeoutS: step.timeoutS });
+  }
+
+  /** Closes the ticket's open offers (the ring in progress) and puts it back to waiting. */
+  private withdrawRing(ticketId: number, now: number) {
+    const offerees = this.store.offerees(ticketId);
+    if (offerees.length === 0) return;
+    this.store.requeue(ticketId);
+    this.store.cancelTimer("offer_expiry", String(ticketId));
+    for (const agentId of offerees) this.send(agentId, { type: "offer.withdrawn", ticketId, reason: "rerouted" }, now);
+  }
+
+  /** Leave When Empty: with no agent logged in, tickets waiting here (and not on a plan already) follow the action plan now. */
+  private async leaveIfEmpty(now: number) {
+    const config = this.store.config();
+    if (!config.leaveWhenEmpty || this.store.agents().some((a) => a.connected)) return;
+    for (const row of this.store.unheldTickets()) {
+      if (row.plan === null) await this.followPlan(row, planStepsAt(config.actionPlan, now), now);
+    }
+  }
+
+  /**
+   * Priority across queues: while tickets wait here with no offer open, this queue claims its online
+   * agents; queues of lower priority sharing them make no offers to them until the claim is lifted.
+   * Sent only when the claim changes (and refreshed by the sweep, as claims lapse unrefreshed).
+   */
+  private announceDemand(now: number, opts: { everyPeer?: boolean; refresh?: boolean } = {}) {
+    const config = this.store.config();
+    const waiting = this.store.waitingTickets().length > 0;
+    const agentIds = waiting ? this.store.agents().filter((a) => this.isAvailable(a.id, a)).map((a) => a.id) : [];
+    const claim: PeerClaim | null = agentIds.length > 0 ? { priority: config.priority, agentIds, validUntil: now + Math.max(3 * config.periodToCheckS, 120) * 1000 } : null;
+    const signature = hashOf(`${config.priority}|${agentIds.join(",")}`);
+    const changed = signature !== this.store.stat("demand_sig");
+    if (!changed && !opts.everyPeer && !(opts.refresh && claim)) return;
+    this.store.setStat("demand_sig", signature);
+    const from = this.queueId;
+    this.ctx.waitUntil(
+      this.peers(now, opts.everyPeer ? null : config.priority)
+        .then((peers) => Promise.all(peers.map((id) => this.env.QUEUE_OBJECT.getByName(id).peerDemand(from, claim))))
+        .catch((err) => console.error("could not tell peer queues of this queue's demand", err)),
+    );
+  }
+
+  private peerCache: { at: number; priority: number | null; ids: string[] } | undefined;
+
+  /** Queues sharing a member with this one (of lower priority than `below`, unless null), from D1, briefly cached. */
+  private async peers(now: number, below: number | null): Promise<string[]> {
+    const c = this.peerCache;
+    if (c && c.priority === below && now - c.at < PEERS_TTL_MS) return c.ids;
+    const { results } = await this.env.DB.prepare(
+      `SELECT DISTINCT q.id FROM queues q JOIN queue_members m ON m.queue_id = q.id
+       WHERE q.id != ?1 AND m.user_id IN (SELECT user_id FROM queue_members WHERE queue_id = ?1)
+         AND (?2 IS NULL OR coalesce(json_extract(q.routing, '$.priority'), 50) < ?2)`,
+    )
+      .bind(this.queueId, below)
+      .all<{ id: string }>();
+    const ids = results.map((r) => r.id);
+    this.peerCache = { at: now, priority: below, ids };
+    return ids;
   }
 
   // ---- transfers
@@ -487,10 +679,7 @@ export class QueueObject extends DurableObject<Env> {
     switch (frame.type) {
       case "presence":
         if (!this.store.config().agentManagementAccess) return this.reject(ws, agentId, "not_allowed", "In this queue agents do not change their own state");
-        this.store.setChosenStatus(agentId, frame.status);
-        this.send(agentId, { type: "presence", status: frame.status }, now);
-        if (frame.status === "away") this.withdrawOffersOf(agentId, "offline", now);
-        this.dispatch(now);
+        this.setState(agentId, frame.status, now);
         return;
       case "accept":
         return this.accept(ws, agentId, frame.ticketId);
@@ -528,6 +717,52 @@ export class QueueObject extends DurableObject<Env> {
         return;
       }
     }
+  }
+
+  /** An agent's own `presence` frame or a supervisor's command: away stops new offers, online resumes them. */
+  private setState(agentId: string, status: "online" | "away", now: number, by?: { supervisorId: string }) {
+    this.store.setChosenStatus(agentId, status);
+    this.send(agentId, { type: "presence", status, ...(by ? { by } : {}) }, now);
+    if (status === "away") this.withdrawOffersOf(agentId, "offline", now);
+    else this.agentIsBack(agentId);
+    this.dispatch(now);
+  }
+
+  /** The agent can answer again: their tickets stop waiting to be handed to the queue. */
+  private agentIsBack(agentId: string) {
+    for (const row of this.store.heldBy(agentId)) this.store.cancelTimer("assigned_wait", String(row.id));
+  }
+
+  // ---- supervisor frames
+
+  private async supervisorFrame(ws: WebSocket, supervisorId: string, raw: string | ArrayBuffer) {
+    const answer = (code: string, message: string, ref?: unknown) => ws.send(JSON.stringify({ type: "error", code, message, ...(ref === undefined ? {} : { ref }) }));
+    let frame: SupervisorFrame;
+    try {
+      const parsed = supervisorFrameSchema.safeParse(JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw)));
+      if (!parsed.success) return answer("invalid_frame", "The frame does not match the protocol", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+      frame = parsed.data;
+    } catch {
+      return answer("invalid_json", "Frames must be JSON");
+    }
+    const agent = this.store.agent(frame.agentId);
+    if (!agent?.connected) return answer("agent_not_connected", "That agent is not signed in to this queue", { agentId: frame.agentId });
+    const now = Date.now();
+    const by = { supervisorId };
+    if (frame.status === "offline") {
+      // Signed out: the agent is told, their sockets close, and their tickets go to others now.
+      this.send(agent.id, { type: "presence", status: "offline", by }, now);
+      this.store.cancelTimer("presence_grace", agent.id);
+      this.goOffline(agent, now);
+      this.closeSockets(agent.id, 4001, "signed out by a supervisor");
+      this.dispatch(now);
+      await this.leaveIfEmpty(now);
+    } else {
+      this.setState(agent.id, frame.status, now, by);
+    }
+    await recordAudit(this.env.DB, { actorId: supervisorId, action: "agent.state", entityType: "user", entityId: agent.id, details: { queueId: this.queueId, status: frame.status } }).catch((err) =>
+      console.error("audit write failed", err),
+    );
   }
 
   /** The first accept wins: the same instant's second accept finds no open offer. */
@@ -702,6 +937,16 @@ export class QueueObject extends DurableObject<Env> {
     this.publish(now);
   }
 
+  private closeSockets(agentId: string, code: number, reason: string) {
+    for (const socket of this.socketsOf(agentId)) {
+      try {
+        socket.close(code, reason);
+      } catch {
+        // already closing
+      }
+    }
+  }
+
   /** Past the grace period: offline, and every ticket the agent held goes to someone else. */
   private goOffline(agent: AgentRow, now: number) {
     this.store.setConnected(agent.id, false);
@@ -710,11 +955,13 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   /** Takes tickets back from an agent into the queue (frames first, D1 after: a failed write is redone by the next message's routing). */
-  private revoke(rows: TicketRow[], agentId: string, reason: "offline" | "agent_timeout", now: number) {
+  private revoke(rows: TicketRow[], agentId: string, reason: "offline" | "agent_timeout" | "agent_unavailable", now: number) {
     if (rows.length === 0) return;
     for (const row of rows) {
       this.store.revoke(row.id, agentId);
+      this.store.cancelTimer("assigned_wait", String(row.id));
       this.send(agentId, { type: "ticket.revoked", ticketId: row.id, reason }, now);
+      this.startQueueWait(row.id, now);
     }
     this.store.markFreed(agentId, now);
     this.ctx.waitUntil(releaseTickets(this.env.DB, rows.map((r) => r.id), now).catch((err) => console.error("releasing tickets failed", err)));
@@ -760,7 +1007,7 @@ export class QueueObject extends DurableObject<Env> {
       type: "queue.state",
       seq,
       at: now,
-      config: { strategy: config.strategy, closeAutoAssign: config.closeAutoAssign },
+      config: { strategy: config.strategy, closeAutoAssign: config.closeAutoAssign, priority: config.priority, leaveWhenEmpty: config.leaveWhenEmpty },
       agents: this.store.agents().map((a) => ({
         id: a.id,
         name: a.name,
@@ -778,13 +1025,16 @@ export class QueueObject extends DurableObject<Env> {
         estimateS: this.estimate(i + 1),
         offeredTo: this.store.offerees(t.id),
         escalated: t.escalated === 1,
+        onPlan: t.plan !== null,
       })),
+      claimedByHigherPriority: [...this.store.claimedAgents(config.priority, now)].filter((id) => this.store.agent(id)),
       paceS: pace === null ? null : Math.round(pace / 1000),
     };
   }
 
-  /** Sends the queue's state to every watching supervisor; nothing to do when nobody watches. */
+  /** After every change: peer queues hear of a changed claim, watching supervisors get the queue's state. */
   private publish(now: number) {
+    this.announceDemand(now);
     const observers = this.ctx.getWebSockets(OBSERVER_TAG);
     if (observers.length === 0) return;
     const text = JSON.stringify(this.queueState(now));

@@ -53,6 +53,9 @@ const MIGRATIONS = [
   `ALTER TABLE tickets ADD COLUMN transfer_to TEXT;
    ALTER TABLE tickets ADD COLUMN return_queue TEXT;
    ALTER TABLE tickets ADD COLUMN return_agent TEXT;`,
+  // Action plans (the steps still ahead of a ticket on one) and other queues' claims on shared agents.
+  `ALTER TABLE tickets ADD COLUMN plan TEXT;
+   CREATE TABLE peer_demand (queue_id TEXT PRIMARY KEY, priority INTEGER NOT NULL, agents TEXT NOT NULL, valid_until INTEGER NOT NULL);`,
 ];
 
 export type TimerKind =
@@ -68,6 +71,9 @@ export type TimerKind =
   | "transfer_expiry"
   | "transfer_return"
   | "presence_grace"
+  | "queue_wait"
+  | "plan_step"
+  | "assigned_wait"
   | "sweep";
 
 /** Timers that belong to one ticket (ref = ticket id): they go when the ticket leaves the queue. */
@@ -83,6 +89,9 @@ const TICKET_TIMERS: TimerKind[] = [
   "message_timeout",
   "transfer_expiry",
   "transfer_return",
+  "queue_wait",
+  "plan_step",
+  "assigned_wait",
 ];
 
 /** Waiting and offered tickets in the order they will be served. */
@@ -116,7 +125,14 @@ export type TicketRow = {
   transfer_to: string | null;
   return_queue: string | null;
   return_agent: string | null;
+  /** JSON PlanStep[]: the action plan's steps still ahead; null when the ticket is not on a plan. */
+  plan: string | null;
 };
+
+/** A queue's standing claim on its online agents while it has tickets waiting, as its peers keep it. */
+export type PeerClaim = { priority: number; agentIds: string[]; validUntil: number };
+
+type StatKey = "pace_ms" | "last_assign_at" | "state_seq" | "demand_sig";
 
 /** How long missed frames are kept for replay, and how many per agent at most. */
 export const FRAME_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -153,11 +169,11 @@ export class QueueStore {
 
   // ---- counters: the queue's pace (for wait estimates) and the supervisors' state sequence
 
-  stat(key: "pace_ms" | "last_assign_at" | "state_seq"): number | null {
+  stat(key: StatKey): number | null {
     return this.sql.exec<{ value: number }>("SELECT value FROM stats WHERE key = ?", key).toArray()[0]?.value ?? null;
   }
 
-  setStat(key: "pace_ms" | "last_assign_at" | "state_seq", value: number) {
+  setStat(key: StatKey, value: number) {
     this.sql.exec("INSERT INTO stats (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
   }
 
@@ -301,12 +317,13 @@ export class QueueStore {
     this.setStat("last_assign_at", now);
     const others = this.offerees(ticketId).filter((a) => a !== agentId);
     this.sql.exec(
-      "UPDATE tickets SET state = 'assigned', agent_id = ?, offer_expires_at = NULL, sticky_until = NULL, transfer_to = NULL, return_queue = NULL, return_agent = NULL WHERE id = ?",
+      "UPDATE tickets SET state = 'assigned', agent_id = ?, offer_expires_at = NULL, sticky_until = NULL, transfer_to = NULL, return_queue = NULL, return_agent = NULL, plan = NULL WHERE id = ?",
       agentId,
       ticketId,
     );
     this.cancelTimer("transfer_expiry", String(ticketId));
     this.cancelTimer("transfer_return", String(ticketId));
+    for (const kind of ["queue_wait", "plan_step", "assigned_wait"] as const) this.cancelTimer(kind, String(ticketId));
     this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", ticketId);
     this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
     this.sql.exec("UPDATE agents SET assigned_count = assigned_count + 1, idle_since = NULL WHERE id = ?", agentId);
@@ -355,6 +372,40 @@ export class QueueStore {
   enqueueTransfer(view: TicketView, preview: string, at: number, from: { queueId: string; agentId: string }) {
     this.enqueue(view, preview, at);
     this.sql.exec("UPDATE tickets SET return_queue = ?, return_agent = ? WHERE id = ?", from.queueId, from.agentId, view.id);
+  }
+
+  /** The ticket follows an action plan: `steps` are those still ahead ([] once the last is under way). */
+  setPlan(ticketId: number, steps: readonly unknown[]) {
+    this.sql.exec("UPDATE tickets SET plan = ? WHERE id = ?", JSON.stringify(steps), ticketId);
+  }
+
+  /** Only `agentId` may be offered the ticket until `until` (sticky waits and action plans' agent steps). */
+  reserve(ticketId: number, agentId: string, until: number) {
+    this.sql.exec("UPDATE tickets SET preferred_agent_id = ?, sticky_until = ? WHERE id = ?", agentId, until, ticketId);
+  }
+
+  // ---- other queues' claims: a higher-priority queue with tickets waiting for agents it shares with this one
+
+  /** A peer queue's claim on agents, or null when it has nothing waiting. */
+  setPeerDemand(queueId: string, claim: PeerClaim | null) {
+    if (!claim || claim.agentIds.length === 0) {
+      this.sql.exec("DELETE FROM peer_demand WHERE queue_id = ?", queueId);
+      return;
+    }
+    this.sql.exec(
+      `INSERT INTO peer_demand (queue_id, priority, agents, valid_until) VALUES (?, ?, ?, ?)
+       ON CONFLICT (queue_id) DO UPDATE SET priority = excluded.priority, agents = excluded.agents, valid_until = excluded.valid_until`,
+      queueId,
+      claim.priority,
+      JSON.stringify(claim.agentIds),
+      claim.validUntil,
+    );
+  }
+
+  /** Agents a queue of higher priority than `priority` is waiting for. */
+  claimedAgents(priority: number, now: number): Set<string> {
+    const rows = this.sql.exec<{ agents: string }>("SELECT agents FROM peer_demand WHERE priority > ? AND valid_until > ?", priority, now).toArray();
+    return new Set(rows.flatMap((r) => JSON.parse(r.agents) as string[]));
   }
 
   /** Contact Message Timeout: escalated, and (if still waiting) first in line. */

@@ -108,6 +108,7 @@ export class AgentClient {
   readonly frames: Frame[] = [];
   private waiters: { type: string; resolve: (f: Frame) => void; from: number }[] = [];
   closed = false;
+  closeCode: number | undefined;
 
   private constructor(readonly ws: WebSocket) {
     ws.addEventListener("message", (e) => {
@@ -119,7 +120,10 @@ export class AgentClient {
         return !hit;
       });
     });
-    ws.addEventListener("close", () => (this.closed = true));
+    ws.addEventListener("close", (e) => {
+      this.closed = true;
+      this.closeCode = e.code;
+    });
   }
 
   static async connect(token: string, queueId: string, lastSeq?: number) {

@@ -25,15 +25,24 @@ async function write(key: string, text = "Merhaba") {
 
 /** A supervisor's socket; returns the queue.state frames as they come. */
 async function watch(token: string, queueId: string) {
+  return (await supervise(token, queueId)).states;
+}
+
+/** A supervisor's socket to send commands on; `errors` collects the error frames it answers. */
+async function supervise(token: string, queueId: string) {
   const res = await exports.default.fetch(`${BASE}/supervisor/ws?queue=${queueId}`, { headers: { Upgrade: "websocket", Authorization: `Bearer ${token}` } });
   expect(res.status).toBe(101);
   const ws = res.webSocket!;
   ws.accept();
   sockets.push(ws);
   const states: any[] = [];
-  ws.addEventListener("message", (e) => states.push(JSON.parse(e.data as string)));
+  const errors: any[] = [];
+  ws.addEventListener("message", (e) => {
+    const frame = JSON.parse(e.data as string);
+    (frame.type === "error" ? errors : states).push(frame);
+  });
   await settle();
-  return states;
+  return { ws, states, errors, send: (frame: unknown) => ws.send(JSON.stringify(frame)) };
 }
 
 afterEach(async () => {
@@ -128,6 +137,61 @@ describe("Agent Management Access", () => {
     const agent = await connect((await createUser({ queues: [queueId] })).token, queueId);
     agent.send({ type: "presence", status: "away" });
     expect((await agent.next("error")).code).toBe("not_allowed");
+    expect((await queueStub(queueId).snapshot()).agents[0]!.status).toBe("online");
+  });
+});
+
+describe("a supervisor sets an agent's state", () => {
+  it("away: no more offers, the agent is told who did it; online again: offers resume", async () => {
+    const { queueId, key } = await setup({ agentManagementAccess: false });
+    const sup = await createUser({ role: "supervisor", name: "Şef" });
+    const agentUser = await createUser({ queues: [queueId] });
+    const agent = await connect(agentUser.token, queueId);
+    const room = await supervise(sup.token, queueId);
+    room.send({ type: "agent.state", agentId: agentUser.id, status: "away" });
+    expect(await agent.next("presence")).toMatchObject({ status: "away", by: { supervisorId: sup.id } });
+    await write(key, "Beklemede mi?");
+    await settle();
+    expect(agent.all("offer")).toEqual([]);
+    expect(room.states.at(-1).agents[0]).toMatchObject({ id: agentUser.id, status: "away" });
+    room.send({ type: "agent.state", agentId: agentUser.id, status: "online" });
+    expect((await agent.next("offer")).preview).toBe("Beklemede mi?");
+    const audit = await env.DB.prepare("SELECT actor_id, details FROM audit_log WHERE action = 'agent.state' AND entity_id = ? ORDER BY id").bind(agentUser.id).all<{ actor_id: string; details: string }>();
+    expect(audit.results.map((r) => [r.actor_id, JSON.parse(r.details).status])).toEqual([[sup.id, "away"], [sup.id, "online"]]);
+  });
+
+  it("offline: the agent is signed out at once and their tickets go to a colleague", async () => {
+    const { queueId, key } = await setup();
+    const sup = await createUser({ role: "supervisor" });
+    const ayseUser = await createUser({ name: "Ayşe", queues: [queueId] });
+    const ayse = await connect(ayseUser.token, queueId);
+    await write(key, "Yardım 🙏");
+    const { ticket } = await ayse.next("offer");
+    ayse.send({ type: "accept", ticketId: ticket.id });
+    await ayse.next("ticket.assigned");
+    const john = await connect((await createUser({ name: "John", queues: [queueId] })).token, queueId);
+    const room = await supervise(sup.token, queueId);
+    room.send({ type: "agent.state", agentId: ayseUser.id, status: "offline" });
+    expect(await ayse.next("presence")).toMatchObject({ status: "offline", by: { supervisorId: sup.id } });
+    expect(await ayse.next("ticket.revoked")).toMatchObject({ ticketId: ticket.id, reason: "offline" });
+    expect((await john.next("offer")).ticket.id).toBe(ticket.id);
+    await settle();
+    expect(ayse.closed).toBe(true);
+    expect(ayse.closeCode).toBe(4001);
+    expect((await queueStub(queueId).snapshot()).agents.find((a) => a.id === ayseUser.id)!.status).toBe("offline");
+  });
+
+  it("answers a bad command with an error and changes nothing", async () => {
+    const { queueId } = await setup();
+    const sup = await createUser({ role: "supervisor" });
+    const agentUser = await createUser({ queues: [queueId] });
+    await connect(agentUser.token, queueId);
+    const room = await supervise(sup.token, queueId);
+    room.send({ type: "agent.state", agentId: agentUser.id, status: "asleep" });
+    room.send({ type: "agent.state", agentId: "nobody", status: "away" });
+    room.ws.send("not json");
+    await settle();
+    expect(room.errors.map((e) => e.code)).toEqual(["invalid_frame", "agent_not_connected", "invalid_json"]);
     expect((await queueStub(queueId).snapshot()).agents[0]!.status).toBe("online");
   });
 });

@@ -2,7 +2,9 @@ import { z } from "@hono/zod-openapi";
 import { auditInsert } from "../../db/audit";
 import { deleteMember, getMember, getQueue, insertMember, isMember, listMembers, setMemberWeight } from "../../db/queues";
 import { getUser } from "../../db/users";
-import { notFound } from "../../errors";
+import { routingConfigSchema } from "../../domain/routing-config";
+import { ApiError, notFound } from "../../errors";
+import type { Env } from "../../env";
 import { roles } from "./auth";
 import { apiRoute, db, errors, jsonResponse, router, timestamp, uuidParam } from "./shared";
 
@@ -54,6 +56,33 @@ const remove = apiRoute(managers, {
   responses: { 204: { description: "Removed" }, 404: errors[404] },
 });
 
+const myQueueParams = z.object({ id: z.string().min(1).max(64) });
+
+const join = apiRoute(roles, {
+  method: "put",
+  path: "/me/queues/{id}",
+  tags: ["members"],
+  summary: "Join a queue yourself (only where the queue's Agent Management Access is on)",
+  request: { params: myQueueParams },
+  responses: { 200: jsonResponse(memberSchema, "Your membership"), 403: errors[403], 404: errors[404] },
+});
+
+const leave = apiRoute(roles, {
+  method: "delete",
+  path: "/me/queues/{id}",
+  tags: ["members"],
+  summary: "Leave a queue yourself (only where the queue's Agent Management Access is on); your tickets there go to others",
+  request: { params: myQueueParams },
+  responses: { 204: { description: "Left" }, 403: errors[403], 404: errors[404] },
+});
+
+const selfServiceRefused = () => new ApiError(403, "not_allowed", "In this queue agents do not manage their own membership");
+
+/** A member taken off a queue is signed out of it: their sockets there close and their tickets go to others. */
+async function signOutOfQueue(env: Env, queueId: string, userId: string) {
+  await env.QUEUE_OBJECT.getByName(queueId).memberRemoved(userId);
+}
+
 export function memberRoutes() {
   const app = router();
 
@@ -101,6 +130,38 @@ export function memberRoutes() {
       deleteMember(d, id, userId),
       auditInsert(d, { actorId: c.var.auth.userId, action: "member.remove", entityType: "queue", entityId: id, details: { userId } }),
     ]);
+    await signOutOfQueue(c.env, id, userId);
+    return c.body(null, 204);
+  });
+
+  app.openapi(join, async (c) => {
+    const { id } = c.req.valid("param");
+    const { userId } = c.var.auth;
+    const d = db(c);
+    const queue = await getQueue(d, id);
+    if (!queue) throw notFound("Queue");
+    if (!routingConfigSchema.parse(queue.routing).agentManagementAccess) throw selfServiceRefused();
+    if (!(await isMember(d, id, userId))) {
+      await d.batch([
+        insertMember(d, id, userId).onConflictDoNothing(),
+        auditInsert(d, { actorId: userId, action: "member.join", entityType: "queue", entityId: id, details: { userId } }),
+      ]);
+    }
+    return c.json((await getMember(d, id, userId))!, 200);
+  });
+
+  app.openapi(leave, async (c) => {
+    const { id } = c.req.valid("param");
+    const { userId } = c.var.auth;
+    const d = db(c);
+    const queue = await getQueue(d, id);
+    if (!queue || !(await isMember(d, id, userId))) throw notFound("Membership");
+    if (!routingConfigSchema.parse(queue.routing).agentManagementAccess) throw selfServiceRefused();
+    await d.batch([
+      deleteMember(d, id, userId),
+      auditInsert(d, { actorId: userId, action: "member.leave", entityType: "queue", entityId: id, details: { userId } }),
+    ]);
+    await signOutOfQueue(c.env, id, userId);
     return c.body(null, 204);
   });
 

@@ -10,6 +10,7 @@ import {
   queueDependents,
   updateQueue,
 } from "../../db/queues";
+import { getUser } from "../../db/users";
 import { defaultRoutingConfig, type RoutingConfig } from "../../domain/routing-config";
 import { badRequest, conflict, notFound } from "../../errors";
 import type { Principal } from "./auth";
@@ -18,6 +19,22 @@ import { apiRoute, db, errors, isUniqueViolation, jsonBody, jsonResponse, router
 import { queueSchema, routingSchema, toQueueView } from "./views";
 
 const name = z.string().trim().min(1).max(100);
+
+/** Every queue and agent an action plan names must exist (a plan may name its own queue: wait here). */
+async function checkPlanTargets(d: Db, routing: RoutingConfig, selfId: string) {
+  const plan = routing.actionPlan;
+  const steps = [...plan.steps.map((s, i) => ({ s, path: `routing.actionPlan.steps.${i}.to` }))];
+  plan.timeRules.forEach((r, j) => r.steps.forEach((s, i) => steps.push({ s, path: `routing.actionPlan.timeRules.${j}.steps.${i}.to` })));
+  const missing: { path: string; message: string }[] = [];
+  for (const { s, path } of steps) {
+    if ("queueId" in s.to) {
+      if (s.to.queueId !== selfId && !(await getQueue(d, s.to.queueId))) missing.push({ path, message: `No queue ${s.to.queueId}` });
+    } else if (!(await getUser(d, s.to.agentId))) {
+      missing.push({ path, message: `No user ${s.to.agentId}` });
+    }
+  }
+  if (missing.length > 0) throw badRequest("The action plan names destinations that do not exist", missing);
+}
 const routingDoc = {
   description: "The whole routing configuration; omitted fields take their defaults",
 };
@@ -102,6 +119,7 @@ export function queueRoutes() {
     const d = db(c);
     const routing: RoutingConfig = body.routing ?? defaultRoutingConfig;
     const id = crypto.randomUUID();
+    await checkPlanTargets(d, routing, id);
     const [rows] = await d
       .batch([
         insertQueue(d, { id, name: body.name, routing }),
@@ -126,6 +144,7 @@ export function queueRoutes() {
     if (body.name === undefined && body.routing === undefined) throw badRequest("Nothing to update");
     const d = db(c);
     if (!(await getQueue(d, id))) throw notFound("Queue");
+    if (body.routing) await checkPlanTargets(d, body.routing, id);
     const [rows] = await d
       .batch([
         updateQueue(d, id, { ...body, updatedAt: Date.now() }),

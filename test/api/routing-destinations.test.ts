@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { AgentClient, settle } from "../helpers/hub";
+import { auditRows, call, countRows, seedUser, seedWorld, unique } from "../helpers/api";
+
+// The routing settings that name other queues and agents, and agents managing their own queues.
+
+describe("action plans through the API", () => {
+  it("stores a plan with steps and time rules, and refuses destinations that do not exist", async () => {
+    const { admin, otherQueueId, agent } = await seedWorld();
+    const actionPlan = {
+      steps: [{ to: { queueId: otherQueueId }, timeoutS: 120 }, { to: { agentId: agent.id } }],
+      timezone: "Europe/Istanbul",
+      timeRules: [{ when: { days: ["sat", "sun"], from: "22:00", to: "08:00" }, steps: [{ to: { queueId: otherQueueId }, timeoutS: 30 }] }],
+    };
+    const created = await call("/api/v1/queues", { method: "POST", token: admin.token, json: { name: unique("Plan"), routing: { priority: 70, leaveWhenEmpty: true, actionPlan } } });
+    expect(created.status).toBe(201);
+    expect(created.data.routing).toMatchObject({ priority: 70, leaveWhenEmpty: true, waitForAssignedAgentS: 10, waitForAssignedQueueS: 10 });
+    expect(created.data.routing.actionPlan.steps[1]).toEqual({ to: { agentId: agent.id }, timeoutS: 60 });
+
+    const name = unique("Nowhere");
+    const missing = await call("/api/v1/queues", {
+      method: "POST",
+      token: admin.token,
+      json: { name, routing: { actionPlan: { steps: [{ to: { queueId: "no-such-queue" } }, { to: { agentId: "no-such-agent" } }] } } },
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.data.error.details.map((d: { path: string }) => d.path)).toEqual(["routing.actionPlan.steps.0.to", "routing.actionPlan.steps.1.to"]);
+    expect(await countRows("queues", "name = ?1", name)).toBe(0);
+  });
+
+  it("refuses Leave When Empty with nowhere to go, an unknown time zone, a bad window and waits out of range", async () => {
+    const { admin } = await seedWorld();
+    const res = await call("/api/v1/queues", {
+      method: "POST",
+      token: admin.token,
+      json: {
+        name: unique("Bad plan"),
+        routing: {
+          leaveWhenEmpty: true,
+          waitForAssignedAgentS: 0,
+          waitForAssignedQueueS: 2147484,
+          priority: 101,
+          actionPlan: { timezone: "Mars/Olympus", timeRules: [{ when: { days: ["funday"], from: "25:00", to: "09:00" }, steps: [] }] },
+        },
+      },
+    });
+    expect(res.status).toBe(400);
+    const paths = res.data.error.details.map((d: { path: string }) => d.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "routing.waitForAssignedAgentS",
+        "routing.waitForAssignedQueueS",
+        "routing.priority",
+        "routing.actionPlan.timezone",
+        "routing.actionPlan.timeRules.0.when.days.0",
+        "routing.actionPlan.timeRules.0.when.from",
+        "routing.actionPlan.timeRules.0.steps",
+      ]),
+    );
+    const noPlan = await call("/api/v1/queues", { method: "POST", token: admin.token, json: { name: unique("Empty"), routing: { leaveWhenEmpty: true } } });
+    expect(noPlan.status).toBe(400);
+    expect(noPlan.data.error.details).toEqual([{ path: "routing.leaveWhenEmpty", message: "Leave When Empty needs an action plan with somewhere to go" }]);
+  });
+
+  it("takes a LibreTranslate translation provider and refuses an unknown one", async () => {
+    const { admin } = await seedWorld();
+    const ok = await call("/api/v1/queues", {
+      method: "POST",
+      token: admin.token,
+      json: { name: unique("Çeviri"), routing: { translation: { provider: "libretranslate", url: "https://translate.example.test", agentLanguage: "en" } } },
+    });
+    expect(ok.status).toBe(201);
+    expect(ok.data.routing.translation).toEqual({ provider: "libretranslate", url: "https://translate.example.test", agentLanguage: "en", translateReplies: true });
+    const bad = await call("/api/v1/queues", { method: "POST", token: admin.token, json: { name: unique("X"), routing: { translation: { provider: "babelfish" } } } });
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe("agents managing their own queues (Agent Management Access)", () => {
+  it("an agent joins and leaves a queue that allows it; leaving signs them out of it", async () => {
+    const { admin } = await seedWorld();
+    const open = await call("/api/v1/queues", { method: "POST", token: admin.token, json: { name: unique("Açık"), routing: {} } });
+    const agent = await seedUser("agent");
+    const joined = await call(`/api/v1/me/queues/${open.data.id}`, { method: "PUT", token: agent.token });
+    expect(joined.status).toBe(200);
+    expect(joined.data.userId).toBe(agent.id);
+    const me = await call("/api/v1/me", { token: agent.token });
+    expect(me.data.queues.map((q: { id: string }) => q.id)).toEqual([open.data.id]);
+
+    const desk = await AgentClient.connect(agent.token, open.data.id);
+    expect((await call(`/api/v1/me/queues/${open.data.id}`, { method: "DELETE", token: agent.token })).status).toBe(204);
+    await settle();
+    expect(desk.closed).toBe(true);
+    expect(desk.closeCode).toBe(4003);
+    expect((await call("/api/v1/me", { token: agent.token })).data.queues).toEqual([]);
+    expect((await auditRows(open.data.id)).map((r) => r.action)).toEqual(["queue.create", "member.join", "member.leave"]);
+  });
+
+  it("is refused where the queue's Agent Management Access is off", async () => {
+    const { admin } = await seedWorld();
+    const closed = await call("/api/v1/queues", { method: "POST", token: admin.token, json: { name: unique("Kapalı"), routing: { agentManagementAccess: false } } });
+    const agent = await seedUser("agent", { queues: [closed.data.id] });
+    const outsider = await seedUser("agent");
+    const join = await call(`/api/v1/me/queues/${closed.data.id}`, { method: "PUT", token: outsider.token });
+    expect(join.status).toBe(403);
+    expect(join.data.error.code).toBe("not_allowed");
+    expect((await call(`/api/v1/me/queues/${closed.data.id}`, { method: "DELETE", token: agent.token })).status).toBe(403);
+    expect(await countRows("queue_members", "queue_id = ?1", closed.data.id)).toBe(1);
+    expect((await call("/api/v1/me/queues/no-such-queue", { method: "PUT", token: agent.token })).status).toBe(404);
+  });
+});

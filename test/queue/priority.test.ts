@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { AgentClient, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+
+// Priority across queues: an agent in two queues is offered the higher-priority queue's waiting tickets first.
+
+let updateId = 130_000;
+let userSeq = 9_800_000;
+const clients: AgentClient[] = [];
+const queues: string[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await settle();
+  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
+});
+
+async function queue(routing: Record<string, unknown>) {
+  const id = await createQueue(routing);
+  queues.push(id);
+  return { id, key: (await createTelegramAccount(id)).key };
+}
+async function connect(token: string, queueId: string) {
+  const c = await AgentClient.connect(token, queueId);
+  clients.push(c);
+  return c;
+}
+async function write(key: string, text: string) {
+  const res = await postTelegram(key, telegramUpdate({ updateId: ++updateId, userId: ++userSeq, messageId: 1, text }));
+  expect(res.status).toBe(200);
+}
+/** Lets the queues' messages to each other arrive. */
+const quiet = async () => {
+  for (let i = 0; i < 5; i++) await settle();
+};
+
+describe("queue priority", () => {
+  it("while a higher-priority queue has tickets waiting for an agent, a lower one offers that agent nothing; then it does", async () => {
+    const vip = await queue({ priority: 90 });
+    const general = await queue({ priority: 10 });
+    const ayse = await createUser({ name: "Ayşe", capacity: 1, queues: [vip.id, general.id] });
+    const vipDesk = await connect(ayse.token, vip.id);
+    const generalDesk = await connect(ayse.token, general.id);
+
+    await write(vip.key, "VIP birinci");
+    const first = await vipDesk.next("offer");
+    vipDesk.send({ type: "accept", ticketId: first.ticket.id });
+    await vipDesk.next("ticket.assigned");
+    await write(vip.key, "VIP ikinci ⭐"); // waits: Ayşe is at capacity in the VIP queue
+    await quiet();
+
+    await write(general.key, "Genel soru");
+    await quiet();
+    expect(generalDesk.all("offer")).toEqual([]);
+    const waiting = (await queueStub(general.id).snapshot()).tickets;
+    expect(waiting.map((t) => t.state)).toEqual(["waiting"]);
+
+    // Ayşe closes her VIP ticket: the VIP queue's waiting ticket is hers first, then the general one.
+    vipDesk.send({ type: "close", ticketId: first.ticket.id });
+    const second = await vipDesk.next("offer");
+    expect(second.preview).toBe("VIP ikinci ⭐");
+    const general1 = await generalDesk.next("offer");
+    expect(general1.preview).toBe("Genel soru");
+    expect(general1.seq).toBeGreaterThan(0);
+  });
+
+  it("an agent who is not online in the higher-priority queue is not held back by it", async () => {
+    const vip = await queue({ priority: 90 });
+    const general = await queue({ priority: 10 });
+    const vipOnly = await createUser({ capacity: 1, queues: [vip.id] });
+    const john = await createUser({ name: "John", capacity: 1, queues: [vip.id, general.id] });
+    const vipDesk = await connect(vipOnly.token, vip.id);
+    await write(vip.key, "Bir");
+    const t = await vipDesk.next("offer");
+    vipDesk.send({ type: "accept", ticketId: t.ticket.id });
+    await vipDesk.next("ticket.assigned");
+    await write(vip.key, "İki"); // waits in VIP, but John is only logged in to the general queue
+    const johnDesk = await connect(john.token, general.id);
+    await write(general.key, "Genel");
+    expect((await johnDesk.next("offer")).preview).toBe("Genel");
+  });
+
+  it("equal priorities do not hold each other back", async () => {
+    const a = await queue({ priority: 50 });
+    const b = await queue({ priority: 50 });
+    const agent = await createUser({ capacity: 1, queues: [a.id, b.id] });
+    const deskA = await connect(agent.token, a.id);
+    const deskB = await connect(agent.token, b.id);
+    await write(a.key, "A1");
+    const t = await deskA.next("offer");
+    deskA.send({ type: "accept", ticketId: t.ticket.id });
+    await deskA.next("ticket.assigned");
+    await write(a.key, "A2");
+    await quiet();
+    await write(b.key, "B1");
+    expect((await deskB.next("offer")).preview).toBe("B1");
+  });
+
+  it("lowering the higher queue's priority lifts its hold at once", async () => {
+    const vip = await queue({ priority: 80 });
+    const general = await queue({ priority: 20 });
+    const agent = await createUser({ capacity: 1, queues: [vip.id, general.id] });
+    const vipDesk = await connect(agent.token, vip.id);
+    const generalDesk = await connect(agent.token, general.id);
+    await write(vip.key, "Bir");
+    const t = await vipDesk.next("offer");
+    vipDesk.send({ type: "accept", ticketId: t.ticket.id });
+    await vipDesk.next("ticket.assigned");
+    await write(vip.key, "İki");
+    await quiet();
+    await write(general.key, "Genel");
+    await quiet();
+    expect(generalDesk.all("offer")).toEqual([]);
+    await queueStub(vip.id).configure({ ...(await queueStub(vip.id).snapshot()).config, priority: 5 });
+    expect((await generalDesk.next("offer")).preview).toBe("Genel");
+  });
+});
