@@ -68,6 +68,12 @@ describe("routingConfigSchema", () => {
       messageTimeoutMin: 0,
       closedWebchatDisplayTimeS: 10,
       transferTimeoutS: 60,
+      priority: 50,
+      leaveWhenEmpty: false,
+      waitForAssignedAgentS: 10,
+      waitForAssignedQueueS: 10,
+      actionPlan: { steps: [], timezone: "UTC", timeRules: [] },
+      translation: { provider: "none" },
       notes: "",
     });
     expect(routingConfigSchema.safeParse({ agentRingTimeS: 2 }).success).toBe(false);
