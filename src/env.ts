@@ -9,6 +9,8 @@ export interface Env {
   SECRETS_KEY: string;
   /** Public origin providers call (scheme://host[:port]); empty = the request's own origin. */
   PUBLIC_BASE_URL?: string;
+  /** API key for the LibreTranslate server of queues that translate; unset for servers without keys. */
+  LIBRETRANSLATE_API_KEY?: string;
 }
 
 export type AppContext = { Bindings: Env; Variables: { auth: import("./routes/api/auth").Principal } };

@@ -21,17 +21,18 @@ export type ReportOutcome = { result: "stored" | "duplicate" | "unknown_message"
 
 const GUARD = "NOT EXISTS (SELECT 1 FROM inbound_events WHERE account_id = ?1 AND event_key = ?2)";
 
-/** The customer unsent a message: body, attachments and earlier versions leave the history; the fact stays. */
+/** The customer unsent a message: body, attachments, earlier versions and translation leave the history; the fact stays. */
 export async function ingestDelete(d1: D1Database, account: WebhookAccount, ev: Event<"delete">, now = Date.now()): Promise<ReportOutcome> {
   const target = "account_id = ?1 AND provider_message_id = ?3 AND direction = 'in' AND deleted_at IS NULL";
   const stmt = (q: string, ...more: unknown[]) => d1.prepare(q).bind(account.id, ev.eventKey, ev.providerMessageId, ...more);
   const batch = await d1.batch<Record<string, unknown>>([
     stmt(`DELETE FROM message_revisions WHERE message_id = (SELECT id FROM messages WHERE ${target}) AND ${GUARD}`),
+    stmt(`DELETE FROM message_translations WHERE message_id = (SELECT id FROM messages WHERE ${target}) AND ${GUARD}`),
     stmt(`UPDATE messages SET body = '', attachments = '[]', deleted_at = ?4, updated_at = ?4 WHERE ${target} AND ${GUARD} RETURNING id`, ev.deletedAt),
     ...receipt(d1, account.id, ev.eventKey, now),
     selectByProviderId(d1, account.id, ev.providerMessageId),
   ]);
-  return outcome(batch[1], batch.at(-1));
+  return outcome(batch[2], batch.at(-1));
 }
 
 /** The customer reacted to a message (or took the reaction back). */

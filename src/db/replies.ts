@@ -79,10 +79,19 @@ export async function closeTicket(d1: D1Database, ticketId: number, now = Date.n
 /** The latest messages of a ticket, oldest first: what a newly assigned agent is shown. */
 export async function ticketHistory(d1: D1Database, ticketId: number, limit = 50): Promise<MessageView[]> {
   const { results } = await d1
-    .prepare("SELECT * FROM (SELECT * FROM messages WHERE ticket_id = ?1 AND direction != 'note' ORDER BY id DESC LIMIT ?2) ORDER BY id")
+    .prepare(
+      `SELECT m.*, mt.language AS tr_language, mt.text AS tr_text, mt.source_language AS tr_source
+       FROM (SELECT * FROM messages WHERE ticket_id = ?1 AND direction != 'note' ORDER BY id DESC LIMIT ?2) m
+       LEFT JOIN message_translations mt ON mt.message_id = m.id
+       ORDER BY m.id`,
+    )
     .bind(ticketId, limit)
-    .all<MessageRow>();
-  return results.map(messageViewFromRow);
+    .all<MessageRow & { tr_language: string | null; tr_text: string | null; tr_source: string | null }>();
+  return results.map((row) => {
+    const view = messageViewFromRow(row);
+    if (row.tr_language !== null && row.tr_text !== null) view.translation = { language: row.tr_language, text: row.tr_text, sourceLanguage: row.tr_source };
+    return view;
+  });
 }
 
 /** Takes tickets back from their agent (gone, or too slow to answer): open again, nobody's. */

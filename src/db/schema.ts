@@ -267,6 +267,21 @@ export const messageRevisions = sqliteTable(
   (t) => [index("message_revisions_message_id_idx").on(t.messageId)],
 );
 
+/**
+ * A message's text in a second language, so history holds both versions. Inbound: `text` is the
+ * customer's message in the agents' language. A translated reply: `text` is the agent's original.
+ * `language` is the language of `text`; `source_language` that of the message's own body.
+ */
+export const messageTranslations = sqliteTable("message_translations", {
+  messageId: integer()
+    .primaryKey()
+    .references(() => messages.id, { onDelete: "cascade" }),
+  language: text().notNull(),
+  text: text().notNull(),
+  sourceLanguage: text(),
+  createdAt: now(),
+});
+
 /** Receipts of provider events already ingested: the idempotency key of every webhook event. */
 export const inboundEvents = sqliteTable(
   "inbound_events",

@@ -64,6 +64,11 @@ export const messageViewSchema = z.object({
   deletedAt: z.number().nullable(),
   /** The customer's reaction (an emoji), if any. */
   reaction: z.string().nullable(),
+  /**
+   * With a translating queue: the message in the agents' language — a customer message translated,
+   * or the agent's own words behind a reply sent translated. See docs/translation.md.
+   */
+  translation: z.object({ language: z.string(), text: z.string(), sourceLanguage: z.string().nullable() }).optional(),
 });
 export type MessageView = z.infer<typeof messageViewSchema>;
 
@@ -106,6 +111,8 @@ export type ServerFrame =
       ephemeral?: { kind: "story_mention"; url: string };
     }
   | { type: "message.updated"; message: MessageView }
+  /** A customer message of a ticket you hold, translated into the agents' language. */
+  | { type: "message.translated"; ticketId: number; messageId: number; translation: NonNullable<MessageView["translation"]> }
   | { type: "reply.queued"; clientMsgId: string; message: MessageView }
   | { type: "delivery"; ticketId: number; messageId: number; status: MessageView["status"]; reason: string | null }
   | { type: "ticket.closed"; ticketId: number; by: string | null }

@@ -29,6 +29,7 @@ import {
   type SupervisorFrame,
   type TicketView,
 } from "./protocol";
+import { saveReplyOriginal, translateInbound, translateReply } from "./translation";
 import { QueueStore, type AgentRow, type PeerClaim, type Timer, type TicketRow } from "./store";
 
 /** A short fingerprint of a string (FNV-1a), to notice when a claim changes without keeping it. */
@@ -172,6 +173,7 @@ export class QueueObject extends DurableObject<Env> {
     } else {
       this.store.setPreview(ticket.id, preview);
     }
+    this.translateForAgent(message);
     await this.leaveIfEmpty(now);
     this.dispatch(now);
     this.armAlarm();
@@ -183,6 +185,25 @@ export class QueueObject extends DurableObject<Env> {
   async messageUpdated(message: MessageView): Promise<void> {
     const row = this.store.ticket(message.ticketId);
     if (row?.state === "assigned" && row.agent_id) this.send(row.agent_id, { type: "message.updated", message }, Date.now());
+    if (message.direction === "in" && message.deletedAt === null) this.translateForAgent(message);
+  }
+
+  /**
+   * Translation Provider: the customer's message in the agents' language, after the message itself
+   * (never holding it up). The agent holding the ticket gets it live; a later holder in the history.
+   */
+  private translateForAgent(message: MessageView) {
+    const { translation } = this.store.config();
+    if (translation.provider === "none") return;
+    this.ctx.waitUntil(
+      translateInbound(this.env, translation, message).then((t) => {
+        if (!t) return;
+        const row = this.store.ticket(message.ticketId);
+        if (row?.state !== "assigned" || !row.agent_id) return;
+        const frame = { type: "message.translated", ticketId: message.ticketId, messageId: t.messageId, translation: { language: t.language, text: t.text, sourceLanguage: t.sourceLanguage } } as const;
+        this.send(row.agent_id, frame, Date.now());
+      }),
+    );
   }
 
   /** A message joined a ticket without routing (sent from the provider's own app): the agent holding it sees it. */
@@ -813,8 +834,14 @@ export class QueueObject extends DurableObject<Env> {
     if (!this.holds(agentId, frame.ticketId)) {
       return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
     }
-    const stored = await storeReply(this.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: frame.text, clientMsgId: frame.clientMsgId });
+    // Translation Provider: the customer gets the reply in their language; the agent's words are kept with it.
+    const outgoing = await translateReply(this.env, this.store.config().translation, frame.ticketId, frame.text);
+    const stored = await storeReply(this.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: outgoing.text, clientMsgId: frame.clientMsgId });
     if (!stored) return this.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
+    if (stored.created && outgoing.original) {
+      await saveReplyOriginal(this.env, stored.message.id, outgoing.original);
+      stored.message.translation = { language: outgoing.original.language, text: outgoing.original.text, sourceLanguage: outgoing.original.contactLanguage };
+    }
     this.agentWrote(frame.ticketId, Date.now());
     this.send(agentId, { type: "reply.queued", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
     if (stored.created) await this.enqueueDelivery(agentId, stored.message, "send");
