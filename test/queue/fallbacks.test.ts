@@ -61,11 +61,13 @@ describe("Wait For The Assigned Queue and the action plan", () => {
     expect(timers).toHaveLength(1);
 
     await fireTimers(first, "queue_wait");
+    await fireTimers(first); // a repeated or late alarm moves nothing twice
     expect(await ticketQueue(ticketId)).toBe(second);
     expect(await waitingIn(first)).toEqual([]);
     expect(await waitingIn(second)).toEqual([ticketId]);
 
     // The second queue's step lapses with nobody taking it: on to the third, where an agent is online.
+    await fireTimers(second, "plan_step");
     await fireTimers(second, "plan_step");
     expect(await ticketQueue(ticketId)).toBe(third);
     const offer = await lastDesk.next("offer");
