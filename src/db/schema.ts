@@ -96,6 +96,10 @@ export const channelAccounts = sqliteTable(
     lastAuthFailure: text(),
     lastDeliveryErrorAt: integer(),
     lastDeliveryError: text(),
+    /** How conversations behave: commands, automatic messages, dispositions; validated by `conversationSettingsSchema`. */
+    conversation: text({ mode: "json" }).notNull().$type<Record<string, unknown>>().default(sql`'{}'`),
+    /** The secret that signs requests to the account's chatbot, sealed like credentials. */
+    chatbotSecret: text(),
     createdAt: now(),
     updatedAt: now(),
   },
@@ -142,6 +146,9 @@ export const tickets = sqliteTable(
     assigneeId: text().references(() => users.id, { onDelete: "set null" }),
     subject: text(),
     tags: text({ mode: "json" }).notNull().$type<string[]>().default(sql`'[]'`),
+    /** The outcome an agent chose when closing, from the account's dispositions. */
+    disposition: text(),
+    closedBy: text().references(() => users.id, { onDelete: "set null" }),
     createdAt: now(),
     updatedAt: now(),
     lastMessageAt: now(),
@@ -338,4 +345,36 @@ export const auditLog = sqliteTable(
     at: now(),
   },
   (t) => [index("audit_log_entity_idx").on(t.entityType, t.entityId)],
+);
+
+/** Ready answers agents insert by shortcut: global (no account) or for one account. */
+export const cannedAnswers = sqliteTable(
+  "canned_answers",
+  {
+    id: text().primaryKey(),
+    /** "global", or the id of the account it belongs to. */
+    scope: text().notNull(),
+    shortcut: text().notNull(),
+    /** A template: variables are filled in when an agent uses it. */
+    body: text().notNull(),
+    createdAt: now(),
+    updatedAt: now(),
+  },
+  (t) => [uniqueIndex("canned_answers_scope_shortcut_idx").on(t.scope, t.shortcut)],
+);
+
+/** How far each agent has read each ticket: the unread count is the customer messages after it. */
+export const ticketReads = sqliteTable(
+  "ticket_reads",
+  {
+    ticketId: integer()
+      .notNull()
+      .references(() => tickets.id, { onDelete: "cascade" }),
+    userId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    lastReadMessageId: integer().notNull(),
+    updatedAt: now(),
+  },
+  (t) => [primaryKey({ columns: [t.ticketId, t.userId] })],
 );

@@ -15,6 +15,8 @@ export const templateVariables = [
   "agent.name",
   "businessHours",
   "account.name",
+  /** The channel the customer wrote on: Telegram, Instagram, WhatsApp… */
+  "source",
 ] as const;
 export type TemplateVariable = (typeof templateVariables)[number];
 export type TemplateVars = Record<TemplateVariable, string | number>;

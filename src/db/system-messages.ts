@@ -1,0 +1,22 @@
+import type { MessageView } from "../queue/protocol";
+import { messageViewFromRow, type MessageRow } from "./message-view";
+
+/**
+ * Stores a message the hub sends on its own (welcome, out of hours, queue position…) as a `system`
+ * message of the ticket, queued for delivery. `key` makes it happen once: a second call with the
+ * same key for the ticket stores nothing and returns null (two racing first messages, a retried
+ * webhook, an alarm that fires twice). Deliver the returned message through the outbox.
+ */
+export async function storeSystemMessage(d1: D1Database, m: { ticketId: number; text: string; key: string }, now = Date.now()): Promise<MessageView | null> {
+  const row = await d1
+    .prepare(
+      `INSERT INTO messages (account_id, ticket_id, conversation_id, direction, body, client_msg_id, status, created_at, updated_at)
+       SELECT t.account_id, t.id, v.id, 'system', ?2, ?3, 'queued', ?4, ?4
+       FROM tickets t LEFT JOIN conversations v ON v.ticket_id = t.id AND v.open = 1
+       WHERE t.id = ?1 AND t.status != 'closed'
+       ON CONFLICT DO NOTHING RETURNING *`,
+    )
+    .bind(m.ticketId, m.text, `auto:${m.key}`, now)
+    .first<MessageRow>();
+  return row ? messageViewFromRow(row) : null;
+}

@@ -1,0 +1,75 @@
+// Relative imports carry their .ts extension: a Node script may load this file as it is.
+import { z } from "zod";
+import { businessHoursSchema } from "./business-hours.ts";
+import { templateSchema } from "./templates.ts";
+
+/** A customer command as typed in the chat: a slash and a word ("/ticket"). */
+const command = z.string().regex(/^\/[\p{L}\p{N}_-]{1,31}$/u, 'Expected a command such as "/ticket"');
+
+/** An automatic message: a template, or "" for none. Variables offered depend on the moment it is sent. */
+const optionalTemplate = (allowed?: readonly string[]) => z.union([z.literal(""), templateSchema(allowed)]).default("");
+
+const beforeAgent = ["contact.name", "contact.firstName", "ticket.id", "queue.name", "queue.position", "queue.waitMinutes", "queue.wait", "businessHours", "account.name"] as const;
+
+/**
+ * How a channel account's conversations behave: the customer's ticket commands, the hub's own
+ * messages, what agents must do when closing. docs/conversations.md documents each field.
+ */
+export const conversationSettingsSchema = z
+  .object({
+    /** Customers may hold several open tickets and use the commands below. */
+    multipleConversations: z.boolean().default(false),
+    commands: z
+      .object({ newTicket: command.default("/new"), switchTicket: command.default("/ticket"), listTickets: command.default("/tickets") })
+      .strict()
+      .default({ newTicket: "/new", switchTicket: "/ticket", listTickets: "/tickets" }),
+    /** The ticket list shows each ticket's subject. */
+    listShowsSubject: z.boolean().default(true),
+    /** When the agent disconnects (past the queue's grace period), their conversations go back to the queue. */
+    reassignAbandoned: z.boolean().default(true),
+    /** How the agent's name is shown to the customer on replies. */
+    displayNameFormat: z.enum(["none", "first", "full"]).default("none"),
+    dispositions: z.array(z.string().trim().min(1).max(100)).max(100).default([]),
+    /** A ticket cannot be closed without one of `dispositions`. */
+    mandatoryDisposition: z.boolean().default(false),
+    /** Business hours of the account; a queue's own hours take precedence. Null: always open. */
+    businessHours: businessHoursSchema.nullable().default(null),
+    messages: z
+      .object({
+        welcome: optionalTemplate(beforeAgent),
+        newConversation: optionalTemplate(beforeAgent),
+        outOfHours: optionalTemplate(beforeAgent),
+        away: optionalTemplate(beforeAgent),
+        queuePosition: optionalTemplate(beforeAgent),
+      })
+      .strict()
+      .default({ welcome: "", newConversation: "", outOfHours: "", away: "", queuePosition: "" }),
+    /** How often a waiting customer is told their position (0 = only on arrival, when `queuePosition` is set). */
+    queuePositionEveryS: z.number().int().min(0).max(3600).default(0),
+    /** Asked first about every customer message; may answer or hand the conversation to the queue. */
+    chatbot: z
+      .object({ url: z.url({ protocol: /^https?$/ }).max(500), timeoutMs: z.number().int().min(500).max(10_000).default(3000) })
+      .strict()
+      .nullable()
+      .default(null),
+    /** What agents' clients show for a new interaction. */
+    notification: z
+      .object({
+        template: templateSchema(["contact.name", "queue.name", "account.name", "ticket.id", "source"]).default(
+          "New conversation from {{contact.name}} ({{account.name}}) in {{queue.name}}",
+        ),
+        sound: z.boolean().default(true),
+        shake: z.boolean().default(false),
+      })
+      .strict()
+      .default({ template: "New conversation from {{contact.name}} ({{account.name}}) in {{queue.name}}", sound: true, shake: false }),
+  })
+  .strict()
+  .refine((s) => !s.mandatoryDisposition || s.dispositions.length > 0, {
+    message: "Mandatory Disposition needs at least one disposition",
+    path: ["mandatoryDisposition"],
+  });
+
+export type ConversationSettings = z.output<typeof conversationSettingsSchema>;
+
+export const defaultConversationSettings: ConversationSettings = conversationSettingsSchema.parse({});
