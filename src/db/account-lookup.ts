@@ -1,3 +1,4 @@
+import { conversationSettingsSchema, type ConversationSettings } from "../domain/conversation-settings";
 import { routingConfigSchema, type RoutingConfig } from "../domain/routing-config";
 import type { ProviderKind } from "../providers/types";
 
@@ -11,17 +12,18 @@ export type ReceivingAccount = {
   settings: Record<string, unknown>;
   credentials: string;
   routing: RoutingConfig;
+  conversation: ConversationSettings;
 };
 
 /** The account a receive URL names, with its queue's routing: one indexed read per webhook. */
 export async function loadAccountByKey(d1: D1Database, key: string): Promise<ReceivingAccount | null> {
   const row = await d1
     .prepare(
-      `SELECT a.id, a.key, a.status, a.provider, a.name, a.queue_id, a.settings, a.credentials, q.routing
+      `SELECT a.id, a.key, a.status, a.provider, a.name, a.queue_id, a.settings, a.credentials, a.conversation, q.routing
        FROM channel_accounts a JOIN queues q ON q.id = a.queue_id WHERE a.key = ?1`,
     )
     .bind(key)
-    .first<{ id: string; key: string; status: ReceivingAccount["status"]; provider: ProviderKind; name: string; queue_id: string; settings: string; credentials: string; routing: string }>();
+    .first<{ id: string; key: string; status: ReceivingAccount["status"]; provider: ProviderKind; name: string; queue_id: string; settings: string; credentials: string; conversation: string; routing: string }>();
   if (!row) return null;
   return {
     id: row.id,
@@ -33,6 +35,7 @@ export async function loadAccountByKey(d1: D1Database, key: string): Promise<Rec
     settings: JSON.parse(row.settings) as Record<string, unknown>,
     credentials: row.credentials,
     routing: routingConfigSchema.parse(JSON.parse(row.routing)),
+    conversation: conversationSettingsSchema.parse(JSON.parse(row.conversation)),
   };
 }
 

@@ -14,6 +14,7 @@ import {
 } from "../db/replies";
 import { recordAudit } from "../db/audit";
 import { chooseAgents, previewOf, type RingCandidate } from "../domain/ring";
+import type { ConversationSettings } from "../domain/conversation-settings";
 import { planStepsAt, type PlanStep, type RoutingConfig } from "../domain/routing-config";
 import { estimateWaitS } from "../domain/wait-estimate";
 import type { Env } from "../env";
@@ -135,6 +136,8 @@ export class QueueObject extends DurableObject<Env> {
     assigneeId: string | null;
     message: MessageView;
     config: RoutingConfig;
+    /** The ticket's account's conversation settings (automatic messages, reassignment…). */
+    settings?: ConversationSettings;
     /** The agent who last served this contact, for the sticky strategy. */
     lastAgentId?: string | null;
     /** Shown live to the agent holding the ticket, never stored (not even in the replay log). */

@@ -114,7 +114,15 @@ async function routeMessage(env: Env, account: ReceivingAccount, outcome: Ingest
   if (outcome.result === "unknown_message" || !outcome.ticket || !outcome.message) return;
   if (outcome.ticket.status === "closed") return;
   const { status: _s, queueId, assigneeId, lastAgentId, ...ticket } = outcome.ticket;
-  await env.QUEUE_OBJECT.getByName(queueId).routeInbound({ ticket, assigneeId, lastAgentId, message: outcome.message, config: account.routing, ephemeral });
+  await env.QUEUE_OBJECT.getByName(queueId).routeInbound({
+    ticket,
+    assigneeId,
+    lastAgentId,
+    message: outcome.message,
+    config: account.routing,
+    settings: account.conversation,
+    ephemeral,
+  });
 }
 
 /** Changes to messages already in a ticket go to the agent holding it. */
