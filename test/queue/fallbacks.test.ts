@@ -247,3 +247,21 @@ describe("Wait For The Assigned Agent", () => {
     expect((await queueStub(home).snapshot()).timers.map((t) => t.kind)).not.toContain("assigned_wait");
   });
 });
+
+describe("a ticket in another queue than its account's", () => {
+  it("is routed by that queue's configuration, which the account's queue does not overwrite", async () => {
+    const second = await queue({ agentRingTimeS: 90 });
+    const first = await queue({ agentRingTimeS: 15, actionPlan: { steps: [{ to: { queueId: second }, timeoutS: 60 }], timezone: "UTC", timeRules: [] } });
+    const { key } = await createTelegramAccount(first);
+    const agent = await createUser({ queues: [second] });
+    const desk = await connect(agent.token, second);
+    const customer = ++userSeq;
+    await write(key, customer, "İlk mesaj", 1);
+    await fireTimers(first, "queue_wait");
+    const offer = await desk.next("offer");
+    desk.send({ type: "decline", ticketId: offer.ticket.id });
+    await desk.next("offer.withdrawn");
+    await write(key, customer, "Bir daha yazıyorum", 2);
+    expect((await queueStub(second).snapshot()).config).toMatchObject({ agentRingTimeS: 90 });
+  });
+});

@@ -1,5 +1,5 @@
 import { Hono, type Context } from "hono";
-import { claimReplayKey, loadAccountByKey, recordAuthFailure, releaseReplayKey, type ReceivingAccount } from "../../db/account-lookup";
+import { claimReplayKey, loadAccountByKey, loadQueueRouting, recordAuthFailure, releaseReplayKey, type ReceivingAccount } from "../../db/account-lookup";
 import { ingestEdit, ingestIgnored, ingestMessage, type IngestOutcome } from "../../db/ingest";
 import { ingestDelete, ingestEcho, ingestReaction, ingestStatus, type ChangedMessage } from "../../db/ingest-reports";
 import type { AppContext, Env } from "../../env";
@@ -119,7 +119,8 @@ async function routeMessage(env: Env, account: ReceivingAccount, outcome: Ingest
     assigneeId,
     lastAgentId,
     message: outcome.message,
-    config: account.routing,
+    // A ticket moved to another queue (transfer, action plan) is routed by that queue's configuration.
+    config: queueId === account.queueId ? account.routing : ((await loadQueueRouting(env.DB, queueId)) ?? account.routing),
     settings: account.conversation,
     ephemeral,
   });
