@@ -3,12 +3,19 @@ import { messageViewFromRow, type MessageRow } from "./message-view";
 
 // What an agent's actions write to D1. The queue object calls these and re-checks its own state after.
 
+/**
+ * What storing an agent's message gives: the message (`created` false when a re-sent frame found
+ * it stored already), a refusal when its client id names another kind of message, or null when
+ * the ticket is closed.
+ */
+export type StoreOutcome = { message: MessageView; created: boolean } | { refused: "client_msg_id_taken" } | null;
+
 /** Stores a reply as `queued`; a reply re-sent with the same client id returns the stored one. */
 export async function storeReply(
   d1: D1Database,
   r: { ticketId: number; authorId: string; text: string; clientMsgId: string },
   now = Date.now(),
-): Promise<{ message: MessageView; created: boolean } | null> {
+): Promise<StoreOutcome> {
   const [inserted] = await d1.batch<MessageRow>([
     d1
       .prepare(
@@ -28,7 +35,39 @@ export async function storeReply(
     .prepare("SELECT * FROM messages WHERE ticket_id = ?1 AND client_msg_id = ?2")
     .bind(r.ticketId, r.clientMsgId)
     .first<MessageRow>();
-  return existing ? { message: messageViewFromRow(existing), created: false } : null;
+  if (!existing) return null;
+  if (existing.direction !== "out") return { refused: "client_msg_id_taken" };
+  return { message: messageViewFromRow(existing), created: false };
+}
+
+/**
+ * Stores an agent's internal note: direction `note`, status `received`, never queued for delivery.
+ * A note re-sent with the same client id returns the stored one.
+ */
+export async function storeNote(
+  d1: D1Database,
+  n: { ticketId: number; authorId: string; text: string; clientMsgId: string },
+  now = Date.now(),
+): Promise<StoreOutcome> {
+  const row = await d1
+    .prepare(
+      `INSERT INTO messages (account_id, ticket_id, conversation_id, direction, author_id, body, client_msg_id, status, created_at, updated_at)
+       SELECT t.account_id, t.id, v.id, 'note', ?2, ?3, ?4, 'received', ?5, ?5
+       FROM tickets t LEFT JOIN conversations v ON v.ticket_id = t.id AND v.open = 1
+       WHERE t.id = ?1 AND t.status != 'closed'
+       ON CONFLICT DO NOTHING
+       RETURNING *`,
+    )
+    .bind(n.ticketId, n.authorId, n.text, n.clientMsgId, now)
+    .first<MessageRow>();
+  if (row) return { message: messageViewFromRow(row), created: true };
+  const existing = await d1
+    .prepare("SELECT * FROM messages WHERE ticket_id = ?1 AND client_msg_id = ?2")
+    .bind(n.ticketId, n.clientMsgId)
+    .first<MessageRow>();
+  if (!existing) return null;
+  if (existing.direction !== "note") return { refused: "client_msg_id_taken" };
+  return { message: messageViewFromRow(existing), created: false };
 }
 
 export type EditRefusal = "not_found" | "not_sent_yet";
@@ -76,12 +115,12 @@ export async function closeTicket(d1: D1Database, ticketId: number, now = Date.n
   return (closed?.results.length ?? 0) > 0;
 }
 
-/** The latest messages of a ticket, oldest first: what a newly assigned agent is shown. */
+/** The latest messages of a ticket, oldest first, internal notes included: what a newly assigned agent is shown. */
 export async function ticketHistory(d1: D1Database, ticketId: number, limit = 50): Promise<MessageView[]> {
   const { results } = await d1
     .prepare(
       `SELECT m.*, mt.language AS tr_language, mt.text AS tr_text, mt.source_language AS tr_source
-       FROM (SELECT * FROM messages WHERE ticket_id = ?1 AND direction != 'note' ORDER BY id DESC LIMIT ?2) m
+       FROM (SELECT * FROM messages WHERE ticket_id = ?1 ORDER BY id DESC LIMIT ?2) m
        LEFT JOIN message_translations mt ON mt.message_id = m.id
        ORDER BY m.id`,
     )

@@ -20,6 +20,8 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     clientMsgId: z.string().min(1).max(64),
   }),
   z.object({ type: z.literal("edit"), ticketId, messageId: z.number().int().positive(), text }),
+  /** An internal note on a held ticket: kept in its history for agents, never sent to the customer. */
+  z.object({ type: z.literal("note"), ticketId, text, clientMsgId: z.string().min(1).max(64) }),
   z.object({ type: z.literal("close"), ticketId }),
   /** Hand a held ticket to another agent of this queue, or to another queue; it comes back if nobody accepts in time. */
   z.object({
@@ -114,6 +116,8 @@ export type ServerFrame =
   /** A customer message of a ticket you hold, translated into the agents' language. */
   | { type: "message.translated"; ticketId: number; messageId: number; translation: NonNullable<MessageView["translation"]> }
   | { type: "reply.queued"; clientMsgId: string; message: MessageView }
+  /** Your internal note is stored (direction `note`); it is never sent to the customer. */
+  | { type: "note.added"; clientMsgId: string; message: MessageView }
   | { type: "delivery"; ticketId: number; messageId: number; status: MessageView["status"]; reason: string | null }
   | { type: "ticket.closed"; ticketId: number; by: string | null }
   /** Close Auto Assign queues: a ticket waits to be picked; `ticket.taken` when someone has. */

@@ -8,6 +8,7 @@ import {
   moveToQueue,
   releaseTickets,
   storeAgentEdit,
+  storeNote,
   storeReply,
   ticketHistory,
   type ConversationEnd,
@@ -733,6 +734,8 @@ export class QueueObject extends DurableObject<Env> {
         return this.reply(ws, agentId, frame);
       case "edit":
         return this.edit(ws, agentId, frame);
+      case "note":
+        return this.note(ws, agentId, frame);
       case "close": {
         if (!this.holds(agentId, frame.ticketId)) return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
         await closeTicket(this.env.DB, frame.ticketId);
@@ -841,6 +844,7 @@ export class QueueObject extends DurableObject<Env> {
     const outgoing = await translateReply(this.env, this.store.config().translation, frame.ticketId, frame.text);
     const stored = await storeReply(this.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: outgoing.text, clientMsgId: frame.clientMsgId });
     if (!stored) return this.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
+    if ("refused" in stored) return this.reject(ws, agentId, "client_msg_id_taken", "This clientMsgId names another message of the ticket (a note)", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
     if (stored.created && outgoing.original) {
       await saveReplyOriginal(this.env, stored.message.id, outgoing.original);
       stored.message.translation = { language: outgoing.original.language, text: outgoing.original.text, sourceLanguage: outgoing.original.contactLanguage };
@@ -848,6 +852,16 @@ export class QueueObject extends DurableObject<Env> {
     this.agentWrote(frame.ticketId, Date.now());
     this.send(agentId, { type: "reply.queued", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
     if (stored.created) await this.enqueueDelivery(agentId, stored.message, "send");
+  }
+
+  /** An internal note: stored with the ticket's history for agents, never queued for the customer. */
+  private async note(ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "note" }>) {
+    const ref = { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId };
+    if (!this.holds(agentId, frame.ticketId)) return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", ref);
+    const stored = await storeNote(this.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: frame.text, clientMsgId: frame.clientMsgId });
+    if (!stored) return this.reject(ws, agentId, "ticket_closed", "The ticket is closed", ref);
+    if ("refused" in stored) return this.reject(ws, agentId, "client_msg_id_taken", "This clientMsgId names another message of the ticket (a reply)", ref);
+    this.send(agentId, { type: "note.added", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
   }
 
   private async edit(ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "edit" }>) {
