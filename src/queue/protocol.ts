@@ -12,13 +12,17 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("decline"), ticketId }),
   /** Take a waiting ticket without an offer (the queue's Close Auto Assign, or an agent helping out). */
   z.object({ type: z.literal("pick"), ticketId }),
-  z.object({
-    type: z.literal("reply"),
-    ticketId,
-    text,
-    /** Chosen by the client; a reply re-sent with the same id is stored and sent once. */
-    clientMsgId: z.string().min(1).max(64),
-  }),
+  z
+    .object({
+      type: z.literal("reply"),
+      ticketId,
+      text: text.optional(),
+      /** Instead of `text`: the shortcut of a canned answer (the account's, else the global one), rendered for the ticket. */
+      canned: z.string().regex(/^[a-z0-9_-]{1,32}$/).optional(),
+      /** Chosen by the client; a reply re-sent with the same id is stored and sent once. */
+      clientMsgId: z.string().min(1).max(64),
+    })
+    .refine((f) => (f.text === undefined) !== (f.canned === undefined), { message: "Send either text or canned", path: ["text"] }),
   z.object({ type: z.literal("edit"), ticketId, messageId: z.number().int().positive(), text }),
   /** An internal note on a held ticket: kept in its history for agents, never sent to the customer. */
   z.object({ type: z.literal("note"), ticketId, text, clientMsgId: z.string().min(1).max(64) }),

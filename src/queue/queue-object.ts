@@ -14,6 +14,8 @@ import {
   type ConversationEnd,
 } from "../db/replies";
 import { recordAudit } from "../db/audit";
+import { findCannedFor } from "../db/canned";
+import { renderTemplate } from "../domain/templates";
 import { chooseAgents, previewOf, type RingCandidate } from "../domain/ring";
 import type { ConversationSettings } from "../domain/conversation-settings";
 import { planStepsAt, type PlanStep, type RoutingConfig } from "../domain/routing-config";
@@ -31,6 +33,7 @@ import {
   type SupervisorFrame,
   type TicketView,
 } from "./protocol";
+import { ticketVars } from "./ticket-vars";
 import { saveReplyOriginal, translateInbound, translateReply } from "./translation";
 import { QueueStore, type AgentRow, type PeerClaim, type Timer, type TicketRow } from "./store";
 
@@ -840,8 +843,18 @@ export class QueueObject extends DurableObject<Env> {
     if (!this.holds(agentId, frame.ticketId)) {
       return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
     }
+    let text = frame.text;
+    if (frame.canned !== undefined) {
+      const view = JSON.parse(this.store.ticket(frame.ticketId)!.view) as TicketView;
+      const found = await findCannedFor(this.env.DB, { accountId: view.accountId, shortcut: frame.canned, queueId: this.queueId });
+      if (!found) {
+        return this.reject(ws, agentId, "no_such_canned_answer", `No canned answer "${frame.canned}" for this ticket's account`, { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId, canned: frame.canned });
+      }
+      text = renderTemplate(found.body, ticketVars(view, { "queue.name": found.queueName, "agent.name": this.store.agent(agentId)?.name ?? "" }));
+    }
+    if (!text) return this.reject(ws, agentId, "invalid_frame", "The reply has no text", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
     // Translation Provider: the customer gets the reply in their language; the agent's words are kept with it.
-    const outgoing = await translateReply(this.env, this.store.config().translation, frame.ticketId, frame.text);
+    const outgoing = await translateReply(this.env, this.store.config().translation, frame.ticketId, text);
     const stored = await storeReply(this.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: outgoing.text, clientMsgId: frame.clientMsgId });
     if (!stored) return this.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
     if ("refused" in stored) return this.reject(ws, agentId, "client_msg_id_taken", "This clientMsgId names another message of the ticket (a note)", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });

@@ -54,7 +54,7 @@ describe("internal notes", () => {
       expect.objectContaining({ body: "Müşteri iade istiyor, kargo kodu eksik 🔍", authorId: a.id }),
     ]);
     expect(calls).toHaveLength(1);
-  });
+  }, 30_000);
 
   it("only the holder may write one", async () => {
     stubBotApi();

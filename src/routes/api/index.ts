@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppContext } from "../../env";
 import { accountRoutes } from "./accounts";
 import { auditRoutes } from "./audit";
+import { cannedRoutes } from "./canned";
 import { memberRoutes } from "./members";
 import { queueRoutes } from "./queues";
 import { sessionRoutes } from "./session";
@@ -16,7 +17,7 @@ export function apiRoutes() {
     scheme: "bearer",
     description: "A token from POST /api/v1/auth/login",
   });
-  for (const routes of [sessionRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, ticketRoutes, auditRoutes]) {
+  for (const routes of [sessionRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, ticketRoutes, cannedRoutes, auditRoutes]) {
     api.route("/", routes());
   }
   return api;
