@@ -12,16 +12,29 @@ export type WebhookAccount = {
 export type TicketState = TicketView & {
   status: "open" | "assigned" | "closed";
   queueId: string;
+  queueName: string;
   assigneeId: string | null;
   /** The agent who last held one of this contact's tickets: the sticky strategy's preference. */
   lastAgentId: string | null;
 };
 
 export type IngestOutcome =
-  /** The event was new and is now stored. */
-  | { result: "stored"; ticket: TicketState; message: MessageView; ticketCreated: boolean }
+  /**
+   * The event was new and is now stored. The flags say what this event created: exactly one of two
+   * racing first messages of a new contact sees `contactCreated` (and `ticketCreated`).
+   */
+  | {
+      result: "stored";
+      ticket: TicketState;
+      message: MessageView;
+      /** The conversation the message joined (null only for a message stored without one). */
+      conversationId: number | null;
+      contactCreated: boolean;
+      ticketCreated: boolean;
+      conversationCreated: boolean;
+    }
   /** A retry of an event already stored: nothing new was written. */
-  | { result: "duplicate"; ticket: TicketState | null; message: MessageView | null }
+  | { result: "duplicate"; ticket: TicketState | null; message: MessageView | null; conversationId: number | null }
   /** An edit of a message the hub never received: recorded as seen, nothing else. */
   | { result: "unknown_message" };
 
@@ -42,14 +55,19 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
   const currentTicket = `(SELECT id FROM tickets WHERE contact_id = ${contact} AND current = 1)`;
   const stmt = (query: string, ...more: unknown[]) => d1.prepare(query).bind(account.id, ev.eventKey, c.externalId, now, ...more);
 
-  // Statement 1 returns the created ticket, 3 the inserted message, the last the stored row.
+  // The contact is inserted and updated in two statements: an upsert's RETURNING cannot tell
+  // which of two racing first messages created it. Each "created" statement returns a row only
+  // when it inserted one.
   const batch = await d1.batch<Record<string, unknown>>([
     stmt(
       `INSERT INTO contacts (account_id, external_id, address, display_name, username, language, created_at, last_seen_at)
        SELECT ?1, ?3, ?5, ?6, ?7, ?8, ?4, ?4 WHERE ${guard}
-       ON CONFLICT (account_id, external_id) DO UPDATE SET
-         address = excluded.address, display_name = excluded.display_name, username = excluded.username,
-         language = coalesce(excluded.language, contacts.language), last_seen_at = excluded.last_seen_at`,
+       ON CONFLICT (account_id, external_id) DO NOTHING RETURNING id`,
+      c.address, c.displayName, c.username ?? null, c.language ?? null,
+    ),
+    stmt(
+      `UPDATE contacts SET address = ?5, display_name = ?6, username = ?7, language = coalesce(?8, language), last_seen_at = ?4
+       WHERE account_id = ?1 AND external_id = ?3 AND ${guard}`,
       c.address, c.displayName, c.username ?? null, c.language ?? null,
     ),
     stmt(
@@ -61,7 +79,7 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
     stmt(
       `INSERT INTO conversations (ticket_id, open, started_at)
        SELECT ${currentTicket}, 1, ?4 WHERE ${guard}
-       ON CONFLICT DO NOTHING`,
+       ON CONFLICT DO NOTHING RETURNING id`,
     ),
     stmt(
       `INSERT INTO messages (account_id, ticket_id, conversation_id, direction, body, attachments,
@@ -77,10 +95,18 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
     selectMessageWithTicket(d1, account.id, ev.providerMessageId),
   ]);
 
+  const [contactInsert, , ticketInsert, conversationInsert, messageInsert] = batch;
+  const inserted = (r: D1Result | undefined) => (r?.results.length ?? 0) > 0;
   const loaded = joined(account, batch.at(-1));
-  if (!batch[3]?.results.length) return { result: "duplicate", ticket: loaded?.ticket ?? null, message: loaded?.message ?? null };
+  if (!inserted(messageInsert)) return { result: "duplicate", ticket: loaded?.ticket ?? null, message: loaded?.message ?? null, conversationId: loaded?.conversationId ?? null };
   if (!loaded) throw new Error(`message ${ev.providerMessageId} vanished after insert`);
-  return { result: "stored", ...loaded, ticketCreated: (batch[1]?.results.length ?? 0) > 0 };
+  return {
+    result: "stored",
+    ...loaded,
+    contactCreated: inserted(contactInsert),
+    ticketCreated: inserted(ticketInsert),
+    conversationCreated: inserted(conversationInsert),
+  };
 }
 
 /** Applies a customer's edit, keeping the replaced text as a revision. Older or repeated edits change nothing. */
@@ -97,7 +123,7 @@ export async function ingestEdit(d1: D1Database, account: WebhookAccount, ev: Ed
   const loaded = joined(account, batch.at(-1));
   if (!loaded) return { result: "unknown_message" };
   if (!batch[1]?.results.length) return { result: "duplicate", ...loaded };
-  return { result: "stored", ...loaded, ticketCreated: false };
+  return { result: "stored", ...loaded, contactCreated: false, ticketCreated: false, conversationCreated: false };
 }
 
 /** Records an authentic event the hub does not act on, so a retry is recognisably the same. */
@@ -114,8 +140,10 @@ export function finishIngest(d1: D1Database, accountId: string, eventKey: string
 }
 
 type JoinedRow = MessageRow & {
+  conversation_id: number | null;
   t_status: TicketState["status"];
   t_queue_id: string;
+  q_name: string;
   t_assignee_id: string | null;
   t_subject: string | null;
   t_created_at: number;
@@ -129,10 +157,10 @@ function selectMessageWithTicket(d1: D1Database, accountId: string, providerMess
   return d1
     .prepare(
       `SELECT m.*, t.status AS t_status, t.queue_id AS t_queue_id, t.assignee_id AS t_assignee_id,
-              t.subject AS t_subject, t.created_at AS t_created_at,
+              t.subject AS t_subject, t.created_at AS t_created_at, q.name AS q_name,
               c.id AS c_id, c.display_name AS c_display_name, c.username AS c_username,
               (SELECT p.assignee_id FROM tickets p WHERE p.contact_id = c.id AND p.assignee_id IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS c_last_agent
-       FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts c ON c.id = t.contact_id
+       FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts c ON c.id = t.contact_id JOIN queues q ON q.id = t.queue_id
        WHERE m.account_id = ?1 AND m.provider_message_id = ?2`,
     )
     .bind(accountId, providerMessageId);
@@ -151,8 +179,9 @@ function joined(account: WebhookAccount, result: D1Result<Record<string, unknown
     createdAt: row.t_created_at,
     status: row.t_status,
     queueId: row.t_queue_id,
+    queueName: row.q_name,
     assigneeId: row.t_assignee_id,
     lastAgentId: row.c_last_agent,
   };
-  return { ticket, message: messageViewFromRow(row) };
+  return { ticket, message: messageViewFromRow(row), conversationId: row.conversation_id };
 }

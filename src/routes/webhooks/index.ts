@@ -1,6 +1,7 @@
 import { Hono, type Context } from "hono";
-import { claimReplayKey, loadAccountByKey, loadQueueRouting, recordAuthFailure, releaseReplayKey, type ReceivingAccount } from "../../db/account-lookup";
-import { ingestEdit, ingestIgnored, ingestMessage, type IngestOutcome } from "../../db/ingest";
+import { handleCustomerMessage } from "../../automations/customer-message";
+import { claimReplayKey, loadAccountByKey, recordAuthFailure, releaseReplayKey, type ReceivingAccount } from "../../db/account-lookup";
+import { ingestEdit, ingestIgnored, ingestMessage } from "../../db/ingest";
 import { ingestDelete, ingestEcho, ingestReaction, ingestStatus, type ChangedMessage } from "../../db/ingest-reports";
 import type { AppContext, Env } from "../../env";
 import { errorBody } from "../../errors";
@@ -76,7 +77,7 @@ async function ingestAndRoute(env: Env, account: ReceivingAccount, event: Inboun
       console.log(JSON.stringify({ event: "webhook_event_ignored", provider: account.provider, accountId: account.id, eventKey: event.eventKey, description: event.description }));
       return ingestIgnored(env.DB, account.id, event.eventKey);
     case "message":
-      return routeMessage(env, account, await ingestMessage(env.DB, account, event), event.ephemeral);
+      return handleCustomerMessage(env, account, await ingestMessage(env.DB, account, event), event);
     case "edit": {
       const outcome = await ingestEdit(env.DB, account, event);
       if (outcome.result === "unknown_message") return logUnknown(account, event);
@@ -107,23 +108,6 @@ async function ingestAndRoute(env: Env, account: ReceivingAccount, event: Inboun
       return;
     }
   }
-}
-
-/** A retry re-notifies the queue too: its object delivers each message once, so a lost notice heals. */
-async function routeMessage(env: Env, account: ReceivingAccount, outcome: IngestOutcome, ephemeral?: { kind: "story_mention"; url: string }) {
-  if (outcome.result === "unknown_message" || !outcome.ticket || !outcome.message) return;
-  if (outcome.ticket.status === "closed") return;
-  const { status: _s, queueId, assigneeId, lastAgentId, ...ticket } = outcome.ticket;
-  await env.QUEUE_OBJECT.getByName(queueId).routeInbound({
-    ticket,
-    assigneeId,
-    lastAgentId,
-    message: outcome.message,
-    // A ticket moved to another queue (transfer, action plan) is routed by that queue's configuration.
-    config: queueId === account.queueId ? account.routing : ((await loadQueueRouting(env.DB, queueId)) ?? account.routing),
-    settings: account.conversation,
-    ephemeral,
-  });
 }
 
 /** Changes to messages already in a ticket go to the agent holding it. */

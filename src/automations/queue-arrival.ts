@@ -1,0 +1,55 @@
+import { loadQueueRouting, type ReceivingAccount } from "../db/account-lookup";
+import type { Env } from "../env";
+import type { MessageView, TicketView } from "../queue/protocol";
+import { needsQueueStatus, outOfHours, positionOnArrival, render, templateVars, type PlannedMessage, type QueueStatus } from "./automatic-messages";
+import { tellCustomerAll } from "./tell-customer";
+
+export type RoutableTicket = TicketView & { queueId: string; queueName: string; assigneeId: string | null; lastAgentId: string | null };
+
+/** Hands a customer message to its ticket's queue object, which queues the ticket or tells the agent holding it. */
+export async function routeToQueue(env: Env, account: ReceivingAccount, ticket: RoutableTicket, message: MessageView, ephemeral?: { kind: "story_mention"; url: string }) {
+  const { queueId, assigneeId, lastAgentId } = ticket;
+  const view: TicketView = {
+    id: ticket.id,
+    accountId: ticket.accountId,
+    accountName: ticket.accountName,
+    provider: ticket.provider,
+    contact: ticket.contact,
+    subject: ticket.subject,
+    createdAt: ticket.createdAt,
+  };
+  return env.QUEUE_OBJECT.getByName(queueId).routeInbound({
+    ticket: view,
+    assigneeId,
+    lastAgentId,
+    message,
+    // A ticket moved to another queue (transfer, action plan) is routed by that queue's configuration.
+    config: queueId === account.queueId ? account.routing : ((await loadQueueRouting(env.DB, queueId)) ?? account.routing),
+    settings: account.conversation,
+    ephemeral,
+  });
+}
+
+/**
+ * The automatic messages due once a ticket went to its queue: `pending` ones (greetings not sent
+ * yet), out of hours when the message was written while closed, and the position on arrival while
+ * the ticket waits. The queue's object is asked for the position only when a message needs it.
+ */
+export async function announceArrival(
+  env: Env,
+  account: ReceivingAccount,
+  ticket: RoutableTicket,
+  o: { conversationId: number | null; state: string; pending: readonly PlannedMessage[]; at: number },
+) {
+  const s = account.conversation;
+  const planned = [...o.pending, ...outOfHours(s, o.conversationId, o.at)];
+  const mayWait = o.state !== "assigned";
+  let status: QueueStatus | null = null;
+  if (mayWait && (s.messages.queuePosition !== "" || needsQueueStatus(planned))) {
+    status = await env.QUEUE_OBJECT.getByName(ticket.queueId).queueStatus(ticket.id);
+  }
+  planned.push(...positionOnArrival(s, o.conversationId, status));
+  if (planned.length === 0) return;
+  const vars = templateVars(s, { contactName: ticket.contact.name, ticketId: ticket.id, queueName: ticket.queueName, accountName: account.name, status });
+  await tellCustomerAll(env, { ticketId: ticket.id, queueId: ticket.queueId }, render(planned, vars));
+}
