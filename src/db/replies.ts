@@ -102,15 +102,28 @@ export async function markAssigned(d1: D1Database, ticketId: number, agentId: st
     .run();
 }
 
-/** Closes the ticket and its open conversation; the contact's next message opens a new ticket. */
-export async function closeTicket(d1: D1Database, ticketId: number, now = Date.now()): Promise<boolean> {
+/**
+ * Closes the ticket and its open conversation, recording who closed it and the disposition they
+ * chose; the contact's next message opens a new ticket. False when it was closed already.
+ */
+export async function closeTicket(
+  d1: D1Database,
+  ticketId: number,
+  c: { closedBy: string | null; disposition?: string | null },
+  now = Date.now(),
+  /** Written in the same transaction, only when this call closed the ticket (an audit row). */
+  also: D1PreparedStatement[] = [],
+): Promise<boolean> {
   const [closed] = await d1.batch([
     d1
-      .prepare("UPDATE tickets SET status = 'closed', current = NULL, closed_at = ?2, updated_at = ?2 WHERE id = ?1 AND status != 'closed' RETURNING id")
-      .bind(ticketId, now),
+      .prepare(
+        "UPDATE tickets SET status = 'closed', current = NULL, closed_at = ?2, updated_at = ?2, closed_by = ?3, disposition = ?4 WHERE id = ?1 AND status != 'closed' RETURNING id",
+      )
+      .bind(ticketId, now, c.closedBy, c.disposition ?? null),
     d1
       .prepare("UPDATE conversations SET open = NULL, ended_at = ?2, end_reason = 'ticket_closed' WHERE ticket_id = ?1 AND open = 1")
       .bind(ticketId, now),
+    ...also,
   ]);
   return (closed?.results.length ?? 0) > 0;
 }

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type * as schema from "./schema";
 import { contacts, messages, queueMembers, tickets } from "./schema";
+import { conversationSettingsSchema, defaultConversationSettings, type ConversationSettings } from "../domain/conversation-settings";
 
 type Db = DrizzleD1Database<typeof schema>;
 export type TicketRow = typeof tickets.$inferSelect;
@@ -42,3 +43,29 @@ export const getContact = (db: Db, id: number) => db.select().from(contacts).whe
 
 export const listTicketMessages = (db: Db, ticketId: number) =>
   db.select().from(messages).where(eq(messages.ticketId, ticketId)).orderBy(asc(messages.id)).all();
+
+/** The conversation settings of an account, as stored (defaults for what it does not set). */
+export async function loadConversationSettings(d1: D1Database, accountId: string): Promise<ConversationSettings> {
+  const row = await d1.prepare("SELECT conversation FROM channel_accounts WHERE id = ?1").bind(accountId).first<{ conversation: string }>();
+  const parsed = conversationSettingsSchema.safeParse(row ? JSON.parse(row.conversation) : {});
+  return parsed.success ? parsed.data : defaultConversationSettings;
+}
+
+export type DispositionRefusal = { code: "disposition_required" | "unknown_disposition"; message: string };
+
+/**
+ * Whether a close may go ahead with this disposition: one from the account's list, required when
+ * the account has Mandatory Disposition. Null when it may.
+ */
+export function dispositionRefusal(settings: Pick<ConversationSettings, "dispositions" | "mandatoryDisposition">, disposition: string | undefined): DispositionRefusal | null {
+  const list = settings.dispositions;
+  if (disposition === undefined) {
+    return settings.mandatoryDisposition ? { code: "disposition_required", message: `Closing needs a disposition, one of: ${list.join(", ")}` } : null;
+  }
+  if (list.includes(disposition)) return null;
+  if (settings.mandatoryDisposition) return { code: "disposition_required", message: `"${disposition}" is not a disposition of this account; one of: ${list.join(", ")}` };
+  return {
+    code: "unknown_disposition",
+    message: list.length > 0 ? `"${disposition}" is not a disposition of this account; one of: ${list.join(", ")}` : "This account has no dispositions",
+  };
+}

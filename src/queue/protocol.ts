@@ -26,7 +26,8 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("edit"), ticketId, messageId: z.number().int().positive(), text }),
   /** An internal note on a held ticket: kept in its history for agents, never sent to the customer. */
   z.object({ type: z.literal("note"), ticketId, text, clientMsgId: z.string().min(1).max(64) }),
-  z.object({ type: z.literal("close"), ticketId }),
+  /** `disposition`: the outcome, from the account's dispositions (required where the account makes it mandatory). */
+  z.object({ type: z.literal("close"), ticketId, disposition: z.string().trim().min(1).max(100).optional() }),
   /** Hand a held ticket to another agent of this queue, or to another queue; it comes back if nobody accepts in time. */
   z.object({
     type: z.literal("transfer"),
@@ -123,7 +124,7 @@ export type ServerFrame =
   /** Your internal note is stored (direction `note`); it is never sent to the customer. */
   | { type: "note.added"; clientMsgId: string; message: MessageView }
   | { type: "delivery"; ticketId: number; messageId: number; status: MessageView["status"]; reason: string | null }
-  | { type: "ticket.closed"; ticketId: number; by: string | null }
+  | { type: "ticket.closed"; ticketId: number; by: string | null; disposition: string | null }
   /** Close Auto Assign queues: a ticket waits to be picked; `ticket.taken` when someone has. */
   | { type: "ticket.waiting"; ticket: TicketView; preview: string }
   | { type: "ticket.taken"; ticketId: number }

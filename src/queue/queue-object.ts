@@ -17,7 +17,8 @@ import { recordAudit } from "../db/audit";
 import { findCannedFor } from "../db/canned";
 import { renderTemplate } from "../domain/templates";
 import { chooseAgents, previewOf, type RingCandidate } from "../domain/ring";
-import type { ConversationSettings } from "../domain/conversation-settings";
+import { defaultConversationSettings, type ConversationSettings } from "../domain/conversation-settings";
+import { dispositionRefusal, loadConversationSettings } from "../db/tickets";
 import { planStepsAt, type PlanStep, type RoutingConfig } from "../domain/routing-config";
 import { estimateWaitS } from "../domain/wait-estimate";
 import type { Env } from "../env";
@@ -121,9 +122,10 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   /** A ticket sent here by another queue's action plan: it waits here `timeoutS`, then goes on to `steps`. */
-  async receivePlanned(input: { ticket: TicketView; preview: string; steps: PlanStep[]; timeoutS: number }): Promise<void> {
+  async receivePlanned(input: { ticket: TicketView; preview: string; steps: PlanStep[]; timeoutS: number; settings?: string | null }): Promise<void> {
     const now = Date.now();
     this.store.enqueue(input.ticket, input.preview, now);
+    if (input.settings) this.store.setSettings(input.ticket.id, input.settings);
     this.store.setPlan(input.ticket.id, input.steps);
     this.store.schedule("plan_step", String(input.ticket.id), now + input.timeoutS * 1000);
     this.dispatch(now);
@@ -168,6 +170,7 @@ export class QueueObject extends DurableObject<Env> {
       }
       row = this.store.ticket(ticket.id)!;
     }
+    if (input.settings) this.store.setSettings(ticket.id, JSON.stringify(input.settings));
     if (!this.store.firstSighting(message.id, now)) return { state: row.state };
     this.customerWrote(ticket.id, now);
     if (row.state === "assigned" && row.agent_id) {
@@ -227,17 +230,18 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   /** The ticket was closed outside the socket (admin API): forget it here and free the agent. */
-  async ticketClosed(ticketId: number, by: string | null): Promise<void> {
-    this.forgetTicket(ticketId, by, Date.now());
+  async ticketClosed(ticketId: number, by: string | null, disposition: string | null = null): Promise<void> {
+    this.forgetTicket(ticketId, by, Date.now(), disposition);
     this.dispatch(Date.now());
     this.armAlarm();
     this.publish(Date.now());
   }
 
   /** A ticket transferred here from another queue: it waits for an agent here, and returns if nobody takes it in time. */
-  async receiveTransfer(input: { ticket: TicketView; preview: string; from: { queueId: string; agentId: string }; returnAfterS: number }) {
+  async receiveTransfer(input: { ticket: TicketView; preview: string; from: { queueId: string; agentId: string }; returnAfterS: number; settings?: string | null }) {
     const now = Date.now();
     this.store.enqueueTransfer(input.ticket, input.preview, now, input.from);
+    if (input.settings) this.store.setSettings(input.ticket.id, input.settings);
     this.store.schedule("transfer_return", String(input.ticket.id), now + input.returnAfterS * 1000);
     this.dispatch(now);
     this.armAlarm();
@@ -245,11 +249,12 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   /** A ticket this queue transferred away came back unaccepted: it is the transferring agent's again. */
-  async transferReturned(input: { ticket: TicketView; preview: string; agentId: string }) {
+  async transferReturned(input: { ticket: TicketView; preview: string; agentId: string; settings?: string | null }) {
     const now = Date.now();
     const agent = this.store.agent(input.agentId);
     if (agent?.connected) {
       this.store.adoptAssigned(input.ticket, input.agentId, now);
+      if (input.settings) this.store.setSettings(input.ticket.id, input.settings);
       await markAssigned(this.env.DB, input.ticket.id, input.agentId, now);
       const messages = await ticketHistory(this.env.DB, input.ticket.id);
       if (this.holds(input.agentId, input.ticket.id)) {
@@ -257,6 +262,7 @@ export class QueueObject extends DurableObject<Env> {
       }
     } else {
       this.store.enqueue(input.ticket, input.preview, now); // its agent is gone too: the queue serves it
+      if (input.settings) this.store.setSettings(input.ticket.id, input.settings);
     }
     this.dispatch(Date.now());
     this.armAlarm();
@@ -440,7 +446,7 @@ export class QueueObject extends DurableObject<Env> {
         this.store.removeTicket(row.id);
         for (const agentId of offerees) this.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason: "closed" }, now);
         if (!(await moveToQueue(this.env.DB, row.id, row.return_queue, now))) return;
-        await this.env.QUEUE_OBJECT.getByName(row.return_queue).transferReturned({ ticket: JSON.parse(row.view) as TicketView, preview: row.preview, agentId: row.return_agent });
+        await this.env.QUEUE_OBJECT.getByName(row.return_queue).transferReturned({ ticket: JSON.parse(row.view) as TicketView, preview: row.preview, agentId: row.return_agent, settings: row.settings });
         return;
       }
       case "sticky_expiry":
@@ -553,6 +559,21 @@ export class QueueObject extends DurableObject<Env> {
     return view;
   }
 
+  /** The ticket's account's conversation settings: kept with the ticket, else read from D1 (and kept). */
+  private async settingsFor(row: TicketRow): Promise<ConversationSettings> {
+    if (row.settings !== null) return this.settingsOf(row);
+    const view = JSON.parse(row.view) as TicketView;
+    const settings = await loadConversationSettings(this.env.DB, view.accountId);
+    this.store.setSettings(row.id, JSON.stringify(settings));
+    return settings;
+  }
+
+  /** The settings kept with the ticket, or the defaults while none are (synchronous paths). */
+  private settingsOf(row: Pick<TicketRow, "settings">): ConversationSettings {
+    if (row.settings === null) return defaultConversationSettings;
+    return { ...defaultConversationSettings, ...(JSON.parse(row.settings) as Partial<ConversationSettings>) };
+  }
+
   private get queueId(): string {
     return this.ctx.id.name ?? this.ctx.id.toString();
   }
@@ -592,10 +613,11 @@ export class QueueObject extends DurableObject<Env> {
       if (!(await isOpenTicket(this.env.DB, row.id))) return; // closed meanwhile
       console.warn("action plan: no such queue, next step", { ticketId: row.id, queueId: to.queueId });
       this.store.enqueue(view, row.preview, row.enqueued_at);
+      if (row.settings) this.store.setSettings(row.id, row.settings);
       this.store.setPlan(row.id, rest);
       return this.followPlan(this.store.ticket(row.id)!, rest, now);
     }
-    await this.env.QUEUE_OBJECT.getByName(to.queueId).receivePlanned({ ticket: view, preview: row.preview, steps: rest, timeoutS: step.timeoutS });
+    await this.env.QUEUE_OBJECT.getByName(to.queueId).receivePlanned({ ticket: view, preview: row.preview, steps: rest, timeoutS: step.timeoutS, settings: row.settings });
   }
 
   /** Closes the ticket's open offers (the ring in progress) and puts it back to waiting. */
@@ -696,6 +718,7 @@ export class QueueObject extends DurableObject<Env> {
       preview: row.preview,
       from: { queueId: this.queueId, agentId },
       returnAfterS: this.store.config().transferTimeoutS,
+      settings: row.settings,
     });
     this.dispatch(Date.now());
   }
@@ -739,13 +762,8 @@ export class QueueObject extends DurableObject<Env> {
         return this.edit(ws, agentId, frame);
       case "note":
         return this.note(ws, agentId, frame);
-      case "close": {
-        if (!this.holds(agentId, frame.ticketId)) return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
-        await closeTicket(this.env.DB, frame.ticketId);
-        this.forgetTicket(frame.ticketId, agentId, Date.now());
-        this.dispatch(Date.now());
-        return;
-      }
+      case "close":
+        return this.close(ws, agentId, frame);
     }
   }
 
@@ -877,6 +895,19 @@ export class QueueObject extends DurableObject<Env> {
     this.send(agentId, { type: "note.added", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
   }
 
+  /** Closes a held ticket, with a disposition from the account's list (required where the account says so). */
+  private async close(ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "close" }>) {
+    const row = this.store.ticket(frame.ticketId);
+    if (!row || !this.holds(agentId, frame.ticketId)) return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
+    const settings = await this.settingsFor(row);
+    const refused = dispositionRefusal(settings, frame.disposition);
+    if (refused) return this.reject(ws, agentId, refused.code, refused.message, { ticketId: frame.ticketId, dispositions: settings.dispositions });
+    const disposition = frame.disposition ?? null;
+    await closeTicket(this.env.DB, frame.ticketId, { closedBy: agentId, disposition });
+    this.forgetTicket(frame.ticketId, agentId, Date.now(), disposition);
+    this.dispatch(Date.now());
+  }
+
   private async edit(ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "edit" }>) {
     if (!this.holds(agentId, frame.ticketId)) return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
     const result = await storeAgentEdit(this.env.DB, frame);
@@ -902,14 +933,14 @@ export class QueueObject extends DurableObject<Env> {
     return row?.state === "assigned" && row.agent_id === agentId;
   }
 
-  private forgetTicket(ticketId: number, by: string | null, now: number) {
+  private forgetTicket(ticketId: number, by: string | null, now: number, disposition: string | null = null) {
     const row = this.store.ticket(ticketId);
     if (!row) return;
     const offerees = this.store.offerees(ticketId);
     this.store.removeTicket(ticketId);
     if (row.agent_id && row.state === "assigned") {
       this.store.markFreed(row.agent_id, now);
-      this.send(row.agent_id, { type: "ticket.closed", ticketId, by }, now);
+      this.send(row.agent_id, { type: "ticket.closed", ticketId, by, disposition }, now);
     }
     for (const agentId of offerees) this.send(agentId, { type: "offer.withdrawn", ticketId, reason: "closed" }, now);
   }

@@ -56,6 +56,8 @@ const MIGRATIONS = [
   // Action plans (the steps still ahead of a ticket on one) and other queues' claims on shared agents.
   `ALTER TABLE tickets ADD COLUMN plan TEXT;
    CREATE TABLE peer_demand (queue_id TEXT PRIMARY KEY, priority INTEGER NOT NULL, agents TEXT NOT NULL, valid_until INTEGER NOT NULL);`,
+  // The conversation settings of the ticket's account (dispositions, automatic messages, notifications…), as JSON.
+  `ALTER TABLE tickets ADD COLUMN settings TEXT;`,
 ];
 
 export type TimerKind =
@@ -127,6 +129,8 @@ export type TicketRow = {
   return_agent: string | null;
   /** JSON PlanStep[]: the action plan's steps still ahead; null when the ticket is not on a plan. */
   plan: string | null;
+  /** JSON ConversationSettings of the ticket's account, as the last message brought them; null when not known here yet. */
+  settings: string | null;
 };
 
 /** A queue's standing claim on its online agents while it has tickets waiting, as its peers keep it. */
@@ -294,6 +298,16 @@ export class QueueStore {
       agentId,
       at,
     );
+  }
+
+  /** Keeps the ticket's account's conversation settings with the ticket (written only when they changed). */
+  setSettings(ticketId: number, json: string) {
+    this.sql.exec("UPDATE tickets SET settings = ?2 WHERE id = ?1 AND settings IS NOT ?2", ticketId, json);
+  }
+
+  /** Replaces the ticket's view (subject or tags changed). */
+  setView(ticketId: number, view: TicketView) {
+    this.sql.exec("UPDATE tickets SET view = ? WHERE id = ?", JSON.stringify(view), ticketId);
   }
 
   setPreview(ticketId: number, preview: string) {

@@ -1,9 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { isMember } from "../../db/queues";
 import { messageStatuses } from "../../db/schema";
-import { getContact, getTicket, listTicketMessages, listTickets, type TicketRow } from "../../db/tickets";
-import { notFound } from "../../errors";
-import { roles } from "./auth";
+import { closeTicket } from "../../db/replies";
+import { dispositionRefusal, getContact, getTicket, listTicketMessages, listTickets, loadConversationSettings, type TicketRow } from "../../db/tickets";
+import { ApiError, conflict, notFound } from "../../errors";
+import { roles, type Principal } from "./auth";
+import type { Db } from "./db";
 import { apiRoute, db, errors, jsonResponse, page, pageOf, pageQuery, router, timestamp } from "./shared";
 import { attachmentViewSchema } from "../../queue/protocol";
 
@@ -23,6 +25,8 @@ const ticketSchema = z
     updatedAt: timestamp,
     lastMessageAt: timestamp,
     closedAt: timestamp.nullable(),
+    disposition: z.string().nullable().openapi({ description: "The outcome chosen when the ticket was closed, from its account's dispositions" }),
+    closedBy: z.string().nullable().openapi({ description: "The user who closed it; null when a timer closed it" }),
   })
   .openapi("Ticket");
 
@@ -91,6 +95,44 @@ const read = apiRoute(allRoles, {
   },
 });
 
+const close = apiRoute(allRoles, {
+  method: "post",
+  path: "/tickets/{id}/close",
+  tags: ["tickets"],
+  summary: "Close a ticket (agents: only one they hold), with a disposition from its account's list",
+  request: {
+    params: z.object({ id: z.coerce.number().int().positive() }),
+    body: {
+      required: false,
+      content: {
+        "application/json": {
+          schema: z
+            .strictObject({ disposition: z.string().trim().min(1).max(100).optional().openapi({ description: "Required when the account has Mandatory Disposition" }) })
+            .openapi("TicketClose"),
+        },
+      },
+    },
+  },
+  responses: {
+    200: jsonResponse(ticketSchema, "The closed ticket"),
+    404: errors[404],
+    409: errors[409],
+  },
+});
+
+/** The ticket if the caller may see it (agents: tickets of their queues), else 404. */
+async function visibleTicket(d: Db, auth: Principal, id: number) {
+  const ticket = await getTicket(d, id);
+  if (!ticket || (auth.role === "agent" && !(await isMember(d, ticket.queueId, auth.userId)))) throw notFound("Ticket");
+  return ticket;
+}
+
+/** Agents change only the tickets they hold; supervisors and admins any. */
+function mayChange(auth: Principal, ticket: TicketRow) {
+  if (auth.role !== "agent") return;
+  if (ticket.status !== "assigned" || ticket.assigneeId !== auth.userId) throw new ApiError(403, "not_your_ticket", "Agents may change only the tickets they hold");
+}
+
 export function ticketRoutes() {
   const app = router();
 
@@ -124,6 +166,26 @@ export function ticketRoutes() {
       },
       200,
     );
+  });
+
+  app.openapi(close, async (c) => {
+    const { id } = c.req.valid("param");
+    const input: { disposition?: string } = c.req.valid("json") ?? {};
+    const d = db(c);
+    const auth = c.var.auth;
+    const ticket = await visibleTicket(d, auth, id);
+    if (ticket.status === "closed") throw conflict("The ticket is closed already");
+    mayChange(auth, ticket);
+    const refused = dispositionRefusal(await loadConversationSettings(c.env.DB, ticket.accountId), input.disposition);
+    if (refused) throw new ApiError(400, refused.code, refused.message, [{ path: "disposition", message: refused.message }]);
+    const disposition = input.disposition ?? null;
+    const now = Date.now();
+    const audit = c.env.DB.prepare(
+      "INSERT INTO audit_log (actor_id, action, entity_type, entity_id, details) SELECT ?1, 'ticket.close', 'ticket', ?2, ?3 WHERE EXISTS (SELECT 1 FROM tickets WHERE id = ?4 AND closed_by IS ?1 AND closed_at = ?5)",
+    ).bind(auth.userId, String(id), JSON.stringify({ disposition }), id, now);
+    if (!(await closeTicket(c.env.DB, id, { closedBy: auth.userId, disposition }, now, [audit]))) throw conflict("The ticket is closed already");
+    await c.env.QUEUE_OBJECT.getByName(ticket.queueId).ticketClosed(id, auth.userId, disposition);
+    return c.json(toTicketView((await getTicket(d, id))!), 200);
   });
 
   return app;
