@@ -6,6 +6,7 @@ import { auditInsert } from "../../db/audit";
 import { getQueue } from "../../db/queues";
 import type { AppContext } from "../../env";
 import { channelAccounts } from "../../db/schema";
+import { conversationSettingsSchema, type ConversationSettings } from "../../domain/conversation-settings";
 import { ApiError, badRequest, conflict, notFound } from "../../errors";
 import { customCredentialsSchema, customSettingsSchema } from "../../providers/custom/config";
 import { adapterFor } from "../../providers/registry";
@@ -17,6 +18,7 @@ import { publicOrigin, receiveUrl } from "../public-url";
 import { providerSpec } from "./account-providers";
 import type { Db } from "./db";
 import { apiRoute, db, errors, jsonBody, jsonResponse, parseWith, router, timestamp, uuidParam } from "./shared";
+import { conversationSchema } from "./views";
 
 const accountSchema = z
   .object({
@@ -37,6 +39,8 @@ const accountSchema = z
     lastAuthFailure: z.string().nullable(),
     lastDeliveryErrorAt: timestamp.nullable(),
     lastDeliveryError: z.string().nullable(),
+    conversation: conversationSchema,
+    chatbotSecretSet: z.boolean().openapi({ description: "Whether requests to the chatbot are signed: a secret exists (its value is never returned)" }),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -49,8 +53,8 @@ const accountWithRevealedSchema = accountSchema
       .optional()
       .openapi({
         description:
-          "Secrets shown in this answer only, never again: every credential the hub generated because the body omitted it (telegram `secretToken`, meta `verifyToken`, connexease/sinch `webhookSecret`, custom `signingSecret`) — give it to the provider — and, for custom, `accessToken` when activation succeeded (the hub keeps only its hash).",
-        example: { accessToken: "q3J…", signingSecret: "Zb8…" },
+          "Secrets shown in this answer only, never again: every credential the hub generated because the body omitted it (telegram `secretToken`, meta `verifyToken`, connexease/sinch `webhookSecret`, custom `signingSecret`) — give it to the provider —, for custom, `accessToken` when activation succeeded (the hub keeps only its hash), and `chatbotSecret` when this request set a chatbot (the key of the `X-Hub-Signature-256` HMAC on requests to it).",
+        example: { accessToken: "q3J…", signingSecret: "Zb8…", chatbotSecret: "k9Q…" },
       }),
   })
   .openapi("AccountWithRevealed");
@@ -65,6 +69,11 @@ const credentials = z.record(z.string(), z.unknown()).openapi({
     "Write-only provider secrets, sealed at rest; their fields per provider are in docs/providers/<provider>.md. Webhook secrets omitted here are generated and shown once in `revealed`. On update, the fields given replace the stored ones.",
 });
 
+const conversation = conversationSchema.optional().openapi({
+  description:
+    "How conversations behave: customer commands, automatic messages, business hours, chatbot (docs/conversations.md). Replaced as a whole; omitted fields take their defaults. Setting a chatbot generates its signing secret, shown once in `revealed.chatbotSecret`",
+});
+
 const createBody = z
   .strictObject({
     provider: z.enum(providerKinds).openapi({ description: "telegram, meta (Instagram), connexease, twilio (WhatsApp), sinch (WhatsApp) or custom" }),
@@ -72,11 +81,12 @@ const createBody = z
     queueId,
     settings: settings.default({}),
     credentials: credentials.default({}),
+    conversation,
   })
   .openapi("AccountCreate");
 
 const updateBody = z
-  .strictObject({ name: name.optional(), queueId: queueId.optional(), settings: settings.optional(), credentials: credentials.optional() })
+  .strictObject({ name: name.optional(), queueId: queueId.optional(), settings: settings.optional(), credentials: credentials.optional(), conversation })
   .openapi("AccountUpdate");
 
 const readers = ["admin", "supervisor"] as const;
@@ -119,7 +129,7 @@ const update = apiRoute(["admin"], {
   summary:
     "Change an account; new credentials are merged into the stored ones and clear an error status. A custom channel whose settings (outgoingUrl) change goes back to pending until activated again",
   request: { params: uuidParam, body: jsonBody(updateBody) },
-  responses: { 200: jsonResponse(accountSchema, "Updated"), 404: errors[404] },
+  responses: { 200: jsonResponse(accountWithRevealedSchema, "Updated; `revealed.chatbotSecret` when this update set a chatbot"), 404: errors[404] },
 });
 
 const remove = apiRoute(["admin"], {
@@ -223,9 +233,26 @@ async function openCredentials(c: Ctx, row: AccountRow): Promise<Record<string, 
 }
 
 async function toView(c: Ctx, row: AccountRow): Promise<z.infer<typeof accountSchema>> {
-  const { credentials: sealed, ...rest } = row;
+  const { credentials: _sealed, chatbotSecret, conversation, ...rest } = row;
   const names = await openCredentials(c, row).then(Object.keys, () => []);
-  return { ...rest, credentialsSet: Object.fromEntries(names.map((n) => [n, true as const])), receiveUrl: receiveUrlOf(c, row) };
+  return {
+    ...rest,
+    credentialsSet: Object.fromEntries(names.map((n) => [n, true as const])),
+    receiveUrl: receiveUrlOf(c, row),
+    conversation: conversationSettingsSchema.parse(conversation),
+    chatbotSecretSet: chatbotSecret !== null,
+  };
+}
+
+/**
+ * The chatbot secret a change of conversation settings leaves: a new one when a chatbot is set
+ * where none was (shown once), none without a chatbot, otherwise the stored one.
+ */
+async function chatbotSecretFor(c: Ctx, next: ConversationSettings, stored: string | null): Promise<{ sealed: string | null; revealed?: string }> {
+  if (!next.chatbot) return { sealed: null };
+  if (stored !== null) return { sealed: stored };
+  const secret = randomToken(32);
+  return { sealed: await seal(c.env.SECRETS_KEY, secret), revealed: secret };
 }
 
 function specOrReject(provider: ProviderKind) {
@@ -308,7 +335,10 @@ export function accountRoutes() {
     const shownGenerated = Object.keys(generated).filter(
       (n) => !(body.credentials && n in body.credentials) && typeof creds[n] === "string",
     );
-    const revealed = { ...Object.fromEntries(shownGenerated.map((n) => [n, creds[n] as string])), ...outcome?.revealed };
+    const revealed: Record<string, string> = { ...Object.fromEntries(shownGenerated.map((n) => [n, creds[n] as string])), ...outcome?.revealed };
+    const conversation = body.conversation ?? conversationSettingsSchema.parse({});
+    const chatbot = await chatbotSecretFor(c, conversation, null);
+    if (chatbot.revealed) revealed.chatbotSecret = chatbot.revealed;
 
     const [rows] = await d.batch([
       insertAccount(d, {
@@ -319,6 +349,8 @@ export function accountRoutes() {
         queueId: body.queueId,
         settings,
         credentials: await seal(c.env.SECRETS_KEY, JSON.stringify(creds)),
+        conversation,
+        chatbotSecret: chatbot.sealed,
         ...(outcome ? { status: outcome.status, statusReason: outcome.statusReason } : {}),
       }),
       auditInsert(d, {
@@ -332,6 +364,8 @@ export function accountRoutes() {
           queueId: body.queueId,
           settings,
           credentialFields: Object.keys(creds),
+          ...(body.conversation ? { conversation } : {}),
+          ...(chatbot.revealed ? { chatbotSecretGenerated: true } : {}),
           ...(outcome ? { activation: { status: outcome.status, reason: outcome.statusReason } } : {}),
         },
       }),
@@ -359,21 +393,36 @@ export function accountRoutes() {
       patch.status = "active";
       patch.statusReason = null;
     }
+    let chatbotSecret: string | undefined;
+    if (body.conversation !== undefined) {
+      const chatbot = await chatbotSecretFor(c, body.conversation, row.chatbotSecret);
+      patch.conversation = body.conversation;
+      patch.chatbotSecret = chatbot.sealed;
+      chatbotSecret = chatbot.revealed;
+    }
     const { credentials, ...details } = body;
     const audit = {
       actorId: c.var.auth.userId,
       action: "account.update",
       entityType: "account",
       entityId: id,
-      details: { ...details, ...(credentials ? { credentialFields: Object.keys(credentials) } : {}) },
+      details: {
+        ...details,
+        ...(credentials ? { credentialFields: Object.keys(credentials) } : {}),
+        ...(chatbotSecret ? { chatbotSecretGenerated: true } : {}),
+      },
+    };
+    const answer = async (updated: AccountRow) => {
+      const view = await toView(c, updated);
+      return c.json(chatbotSecret ? { ...view, revealed: { chatbotSecret } } : view, 200);
     };
     if (adapterFor(row.provider)?.activate) {
       const updated = await updateUnchanged(d, row, await activationPatch(c, row, spec.settings, patch));
       await auditInsert(d, audit);
-      return c.json(await toView(c, updated), 200);
+      return answer(updated);
     }
     const [rows] = await d.batch([updateAccount(d, id, patch), auditInsert(d, audit)]);
-    return c.json(await toView(c, rows[0]!), 200);
+    return answer(rows[0]!);
   });
 
   app.openapi(activate, async (c) => {

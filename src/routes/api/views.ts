@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { QueueRow } from "../../db/queues";
 import type { UserRow } from "../../db/users";
+import { conversationSettingsSchema } from "../../domain/conversation-settings";
 import { routingConfigSchema, type RoutingConfig } from "../../domain/routing-config";
 import { roles } from "./auth";
 import { timestamp } from "./shared";
@@ -52,3 +53,6 @@ export const toQueueView = (q: QueueRow): QueueView => ({
   createdAt: q.createdAt,
   updatedAt: q.updatedAt,
 });
+
+/** An account's conversation settings: commands, automatic messages, business hours, chatbot (docs/conversations.md). */
+export const conversationSchema = conversationSettingsSchema.openapi("ConversationSettings");
