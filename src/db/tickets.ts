@@ -69,3 +69,24 @@ export function dispositionRefusal(settings: Pick<ConversationSettings, "disposi
     message: list.length > 0 ? `"${disposition}" is not a disposition of this account; one of: ${list.join(", ")}` : "This account has no dispositions",
   };
 }
+
+/** The statement setting an open ticket's subject and/or tags; it returns the row's `subject, tags` (none when not open). */
+export function updateTicketFieldsStatement(d1: D1Database, ticketId: number, u: { subject?: string | null; tags?: string[] }, now: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      `UPDATE tickets SET subject = CASE WHEN ?2 THEN ?3 ELSE subject END, tags = CASE WHEN ?4 THEN ?5 ELSE tags END, updated_at = ?6
+       WHERE id = ?1 AND status != 'closed' RETURNING subject, tags`,
+    )
+    .bind(ticketId, u.subject !== undefined ? 1 : 0, u.subject ?? null, u.tags !== undefined ? 1 : 0, JSON.stringify(u.tags ?? []), now);
+}
+
+/** Sets an open ticket's subject and/or tags; null when there is no such open ticket. */
+export async function updateTicketFields(
+  d1: D1Database,
+  ticketId: number,
+  u: { subject?: string | null; tags?: string[] },
+  now = Date.now(),
+): Promise<{ subject: string | null; tags: string[] } | null> {
+  const row = await updateTicketFieldsStatement(d1, ticketId, u, now).first<{ subject: string | null; tags: string }>();
+  return row ? { subject: row.subject, tags: JSON.parse(row.tags) as string[] } : null;
+}

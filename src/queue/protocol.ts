@@ -6,6 +6,25 @@ import { attachmentKinds, messageStatuses } from "../db/schema";
 const ticketId = z.number().int().positive();
 const text = z.string().min(1).max(4096);
 
+/**
+ * A ticket's subject and tags as agents and admins change them: subject ≤ 200 characters (null or
+ * "" clears it), at most 20 tags of 1–50 characters. Trimmed; `normalizeTicketUpdate` dedupes.
+ */
+export const ticketUpdateFields = {
+  subject: z.string().trim().max(200).nullable().optional(),
+  tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(),
+};
+
+export type TicketUpdate = { subject?: string | null; tags?: string[] };
+
+/** "" subject → null; tags deduplicated, first occurrence first. */
+export function normalizeTicketUpdate(u: TicketUpdate): TicketUpdate {
+  const out: TicketUpdate = {};
+  if (u.subject !== undefined) out.subject = u.subject === null || u.subject === "" ? null : u.subject;
+  if (u.tags !== undefined) out.tags = [...new Set(u.tags)];
+  return out;
+}
+
 export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("presence"), status: z.enum(["online", "away"]) }),
   z.object({ type: z.literal("accept"), ticketId }),
@@ -24,6 +43,12 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     })
     .refine((f) => (f.text === undefined) !== (f.canned === undefined), { message: "Send either text or canned", path: ["text"] }),
   z.object({ type: z.literal("edit"), ticketId, messageId: z.number().int().positive(), text }),
+  /** Marks the ticket read up to `messageId` (forward only): customer messages after it are unread. */
+  z.object({ type: z.literal("read"), ticketId, messageId: z.number().int().positive() }),
+  /** Changes the held ticket's subject and/or tags. */
+  z
+    .object({ type: z.literal("ticket.update"), ticketId, ...ticketUpdateFields })
+    .refine((f) => f.subject !== undefined || f.tags !== undefined, { message: "Give subject or tags", path: ["subject"] }),
   /** An internal note on a held ticket: kept in its history for agents, never sent to the customer. */
   z.object({ type: z.literal("note"), ticketId, text, clientMsgId: z.string().min(1).max(64) }),
   /** `disposition`: the outcome, from the account's dispositions (required where the account makes it mandatory). */
@@ -79,6 +104,16 @@ export const messageViewSchema = z.object({
 });
 export type MessageView = z.infer<typeof messageViewSchema>;
 
+/** Whether a free-form reply can reach the customer now, and until when (the provider's rule: Meta, WhatsApp). */
+export const replyWindowViewSchema = z.object({
+  open: z.boolean(),
+  /** Epoch ms when it closes (or closed); null when the provider has none, or the customer never wrote. */
+  closesAt: z.number().nullable(),
+  /** The window's length: "24h", "7d"; "none" for providers without a window. */
+  kind: z.string(),
+});
+export type ReplyWindowView = z.infer<typeof replyWindowViewSchema>;
+
 export const ticketViewSchema = z.object({
   id: ticketId,
   accountId: z.string(),
@@ -87,6 +122,11 @@ export const ticketViewSchema = z.object({
   contact: z.object({ id: z.number().int(), name: z.string(), username: z.string().nullable() }),
   subject: z.string().nullable(),
   createdAt: z.number(),
+  /** In views of held tickets (hello, ticket.assigned, ticket.updated): */
+  tags: z.array(z.string()).optional(),
+  /** Customer messages after the agent's read mark. */
+  unread: z.number().int().optional(),
+  replyWindow: replyWindowViewSchema.optional(),
 });
 export type TicketView = z.infer<typeof ticketViewSchema>;
 
@@ -121,6 +161,10 @@ export type ServerFrame =
   /** A customer message of a ticket you hold, translated into the agents' language. */
   | { type: "message.translated"; ticketId: number; messageId: number; translation: NonNullable<MessageView["translation"]> }
   | { type: "reply.queued"; clientMsgId: string; message: MessageView }
+  /** Your read mark on the ticket, after a `read` frame. */
+  | { type: "ticket.read"; ticketId: number; lastReadMessageId: number; unread: number }
+  /** The ticket's subject, tags or reply window changed: its whole view, as `ticket.assigned` gives it. */
+  | { type: "ticket.updated"; ticket: TicketView }
   /** Your internal note is stored (direction `note`); it is never sent to the customer. */
   | { type: "note.added"; clientMsgId: string; message: MessageView }
   | { type: "delivery"; ticketId: number; messageId: number; status: MessageView["status"]; reason: string | null }

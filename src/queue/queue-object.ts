@@ -15,15 +15,19 @@ import {
 } from "../db/replies";
 import { recordAudit } from "../db/audit";
 import { findCannedFor } from "../db/canned";
+import { markRead, ticketExtras, withExtras, type TicketExtras } from "../db/agent-views";
+import { adapterFor } from "../providers/registry";
+import type { ProviderKind } from "../providers/types";
 import { renderTemplate } from "../domain/templates";
 import { chooseAgents, previewOf, type RingCandidate } from "../domain/ring";
 import { defaultConversationSettings, type ConversationSettings } from "../domain/conversation-settings";
-import { dispositionRefusal, loadConversationSettings } from "../db/tickets";
+import { dispositionRefusal, loadConversationSettings, updateTicketFields } from "../db/tickets";
 import { planStepsAt, type PlanStep, type RoutingConfig } from "../domain/routing-config";
 import { estimateWaitS } from "../domain/wait-estimate";
 import type { Env } from "../env";
 import {
   clientFrameSchema,
+  normalizeTicketUpdate,
   supervisorFrameSchema,
   type AgentStatus,
   type ClientFrame,
@@ -175,6 +179,8 @@ export class QueueObject extends DurableObject<Env> {
     this.customerWrote(ticket.id, now);
     if (row.state === "assigned" && row.agent_id) {
       this.send(row.agent_id, { type: "message", message }, now, input.ephemeral ? { ephemeral: input.ephemeral } : undefined);
+      // The provider's reply window moves with each customer message: the agent's view follows.
+      if (adapterFor(ticket.provider as ProviderKind)?.replyWindow) this.ctx.waitUntil(this.sendTicketUpdated(row.agent_id, ticket.id));
       this.startAgentTimeout(ticket.id, now);
       // Wait For The Assigned Agent: an agent who cannot answer now gets a while to come back.
       if (!this.isAvailable(row.agent_id) && !this.hasTimer("assigned_wait", String(ticket.id))) {
@@ -256,9 +262,10 @@ export class QueueObject extends DurableObject<Env> {
       this.store.adoptAssigned(input.ticket, input.agentId, now);
       if (input.settings) this.store.setSettings(input.ticket.id, input.settings);
       await markAssigned(this.env.DB, input.ticket.id, input.agentId, now);
-      const messages = await ticketHistory(this.env.DB, input.ticket.id);
+      const [messages, extras] = await Promise.all([ticketHistory(this.env.DB, input.ticket.id), this.extrasFor([input.ticket.id], input.agentId)]);
       if (this.holds(input.agentId, input.ticket.id)) {
-        this.send(input.agentId, { type: "transfer.failed", ticketId: input.ticket.id, reason: "not_accepted", ticket: input.ticket, messages }, Date.now());
+        const ticket = withExtras(input.ticket, extras.get(input.ticket.id));
+        this.send(input.agentId, { type: "transfer.failed", ticketId: input.ticket.id, reason: "not_accepted", ticket, messages }, Date.now());
       }
     } else {
       this.store.enqueue(input.ticket, input.preview, now); // its agent is gone too: the queue serves it
@@ -311,6 +318,11 @@ export class QueueObject extends DurableObject<Env> {
     if (!identity) return new Response("Missing agent identity", { status: 400 });
     const url = new URL(request.url);
     const lastSeq = Number(url.searchParams.get("lastSeq") ?? "NaN");
+    // What hello shows of the tickets the agent holds (unread, reply window) comes from D1: read before the socket opens.
+    const extras =
+      request.headers.get("X-Observer") === "1"
+        ? new Map<number, TicketExtras>()
+        : await this.extrasFor(this.store.heldBy(identity.id).map((t) => t.id), identity.id);
 
     const now = Date.now();
     if (configHeader) this.store.setConfig(JSON.parse(configHeader) as RoutingConfig);
@@ -331,7 +343,7 @@ export class QueueObject extends DurableObject<Env> {
     this.store.upsertAgent(identity, now);
     this.store.cancelTimer("presence_grace", identity.id);
     this.agentIsBack(identity.id);
-    this.greet(server, identity.id, Number.isInteger(lastSeq) && lastSeq >= 0 ? lastSeq : null);
+    this.greet(server, identity.id, Number.isInteger(lastSeq) && lastSeq >= 0 ? lastSeq : null, extras);
     this.store.schedule("sweep", "sockets", now + this.store.config().periodToCheckS * 1000);
     this.dispatch(now);
     this.armAlarm();
@@ -762,6 +774,10 @@ export class QueueObject extends DurableObject<Env> {
         return this.edit(ws, agentId, frame);
       case "note":
         return this.note(ws, agentId, frame);
+      case "read":
+        return this.read(ws, agentId, frame);
+      case "ticket.update":
+        return this.updateTicket(ws, agentId, frame);
       case "close":
         return this.close(ws, agentId, frame);
     }
@@ -852,9 +868,13 @@ export class QueueObject extends DurableObject<Env> {
     }
     this.startAgentTimeout(ticketId, now);
     // The ticket is this agent's from here on; its history comes from D1 (a reassigned ticket has one).
-    const [messages] = await Promise.all([ticketHistory(this.env.DB, ticketId), markAssigned(this.env.DB, ticketId, agentId, now)]);
+    const [messages, , extras] = await Promise.all([
+      ticketHistory(this.env.DB, ticketId),
+      markAssigned(this.env.DB, ticketId, agentId, now),
+      this.extrasFor([ticketId], agentId),
+    ]);
     if (!this.holds(agentId, ticketId)) return; // closed or revoked while D1 answered
-    this.send(agentId, { type: "ticket.assigned", ticket: JSON.parse(row.view) as TicketView, messages }, Date.now());
+    this.send(agentId, { type: "ticket.assigned", ticket: withExtras(JSON.parse(row.view) as TicketView, extras.get(ticketId)), messages }, Date.now());
   }
 
   private async reply(ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "reply" }>) {
@@ -883,6 +903,52 @@ export class QueueObject extends DurableObject<Env> {
     this.agentWrote(frame.ticketId, Date.now());
     this.send(agentId, { type: "reply.queued", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
     if (stored.created) await this.enqueueDelivery(agentId, stored.message, "send");
+  }
+
+  /** The agent has read the ticket up to a message: customer messages after it are unread. */
+  private async read(ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "read" }>) {
+    if (!this.holds(agentId, frame.ticketId)) return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
+    const mark = await markRead(this.env.DB, { ticketId: frame.ticketId, userId: agentId, messageId: frame.messageId });
+    if (!mark) return this.reject(ws, agentId, "no_such_message", "No message with this id on this ticket", { ticketId: frame.ticketId, messageId: frame.messageId });
+    this.send(agentId, { type: "ticket.read", ticketId: frame.ticketId, ...mark }, Date.now());
+  }
+
+  /** The holder changes the ticket's subject or tags. */
+  private async updateTicket(ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "ticket.update" }>) {
+    if (!this.holds(agentId, frame.ticketId)) return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
+    const updated = await updateTicketFields(this.env.DB, frame.ticketId, normalizeTicketUpdate(frame));
+    if (!updated) return this.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId });
+    await this.ticketChanged(frame.ticketId, updated);
+  }
+
+  /**
+   * A ticket's subject or tags changed (on the socket or through the API): the copy here follows,
+   * and the agent holding it gets `ticket.updated` with its whole view.
+   */
+  async ticketChanged(ticketId: number, change: { subject: string | null; tags: string[] }): Promise<void> {
+    const row = this.store.ticket(ticketId);
+    if (!row) return;
+    const view = { ...(JSON.parse(row.view) as TicketView), subject: change.subject, tags: change.tags };
+    this.store.setView(ticketId, view);
+    if (row.state === "assigned" && row.agent_id) await this.sendTicketUpdated(row.agent_id, ticketId);
+  }
+
+  /** `ticket.updated` with the ticket's view as the agent sees it now (unread, reply window from D1). */
+  private async sendTicketUpdated(agentId: string, ticketId: number) {
+    const extras = await this.extrasFor([ticketId], agentId);
+    const row = this.store.ticket(ticketId);
+    if (row?.state !== "assigned" || row.agent_id !== agentId) return; // left the agent while D1 answered
+    this.send(agentId, { type: "ticket.updated", ticket: withExtras(JSON.parse(row.view) as TicketView, extras.get(ticketId)) }, Date.now());
+  }
+
+  /** D1's additions to agents' ticket views; none when D1 fails (the views are still useful without them). */
+  private async extrasFor(ticketIds: number[], agentId: string): Promise<Map<number, TicketExtras>> {
+    try {
+      return await ticketExtras(this.env.DB, ticketIds, agentId);
+    } catch (err) {
+      console.error("could not read ticket extras", err);
+      return new Map();
+    }
   }
 
   /** An internal note: stored with the ticket's history for agents, never queued for the customer. */
@@ -1160,12 +1226,12 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   /** hello with the agent's state, then every frame after `lastSeq` the agent missed. */
-  private greet(ws: WebSocket, agentId: string, lastSeq: number | null) {
+  private greet(ws: WebSocket, agentId: string, lastSeq: number | null, extras: Map<number, TicketExtras>) {
     const agent = this.store.agent(agentId)!;
     const missed = lastSeq === null ? [] : this.store.framesAfter(agentId, lastSeq);
     const oldest = this.store.oldestFrameSeq(agentId);
     const complete = lastSeq === null || lastSeq >= agent.last_seq || (oldest !== null && oldest <= lastSeq + 1);
-    const assigned = this.store.heldBy(agentId).map((t) => JSON.parse(t.view) as TicketView);
+    const assigned = this.store.heldBy(agentId).map((t) => withExtras(JSON.parse(t.view) as TicketView, extras.get(t.id)));
     const offers = this.store.offeredTo(agentId).map((t) => this.offerView(t));
     const status: AgentStatus = this.store.status(agent);
     const hello: ServerFrame = {

@@ -2,12 +2,13 @@ import { z } from "@hono/zod-openapi";
 import { isMember } from "../../db/queues";
 import { messageStatuses } from "../../db/schema";
 import { closeTicket } from "../../db/replies";
-import { dispositionRefusal, getContact, getTicket, listTicketMessages, listTickets, loadConversationSettings, type TicketRow } from "../../db/tickets";
-import { ApiError, conflict, notFound } from "../../errors";
+import { dispositionRefusal, getContact, getTicket, listTicketMessages, listTickets, loadConversationSettings, updateTicketFieldsStatement, type TicketRow } from "../../db/tickets";
+import { ticketExtras } from "../../db/agent-views";
+import { ApiError, badRequest, conflict, notFound } from "../../errors";
 import { roles, type Principal } from "./auth";
 import type { Db } from "./db";
-import { apiRoute, db, errors, jsonResponse, page, pageOf, pageQuery, router, timestamp } from "./shared";
-import { attachmentViewSchema } from "../../queue/protocol";
+import { apiRoute, db, errors, jsonBody, jsonResponse, page, pageOf, pageQuery, router, timestamp } from "./shared";
+import { attachmentViewSchema, normalizeTicketUpdate, replyWindowViewSchema, ticketUpdateFields } from "../../queue/protocol";
 
 const ticketStatus = z.enum(["open", "assigned", "closed"]);
 
@@ -88,11 +89,38 @@ const read = apiRoute(allRoles, {
   request: { params: z.object({ id: z.coerce.number().int().positive() }) },
   responses: {
     200: jsonResponse(
-      z.object({ ticket: ticketSchema, contact: contactSchema, messages: z.array(messageSchema) }).openapi("TicketDetail"),
+      z
+        .object({
+          ticket: ticketSchema,
+          contact: contactSchema,
+          messages: z.array(messageSchema),
+          unread: z.number().int().openapi({ description: "Customer messages after the caller's read mark (the socket's `read` frame)" }),
+          replyWindow: replyWindowViewSchema.openapi("ReplyWindow", { description: "Whether a free-form reply can reach the customer now, and until when" }),
+        })
+        .openapi("TicketDetail"),
       "The ticket",
     ),
     404: errors[404],
   },
+});
+
+const update = apiRoute(allRoles, {
+  method: "patch",
+  path: "/tickets/{id}",
+  tags: ["tickets"],
+  summary: "Change an open ticket's subject or tags (agents: only one they hold)",
+  request: {
+    params: z.object({ id: z.coerce.number().int().positive() }),
+    body: jsonBody(
+      z
+        .strictObject({
+          subject: ticketUpdateFields.subject.openapi({ description: "≤ 200 characters, trimmed; null or \"\" clears it" }),
+          tags: ticketUpdateFields.tags.openapi({ description: "The whole list: ≤ 20 tags of 1–50 characters, trimmed, duplicates dropped" }),
+        })
+        .openapi("TicketUpdate"),
+    ),
+  },
+  responses: { 200: jsonResponse(ticketSchema, "The ticket"), 404: errors[404], 409: errors[409] },
 });
 
 const close = apiRoute(allRoles, {
@@ -150,22 +178,44 @@ export function ticketRoutes() {
   app.openapi(read, async (c) => {
     const { id } = c.req.valid("param");
     const d = db(c);
-    const { role, userId } = c.var.auth;
-    const ticket = await getTicket(d, id);
-    const visible =
-      ticket !== undefined &&
-      (role !== "agent" || (await isMember(d, ticket.queueId, userId)));
-    if (!visible) throw notFound("Ticket");
-    const [contact, messages] = await Promise.all([getContact(d, ticket.contactId), listTicketMessages(d, id)]);
+    const { userId } = c.var.auth;
+    const ticket = await visibleTicket(d, c.var.auth, id);
+    const [contact, messages, extras] = await Promise.all([getContact(d, ticket.contactId), listTicketMessages(d, id), ticketExtras(c.env.DB, [id], userId)]);
     if (!contact) throw notFound("Ticket");
+    const extra = extras.get(id);
     return c.json(
       {
         ticket: toTicketView(ticket),
         contact,
         messages: messages.map(({ accountId, ticketId, clientMsgId, attempts, claimedAt, ...m }) => m),
+        unread: extra?.unread ?? 0,
+        replyWindow: extra?.replyWindow ?? { open: true, closesAt: null, kind: "none" },
       },
       200,
     );
+  });
+
+  app.openapi(update, async (c) => {
+    const { id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    if (body.subject === undefined && body.tags === undefined) throw badRequest("Nothing to update");
+    const d = db(c);
+    const auth = c.var.auth;
+    const ticket = await visibleTicket(d, auth, id);
+    if (ticket.status === "closed") throw conflict("The ticket is closed");
+    mayChange(auth, ticket);
+    const change = normalizeTicketUpdate(body);
+    const now = Date.now();
+    const [updated] = await c.env.DB.batch<{ subject: string | null; tags: string }>([
+      updateTicketFieldsStatement(c.env.DB, id, change, now),
+      c.env.DB.prepare(
+        "INSERT INTO audit_log (actor_id, action, entity_type, entity_id, details) SELECT ?1, 'ticket.update', 'ticket', ?2, ?3 WHERE EXISTS (SELECT 1 FROM tickets WHERE id = ?4 AND updated_at = ?5)",
+      ).bind(auth.userId, String(id), JSON.stringify(change), id, now),
+    ]);
+    const row = updated?.results[0];
+    if (!row) throw conflict("The ticket is closed");
+    await c.env.QUEUE_OBJECT.getByName(ticket.queueId).ticketChanged(id, { subject: row.subject, tags: JSON.parse(row.tags) as string[] });
+    return c.json(toTicketView((await getTicket(d, id))!), 200);
   });
 
   app.openapi(close, async (c) => {
