@@ -1,5 +1,6 @@
 import { SEND_LEASE_MS } from "../domain/backoff";
 import { currentRankSql, reportRankSql } from "../domain/status";
+import { firstName } from "../domain/templates";
 import type { Env } from "../env";
 import { adapterFor } from "../providers/registry";
 import type { OutboundRequest, ProviderKind, SendResult } from "../providers/types";
@@ -30,15 +31,22 @@ type OutboundRow = {
   credentials: string;
   queue_id: string;
   address: string;
+  direction: "out" | "system";
+  /** The account's conversation settings (JSON): how the author's name is shown. */
+  conversation: string;
+  /** The author's users.display_name, for an agent's reply. */
+  author_name: string | null;
 };
 
 const LOAD = `
-  SELECT m.id, m.ticket_id, m.body, m.status, m.claimed_at, m.attempts, m.author_id, m.provider_message_id,
+  SELECT m.id, m.ticket_id, m.body, m.status, m.claimed_at, m.attempts, m.author_id, m.provider_message_id, m.direction,
          a.id AS account_id, a.key AS account_key, a.status AS account_status, a.provider, a.settings, a.credentials, t.queue_id, c.address,
+         a.conversation, u.display_name AS author_name,
          (SELECT max(coalesce(i.sent_at, i.created_at)) FROM messages i JOIN tickets it ON it.id = i.ticket_id
           WHERE it.contact_id = t.contact_id AND i.direction = 'in') AS last_inbound_at
   FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts c ON c.id = t.contact_id
   JOIN channel_accounts a ON a.id = m.account_id
+  LEFT JOIN users u ON u.id = m.author_id
   WHERE m.id = ?1 AND m.direction IN ('out', 'system')`;
 
 /**
@@ -63,7 +71,7 @@ export async function deliverReply(env: Env, messageId: number, now = Date.now()
     return { done: true };
   }
 
-  const result = await send(row, { kind: "text", to: row.address, text: row.body, messageId: row.id }, env);
+  const result = await send(row, { kind: "text", to: row.address, text: customerText(row), messageId: row.id }, env);
   if (result.ok) {
     await finish(env, row, { status: "sent", providerMessageId: result.providerMessageId }, Date.now());
     return { done: true };
@@ -83,7 +91,7 @@ export async function deliverReply(env: Env, messageId: number, now = Date.now()
 export async function deliverEdit(env: Env, messageId: number): Promise<DeliveryOutcome> {
   const row = await env.DB.prepare(LOAD).bind(messageId).first<OutboundRow>();
   if (!row?.provider_message_id) return { done: true };
-  const result = await send(row, { kind: "edit", to: row.address, providerMessageId: row.provider_message_id, text: row.body, messageId: row.id }, env);
+  const result = await send(row, { kind: "edit", to: row.address, providerMessageId: row.provider_message_id, text: customerText(row), messageId: row.id }, env);
   if (result.ok) return { done: true };
   if (result.retryable) return { done: false, retryAfterS: result.retryAfterS, reason: result.reason };
   await notifyAuthor(env, row, row.status, `edit not delivered: ${result.reason}`);
@@ -98,6 +106,22 @@ export async function giveUp(env: Env, messageId: number, op: "send" | "edit") {
   if (row.status !== "queued" && row.status !== "sending") return;
   const last = await env.DB.prepare("SELECT status_reason FROM messages WHERE id = ?1").bind(messageId).first<{ status_reason: string | null }>();
   await finish(env, row, { status: "failed", reason: `retries exhausted${last?.status_reason ? `: ${last.status_reason}` : ""}` }, Date.now());
+}
+
+/**
+ * What the customer reads: an agent's reply prefixed with the agent's name as the account's
+ * Display Name Format says ("Ayşe: …", "Ayşe Yılmaz: …"); the stored body stays as written.
+ */
+export function customerText(row: Pick<OutboundRow, "body" | "direction" | "author_name" | "conversation">): string {
+  if (row.direction !== "out" || !row.author_name) return row.body;
+  let format: unknown;
+  try {
+    format = (JSON.parse(row.conversation) as { displayNameFormat?: unknown }).displayNameFormat;
+  } catch {
+    return row.body;
+  }
+  const name = format === "full" ? row.author_name.trim() : format === "first" ? firstName(row.author_name) : "";
+  return name ? `${name}: ${row.body}` : row.body;
 }
 
 /** Calls the provider, unless its reply window is closed: then the reply fails here, before any call. */
