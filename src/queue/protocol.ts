@@ -170,7 +170,7 @@ export type ServerFrame =
   | { type: "delivery"; ticketId: number; messageId: number; status: MessageView["status"]; reason: string | null }
   | { type: "ticket.closed"; ticketId: number; by: string | null; disposition: string | null }
   /** Close Auto Assign queues: a ticket waits to be picked; `ticket.taken` when someone has. */
-  | { type: "ticket.waiting"; ticket: TicketView; preview: string }
+  | { type: "ticket.waiting"; ticket: TicketView; preview: string; notification: OfferNotification }
   | { type: "ticket.taken"; ticketId: number }
   /**
    * The conversation ended on a timer; the ticket left your desk (and closed, when `ticketClosed`).
@@ -193,10 +193,14 @@ export type ServerFrame =
   | { type: "ticket.revoked"; ticketId: number; reason: "offline" | "agent_timeout" | "agent_unavailable" }
   | { type: "error"; code: string; message: string; ref?: unknown };
 
+/** What a client shows and plays for a new interaction (the account's notification settings). */
+export type OfferNotification = { text: string; sound: boolean; shake: boolean };
+
 export type OfferView = {
   ticket: TicketView;
   preview: string;
   expiresAt: number;
+  notification?: OfferNotification;
   /** Set when the offer is a colleague's transfer rather than a new ticket. */
   transferFrom?: { agentId: string; queueId: string };
 };

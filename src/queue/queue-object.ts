@@ -32,6 +32,7 @@ import {
   type AgentStatus,
   type ClientFrame,
   type MessageView,
+  type OfferNotification,
   type OfferView,
   type QueueState,
   type ServerFrame,
@@ -69,6 +70,8 @@ export const SOCKET_IDLE_LIMIT_MS = 90_000;
 const RING_ROUND_PAUSE_MS = 5_000;
 /** How long the list of queues sharing agents with this one is reused before it is read again from D1. */
 const PEERS_TTL_MS = 60_000;
+/** How long the queue's name (for templates) is reused before it is read again from D1. */
+const QUEUE_NAME_TTL_MS = 5 * 60_000;
 
 /**
  * One per queue. Holds presence, waiting tickets, live offers, per-agent load and timers in its
@@ -92,6 +95,7 @@ export class QueueObject extends DurableObject<Env> {
   // ---- RPC from the Worker
 
   async configure(config: RoutingConfig): Promise<void> {
+    await this.ensureQueueName(true);
     const priorityChanged = this.store.config().priority !== config.priority;
     this.store.setConfig(config);
     const now = Date.now();
@@ -104,6 +108,7 @@ export class QueueObject extends DurableObject<Env> {
 
   /** Another queue's claim on agents it shares with this one (null: it has nothing waiting any more). */
   async peerDemand(queueId: string, claim: PeerClaim | null): Promise<void> {
+    await this.ensureQueueName();
     this.store.setPeerDemand(queueId, claim);
     const now = Date.now();
     this.dispatch(now);
@@ -113,6 +118,7 @@ export class QueueObject extends DurableObject<Env> {
 
   /** The user is no longer a member: signed out of this queue at once, their tickets and offers go to others. */
   async memberRemoved(agentId: string): Promise<void> {
+    await this.ensureQueueName();
     const agent = this.store.agent(agentId);
     if (!agent) return;
     const now = Date.now();
@@ -127,6 +133,7 @@ export class QueueObject extends DurableObject<Env> {
 
   /** A ticket sent here by another queue's action plan: it waits here `timeoutS`, then goes on to `steps`. */
   async receivePlanned(input: { ticket: TicketView; preview: string; steps: PlanStep[]; timeoutS: number; settings?: string | null }): Promise<void> {
+    await this.ensureQueueName();
     const now = Date.now();
     this.store.enqueue(input.ticket, input.preview, now);
     if (input.settings) this.store.setSettings(input.ticket.id, input.settings);
@@ -153,6 +160,7 @@ export class QueueObject extends DurableObject<Env> {
     /** Shown live to the agent holding the ticket, never stored (not even in the replay log). */
     ephemeral?: { kind: "story_mention"; url: string };
   }): Promise<{ state: TicketRow["state"] | "left" }> {
+    await this.ensureQueueName();
     const now = Date.now();
     this.store.setConfig(input.config);
     const { ticket, message } = input;
@@ -164,12 +172,14 @@ export class QueueObject extends DurableObject<Env> {
       else {
         const sticky = this.stickyFor(input.lastAgentId ?? null, now);
         this.store.enqueue(ticket, preview, now, sticky);
+        if (input.settings) this.store.setSettings(ticket.id, JSON.stringify(input.settings));
         const { sessionTimeoutS } = this.store.config();
         if (sessionTimeoutS > 0) this.store.schedule("session_limit", String(ticket.id), now + sessionTimeoutS * 1000);
         if (sticky) this.store.schedule("sticky_expiry", String(ticket.id), sticky.until);
         this.startQueueWait(ticket.id, now);
         if (this.store.config().closeAutoAssign) {
-          for (const agent of this.store.agents()) if (agent.connected) this.send(agent.id, { type: "ticket.waiting", ticket, preview }, now);
+          const notification = this.notificationFor(this.store.ticket(ticket.id)!);
+          for (const agent of this.store.agents()) if (agent.connected) this.send(agent.id, { type: "ticket.waiting", ticket, preview, notification }, now);
         }
       }
       row = this.store.ticket(ticket.id)!;
@@ -237,6 +247,7 @@ export class QueueObject extends DurableObject<Env> {
 
   /** The ticket was closed outside the socket (admin API): forget it here and free the agent. */
   async ticketClosed(ticketId: number, by: string | null, disposition: string | null = null): Promise<void> {
+    await this.ensureQueueName();
     this.forgetTicket(ticketId, by, Date.now(), disposition);
     this.dispatch(Date.now());
     this.armAlarm();
@@ -245,6 +256,7 @@ export class QueueObject extends DurableObject<Env> {
 
   /** A ticket transferred here from another queue: it waits for an agent here, and returns if nobody takes it in time. */
   async receiveTransfer(input: { ticket: TicketView; preview: string; from: { queueId: string; agentId: string }; returnAfterS: number; settings?: string | null }) {
+    await this.ensureQueueName();
     const now = Date.now();
     this.store.enqueueTransfer(input.ticket, input.preview, now, input.from);
     if (input.settings) this.store.setSettings(input.ticket.id, input.settings);
@@ -256,6 +268,7 @@ export class QueueObject extends DurableObject<Env> {
 
   /** A ticket this queue transferred away came back unaccepted: it is the transferring agent's again. */
   async transferReturned(input: { ticket: TicketView; preview: string; agentId: string; settings?: string | null }) {
+    await this.ensureQueueName();
     const now = Date.now();
     const agent = this.store.agent(input.agentId);
     if (agent?.connected) {
@@ -318,6 +331,7 @@ export class QueueObject extends DurableObject<Env> {
     if (!identity) return new Response("Missing agent identity", { status: 400 });
     const url = new URL(request.url);
     const lastSeq = Number(url.searchParams.get("lastSeq") ?? "NaN");
+    await this.ensureQueueName();
     // What hello shows of the tickets the agent holds (unread, reply window) comes from D1: read before the socket opens.
     const extras =
       request.headers.get("X-Observer") === "1"
@@ -352,6 +366,7 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    await this.ensureQueueName();
     const att = ws.deserializeAttachment() as SocketAttachment;
     const now = Date.now();
     ws.serializeAttachment({ ...att, lastActivity: now });
@@ -392,6 +407,7 @@ export class QueueObject extends DurableObject<Env> {
   // ---- timers
 
   override async alarm(): Promise<void> {
+    await this.ensureQueueName();
     const now = Date.now();
     for (const timer of this.store.dueTimers(now)) {
       this.store.cancelTimer(timer.kind, timer.ref);
@@ -566,7 +582,7 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   private offerView(row: TicketRow): OfferView {
-    const view: OfferView = { ticket: JSON.parse(row.view) as TicketView, preview: row.preview, expiresAt: row.offer_expires_at ?? 0 };
+    const view: OfferView = { ticket: JSON.parse(row.view) as TicketView, preview: row.preview, expiresAt: row.offer_expires_at ?? 0, notification: this.notificationFor(row) };
     if (row.transfer_to && row.agent_id) view.transferFrom = { agentId: row.agent_id, queueId: this.queueId };
     return view;
   }
@@ -584,6 +600,27 @@ export class QueueObject extends DurableObject<Env> {
   private settingsOf(row: Pick<TicketRow, "settings">): ConversationSettings {
     if (row.settings === null) return defaultConversationSettings;
     return { ...defaultConversationSettings, ...(JSON.parse(row.settings) as Partial<ConversationSettings>) };
+  }
+
+  /** What an agent's client shows for a new interaction: the account's notification template, rendered, with its sound and shake. */
+  private notificationFor(row: TicketRow): OfferNotification {
+    const { notification } = this.settingsOf(row);
+    const view = JSON.parse(row.view) as TicketView;
+    return { text: renderTemplate(notification.template, ticketVars(view, { "queue.name": this.queueName?.name ?? "" })), sound: notification.sound, shake: notification.shake };
+  }
+
+  /** The queue's name, for templates; read from D1 now and then (renames show within QUEUE_NAME_TTL_MS). */
+  private queueName: { name: string; at: number } | undefined;
+
+  private async ensureQueueName(force = false) {
+    const now = Date.now();
+    if (!force && this.queueName && now - this.queueName.at < QUEUE_NAME_TTL_MS) return;
+    try {
+      const row = await this.env.DB.prepare("SELECT name FROM queues WHERE id = ?1").bind(this.queueId).first<{ name: string }>();
+      this.queueName = { name: row?.name ?? this.queueName?.name ?? "", at: now };
+    } catch (err) {
+      console.error("could not read the queue's name", err);
+    }
   }
 
   private get queueId(): string {
