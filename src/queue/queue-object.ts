@@ -18,7 +18,9 @@ import { findCannedFor } from "../db/canned";
 import { markRead, ticketExtras, withExtras, type TicketExtras } from "../db/agent-views";
 import { adapterFor } from "../providers/registry";
 import type { ProviderKind } from "../providers/types";
-import { renderTemplate } from "../domain/templates";
+import { formatWait, renderTemplate, waitMinutes, type TemplateVars } from "../domain/templates";
+import { describeHours } from "../domain/business-hours";
+import { storeSystemMessage } from "../db/system-messages";
 import { chooseAgents, previewOf, type RingCandidate } from "../domain/ring";
 import { defaultConversationSettings, type ConversationSettings } from "../domain/conversation-settings";
 import { dispositionRefusal, loadConversationSettings, updateTicketFields } from "../db/tickets";
@@ -137,6 +139,7 @@ export class QueueObject extends DurableObject<Env> {
     const now = Date.now();
     this.store.enqueue(input.ticket, input.preview, now);
     if (input.settings) this.store.setSettings(input.ticket.id, input.settings);
+    this.startPositionUpdates(input.ticket.id, now);
     this.store.setPlan(input.ticket.id, input.steps);
     this.store.schedule("plan_step", String(input.ticket.id), now + input.timeoutS * 1000);
     this.dispatch(now);
@@ -166,6 +169,8 @@ export class QueueObject extends DurableObject<Env> {
     const { ticket, message } = input;
     const preview = previewOf(message.body, message.attachments.map((a) => a.kind));
     let row = this.store.ticket(ticket.id);
+    /** A new ticket nobody can take right now: the customer is told (messages.away). */
+    let nobodyThere = false;
     if (!row) {
       // An assigned ticket this object no longer tracks (its agent kept it across a reset) stays with that agent.
       if (input.assigneeId && this.store.agent(input.assigneeId)) this.store.adoptAssigned(ticket, input.assigneeId, now);
@@ -173,6 +178,8 @@ export class QueueObject extends DurableObject<Env> {
         const sticky = this.stickyFor(input.lastAgentId ?? null, now);
         this.store.enqueue(ticket, preview, now, sticky);
         if (input.settings) this.store.setSettings(ticket.id, JSON.stringify(input.settings));
+        nobodyThere = !this.store.agents().some((a) => this.isAvailable(a.id, a));
+        this.startPositionUpdates(ticket.id, now);
         const { sessionTimeoutS } = this.store.config();
         if (sessionTimeoutS > 0) this.store.schedule("session_limit", String(ticket.id), now + sessionTimeoutS * 1000);
         if (sticky) this.store.schedule("sticky_expiry", String(ticket.id), sticky.until);
@@ -204,6 +211,7 @@ export class QueueObject extends DurableObject<Env> {
     this.dispatch(now);
     this.armAlarm();
     this.publish(now);
+    if (nobodyThere) await this.tellAway(ticket.id);
     return { state: this.store.ticket(ticket.id)?.state ?? "left" };
   }
 
@@ -260,6 +268,7 @@ export class QueueObject extends DurableObject<Env> {
     const now = Date.now();
     this.store.enqueueTransfer(input.ticket, input.preview, now, input.from);
     if (input.settings) this.store.setSettings(input.ticket.id, input.settings);
+    this.startPositionUpdates(input.ticket.id, now);
     this.store.schedule("transfer_return", String(input.ticket.id), now + input.returnAfterS * 1000);
     this.dispatch(now);
     this.armAlarm();
@@ -283,6 +292,7 @@ export class QueueObject extends DurableObject<Env> {
     } else {
       this.store.enqueue(input.ticket, input.preview, now); // its agent is gone too: the queue serves it
       if (input.settings) this.store.setSettings(input.ticket.id, input.settings);
+      this.startPositionUpdates(input.ticket.id, now);
     }
     this.dispatch(Date.now());
     this.armAlarm();
@@ -426,8 +436,15 @@ export class QueueObject extends DurableObject<Env> {
     switch (timer.kind) {
       case "idle_session":
         return this.endConversation(Number(timer.ref), "idle_session_timeout", true, now);
-      case "session_limit":
-        return this.endConversation(Number(timer.ref), "session_timeout", false, now, this.store.config().sessionTimeoutMessage || undefined);
+      case "session_limit": {
+        // The Session Timeout Message is a template: filled in for this ticket.
+        const row = this.store.ticket(Number(timer.ref));
+        const template = this.store.config().sessionTimeoutMessage;
+        const notice = row && template ? renderTemplate(template, this.customerVars(row)) : undefined;
+        return this.endConversation(Number(timer.ref), "session_timeout", false, now, notice || undefined);
+      }
+      case "queue_position":
+        return this.tellPosition(Number(timer.ref), now);
       case "message_timeout":
         return this.endConversation(Number(timer.ref), "message_timeout", false, now);
       case "agent_message":
@@ -600,6 +617,64 @@ export class QueueObject extends DurableObject<Env> {
   private settingsOf(row: Pick<TicketRow, "settings">): ConversationSettings {
     if (row.settings === null) return defaultConversationSettings;
     return { ...defaultConversationSettings, ...(JSON.parse(row.settings) as Partial<ConversationSettings>) };
+  }
+
+  // ---- automatic messages to the customer (the account's messages.away, messages.queuePosition)
+
+  /** Template variables for a message to the ticket's customer: the ticket, the queue, the wait, the agent holding it. */
+  private customerVars(row: TicketRow): Partial<TemplateVars> {
+    const view = JSON.parse(row.view) as TicketView;
+    const settings = this.settingsOf(row);
+    const vars: Partial<TemplateVars> = {
+      "queue.name": this.queueName?.name ?? "",
+      businessHours: settings.businessHours ? describeHours(settings.businessHours) : "",
+    };
+    const index = this.store.unheldTickets().findIndex((t) => t.id === row.id);
+    if (index >= 0) {
+      const estimateS = this.estimate(index + 1);
+      Object.assign(vars, { "queue.position": index + 1, "queue.waitMinutes": waitMinutes(estimateS), "queue.wait": formatWait(estimateS) });
+    }
+    if (row.state === "assigned" && row.agent_id) vars["agent.name"] = this.store.agent(row.agent_id)?.name ?? "";
+    return ticketVars(view, vars);
+  }
+
+  /** Stores a message of the hub to the ticket's customer once per `key`, and hands it to the outbox. */
+  private async tellCustomer(ticketId: number, text: string, key: string) {
+    if (!text.trim()) return;
+    try {
+      const stored = await storeSystemMessage(this.env.DB, { ticketId, text, key });
+      if (stored) await this.env.OUTBOX.send({ messageId: stored.id, ticketId, op: "send" });
+    } catch (err) {
+      console.error("could not send an automatic message", { ticketId, key }, err);
+    }
+  }
+
+  /** messages.away: a new ticket found no agent able to answer now; told once per stay in the queue. */
+  private async tellAway(ticketId: number) {
+    const row = this.store.ticket(ticketId);
+    if (!row || row.state === "assigned") return;
+    const template = this.settingsOf(row).messages.away;
+    if (!template) return;
+    await this.tellCustomer(ticketId, renderTemplate(template, this.customerVars(row)), `away:${ticketId}:${row.enqueued_at}`);
+  }
+
+  /** Queue position updates: every queuePositionEveryS while the ticket waits (messages.queuePosition). */
+  private startPositionUpdates(ticketId: number, now: number) {
+    const row = this.store.ticket(ticketId);
+    if (!row || row.state === "assigned") return;
+    const settings = this.settingsOf(row);
+    if (!settings.messages.queuePosition || settings.queuePositionEveryS <= 0) return;
+    if (!this.hasTimer("queue_position", String(ticketId))) this.store.schedule("queue_position", String(ticketId), now + settings.queuePositionEveryS * 1000);
+  }
+
+  private async tellPosition(ticketId: number, now: number) {
+    const row = this.store.ticket(ticketId);
+    if (!row || row.state === "assigned") return; // taken meanwhile: the updates stop
+    const settings = this.settingsOf(row);
+    if (!settings.messages.queuePosition || settings.queuePositionEveryS <= 0) return;
+    const n = this.store.nextPositionUpdate(ticketId);
+    this.store.schedule("queue_position", String(ticketId), now + settings.queuePositionEveryS * 1000);
+    await this.tellCustomer(ticketId, renderTemplate(settings.messages.queuePosition, this.customerVars(row)), `position:${ticketId}:${row.enqueued_at}-${n}`);
   }
 
   /** What an agent's client shows for a new interaction: the account's notification template, rendered, with its sound and shake. */
@@ -1153,6 +1228,7 @@ export class QueueObject extends DurableObject<Env> {
       this.store.cancelTimer("assigned_wait", String(row.id));
       this.send(agentId, { type: "ticket.revoked", ticketId: row.id, reason }, now);
       this.startQueueWait(row.id, now);
+      this.startPositionUpdates(row.id, now);
     }
     this.store.markFreed(agentId, now);
     this.ctx.waitUntil(releaseTickets(this.env.DB, rows.map((r) => r.id), now).catch((err) => console.error("releasing tickets failed", err)));

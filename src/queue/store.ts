@@ -58,6 +58,8 @@ const MIGRATIONS = [
    CREATE TABLE peer_demand (queue_id TEXT PRIMARY KEY, priority INTEGER NOT NULL, agents TEXT NOT NULL, valid_until INTEGER NOT NULL);`,
   // The conversation settings of the ticket's account (dispositions, automatic messages, notifications…), as JSON.
   `ALTER TABLE tickets ADD COLUMN settings TEXT;`,
+  // How many queue position updates the waiting customer has been sent in this stay.
+  `ALTER TABLE tickets ADD COLUMN position_updates INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export type TimerKind =
@@ -76,6 +78,7 @@ export type TimerKind =
   | "queue_wait"
   | "plan_step"
   | "assigned_wait"
+  | "queue_position"
   | "sweep";
 
 /** Timers that belong to one ticket (ref = ticket id): they go when the ticket leaves the queue. */
@@ -94,6 +97,7 @@ const TICKET_TIMERS: TimerKind[] = [
   "queue_wait",
   "plan_step",
   "assigned_wait",
+  "queue_position",
 ];
 
 /** Waiting and offered tickets in the order they will be served. */
@@ -131,6 +135,7 @@ export type TicketRow = {
   plan: string | null;
   /** JSON ConversationSettings of the ticket's account, as the last message brought them; null when not known here yet. */
   settings: string | null;
+  position_updates: number;
 };
 
 /** A queue's standing claim on its online agents while it has tickets waiting, as its peers keep it. */
@@ -305,6 +310,11 @@ export class QueueStore {
     this.sql.exec("UPDATE tickets SET settings = ?2 WHERE id = ?1 AND settings IS NOT ?2", ticketId, json);
   }
 
+  /** Counts one more queue position update sent for the ticket; returns the new count. */
+  nextPositionUpdate(ticketId: number): number {
+    return this.sql.exec<{ n: number }>("UPDATE tickets SET position_updates = position_updates + 1 WHERE id = ? RETURNING position_updates AS n", ticketId).one().n;
+  }
+
   /** Replaces the ticket's view (subject or tags changed). */
   setView(ticketId: number, view: TicketView) {
     this.sql.exec("UPDATE tickets SET view = ? WHERE id = ?", JSON.stringify(view), ticketId);
@@ -337,7 +347,7 @@ export class QueueStore {
     );
     this.cancelTimer("transfer_expiry", String(ticketId));
     this.cancelTimer("transfer_return", String(ticketId));
-    for (const kind of ["queue_wait", "plan_step", "assigned_wait"] as const) this.cancelTimer(kind, String(ticketId));
+    for (const kind of ["queue_wait", "plan_step", "assigned_wait", "queue_position"] as const) this.cancelTimer(kind, String(ticketId));
     this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", ticketId);
     this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
     this.sql.exec("UPDATE agents SET assigned_count = assigned_count + 1, idle_since = NULL WHERE id = ?", agentId);
