@@ -199,8 +199,10 @@ export class QueueObject extends DurableObject<Env> {
       // The provider's reply window moves with each customer message: the agent's view follows.
       if (adapterFor(ticket.provider as ProviderKind)?.replyWindow) this.ctx.waitUntil(this.sendTicketUpdated(row.agent_id, ticket.id));
       this.startAgentTimeout(ticket.id, now);
-      // Wait For The Assigned Agent: an agent who cannot answer now gets a while to come back.
-      if (!this.isAvailable(row.agent_id) && !this.hasTimer("assigned_wait", String(ticket.id))) {
+      // Wait For The Assigned Agent: an agent who cannot answer now gets a while to come back —
+      // unless they are disconnected and the account keeps abandoned conversations with their agent.
+      const kept = this.socketsOf(row.agent_id).length === 0 && !(input.settings ?? this.settingsOf(row)).reassignAbandoned;
+      if (!kept && !this.isAvailable(row.agent_id) && !this.hasTimer("assigned_wait", String(ticket.id))) {
         this.store.schedule("assigned_wait", String(ticket.id), now + this.store.config().waitForAssignedAgentS * 1000);
       }
     } else {
@@ -517,7 +519,7 @@ export class QueueObject extends DurableObject<Env> {
       }
       case "presence_grace": {
         const agent = this.store.agent(timer.ref);
-        if (agent?.connected && this.socketsOf(agent.id).length === 0) this.goOffline(agent, now);
+        if (agent?.connected && this.socketsOf(agent.id).length === 0) this.goOffline(agent, now, { abandoned: true });
         await this.leaveIfEmpty(now);
         return;
       }
@@ -1213,11 +1215,15 @@ export class QueueObject extends DurableObject<Env> {
     }
   }
 
-  /** Past the grace period: offline, and every ticket the agent held goes to someone else. */
-  private goOffline(agent: AgentRow, now: number) {
+  /**
+   * Offline: every ticket the agent held goes to someone else. `abandoned` (past the grace period,
+   * not signed out): tickets of accounts with reassignAbandoned off stay the agent's.
+   */
+  private goOffline(agent: AgentRow, now: number, opts: { abandoned?: boolean } = {}) {
     this.store.setConnected(agent.id, false);
     this.withdrawOffersOf(agent.id, "offline", now);
-    this.revoke(this.store.heldBy(agent.id), agent.id, "offline", now);
+    const held = this.store.heldBy(agent.id);
+    this.revoke(opts.abandoned ? held.filter((row) => this.settingsOf(row).reassignAbandoned) : held, agent.id, "offline", now);
   }
 
   /** Takes tickets back from an agent into the queue (frames first, D1 after: a failed write is redone by the next message's routing). */
