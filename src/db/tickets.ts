@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type * as schema from "./schema";
-import { contacts, messages, queueMembers, tickets } from "./schema";
+import { contacts, messageRevisions, messages, queueMembers, tickets } from "./schema";
 import { conversationSettingsSchema, defaultConversationSettings, type ConversationSettings } from "../domain/conversation-settings";
 
 type Db = DrizzleD1Database<typeof schema>;
@@ -43,6 +43,20 @@ export const getContact = (db: Db, id: number) => db.select().from(contacts).whe
 
 export const listTicketMessages = (db: Db, ticketId: number) =>
   db.select().from(messages).where(eq(messages.ticketId, ticketId)).orderBy(asc(messages.id)).all();
+
+/** Earlier versions of the ticket's edited messages, oldest first, by message id. */
+export async function ticketRevisions(db: Db, ticketId: number): Promise<Map<number, { body: string; replacedAt: number }[]>> {
+  const rows = await db
+    .select({ messageId: messageRevisions.messageId, body: messageRevisions.body, replacedAt: messageRevisions.replacedAt })
+    .from(messageRevisions)
+    .innerJoin(messages, eq(messages.id, messageRevisions.messageId))
+    .where(eq(messages.ticketId, ticketId))
+    .orderBy(asc(messageRevisions.id))
+    .all();
+  const out = new Map<number, { body: string; replacedAt: number }[]>();
+  for (const r of rows) out.set(r.messageId, [...(out.get(r.messageId) ?? []), { body: r.body, replacedAt: r.replacedAt }]);
+  return out;
+}
 
 /** The conversation settings of an account, as stored (defaults for what it does not set). */
 export async function loadConversationSettings(d1: D1Database, accountId: string): Promise<ConversationSettings> {

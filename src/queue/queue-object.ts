@@ -41,7 +41,7 @@ import {
   type SupervisorFrame,
   type TicketView,
 } from "./protocol";
-import { ticketVars } from "./ticket-vars";
+import { sourceName, ticketVars } from "./ticket-vars";
 import { saveReplyOriginal, translateInbound, translateReply } from "./translation";
 import { QueueStore, type AgentRow, type PeerClaim, type Timer, type TicketRow } from "./store";
 
@@ -74,6 +74,8 @@ const RING_ROUND_PAUSE_MS = 5_000;
 const PEERS_TTL_MS = 60_000;
 /** How long the queue's name (for templates) is reused before it is read again from D1. */
 const QUEUE_NAME_TTL_MS = 5 * 60_000;
+/** Providers whose sent messages the hub can edit (Telegram's editMessageText, the custom channel's `edit`). */
+const EDITABLE_PROVIDERS = new Set(["telegram", "custom"]);
 
 /**
  * One per queue. Holds presence, waiting tickets, live offers, per-agent load and timers in its
@@ -1090,6 +1092,13 @@ export class QueueObject extends DurableObject<Env> {
 
   private async edit(ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "edit" }>) {
     if (!this.holds(agentId, frame.ticketId)) return this.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
+    const { provider } = JSON.parse(this.store.ticket(frame.ticketId)!.view) as TicketView;
+    if (!EDITABLE_PROVIDERS.has(provider)) {
+      return this.reject(ws, agentId, "edit_not_supported", `${sourceName(provider)} (${provider}) does not let a sent message be edited; send a new reply instead`, {
+        ticketId: frame.ticketId,
+        messageId: frame.messageId,
+      });
+    }
     const result = await storeAgentEdit(this.env.DB, frame);
     if ("refused" in result) {
       const text = result.refused === "not_found" ? "No reply of yours with this id on this ticket" : "The reply has not been sent yet; edit it once it is sent";

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { isMember } from "../../db/queues";
 import { messageStatuses } from "../../db/schema";
 import { closeTicket } from "../../db/replies";
-import { dispositionRefusal, getContact, getTicket, listTicketMessages, listTickets, loadConversationSettings, updateTicketFieldsStatement, type TicketRow } from "../../db/tickets";
+import { dispositionRefusal, getContact, getTicket, listTicketMessages, listTickets, loadConversationSettings, ticketRevisions, updateTicketFieldsStatement, type TicketRow } from "../../db/tickets";
 import { ticketExtras } from "../../db/agent-views";
 import { ApiError, badRequest, conflict, notFound } from "../../errors";
 import { roles, type Principal } from "./auth";
@@ -63,6 +63,9 @@ const messageSchema = z
     updatedAt: timestamp,
     editedAt: timestamp.nullable(),
     deletedAt: timestamp.nullable(),
+    revisions: z
+      .array(z.object({ body: z.string(), replacedAt: timestamp }))
+      .openapi({ description: "Earlier versions of an edited message (the customer's edit or an agent's), oldest first" }),
   })
   .openapi("Message");
 
@@ -180,14 +183,19 @@ export function ticketRoutes() {
     const d = db(c);
     const { userId } = c.var.auth;
     const ticket = await visibleTicket(d, c.var.auth, id);
-    const [contact, messages, extras] = await Promise.all([getContact(d, ticket.contactId), listTicketMessages(d, id), ticketExtras(c.env.DB, [id], userId)]);
+    const [contact, messages, extras, revisions] = await Promise.all([
+      getContact(d, ticket.contactId),
+      listTicketMessages(d, id),
+      ticketExtras(c.env.DB, [id], userId),
+      ticketRevisions(d, id),
+    ]);
     if (!contact) throw notFound("Ticket");
     const extra = extras.get(id);
     return c.json(
       {
         ticket: toTicketView(ticket),
         contact,
-        messages: messages.map(({ accountId, ticketId, clientMsgId, attempts, claimedAt, ...m }) => m),
+        messages: messages.map(({ accountId, ticketId, clientMsgId, attempts, claimedAt, ...m }) => ({ ...m, revisions: revisions.get(m.id) ?? [] })),
         unread: extra?.unread ?? 0,
         replyWindow: extra?.replyWindow ?? { open: true, closesAt: null, kind: "none" },
       },
