@@ -1,4 +1,4 @@
-import type { ReceivingAccount } from "../db/account-lookup";
+import { loadQueueRouting, type ReceivingAccount } from "../db/account-lookup";
 import type { IngestOutcome } from "../db/ingest";
 import type { Env } from "../env";
 import type { InboundEvent } from "../providers/types";
@@ -11,16 +11,24 @@ import { tellCustomer, tellCustomerAll } from "./tell-customer";
 
 type MessageEvent = Extract<InboundEvent, { kind: "message" }>;
 
+/** The business hours that apply are the ticket's queue's, when it has its own, else the account's. */
+async function withQueueHours(env: Env, account: ReceivingAccount, queueId: string): Promise<ReceivingAccount> {
+  const routing = queueId === account.queueId ? account.routing : await loadQueueRouting(env.DB, queueId);
+  if (!routing?.businessHours) return account;
+  return { ...account, conversation: { ...account.conversation, businessHours: routing.businessHours } };
+}
+
 /**
  * What follows a stored customer message: a command is carried out; otherwise the chatbot, when
  * the account has one and nobody holds the ticket, may answer it; otherwise the ticket goes to
  * its queue. Welcome, new conversation, out of hours and queue position messages are sent along
  * the way, each once. A retried webhook comes here too: everything it would repeat is keyed.
  */
-export async function handleCustomerMessage(env: Env, account: ReceivingAccount, outcome: IngestOutcome, event: MessageEvent, receivedAt = Date.now()) {
+export async function handleCustomerMessage(env: Env, receiving: ReceivingAccount, outcome: IngestOutcome, event: MessageEvent, receivedAt = Date.now()) {
   if (outcome.result === "unknown_message" || !outcome.ticket || !outcome.message) return;
   const { ticket, message } = outcome;
   if (ticket.status === "closed") return;
+  const account = await withQueueHours(env, receiving, ticket.queueId);
   const s = account.conversation;
   const here = { ticketId: ticket.id, queueId: ticket.queueId };
   // Hours are judged when the customer wrote (the provider's time), never later than receipt: a

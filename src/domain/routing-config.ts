@@ -1,5 +1,7 @@
 // Relative imports carry their .ts extension: the demo seed (scripts/seed.mjs) loads this file in Node as it is.
 import { z } from "zod";
+import { businessHoursSchema } from "./business-hours.ts";
+import { templateSchema } from "./templates.ts";
 import { inWindow, localClock, timeZoneSchema, weeklyWindowSchema } from "./weekly-schedule.ts";
 
 export const ringStrategies = ["round-robin", "random", "least-busy", "longest-idle", "percentage", "sticky", "ring-all"] as const;
@@ -74,7 +76,8 @@ export const routingConfigSchema = z
     idleSessionTimeoutS: z.number().int().min(0).max(604800).default(0),
     /** Longest a conversation may last; then it ends and the customer is sent `sessionTimeoutMessage`, seconds (0 = never). */
     sessionTimeoutS: z.number().int().min(0).max(604800).default(0),
-    sessionTimeoutMessage: z.string().max(1000).default(""),
+    /** A template (docs/conversations.md lists the variables); "" sends nothing. */
+    sessionTimeoutMessage: z.union([z.literal(""), templateSchema()]).default(""),
     /** A customer message nobody answers for this long marks the ticket escalated and moves it to the front of the queue, seconds (0 = never). */
     contactMessageTimeoutS: z.number().int().min(0).max(604800).default(0),
     /** An agent message the customer never answers ends the conversation after this long, seconds (0 = never). */
@@ -95,6 +98,8 @@ export const routingConfigSchema = z
     waitForAssignedQueueS: z.number().int().min(1).max(2147483).default(10),
     actionPlan: actionPlanSchema.default({ steps: [], timezone: "UTC", timeRules: [] }),
     translation: translationConfigSchema.default({ provider: "none" }),
+    /** The queue's own business hours; they take precedence over its accounts' (null: the account's). */
+    businessHours: businessHoursSchema.nullable().default(null),
     /** Free text for the people who run the queue. */
     notes: z.string().max(2000).default(""),
   })

@@ -353,7 +353,7 @@ export class QueueObject extends DurableObject<Env> {
         : await this.extrasFor(this.store.heldBy(identity.id).map((t) => t.id), identity.id);
 
     const now = Date.now();
-    if (configHeader) this.store.setConfig(JSON.parse(configHeader) as RoutingConfig);
+    if (configHeader) this.store.setConfig(JSON.parse(decodeURIComponent(configHeader)) as RoutingConfig);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     if (request.headers.get("X-Observer") === "1") {

@@ -44,7 +44,7 @@ export const agentSocket = new Hono<AppContext>().get("/agent/ws", async (c) => 
   const identity: AgentIdentity = { id: member.id, name: member.display_name, capacity: member.capacity, weight: member.weight };
   const target = new URL("https://queue.internal/agent/ws");
   if (lastSeq !== undefined) target.searchParams.set("lastSeq", String(lastSeq));
-  const headers = new Headers({ Upgrade: "websocket", "X-Agent-Identity": encodeURIComponent(JSON.stringify(identity)), "X-Queue-Config": JSON.stringify(routing) });
+  const headers = new Headers({ Upgrade: "websocket", "X-Agent-Identity": encodeURIComponent(JSON.stringify(identity)), "X-Queue-Config": encodeURIComponent(JSON.stringify(routing)) });
   return c.env.QUEUE_OBJECT.getByName(queue).fetch(target, { headers });
 });
 

@@ -85,4 +85,24 @@ describe("out of hours", () => {
     expect(sent).toHaveLength(2);
     expect(sent[0]!.conversation_id).not.toBe(sent[1]!.conversation_id);
   });
+
+  it("follows the queue's own hours where the queue has them, over the account's", async () => {
+    stubNetwork();
+    // A night shift queue (18:00–02:00 in Istanbul): open at Friday 18:30, when the account's hours say closed.
+    const queueId = await createQueue({
+      businessHours: { timezone: "Europe/Istanbul", windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], from: "18:00", to: "02:00" }], holidays: [] },
+    });
+    queues.push(queueId);
+    const acct = await createTelegramAccount(queueId);
+    await setConversation(acct.id, {
+      businessHours: { timezone: "Europe/Istanbul", windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], from: "09:00", to: "18:00" }] },
+      messages: { outOfHours: "Kapalıyız: {{businessHours}}" },
+    });
+    const evening = ++userSeq;
+    await customerWrites(acct.key, evening, 1, "Akşam sorusu 🌆", FRIDAY_18_30);
+    expect(await systemMessagesOf(acct.id, evening)).toEqual([]);
+    const morning = ++userSeq;
+    await customerWrites(acct.key, morning, 1, "Sabah sorusu", MONDAY_09_05);
+    expect((await systemMessagesOf(acct.id, morning)).map((m) => m.body)).toEqual(["Kapalıyız: Mon–Fri 18:00–02:00 (Europe/Istanbul)"]);
+  });
 });

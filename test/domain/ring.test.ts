@@ -74,6 +74,7 @@ describe("routingConfigSchema", () => {
       waitForAssignedQueueS: 10,
       actionPlan: { steps: [], timezone: "UTC", timeRules: [] },
       translation: { provider: "none" },
+      businessHours: null,
       notes: "",
     });
     expect(routingConfigSchema.safeParse({ agentRingTimeS: 2 }).success).toBe(false);
