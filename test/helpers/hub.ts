@@ -57,6 +57,11 @@ export async function createTelegramAccount(queueId: string, opts: { provider?: 
   return { id, key };
 }
 
+/** Writes an account's conversation settings straight to D1, as an admin's PATCH would store them. */
+export async function setConversation(accountId: string, conversation: Record<string, unknown>) {
+  await env.DB.prepare("UPDATE channel_accounts SET conversation = ?2 WHERE id = ?1").bind(accountId, JSON.stringify(conversation)).run();
+}
+
 /** A Telegram Update in the Bot API's shape, from a private chat. */
 export function telegramUpdate(o: { updateId: number; userId: number; messageId: number; text?: string; firstName?: string; date?: number }) {
   return {

@@ -1,43 +1,27 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { AgentClient, BOT_API, BOT_TOKEN, count, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, telegramUpdate } from "../helpers/hub";
+import { AgentClient, count, createUser, postTelegram, telegramUpdate } from "../helpers/hub";
+import { cleanUp, connect, desk, stubBotApi, type BotCall } from "../helpers/session";
 
 let n = 0;
 
 describe("agent actions over the socket", () => {
-  let calls: { method: string; body: any }[];
-  let queueId: string;
+  let calls: BotCall[];
   let agent: AgentClient;
   let ticketId: number;
   const chatId = 6100001;
 
   beforeEach(async () => {
-    calls = [];
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-        const url = String(input);
-        const method = url.slice(url.lastIndexOf("/") + 1);
-        const body = JSON.parse(String(init?.body));
-        calls.push({ method, body });
-        expect(url.startsWith(`${BOT_API}/bot${BOT_TOKEN}/`)).toBe(true);
-        return Response.json({ ok: true, result: { message_id: 700 + calls.length, date: 1763700200, chat: { id: chatId, type: "private" }, text: body.text } });
-      }),
-    );
-    queueId = await createQueue();
-    const { key } = await createTelegramAccount(queueId);
-    agent = await AgentClient.connect((await createUser({ queues: [queueId] })).token, queueId);
+    calls = stubBotApi({ firstMessageId: 701 });
+    const { queueId, key } = await desk();
+    agent = await connect((await createUser({ queues: [queueId] })).token, queueId);
     await postTelegram(key, telegramUpdate({ updateId: 80000 + ++n, userId: chatId, messageId: 1 }));
     ticketId = (await agent.next("offer")).ticket.id;
     agent.send({ type: "accept", ticketId });
     await agent.next("ticket.assigned");
   });
 
-  afterEach(async () => {
-    agent.close();
-    vi.unstubAllGlobals();
-    await fireTimers(queueId).catch(() => undefined);
-  });
+  afterEach(cleanUp);
 
   it("stores and sends a reply re-sent with the same client id once", async () => {
     agent.send({ type: "reply", ticketId, text: "Bir dakika lütfen 🙏", clientMsgId: "same-id" });

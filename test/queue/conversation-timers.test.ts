@@ -1,26 +1,18 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AgentClient, BOT_API, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import type { RoutingConfig } from "../../src/domain/routing-config";
+import { AgentClient, BOT_API, createUser, fireTimers, postTelegram, queueStub, telegramUpdate } from "../helpers/hub";
+import { cleanUp, connect, desk } from "../helpers/session";
 
 let updateId = 80_000;
 let userSeq = 9_700_000;
-const clients: AgentClient[] = [];
-const queues: string[] = [];
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  vi.unstubAllGlobals();
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-});
+afterEach(cleanUp);
 
-async function world(routing: Record<string, unknown>) {
-  const queueId = await createQueue(routing);
-  queues.push(queueId);
-  const { key } = await createTelegramAccount(queueId);
+async function world(routing: Partial<RoutingConfig>) {
+  const { queueId, key } = await desk({ routing });
   const user = await createUser({ queues: [queueId] });
-  const agent = await AgentClient.connect(user.token, queueId);
-  clients.push(agent);
+  const agent = await connect(user.token, queueId);
   return { queueId, key, agent };
 }
 

@@ -1,31 +1,16 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { localClock, weekdays } from "../../src/domain/weekly-schedule";
-import { AgentClient, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import { localClock, weekdays, type Weekday } from "../../src/domain/weekly-schedule";
+import { createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import { cleanUp, connect, queue } from "../helpers/session";
 
 // Wait For The Assigned Agent / Queue, action plans (ordered steps and time rules) and Leave When Empty.
 
 let updateId = 120_000;
 let userSeq = 9_700_000;
-const clients: AgentClient[] = [];
-const queues: string[] = [];
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-});
+afterEach(cleanUp);
 
-async function queue(routing: Record<string, unknown> = {}) {
-  const id = await createQueue(routing);
-  queues.push(id);
-  return id;
-}
-async function connect(token: string, queueId: string) {
-  const c = await AgentClient.connect(token, queueId);
-  clients.push(c);
-  return c;
-}
 async function write(key: string, userId: number, text: string, messageId = 1) {
   const res = await postTelegram(key, telegramUpdate({ updateId: ++updateId, userId, messageId, text }));
   expect(res.status).toBe(200);
@@ -123,7 +108,7 @@ describe("Wait For The Assigned Queue and the action plan", () => {
     const nightTeam = await queue();
     const today = localClock(Date.now(), "Europe/Istanbul").weekday;
     const notToday = weekdays.filter((d) => d !== today);
-    const plan = (days: string[]) => ({
+    const plan = (days: Weekday[]) => ({
       steps: [{ to: { queueId: dayTeam }, timeoutS: 60 }],
       timezone: "Europe/Istanbul",
       timeRules: [{ when: { days, from: "00:00", to: "24:00" }, steps: [{ to: { queueId: nightTeam }, timeoutS: 60 }] }],

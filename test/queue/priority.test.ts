@@ -1,28 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { AgentClient, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import type { RoutingConfig } from "../../src/domain/routing-config";
+import { createUser, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import { cleanUp, connect, desk } from "../helpers/session";
 
 // Priority across queues: an agent in two queues is offered the higher-priority queue's waiting tickets first.
 
 let updateId = 130_000;
 let userSeq = 9_800_000;
-const clients: AgentClient[] = [];
-const queues: string[] = [];
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-});
+afterEach(cleanUp);
 
-async function queue(routing: Record<string, unknown>) {
-  const id = await createQueue(routing);
-  queues.push(id);
-  return { id, key: (await createTelegramAccount(id)).key };
-}
-async function connect(token: string, queueId: string) {
-  const c = await AgentClient.connect(token, queueId);
-  clients.push(c);
-  return c;
+async function queue(routing: Partial<RoutingConfig>) {
+  const { queueId: id, key } = await desk({ routing });
+  return { id, key };
 }
 async function write(key: string, text: string) {
   const res = await postTelegram(key, telegramUpdate({ updateId: ++updateId, userId: ++userSeq, messageId: 1, text }));

@@ -1,23 +1,16 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { AgentClient, BASE, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import type { RoutingConfig } from "../../src/domain/routing-config";
+import { BASE, createUser, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import { cleanUp, connect, desk, trackSocket } from "../helpers/session";
 
 let updateId = 70_000;
 let userSeq = 9_500_000;
-const clients: AgentClient[] = [];
-const sockets: WebSocket[] = [];
-const queues: string[] = [];
 
-async function setup(routing: Record<string, unknown> = {}) {
-  const queueId = await createQueue(routing);
-  queues.push(queueId);
-  return { queueId, key: (await createTelegramAccount(queueId)).key };
-}
-async function connect(token: string, queueId: string) {
-  const c = await AgentClient.connect(token, queueId);
-  clients.push(c);
-  return c;
-}
+afterEach(cleanUp);
+
+const setup = (routing: Partial<RoutingConfig> = {}) => desk({ routing });
+
 async function write(key: string, text = "Merhaba") {
   const res = await postTelegram(key, telegramUpdate({ updateId: ++updateId, userId: ++userSeq, messageId: 1, text }));
   expect(res.status).toBe(200);
@@ -34,7 +27,7 @@ async function supervise(token: string, queueId: string) {
   expect(res.status).toBe(101);
   const ws = res.webSocket!;
   ws.accept();
-  sockets.push(ws);
+  trackSocket(ws);
   const states: any[] = [];
   const errors: any[] = [];
   ws.addEventListener("message", (e) => {
@@ -44,13 +37,6 @@ async function supervise(token: string, queueId: string) {
   await settle();
   return { ws, states, errors, send: (frame: unknown) => ws.send(JSON.stringify(frame)) };
 }
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const ws of sockets.splice(0)) ws.close(1000);
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-});
 
 describe("the queue as supervisors and customers see it", () => {
   it("streams the queue's state to a supervisor: waiting tickets with position, age and estimate; agents and offers", async () => {

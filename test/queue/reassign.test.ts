@@ -1,27 +1,16 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
-import { AgentClient, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import type { RoutingConfig } from "../../src/domain/routing-config";
+import { AgentClient, createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import { cleanUp, connect, queue } from "../helpers/session";
 
 let updateId = 60_000;
 let userSeq = 9_000_000;
-const clients: AgentClient[] = [];
-const queues: string[] = [];
 
-async function connect(token: string, queueId: string, lastSeq?: number) {
-  const c = await AgentClient.connect(token, queueId, lastSeq);
-  clients.push(c);
-  return c;
-}
+afterEach(cleanUp);
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-});
-
-async function world(routing: Record<string, unknown> = {}) {
-  const queueId = await createQueue(routing);
-  queues.push(queueId);
+async function world(routing: Partial<RoutingConfig> = {}) {
+  const queueId = await queue(routing);
   const { key } = await createTelegramAccount(queueId);
   const a = await createUser({ name: "Ayşe", queues: [queueId] });
   const b = await createUser({ name: "John", queues: [queueId] });

@@ -2,17 +2,11 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { QueueObject } from "../../src/queue/queue-object";
-import { AgentClient, BASE, count, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import { BASE, count, createQueue, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import { cleanUp, connect, desk } from "../helpers/session";
 
 let updateId = 10_000;
 let userId = 7_000_000;
-const clients: AgentClient[] = [];
-
-async function connect(token: string, queueId: string, lastSeq?: number) {
-  const c = await AgentClient.connect(token, queueId, lastSeq);
-  clients.push(c);
-  return c;
-}
 
 /** A new customer writes: a new ticket in the queue. Returns its ticket id. */
 async function newCustomer(key: string, text = "Merhaba 👋") {
@@ -27,15 +21,9 @@ describe("queue object: round-robin ring", () => {
   let queueId: string;
   let key: string;
   beforeEach(async () => {
-    queueId = await createQueue({ agentRingTimeS: 20 });
-    key = (await createTelegramAccount(queueId)).key;
+    ({ queueId, key } = await desk({ routing: { agentRingTimeS: 20 } }));
   });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await settle();
-    // Consume every alarm the test scheduled.
-    await fireTimers(queueId).catch(() => undefined);
-  });
+  afterEach(cleanUp);
 
   it("offers a waiting ticket to an available agent, who accepts it and gets its messages", async () => {
     const ayse = await createUser({ name: "Ayşe Yılmaz", queues: [queueId] });

@@ -1,33 +1,20 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { AgentClient, BASE, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import type { RoutingConfig } from "../../src/domain/routing-config";
+import { BASE, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import { cleanUp, connect, desk, trackQueue } from "../helpers/session";
 
 let updateId = 50_000;
 let userSeq = 8_000_000;
-const clients: AgentClient[] = [];
-const queues: string[] = [];
 
-async function setup(routing: Record<string, unknown>) {
-  const queueId = await createQueue(routing);
-  queues.push(queueId);
-  return { queueId, key: (await createTelegramAccount(queueId)).key };
-}
-async function connect(token: string, queueId: string) {
-  const c = await AgentClient.connect(token, queueId);
-  clients.push(c);
-  return c;
-}
+afterEach(cleanUp);
+
+const setup = (routing: Partial<RoutingConfig>) => desk({ routing });
 async function write(key: string, userId = ++userSeq, messageId = 1) {
   const res = await postTelegram(key, telegramUpdate({ updateId: ++updateId, userId, messageId, text: "Yardım lütfen 🙏" }));
   expect(res.status).toBe(200);
   return userId;
 }
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-});
 
 describe("ring-all", () => {
   it("offers to every available agent; of two accepts in the same instant exactly one wins", async () => {
@@ -157,7 +144,7 @@ describe("routing configuration through the API", () => {
     });
     expect(res.status).toBe(201);
     const queue = await res.json<any>();
-    queues.push(queue.id);
+    trackQueue(queue.id);
     expect((await queueStub(queue.id).snapshot()).config).toMatchObject({ strategy: "ring-all", agentRingTimeS: 15 });
   });
 });

@@ -1,27 +1,15 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { AgentClient, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import { createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import { cleanUp, connect, queue } from "../helpers/session";
 
 let updateId = 90_000;
 let userSeq = 9_900_000;
-const clients: AgentClient[] = [];
-const queues: string[] = [];
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-});
-
-async function connect(token: string, queueId: string) {
-  const c = await AgentClient.connect(token, queueId);
-  clients.push(c);
-  return c;
-}
+afterEach(cleanUp);
 
 async function queueWithTicket() {
-  const queueId = await createQueue({ transferTimeoutS: 30 });
-  queues.push(queueId);
+  const queueId = await queue({ transferTimeoutS: 30 });
   const { key } = await createTelegramAccount(queueId);
   const ayseUser = await createUser({ name: "Ayşe", queues: [queueId] });
   const johnUser = await createUser({ name: "John", queues: [queueId] });
@@ -79,8 +67,7 @@ describe("transfers", () => {
 
   it("to another queue: its agents are offered it; if nobody takes it in time it comes back", async () => {
     const { queueId, ticketId, ayse, ayseUser } = await queueWithTicket();
-    const billing = await createQueue({ transferTimeoutS: 30 });
-    queues.push(billing);
+    const billing = await queue({ transferTimeoutS: 30 });
     const billingAgent = await connect((await createUser({ name: "Fatma", queues: [billing] })).token, billing);
     billingAgent.send({ type: "presence", status: "away" });
     await billingAgent.next("presence");
@@ -100,8 +87,7 @@ describe("transfers", () => {
 
   it("to another queue where an agent takes it: it stays there", async () => {
     const { ticketId, ayse } = await queueWithTicket();
-    const billing = await createQueue();
-    queues.push(billing);
+    const billing = await queue();
     const fatma = await createUser({ name: "Fatma", queues: [billing] });
     const billingAgent = await connect(fatma.token, billing);
     ayse.send({ type: "transfer", ticketId, to: { queueId: billing } });

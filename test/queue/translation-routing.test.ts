@@ -1,21 +1,15 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AgentClient, BOT_API, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, settle, telegramUpdate } from "../helpers/hub";
+import { BOT_API, createTelegramAccount, createUser, postTelegram, settle, telegramUpdate } from "../helpers/hub";
+import { cleanUp, connect, queue } from "../helpers/session";
 
 // The Translation Provider as agents live it: a Turkish customer, English-speaking agents.
 
 const LT = "https://translate.example.test";
-const clients: AgentClient[] = [];
-const queues: string[] = [];
 let updateId = 140_000;
 let userSeq = 9_850_000;
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-  vi.unstubAllGlobals();
-});
+afterEach(cleanUp);
 
 /** LibreTranslate as its API answers, with a two-phrase dictionary; every other call (the Bot API) succeeds. */
 function stubServices() {
@@ -46,12 +40,10 @@ function stubServices() {
 describe("a queue with a translation provider", () => {
   it("shows the agent the customer's message in English and sends the agent's English reply in Turkish", async () => {
     const calls = stubServices();
-    const queueId = await createQueue({ translation: { provider: "libretranslate", url: LT, agentLanguage: "en", translateReplies: true } });
-    queues.push(queueId);
+    const queueId = await queue({ translation: { provider: "libretranslate", url: LT, agentLanguage: "en", translateReplies: true } });
     const { key } = await createTelegramAccount(queueId);
     const agent = await createUser({ name: "John", queues: [queueId] });
-    const desk = await AgentClient.connect(agent.token, queueId);
-    clients.push(desk);
+    const desk = await connect(agent.token, queueId);
 
     await postTelegram(key, telegramUpdate({ updateId: ++updateId, userId: ++userSeq, messageId: 1, text: "Siparişim nerede? 📦" }));
     const { ticket } = await desk.next("offer");
@@ -80,12 +72,10 @@ describe("a queue with a translation provider", () => {
       if (url.startsWith(LT)) return Response.json({ error: "Service unavailable" }, { status: 503 });
       return Response.json({ ok: true, result: { message_id: 778, date: 1795300000, chat: { id: 1, type: "private" } } });
     });
-    const queueId = await createQueue({ translation: { provider: "libretranslate", url: LT, agentLanguage: "en", translateReplies: true } });
-    queues.push(queueId);
+    const queueId = await queue({ translation: { provider: "libretranslate", url: LT, agentLanguage: "en", translateReplies: true } });
     const { key } = await createTelegramAccount(queueId);
     const agent = await createUser({ queues: [queueId] });
-    const desk = await AgentClient.connect(agent.token, queueId);
-    clients.push(desk);
+    const desk = await connect(agent.token, queueId);
     await postTelegram(key, telegramUpdate({ updateId: ++updateId, userId: ++userSeq, messageId: 1, text: "Merhaba" }));
     const { ticket } = await desk.next("offer");
     desk.send({ type: "accept", ticketId: ticket.id });
