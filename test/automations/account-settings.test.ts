@@ -1,21 +1,17 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { defaultConversationSettings } from "../../src/domain/conversation-settings";
 import { hmac, toHex, unseal } from "../../src/security/crypto";
 import { auditRows, BOT_TOKEN, call, countRows, seedWorld, unique } from "../helpers/api";
-import { BOT_API, fireTimers, SECRET_TOKEN, settle } from "../helpers/hub";
+import { BOT_API, SECRET_TOKEN } from "../helpers/hub";
+import { cleanUp, trackQueue } from "../helpers/session";
 import { customerWrites, historyOf, stubNetwork } from "./helpers";
 
 // Conversation settings through the admin API: validated, stored whole, the chatbot's secret shown once.
 
-const queues: string[] = [];
 let userSeq = 8_600_000;
 
-afterEach(async () => {
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-  vi.unstubAllGlobals();
-});
+afterEach(cleanUp);
 
 const BOT = "https://bot.example.test/destek";
 const storedSecret = async (id: string) =>
@@ -137,7 +133,7 @@ describe("conversation settings in the accounts API", () => {
 
   it("signs requests to the chatbot with the secret the API revealed", async () => {
     const { admin, queueId } = await seedWorld();
-    queues.push(queueId);
+    trackQueue(queueId);
     const created = await createAccount(admin.token, queueId, { chatbot: { url: BOT } });
     const secret = created.data.revealed.chatbotSecret as string;
     const signatures: { header: string | null; expected: string }[] = [];

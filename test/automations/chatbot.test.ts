@@ -1,22 +1,18 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { hmac, seal, toHex } from "../../src/security/crypto";
-import { AgentClient, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
-import { customerWrites, delivered, historyOf, setConversation, stubNetwork, systemMessagesOf, ticketsOf } from "./helpers";
+import { createUser, postTelegram, queueStub, telegramUpdate } from "../helpers/hub";
+import { cleanUp, connect } from "../helpers/session";
+import { customerWrites, delivered, historyOf, stubNetwork, systemMessagesOf, telegramAccount, ticketsOf } from "./helpers";
 
 // The account's chatbot: asked first about each customer message on a ticket nobody holds.
 
 const BOT = "https://bot.example.test/hook";
 const SECRET = "bot-signing-secret-🔑-for-tests";
-const queues: string[] = [];
-const clients: AgentClient[] = [];
 let userSeq = 8_500_000;
 
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-  vi.unstubAllGlobals();
+  await cleanUp();
   vi.restoreAllMocks();
 });
 
@@ -35,12 +31,9 @@ function stubBot(answer: (call: BotCall & { signal?: AbortSignal | null }) => Re
 }
 
 async function account(timeoutMs = 2000) {
-  const queueId = await createQueue();
-  queues.push(queueId);
-  const acct = await createTelegramAccount(queueId);
-  await setConversation(acct.id, { chatbot: { url: BOT, timeoutMs }, messages: { welcome: "Hoş geldiniz 🌷" } });
+  const acct = await telegramAccount({ chatbot: { url: BOT, timeoutMs }, messages: { welcome: "Hoş geldiniz 🌷" } });
   await env.DB.prepare("UPDATE channel_accounts SET chatbot_secret = ?2 WHERE id = ?1").bind(acct.id, await seal(env.SECRETS_KEY, SECRET)).run();
-  return { ...acct, queueId };
+  return acct;
 }
 
 const waitingTickets = async (queueId: string) => (await queueStub(queueId).snapshot()).tickets.map((t) => t.id);
@@ -122,8 +115,7 @@ describe("chatbot", () => {
     const bot = stubBot(() => Response.json(handoff ? { action: "handoff" } : { action: "reply", text: "Ben botum 🤖" }));
     const { id, key, queueId } = await account();
     const agent = await createUser({ queues: [queueId] });
-    const desk = await AgentClient.connect(agent.token, queueId);
-    clients.push(desk);
+    const desk = await connect(agent.token, queueId);
     const customer = ++userSeq;
     await customerWrites(key, customer, 1, "Temsilci lütfen");
     const { ticket } = await desk.next("offer");

@@ -1,28 +1,16 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { AgentClient, createQueue, createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
-import { closeTicketInD1, customerWrites, delivered, historyOf, setConversation, stubNetwork, systemMessagesOf, ticketsOf } from "./helpers";
+import { afterEach, describe, expect, it } from "vitest";
+import { createUser, postTelegram, queueStub, telegramUpdate } from "../helpers/hub";
+import { cleanUp, connect } from "../helpers/session";
+import { closeTicketInD1, customerWrites, delivered, historyOf, stubNetwork, systemMessagesOf, telegramAccount, ticketsOf } from "./helpers";
 
 // The customer's ticket commands, typed in Telegram.
 
-const queues: string[] = [];
-const clients: AgentClient[] = [];
 let userSeq = 8_400_000;
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-  vi.unstubAllGlobals();
-});
+afterEach(cleanUp);
 
-async function account(conversation: Record<string, unknown> = { multipleConversations: true }) {
-  const queueId = await createQueue();
-  queues.push(queueId);
-  const acct = await createTelegramAccount(queueId);
-  await setConversation(acct.id, conversation);
-  return { ...acct, queueId };
-}
+const account = (conversation: Record<string, unknown> = { multipleConversations: true }) => telegramAccount(conversation);
 
 const setSubject = (ticketId: number, subject: string) => env.DB.prepare("UPDATE tickets SET subject = ?2 WHERE id = ?1").bind(ticketId, subject).run();
 const lastSystem = async (accountId: string, customer: number) => (await systemMessagesOf(accountId, customer)).at(-1)!;
@@ -106,8 +94,7 @@ describe("new ticket command", () => {
     stubNetwork();
     const { key, queueId } = await account();
     const agent = await createUser({ queues: [queueId] });
-    const desk = await AgentClient.connect(agent.token, queueId);
-    clients.push(desk);
+    const desk = await connect(agent.token, queueId);
     const customer = ++userSeq;
     await customerWrites(key, customer, 1, "Merhaba");
     const { ticket } = await desk.next("offer");

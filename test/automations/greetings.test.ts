@@ -1,26 +1,16 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { createQueue, createTelegramAccount, fireTimers, postTelegram, settle, telegramUpdate } from "../helpers/hub";
-import { closeTicketInD1, customerWrites, delivered, endConversationInD1, setConversation, stubNetwork, systemMessagesOf, ticketsOf } from "./helpers";
+import { afterEach, describe, expect, it } from "vitest";
+import { postTelegram, telegramUpdate } from "../helpers/hub";
+import { cleanUp } from "../helpers/session";
+import { closeTicketInD1, customerWrites, delivered, endConversationInD1, stubNetwork, systemMessagesOf, telegramAccount, ticketsOf } from "./helpers";
 
 // Welcome and new-conversation messages, as a Telegram customer receives them.
 
-const queues: string[] = [];
 let userSeq = 8_100_000;
 
-afterEach(async () => {
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-  vi.unstubAllGlobals();
-});
+afterEach(cleanUp);
 
-async function account(messages: Record<string, string>) {
-  const queueId = await createQueue();
-  queues.push(queueId);
-  const acct = await createTelegramAccount(queueId);
-  await setConversation(acct.id, { messages });
-  return { ...acct, queueId };
-}
+const account = (messages: Record<string, string>) => telegramAccount({ messages });
 
 const welcome = "Merhaba {{contact.firstName}} 👋 {{account.name}} destek hattına hoş geldiniz! Talep numaranız #{{ticket.id}}.";
 const newConversation = "{{contact.name}}, talebiniz {{queue.name}} ekibine iletildi 🙏";

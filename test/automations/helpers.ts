@@ -1,37 +1,21 @@
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
-import { BOT_API, postTelegram, telegramUpdate } from "../helpers/hub";
+import type { RoutingConfig } from "../../src/domain/routing-config";
+import { postTelegram, telegramUpdate } from "../helpers/hub";
+import { desk, stubBotApi, textsTo, type Handler } from "../helpers/session";
 
-/** Writes an account's conversation settings straight to D1, as an admin's PATCH would store them. */
-export async function setConversation(accountId: string, settings: Record<string, unknown>) {
-  await env.DB.prepare("UPDATE channel_accounts SET conversation = ?2 WHERE id = ?1").bind(accountId, JSON.stringify(settings)).run();
+export { setConversation } from "../helpers/hub";
+
+/** A Telegram account (its id and key) with these conversation settings, on a new tracked queue (`queueId`). */
+export async function telegramAccount(conversation?: Record<string, unknown>, routing: Partial<RoutingConfig> = {}) {
+  const { queueId, account } = await desk({ conversation, routing });
+  return { ...account, queueId };
 }
 
-export type Outbound = { chat_id: number; text: string };
-type Handler = (request: { url: string; headers: Headers; body: string; signal?: AbortSignal | null }) => Promise<Response> | Response;
-
-/**
- * Stubs fetch: the Bot API's sendMessage answers ok and is recorded in `sent` (what the customer
- * receives); URLs starting with a key of `others` go to that handler.
- */
+/** Stubs fetch (see stubBotApi); `textsTo(chatId)` is what that customer was sent. */
 export function stubNetwork(others: Record<string, Handler> = {}) {
-  const sent: Outbound[] = [];
-  let providerId = 5000;
-  vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request = input instanceof Request ? input : new Request(String(input), init);
-    const url = request.url;
-    const body = await request.text();
-    if (url.startsWith(BOT_API)) {
-      const params = JSON.parse(body || "{}");
-      if (url.endsWith("/sendMessage")) sent.push({ chat_id: params.chat_id, text: params.text });
-      return Response.json({ ok: true, result: { message_id: ++providerId, date: 1763700000, chat: { id: params.chat_id ?? 1, type: "private" }, text: params.text } });
-    }
-    for (const [prefix, handler] of Object.entries(others)) {
-      if (url.startsWith(prefix)) return handler({ url, headers: request.headers, body, signal: init?.signal ?? request.signal });
-    }
-    return new Response("no such host in this test", { status: 502 });
-  });
-  return { sent, textsTo: (chatId: number) => sent.filter((m) => m.chat_id === chatId).map((m) => m.text) };
+  const calls = stubBotApi({ firstMessageId: 5001, others });
+  return { textsTo: (chatId: number) => textsTo(calls, chatId) };
 }
 
 let updateId = 700_000;

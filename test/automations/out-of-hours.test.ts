@@ -1,18 +1,14 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { createQueue, createTelegramAccount, fireTimers, queueStub, settle } from "../helpers/hub";
-import { closeTicketInD1, customerWrites, delivered, historyOf, setConversation, stubNetwork, systemMessagesOf, ticketsOf } from "./helpers";
+import { afterEach, describe, expect, it } from "vitest";
+import { queueStub } from "../helpers/hub";
+import { cleanUp } from "../helpers/session";
+import { closeTicketInD1, customerWrites, delivered, historyOf, stubNetwork, systemMessagesOf, telegramAccount, ticketsOf } from "./helpers";
 
 // Out of hours, judged at the moment Telegram says the customer wrote (the update's `date`), so
 // time is driven by the updates themselves: no waiting, no clock mocking.
 
-const queues: string[] = [];
 let userSeq = 8_200_000;
 
-afterEach(async () => {
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-  vi.unstubAllGlobals();
-});
+afterEach(cleanUp);
 
 const utc = (iso: string) => Date.parse(`${iso}Z`);
 // Friday 21 November 2025 and the Monday after, in Istanbul (UTC+3).
@@ -20,16 +16,11 @@ const FRIDAY_17_59 = utc("2025-11-21T14:59:00");
 const FRIDAY_18_30 = utc("2025-11-21T15:30:00");
 const MONDAY_09_05 = utc("2025-11-24T06:05:00");
 
-async function account() {
-  const queueId = await createQueue();
-  queues.push(queueId);
-  const acct = await createTelegramAccount(queueId);
-  await setConversation(acct.id, {
+const account = () =>
+  telegramAccount({
     businessHours: { timezone: "Europe/Istanbul", windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], from: "09:00", to: "18:00" }] },
     messages: { outOfHours: "Merhaba {{contact.firstName}}, şu an kapalıyız 🌙 Çalışma saatlerimiz: {{businessHours}}. Talebiniz #{{ticket.id}} sırada." },
   });
-  return { ...acct, queueId };
-}
 
 const closedText = (ticketId: number) =>
   `Merhaba Zeynep, şu an kapalıyız 🌙 Çalışma saatlerimiz: Mon–Fri 09:00–18:00 (Europe/Istanbul). Talebiniz #${ticketId} sırada.`;
@@ -89,15 +80,13 @@ describe("out of hours", () => {
   it("follows the queue's own hours where the queue has them, over the account's", async () => {
     stubNetwork();
     // A night shift queue (18:00–02:00 in Istanbul): open at Friday 18:30, when the account's hours say closed.
-    const queueId = await createQueue({
-      businessHours: { timezone: "Europe/Istanbul", windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], from: "18:00", to: "02:00" }], holidays: [] },
-    });
-    queues.push(queueId);
-    const acct = await createTelegramAccount(queueId);
-    await setConversation(acct.id, {
-      businessHours: { timezone: "Europe/Istanbul", windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], from: "09:00", to: "18:00" }] },
-      messages: { outOfHours: "Kapalıyız: {{businessHours}}" },
-    });
+    const acct = await telegramAccount(
+      {
+        businessHours: { timezone: "Europe/Istanbul", windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], from: "09:00", to: "18:00" }] },
+        messages: { outOfHours: "Kapalıyız: {{businessHours}}" },
+      },
+      { businessHours: { timezone: "Europe/Istanbul", windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], from: "18:00", to: "02:00" }], holidays: [] } },
+    );
     const evening = ++userSeq;
     await customerWrites(acct.key, evening, 1, "Akşam sorusu 🌆", FRIDAY_18_30);
     expect(await systemMessagesOf(acct.id, evening)).toEqual([]);

@@ -1,30 +1,18 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { formatWait } from "../../src/domain/templates";
-import { AgentClient, createQueue, createTelegramAccount, createUser, fireTimers, queueStub, settle } from "../helpers/hub";
-import { customerWrites, delivered, setConversation, stubNetwork, systemMessagesOf, ticketsOf } from "./helpers";
+import { createUser, queueStub } from "../helpers/hub";
+import { cleanUp, connect } from "../helpers/session";
+import { customerWrites, delivered, setConversation, stubNetwork, systemMessagesOf, telegramAccount, ticketsOf } from "./helpers";
 
 // The queue position a waiting customer is told on arrival (periodic updates belong to the queue's object).
 
-const queues: string[] = [];
-const clients: AgentClient[] = [];
 let userSeq = 8_300_000;
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await settle();
-  for (const q of queues.splice(0)) await fireTimers(q).catch(() => undefined);
-  vi.unstubAllGlobals();
-});
+afterEach(cleanUp);
 
 const template = "{{contact.firstName}}, sıranız: {{queue.position}} ⏳ Tahmini bekleme: {{queue.wait}} ({{queue.waitMinutes}} dk)";
 
-async function account() {
-  const queueId = await createQueue();
-  queues.push(queueId);
-  const acct = await createTelegramAccount(queueId);
-  await setConversation(acct.id, { messages: { queuePosition: template } });
-  return { ...acct, queueId };
-}
+const account = () => telegramAccount({ messages: { queuePosition: template } });
 
 describe("queue position on arrival", () => {
   it("tells each waiting customer their place and wait, once per conversation", async () => {
@@ -52,12 +40,9 @@ describe("queue position on arrival", () => {
 
   it("says nothing once an agent holds the ticket", async () => {
     stubNetwork();
-    const queueId = await createQueue();
-    queues.push(queueId);
-    const { id, key } = await createTelegramAccount(queueId);
+    const { id, key, queueId } = await telegramAccount();
     const agent = await createUser({ queues: [queueId] });
-    const desk = await AgentClient.connect(agent.token, queueId);
-    clients.push(desk);
+    const desk = await connect(agent.token, queueId);
     const customer = ++userSeq;
     await customerWrites(key, customer, 1, "Merhaba");
     const { ticket } = await desk.next("offer");
