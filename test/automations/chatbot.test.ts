@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { hmac, seal, toHex } from "../../src/security/crypto";
-import { createUser, postTelegram, queueStub, telegramUpdate } from "../helpers/hub";
-import { cleanUp, connect } from "../helpers/session";
-import { customerWrites, delivered, historyOf, stubNetwork, systemMessagesOf, telegramAccount, ticketsOf } from "./helpers";
+import { postTelegram, queueStub, telegramUpdate } from "../helpers/hub";
+import { cleanUp } from "../helpers/session";
+import { agentTakes, customerWrites, delivered, historyOf, stubNetwork, systemMessagesOf, telegramAccount, ticketsOf } from "./helpers";
 
 // The account's chatbot: asked first about each customer message on a ticket nobody holds.
 
@@ -114,13 +114,8 @@ describe("chatbot", () => {
     let handoff = true;
     const bot = stubBot(() => Response.json(handoff ? { action: "handoff" } : { action: "reply", text: "Ben botum 🤖" }));
     const { id, key, queueId } = await account();
-    const agent = await createUser({ queues: [queueId] });
-    const desk = await connect(agent.token, queueId);
     const customer = ++userSeq;
-    await customerWrites(key, customer, 1, "Temsilci lütfen");
-    const { ticket } = await desk.next("offer");
-    desk.send({ type: "accept", ticketId: ticket.id });
-    await desk.next("ticket.assigned");
+    const { desk } = await agentTakes(queueId, key, customer, "Temsilci lütfen");
 
     handoff = false;
     await customerWrites(key, customer, 2, "Siparişim 1432 numaralı");

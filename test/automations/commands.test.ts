@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { createUser, postTelegram, queueStub, telegramUpdate } from "../helpers/hub";
-import { cleanUp, connect } from "../helpers/session";
-import { closeTicketInD1, customerWrites, delivered, historyOf, stubNetwork, systemMessagesOf, telegramAccount, ticketsOf } from "./helpers";
+import { postTelegram, queueStub, telegramUpdate } from "../helpers/hub";
+import { cleanUp } from "../helpers/session";
+import { agentTakes, closeTicketInD1, customerWrites, delivered, historyOf, stubNetwork, systemMessagesOf, telegramAccount, ticketsOf } from "./helpers";
 
 // The customer's ticket commands, typed in Telegram.
 
@@ -93,13 +93,8 @@ describe("new ticket command", () => {
   it("tells the agent holding the old ticket that the customer typed it", async () => {
     stubNetwork();
     const { key, queueId } = await account();
-    const agent = await createUser({ queues: [queueId] });
-    const desk = await connect(agent.token, queueId);
     const customer = ++userSeq;
-    await customerWrites(key, customer, 1, "Merhaba");
-    const { ticket } = await desk.next("offer");
-    desk.send({ type: "accept", ticketId: ticket.id });
-    await desk.next("ticket.assigned");
+    const { desk, ticket } = await agentTakes(queueId, key, customer, "Merhaba");
     await customerWrites(key, customer, 2, "/new");
     expect((await desk.next("message")).message).toMatchObject({ ticketId: ticket.id, body: "/new", direction: "in" });
     // The agent still has room, so the new ticket is offered to them.

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import type { RoutingConfig } from "../../src/domain/routing-config";
-import { postTelegram, telegramUpdate } from "../helpers/hub";
-import { desk, stubBotApi, textsTo, type Handler } from "../helpers/session";
+import { createUser, postTelegram, telegramUpdate } from "../helpers/hub";
+import { connect, desk, stubBotApi, textsTo, type Handler } from "../helpers/session";
 
 export { setConversation } from "../helpers/hub";
 
@@ -28,6 +28,17 @@ export async function customerWrites(key: string, userId: number, messageId: num
   );
   if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
   return res;
+}
+
+/** An agent of the queue, on their socket, takes the ticket that `customer`'s first message `text` opens. */
+export async function agentTakes(queueId: string, key: string, customer: number, text: string) {
+  const agent = await createUser({ queues: [queueId] });
+  const desk = await connect(agent.token, queueId);
+  await customerWrites(key, customer, 1, text);
+  const { ticket } = await desk.next("offer");
+  desk.send({ type: "accept", ticketId: ticket.id });
+  await desk.next("ticket.assigned");
+  return { desk, ticket };
 }
 
 export async function contactOf(accountId: string, userId: number) {

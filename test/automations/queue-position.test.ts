@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { formatWait } from "../../src/domain/templates";
-import { createUser, queueStub } from "../helpers/hub";
-import { cleanUp, connect } from "../helpers/session";
-import { customerWrites, delivered, setConversation, stubNetwork, systemMessagesOf, telegramAccount, ticketsOf } from "./helpers";
+import { queueStub } from "../helpers/hub";
+import { cleanUp } from "../helpers/session";
+import { agentTakes, customerWrites, delivered, setConversation, stubNetwork, systemMessagesOf, telegramAccount, ticketsOf } from "./helpers";
 
 // The queue position a waiting customer is told on arrival (periodic updates belong to the queue's object).
 
@@ -41,13 +41,8 @@ describe("queue position on arrival", () => {
   it("says nothing once an agent holds the ticket", async () => {
     stubNetwork();
     const { id, key, queueId } = await telegramAccount();
-    const agent = await createUser({ queues: [queueId] });
-    const desk = await connect(agent.token, queueId);
     const customer = ++userSeq;
-    await customerWrites(key, customer, 1, "Merhaba");
-    const { ticket } = await desk.next("offer");
-    desk.send({ type: "accept", ticketId: ticket.id });
-    await desk.next("ticket.assigned");
+    const { desk } = await agentTakes(queueId, key, customer, "Merhaba");
 
     await setConversation(id, { messages: { queuePosition: template } });
     await customerWrites(key, customer, 2, "Teşekkürler 🙏");
