@@ -1,0 +1,219 @@
+// What agents' clients send: accept, pick, decline, reply, edit, note, read, ticket.update, close, transfer, presence.
+import { closeTicket, markAssigned, storeAgentEdit, storeNote, storeReply, ticketHistory } from "../db/replies";
+import { findCannedFor } from "../db/canned";
+import { markRead, withExtras } from "../db/agent-views";
+import { renderTemplate } from "../domain/templates";
+import { dispositionRefusal, updateTicketFields } from "../db/tickets";
+import { normalizeTicketUpdate, type ClientFrame, type MessageView, type TicketView } from "./protocol";
+import type { TicketRow } from "./store";
+import { sourceName, ticketVars } from "./ticket-vars";
+import { saveReplyOriginal, translateReply } from "./translation";
+import { holds, type QueueHost } from "./host";
+import { agentWrote, startAgentTimeout } from "./conversation-timers";
+import { setState } from "./presence";
+import { settingsFor } from "./ticket-settings";
+import { extrasFor, ticketChanged } from "./ticket-views";
+import { transferToAgent, transferToQueue } from "./transfers";
+
+/** Providers whose sent messages the hub can edit (Telegram's editMessageText, the custom channel's `edit`). */
+const EDITABLE_PROVIDERS = new Set(["telegram", "custom"]);
+
+export async function handleFrame(q: QueueHost, ws: WebSocket, agentId: string, frame: ClientFrame) {
+  const now = Date.now();
+  switch (frame.type) {
+    case "presence":
+      if (!q.store.config().agentManagementAccess) return q.reject(ws, agentId, "not_allowed", "In this queue agents do not change their own state");
+      setState(q, agentId, frame.status, now);
+      return;
+    case "accept":
+      return accept(q, ws, agentId, frame.ticketId);
+    case "pick":
+      return pick(q, ws, agentId, frame.ticketId);
+    case "transfer":
+      return "agentId" in frame.to ? transferToAgent(q, ws, agentId, frame.ticketId, frame.to.agentId) : transferToQueue(q, ws, agentId, frame.ticketId, frame.to.queueId);
+    case "decline": {
+      const row = q.store.ticket(frame.ticketId);
+      if (row?.state === "assigned" && row.transfer_to === agentId && row.agent_id) {
+        q.store.endTransfer(row.id);
+        q.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason: "declined" }, now);
+        q.send(row.agent_id, { type: "transfer.failed", ticketId: row.id, reason: "declined" }, now);
+        return;
+      }
+      if (row?.state !== "offered" || !q.store.hasOffer(row.id, agentId)) return q.reject(ws, agentId, "no_such_offer", "No open offer for this ticket", { ticketId: frame.ticketId });
+      // Under ring-all the others' offers stay open; the ticket waits again only when none is left.
+      if (!q.store.dropOffer(row.id, agentId)) {
+        q.store.requeue(row.id);
+        q.store.cancelTimer("offer_expiry", String(row.id));
+      }
+      q.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason: "declined" }, now);
+      q.dispatch(now);
+      return;
+    }
+    case "reply":
+      return reply(q, ws, agentId, frame);
+    case "edit":
+      return edit(q, ws, agentId, frame);
+    case "note":
+      return note(q, ws, agentId, frame);
+    case "read":
+      return read(q, ws, agentId, frame);
+    case "ticket.update":
+      return updateTicket(q, ws, agentId, frame);
+    case "close":
+      return close(q, ws, agentId, frame);
+  }
+}
+
+/** The first accept wins: the same instant's second accept finds no open offer. */
+async function accept(q: QueueHost, ws: WebSocket, agentId: string, ticketId: number) {
+  const row = q.store.ticket(ticketId);
+  if (row?.state === "assigned" && row.transfer_to === agentId && row.agent_id) {
+    const from = row.agent_id;
+    q.store.markFreed(from, Date.now());
+    q.send(from, { type: "ticket.transferred", ticketId, to: { agentId } }, Date.now());
+    return take(q, agentId, row);
+  }
+  if (row?.state !== "offered" || !q.store.hasOffer(ticketId, agentId)) {
+    return q.reject(ws, agentId, "no_such_offer", "This offer is no longer open", { ticketId });
+  }
+  await take(q, agentId, row);
+}
+
+/** An agent takes a waiting ticket without an offer, up to capacity plus the queue's extra chats. */
+async function pick(q: QueueHost, ws: WebSocket, agentId: string, ticketId: number) {
+  const row = q.store.ticket(ticketId);
+  const agent = q.store.agent(agentId)!;
+  if (!row || row.state === "assigned") return q.reject(ws, agentId, "not_waiting", "This ticket is not waiting", { ticketId });
+  if (q.store.load(agentId) - (q.store.hasOffer(ticketId, agentId) ? 1 : 0) >= agent.capacity + q.store.config().maxExtraChats) {
+    return q.reject(ws, agentId, "at_capacity", "You hold as many tickets as this queue allows", { ticketId });
+  }
+  await take(q, agentId, row);
+}
+
+async function take(q: QueueHost, agentId: string, row: TicketRow) {
+  const now = Date.now();
+  const ticketId = row.id;
+  const outrun = q.store.assign(ticketId, agentId, now);
+  q.store.cancelTimer("offer_expiry", String(ticketId));
+  q.store.cancelTimer("sticky_expiry", String(ticketId));
+  for (const other of outrun) q.send(other, { type: "offer.withdrawn", ticketId, reason: "taken" }, now);
+  if (outrun.length > 0) q.dispatch(now); // the others' freed room goes to the next waiting ticket
+  if (q.store.config().closeAutoAssign) {
+    for (const agent of q.store.agents()) if (agent.id !== agentId && agent.connected) q.send(agent.id, { type: "ticket.taken", ticketId }, now);
+  }
+  startAgentTimeout(q, ticketId, now);
+  // The ticket is this agent's from here on; its history comes from D1 (a reassigned ticket has one).
+  const [messages, , extras] = await Promise.all([
+    ticketHistory(q.env.DB, ticketId),
+    markAssigned(q.env.DB, ticketId, agentId, now),
+    extrasFor(q, [ticketId], agentId),
+  ]);
+  if (!holds(q, agentId, ticketId)) return; // closed or revoked while D1 answered
+  q.send(agentId, { type: "ticket.assigned", ticket: withExtras(JSON.parse(row.view) as TicketView, extras.get(ticketId)), messages }, Date.now());
+}
+
+async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "reply" }>) {
+  if (!holds(q, agentId, frame.ticketId)) {
+    return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
+  }
+  let text = frame.text;
+  if (frame.canned !== undefined) {
+    const view = JSON.parse(q.store.ticket(frame.ticketId)!.view) as TicketView;
+    const found = await findCannedFor(q.env.DB, { accountId: view.accountId, shortcut: frame.canned, queueId: q.queueId });
+    if (!found) {
+      return q.reject(ws, agentId, "no_such_canned_answer", `No canned answer "${frame.canned}" for this ticket's account`, { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId, canned: frame.canned });
+    }
+    text = renderTemplate(found.body, ticketVars(view, { "queue.name": found.queueName, "agent.name": q.store.agent(agentId)?.name ?? "" }));
+  }
+  if (!text) return q.reject(ws, agentId, "invalid_frame", "The reply has no text", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
+  // Translation Provider: the customer gets the reply in their language; the agent's words are kept with it.
+  const outgoing = await translateReply(q.env, q.store.config().translation, frame.ticketId, text);
+  const stored = await storeReply(q.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: outgoing.text, clientMsgId: frame.clientMsgId });
+  if (!stored) return q.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
+  if ("refused" in stored) return q.reject(ws, agentId, "client_msg_id_taken", "This clientMsgId names another message of the ticket (a note)", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
+  if (stored.created && outgoing.original) {
+    await saveReplyOriginal(q.env, stored.message.id, outgoing.original);
+    stored.message.translation = { language: outgoing.original.language, text: outgoing.original.text, sourceLanguage: outgoing.original.contactLanguage };
+  }
+  agentWrote(q, frame.ticketId, Date.now());
+  q.send(agentId, { type: "reply.queued", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
+  if (stored.created) await enqueueDelivery(q, agentId, stored.message, "send");
+}
+
+/** The agent has read the ticket up to a message: customer messages after it are unread. */
+async function read(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "read" }>) {
+  if (!holds(q, agentId, frame.ticketId)) return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
+  const mark = await markRead(q.env.DB, { ticketId: frame.ticketId, userId: agentId, messageId: frame.messageId });
+  if (!mark) return q.reject(ws, agentId, "no_such_message", "No message with this id on this ticket", { ticketId: frame.ticketId, messageId: frame.messageId });
+  q.send(agentId, { type: "ticket.read", ticketId: frame.ticketId, ...mark }, Date.now());
+}
+
+/** The holder changes the ticket's subject or tags. */
+async function updateTicket(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "ticket.update" }>) {
+  if (!holds(q, agentId, frame.ticketId)) return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
+  const updated = await updateTicketFields(q.env.DB, frame.ticketId, normalizeTicketUpdate(frame));
+  if (!updated) return q.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId });
+  await ticketChanged(q, frame.ticketId, updated);
+}
+
+/** An internal note: stored with the ticket's history for agents, never queued for the customer. */
+async function note(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "note" }>) {
+  const ref = { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId };
+  if (!holds(q, agentId, frame.ticketId)) return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", ref);
+  const stored = await storeNote(q.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: frame.text, clientMsgId: frame.clientMsgId });
+  if (!stored) return q.reject(ws, agentId, "ticket_closed", "The ticket is closed", ref);
+  if ("refused" in stored) return q.reject(ws, agentId, "client_msg_id_taken", "This clientMsgId names another message of the ticket (a reply)", ref);
+  q.send(agentId, { type: "note.added", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
+}
+
+/** Closes a held ticket, with a disposition from the account's list (required where the account says so). */
+async function close(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "close" }>) {
+  const row = q.store.ticket(frame.ticketId);
+  if (!row || !holds(q, agentId, frame.ticketId)) return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
+  const settings = await settingsFor(q, row);
+  const refused = dispositionRefusal(settings, frame.disposition);
+  if (refused) return q.reject(ws, agentId, refused.code, refused.message, { ticketId: frame.ticketId, dispositions: settings.dispositions });
+  const disposition = frame.disposition ?? null;
+  await closeTicket(q.env.DB, frame.ticketId, { closedBy: agentId, disposition });
+  forgetTicket(q, frame.ticketId, agentId, Date.now(), disposition);
+  q.dispatch(Date.now());
+}
+
+async function edit(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "edit" }>) {
+  if (!holds(q, agentId, frame.ticketId)) return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
+  const { provider } = JSON.parse(q.store.ticket(frame.ticketId)!.view) as TicketView;
+  if (!EDITABLE_PROVIDERS.has(provider)) {
+    return q.reject(ws, agentId, "edit_not_supported", `${sourceName(provider)} (${provider}) does not let a sent message be edited; send a new reply instead`, {
+      ticketId: frame.ticketId,
+      messageId: frame.messageId,
+    });
+  }
+  const result = await storeAgentEdit(q.env.DB, frame);
+  if ("refused" in result) {
+    const text = result.refused === "not_found" ? "No reply of yours with this id on this ticket" : "The reply has not been sent yet; edit it once it is sent";
+    return q.reject(ws, agentId, result.refused === "not_found" ? "no_such_message" : "not_sent_yet", text, { messageId: frame.messageId });
+  }
+  q.send(agentId, { type: "message.updated", message: result.message }, Date.now());
+  await enqueueDelivery(q, agentId, result.message, "edit");
+}
+
+async function enqueueDelivery(q: QueueHost, agentId: string, message: MessageView, op: "send" | "edit") {
+  try {
+    await q.env.OUTBOX.send({ messageId: message.id, ticketId: message.ticketId, op });
+  } catch (err) {
+    console.error("could not enqueue delivery", message.id, err);
+    q.send(agentId, { type: "delivery", ticketId: message.ticketId, messageId: message.id, status: "failed", reason: "could not be queued for delivery; send it again" }, Date.now());
+  }
+}
+
+export function forgetTicket(q: QueueHost, ticketId: number, by: string | null, now: number, disposition: string | null = null) {
+  const row = q.store.ticket(ticketId);
+  if (!row) return;
+  const offerees = q.store.offerees(ticketId);
+  q.store.removeTicket(ticketId);
+  if (row.agent_id && row.state === "assigned") {
+    q.store.markFreed(row.agent_id, now);
+    q.send(row.agent_id, { type: "ticket.closed", ticketId, by, disposition }, now);
+  }
+  for (const agentId of offerees) q.send(agentId, { type: "offer.withdrawn", ticketId, reason: "closed" }, now);
+}

@@ -1,0 +1,131 @@
+// Action plans, Leave When Empty and priority across queues: what this queue shares with others.
+import { isOpenTicket, moveToQueue } from "../db/replies";
+import { planStepsAt, type PlanStep } from "../domain/routing-config";
+import type { TicketView } from "./protocol";
+import type { PeerClaim, TicketRow } from "./store";
+import type { QueueHost } from "./host";
+import { ensureQueueName, startPositionUpdates } from "./customer-notices";
+import { isAvailable } from "./dispatch";
+
+/** How long the list of queues sharing agents with this one is reused before it is read again from D1. */
+const PEERS_TTL_MS = 60_000;
+
+/** A short fingerprint of a string (FNV-1a), to notice when a claim changes without keeping it. */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** A ticket sent by another queue's action plan. */
+export type PlannedTicket = { ticket: TicketView; preview: string; steps: PlanStep[]; timeoutS: number; settings?: string | null };
+
+/** A ticket sent here by another queue's action plan: it waits here `timeoutS`, then goes on to `steps`. */
+export async function receivePlanned(q: QueueHost, input: PlannedTicket): Promise<void> {
+  await ensureQueueName(q);
+  const now = Date.now();
+  q.store.enqueue(input.ticket, input.preview, now);
+  if (input.settings) q.store.setSettings(input.ticket.id, input.settings);
+  startPositionUpdates(q, input.ticket.id, now);
+  q.store.setPlan(input.ticket.id, input.steps);
+  q.store.schedule("plan_step", String(input.ticket.id), now + input.timeoutS * 1000);
+  q.dispatch(now);
+  q.armAlarm();
+  q.publish(now);
+}
+
+/** Wait For The Assigned Queue: a ticket nobody takes in time follows the action plan (if the queue has one). */
+export function startQueueWait(q: QueueHost, ticketId: number, now: number) {
+  const { actionPlan, waitForAssignedQueueS } = q.store.config();
+  if (actionPlan.steps.length === 0 && actionPlan.timeRules.length === 0) return;
+  if (q.store.ticket(ticketId)?.plan !== null) return; // already on a plan, maybe another queue's
+  q.store.schedule("queue_wait", String(ticketId), now + waitForAssignedQueueS * 1000);
+}
+
+/**
+ * Sends an unheld ticket to the first of `steps`: an agent here (only they are offered it for the
+ * step's time), this queue, or another queue (the ticket moves there in D1 and its object takes the
+ * rest of the plan along). After the last step the ticket stays where it is.
+ */
+export async function followPlan(q: QueueHost, row: TicketRow, steps: readonly PlanStep[], now: number): Promise<void> {
+  const [step, ...rest] = steps;
+  if (!step) return;
+  const ref = String(row.id);
+  const to = step.to;
+  if ("agentId" in to || to.queueId === q.queueId) {
+    withdrawRing(q, row.id, now);
+    q.store.setPlan(row.id, rest);
+    if ("agentId" in to) q.store.reserve(row.id, to.agentId, now + step.timeoutS * 1000);
+    q.store.schedule("plan_step", ref, now + step.timeoutS * 1000);
+    return;
+  }
+  // Out of this object first, so nobody here can take it while D1 moves it.
+  withdrawRing(q, row.id, now);
+  q.store.removeTicket(row.id);
+  const view = JSON.parse(row.view) as TicketView;
+  if (!(await moveToQueue(q.env.DB, row.id, to.queueId, now))) {
+    if (!(await isOpenTicket(q.env.DB, row.id))) return; // closed meanwhile
+    console.warn("action plan: no such queue, next step", { ticketId: row.id, queueId: to.queueId });
+    q.store.enqueue(view, row.preview, row.enqueued_at);
+    if (row.settings) q.store.setSettings(row.id, row.settings);
+    q.store.setPlan(row.id, rest);
+    return followPlan(q, q.store.ticket(row.id)!, rest, now);
+  }
+  await q.env.QUEUE_OBJECT.getByName(to.queueId).receivePlanned({ ticket: view, preview: row.preview, steps: rest, timeoutS: step.timeoutS, settings: row.settings });
+}
+
+/** Closes the ticket's open offers (the ring in progress) and puts it back to waiting. */
+function withdrawRing(q: QueueHost, ticketId: number, now: number) {
+  const offerees = q.store.offerees(ticketId);
+  if (offerees.length === 0) return;
+  q.store.requeue(ticketId);
+  q.store.cancelTimer("offer_expiry", String(ticketId));
+  for (const agentId of offerees) q.send(agentId, { type: "offer.withdrawn", ticketId, reason: "rerouted" }, now);
+}
+
+/** Leave When Empty: with no agent logged in, tickets waiting here (and not on a plan already) follow the action plan now. */
+export async function leaveIfEmpty(q: QueueHost, now: number) {
+  const config = q.store.config();
+  if (!config.leaveWhenEmpty || q.store.agents().some((a) => a.connected)) return;
+  for (const row of q.store.unheldTickets()) {
+    if (row.plan === null) await followPlan(q, row, planStepsAt(config.actionPlan, now), now);
+  }
+}
+
+/**
+ * Priority across queues: while tickets wait here with no offer open, this queue claims its online
+ * agents; queues of lower priority sharing them make no offers to them until the claim is lifted.
+ * Sent only when the claim changes (and refreshed by the sweep, as claims lapse unrefreshed).
+ */
+export function announceDemand(q: QueueHost, now: number, opts: { everyPeer?: boolean; refresh?: boolean } = {}) {
+  const config = q.store.config();
+  const waiting = q.store.waitingTickets().length > 0;
+  const agentIds = waiting ? q.store.agents().filter((a) => isAvailable(q, a.id, a)).map((a) => a.id) : [];
+  const claim: PeerClaim | null = agentIds.length > 0 ? { priority: config.priority, agentIds, validUntil: now + Math.max(3 * config.periodToCheckS, 120) * 1000 } : null;
+  const signature = hashOf(`${config.priority}|${agentIds.join(",")}`);
+  const changed = signature !== q.store.stat("demand_sig");
+  if (!changed && !opts.everyPeer && !(opts.refresh && claim)) return;
+  q.store.setStat("demand_sig", signature);
+  const from = q.queueId;
+  q.ctx.waitUntil(
+    peers(q, now, opts.everyPeer ? null : config.priority)
+      .then((peers) => Promise.all(peers.map((id) => q.env.QUEUE_OBJECT.getByName(id).peerDemand(from, claim))))
+      .catch((err) => console.error("could not tell peer queues of this queue's demand", err)),
+  );
+}
+
+/** Queues sharing a member with this one (of lower priority than `below`, unless null), from D1, briefly cached. */
+async function peers(q: QueueHost, now: number, below: number | null): Promise<string[]> {
+  const c = q.peerCache;
+  if (c && c.priority === below && now - c.at < PEERS_TTL_MS) return c.ids;
+  const { results } = await q.env.DB.prepare(
+    `SELECT DISTINCT q.id FROM queues q JOIN queue_members m ON m.queue_id = q.id
+     WHERE q.id != ?1 AND m.user_id IN (SELECT user_id FROM queue_members WHERE queue_id = ?1)
+       AND (?2 IS NULL OR coalesce(json_extract(q.routing, '$.priority'), 50) < ?2)`,
+  )
+    .bind(q.queueId, below)
+    .all<{ id: string }>();
+  const ids = results.map((r) => r.id);
+  q.peerCache = { at: now, priority: below, ids };
+  return ids;
+}

@@ -1,0 +1,71 @@
+// Offering waiting tickets to available agents, by the queue's ring strategy.
+import { chooseAgents, type RingCandidate } from "../domain/ring";
+import type { OfferView, TicketView } from "./protocol";
+import type { AgentRow, TicketRow } from "./store";
+import { hasTimer, socketsOf, type QueueHost } from "./host";
+import { notificationFor } from "./customer-notices";
+
+/** When every available agent has passed on a ticket, it waits this long before the next round. */
+const RING_ROUND_PAUSE_MS = 5_000;
+
+function asCandidate(a: AgentRow & { load: number }): AgentRow & RingCandidate {
+  return { ...a, lastOfferAt: a.last_offer_at, idleSince: a.idle_since, assignedCount: a.assigned_count };
+}
+
+/** Offers every waiting ticket it can, oldest first, to the agents the queue's strategy picks. */
+export function dispatch(q: QueueHost, now: number) {
+  const config = q.store.config();
+  if (config.closeAutoAssign) return; // agents pick tickets themselves
+  for (const ticket of q.store.waitingTickets()) {
+    const available = availableAgents(q, now);
+    if (available.length === 0) return;
+    const tried = q.store.attemptedAgents(ticket.id);
+    let untried = available.filter((a) => !tried.has(a.id));
+    // Sticky: while the wait lasts, only the agent who served the contact before may take it.
+    const sticky = ticket.sticky_until !== null && ticket.sticky_until > now ? ticket.preferred_agent_id : null;
+    if (sticky) untried = untried.filter((a) => a.id === sticky);
+    if (untried.length === 0) {
+      // Everyone available has passed on it: start a new round after a pause, not straight back.
+      if (!sticky && !hasTimer(q, "ring_retry", String(ticket.id))) q.store.schedule("ring_retry", String(ticket.id), now + RING_ROUND_PAUSE_MS);
+      continue;
+    }
+    const chosen = chooseAgents(config.strategy, untried.map(asCandidate), {
+      random: Math.random,
+      preferredAgentId: ticket.preferred_agent_id,
+      fallback: config.stickyFallback,
+    });
+    const expiresAt = now + config.agentRingTimeS * 1000;
+    q.store.offer(ticket.id, chosen.map((a) => a.id), expiresAt, now);
+    q.store.schedule("offer_expiry", String(ticket.id), expiresAt);
+    const offer = offerView(q, q.store.ticket(ticket.id)!);
+    for (const agent of chosen) q.send(agent.id, { type: "offer", ...offer }, now);
+  }
+}
+
+/** Sticky strategy: hold a new ticket for the contact's previous agent for a while. */
+export function stickyFor(q: QueueHost, lastAgentId: string | null, now: number) {
+  const config = q.store.config();
+  if (config.strategy !== "sticky" || !lastAgentId) return undefined;
+  const until = now + config.stickyWaitS * 1000;
+  return { agentId: lastAgentId, until };
+}
+
+/** Available, with room under their capacity, and not claimed by a queue of higher priority. */
+function availableAgents(q: QueueHost, now: number): (AgentRow & { load: number })[] {
+  const claimed = q.store.claimedAgents(q.store.config().priority, now);
+  return q.store
+    .agents()
+    .map((a) => ({ ...a, load: q.store.load(a.id) }))
+    .filter((a) => !claimed.has(a.id) && isAvailable(q, a.id, a) && a.load < a.capacity);
+}
+
+/** Online (not away) with a live socket: able to answer a customer now. */
+export function isAvailable(q: QueueHost, agentId: string, agent = q.store.agent(agentId)): boolean {
+  return !!agent && agent.connected === 1 && agent.chosen_status === "online" && socketsOf(q, agentId).length > 0;
+}
+
+export function offerView(q: QueueHost, row: TicketRow): OfferView {
+  const view: OfferView = { ticket: JSON.parse(row.view) as TicketView, preview: row.preview, expiresAt: row.offer_expires_at ?? 0, notification: notificationFor(q, row) };
+  if (row.transfer_to && row.agent_id) view.transferFrom = { agentId: row.agent_id, queueId: q.queueId };
+  return view;
+}

@@ -1,0 +1,46 @@
+// What the queue object's modules share: its storage and bindings, the caches it keeps while awake, and the steps every change ends with.
+import type { Env } from "../env";
+import type { ServerFrame } from "./protocol";
+import type { QueueStore, Timer } from "./store";
+
+/** Who is connecting, as the Worker authenticated them. Sent to the object in a header. */
+export type AgentIdentity = { id: string; name: string; capacity: number; /** share under the percentage strategy */ weight?: number };
+
+/** An agent's socket, or a supervisor watching the queue (`observer`). */
+export type SocketAttachment = { agentId: string; connectedAt: number; lastActivity: number; observer?: true };
+
+export const OBSERVER_TAG = "observers";
+
+/**
+ * One queue object's state and bindings. `send`, `reject`, `dispatch`, `armAlarm` and `publish` are
+ * the functions of frames-out, dispatch, timers and queue-state bound to it: the modules reach them
+ * here rather than importing one another in a circle.
+ */
+export interface QueueHost {
+  readonly store: QueueStore;
+  readonly env: Env;
+  readonly ctx: DurableObjectState;
+  readonly queueId: string;
+  /** The queue's name, for templates; read from D1 now and then (renames show within QUEUE_NAME_TTL_MS). */
+  queueName: { name: string; at: number } | undefined;
+  /** The queues sharing a member with this one, as last read from D1 (reused for PEERS_TTL_MS). */
+  peerCache: { at: number; priority: number | null; ids: string[] } | undefined;
+  send(agentId: string, frame: ServerFrame, now: number, liveOnly?: Record<string, unknown>): void;
+  reject(ws: WebSocket, agentId: string, code: string, message: string, ref?: unknown): void;
+  dispatch(now: number): void;
+  armAlarm(): void;
+  publish(now: number): void;
+}
+
+export function socketsOf(q: QueueHost, agentId: string): WebSocket[] {
+  return q.ctx.getWebSockets(agentId);
+}
+
+export function hasTimer(q: QueueHost, kind: Timer["kind"], ref: string) {
+  return q.store.timers().some((t) => t.kind === kind && t.ref === ref);
+}
+
+export function holds(q: QueueHost, agentId: string, ticketId: number) {
+  const row = q.store.ticket(ticketId);
+  return row?.state === "assigned" && row.agent_id === agentId;
+}

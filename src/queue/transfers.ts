@@ -1,0 +1,93 @@
+// Transfers of a held ticket to a colleague or another queue, and tickets transferred here.
+import { markAssigned, moveToQueue, ticketHistory } from "../db/replies";
+import { withExtras } from "../db/agent-views";
+import type { TicketView } from "./protocol";
+import { holds, socketsOf, type QueueHost } from "./host";
+import { ensureQueueName, startPositionUpdates } from "./customer-notices";
+import { offerView } from "./dispatch";
+import { extrasFor } from "./ticket-views";
+
+/** A ticket another queue's agent transferred here. */
+export type TransferIn = { ticket: TicketView; preview: string; from: { queueId: string; agentId: string }; returnAfterS: number; settings?: string | null };
+/** A ticket this queue transferred away, back unaccepted. */
+export type TransferBack = { ticket: TicketView; preview: string; agentId: string; settings?: string | null };
+
+/** A ticket transferred here from another queue: it waits for an agent here, and returns if nobody takes it in time. */
+export async function receiveTransfer(q: QueueHost, input: TransferIn) {
+  await ensureQueueName(q);
+  const now = Date.now();
+  q.store.enqueueTransfer(input.ticket, input.preview, now, input.from);
+  if (input.settings) q.store.setSettings(input.ticket.id, input.settings);
+  startPositionUpdates(q, input.ticket.id, now);
+  q.store.schedule("transfer_return", String(input.ticket.id), now + input.returnAfterS * 1000);
+  q.dispatch(now);
+  q.armAlarm();
+  q.publish(now);
+}
+
+/** A ticket this queue transferred away came back unaccepted: it is the transferring agent's again. */
+export async function transferReturned(q: QueueHost, input: TransferBack) {
+  await ensureQueueName(q);
+  const now = Date.now();
+  const agent = q.store.agent(input.agentId);
+  if (agent?.connected) {
+    q.store.adoptAssigned(input.ticket, input.agentId, now);
+    if (input.settings) q.store.setSettings(input.ticket.id, input.settings);
+    await markAssigned(q.env.DB, input.ticket.id, input.agentId, now);
+    const [messages, extras] = await Promise.all([ticketHistory(q.env.DB, input.ticket.id), extrasFor(q, [input.ticket.id], input.agentId)]);
+    if (holds(q, input.agentId, input.ticket.id)) {
+      const ticket = withExtras(input.ticket, extras.get(input.ticket.id));
+      q.send(input.agentId, { type: "transfer.failed", ticketId: input.ticket.id, reason: "not_accepted", ticket, messages }, Date.now());
+    }
+  } else {
+    q.store.enqueue(input.ticket, input.preview, now); // its agent is gone too: the queue serves it
+    if (input.settings) q.store.setSettings(input.ticket.id, input.settings);
+    startPositionUpdates(q, input.ticket.id, now);
+  }
+  q.dispatch(Date.now());
+  q.armAlarm();
+  q.publish(Date.now());
+}
+
+/** Offers a held ticket to a colleague here; the holder keeps it until they accept, and gets it back on decline or timeout. */
+export function transferToAgent(q: QueueHost, ws: WebSocket, agentId: string, ticketId: number, toAgentId: string) {
+  const now = Date.now();
+  if (!holds(q, agentId, ticketId)) return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId });
+  const row = q.store.ticket(ticketId)!;
+  if (row.transfer_to) return q.reject(ws, agentId, "transfer_pending", "A transfer of this ticket is already waiting for an answer", { ticketId });
+  const target = q.store.agent(toAgentId);
+  const config = q.store.config();
+  const online = target && target.id !== agentId && target.connected && target.chosen_status === "online" && socketsOf(q, target.id).length > 0;
+  if (!target || !online) return q.reject(ws, agentId, "transfer_unavailable", "That agent is not online in this queue", { ticketId, agentId: toAgentId });
+  if (q.store.load(target.id) >= target.capacity + config.maxExtraChats) {
+    return q.reject(ws, agentId, "transfer_unavailable", "That agent has no room for another ticket", { ticketId, agentId: toAgentId });
+  }
+  const expiresAt = now + config.transferTimeoutS * 1000;
+  q.store.offerTransfer(ticketId, target.id);
+  q.store.schedule("transfer_expiry", String(ticketId), expiresAt);
+  q.send(target.id, { type: "offer", ...offerView(q, row), ...{ transferFrom: { agentId, queueId: q.queueId } }, expiresAt }, now);
+}
+
+/** Hands a held ticket to another queue; it comes back to this agent if nobody there takes it in that queue's transfer time. */
+export async function transferToQueue(q: QueueHost, ws: WebSocket, agentId: string, ticketId: number, toQueueId: string) {
+  if (!holds(q, agentId, ticketId)) return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId });
+  if (toQueueId === q.queueId) return q.reject(ws, agentId, "transfer_unavailable", "The ticket is already in this queue", { ticketId });
+  const row = q.store.ticket(ticketId)!;
+  if (row.transfer_to) return q.reject(ws, agentId, "transfer_pending", "A transfer of this ticket is already waiting for an answer", { ticketId });
+  if (!(await moveToQueue(q.env.DB, ticketId, toQueueId))) {
+    return q.reject(ws, agentId, "transfer_unavailable", "No such queue, or the ticket is closed", { ticketId, queueId: toQueueId });
+  }
+  const now = Date.now();
+  q.store.removeTicket(ticketId);
+  q.store.markFreed(agentId, now);
+  q.send(agentId, { type: "ticket.transferred", ticketId, to: { queueId: toQueueId } }, now);
+  const view = JSON.parse(row.view) as TicketView;
+  await q.env.QUEUE_OBJECT.getByName(toQueueId).receiveTransfer({
+    ticket: view,
+    preview: row.preview,
+    from: { queueId: q.queueId, agentId },
+    returnAfterS: q.store.config().transferTimeoutS,
+    settings: row.settings,
+  });
+  q.dispatch(Date.now());
+}
