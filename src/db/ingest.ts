@@ -72,7 +72,7 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
     ),
     stmt(
       `INSERT INTO tickets (account_id, contact_id, queue_id, status, current, created_at, updated_at, last_message_at)
-       SELECT ?1, ${contact}, ?5, 'open', 1, ?4, ?4, ?4 WHERE ${guard}
+       SELECT ?1, ${contact}, ?5, 'open', 1, ?4, ?4, ?4 WHERE ${guard} AND ${currentTicket} IS NULL
        ON CONFLICT DO NOTHING RETURNING id`,
       account.queueId,
     ),

@@ -52,6 +52,14 @@ describe("POST /webhooks/telegram/{accountKey}", () => {
     expect(await count("messages", "account_id = ?1", account.id)).toBe(2);
   });
 
+  it("numbers tickets without gaps however many messages their contacts send: ticket numbers are for quoting", async () => {
+    for (let i = 1; i <= 4; i++) await postTelegram(account.key, telegramUpdate({ updateId: 3100 + i, userId: 5550031, messageId: i, text: `Mesaj ${i}` }));
+    await postTelegram(account.key, telegramUpdate({ updateId: 3105, userId: 5550032, messageId: 1, text: "Ben de yazdım 👋" }));
+    const { results } = await env.DB.prepare("SELECT id FROM tickets WHERE account_id = ?1 ORDER BY id").bind(account.id).all<{ id: number }>();
+    expect(results).toHaveLength(2);
+    expect(results[1]!.id - results[0]!.id).toBe(1);
+  });
+
   it("keeps the previous text of an edited message as a revision", async () => {
     await postTelegram(account.key, telegramUpdate({ updateId: 4001, userId: 5550004, messageId: 3, text: "Siparis 1234" }));
     const edited = {
