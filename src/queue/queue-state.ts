@@ -1,6 +1,7 @@
 // The queue's state for supervisors: published after every change, and the snapshot.
 import type { QueueState, TicketView } from "./protocol";
 import { OBSERVER_TAG, socketsOf, type QueueHost } from "./host";
+import type { AgentRow } from "./store";
 import { estimate } from "./customer-notices";
 import { announceDemand } from "./between-queues";
 
@@ -15,11 +16,7 @@ export function queueState(q: QueueHost, now: number): QueueState {
     at: now,
     config: { strategy: config.strategy, closeAutoAssign: config.closeAutoAssign, priority: config.priority, leaveWhenEmpty: config.leaveWhenEmpty },
     agents: q.store.agents().map((a) => ({
-      id: a.id,
-      name: a.name,
-      status: q.store.status(a),
-      capacity: a.capacity,
-      load: q.store.load(a.id),
+      ...agentSummary(q, a),
       holding: q.store.heldBy(a.id).map((t) => t.id),
       offered: q.store.offeredTo(a.id).map((t) => t.id),
     })),
@@ -36,6 +33,10 @@ export function queueState(q: QueueHost, now: number): QueueState {
     claimedByHigherPriority: [...q.store.claimedAgents(config.priority, now)].filter((id) => q.store.agent(id)),
     paceS: pace === null ? null : Math.round(pace / 1000),
   };
+}
+
+function agentSummary(q: QueueHost, a: AgentRow) {
+  return { id: a.id, name: a.name, status: q.store.status(a), capacity: a.capacity, load: q.store.load(a.id) };
 }
 
 /** After every change: peer queues hear of a changed claim, watching supervisors get the queue's state. */
@@ -57,14 +58,7 @@ export function publish(q: QueueHost, now: number) {
 export async function snapshot(q: QueueHost) {
   return {
     config: q.store.config(),
-    agents: q.store.agents().map((a) => ({
-      id: a.id,
-      name: a.name,
-      status: q.store.status(a),
-      capacity: a.capacity,
-      load: q.store.load(a.id),
-      sockets: socketsOf(q, a.id).length,
-    })),
+    agents: q.store.agents().map((a) => ({ ...agentSummary(q, a), sockets: socketsOf(q, a.id).length })),
     tickets: q.store.allTickets().map((t) => ({
       id: t.id,
       state: t.state,
