@@ -54,23 +54,13 @@ function shorten(subject: string): string {
   return chars.length > MAX_SUBJECT ? `${chars.slice(0, MAX_SUBJECT - 1).join("")}…` : s;
 }
 
-/** The answer to the list command: current ticket first, marked apart. */
-export function formatTicketList(tickets: readonly ListedTicket[], o: { showSubject: boolean; switchCommand: string }): string {
-  if (tickets.length === 0) return "You have no open tickets.";
+/** The `{{tickets}}` of the list command's answer: one line per open ticket, the current one first and marked ▶. */
+export function ticketLines(tickets: readonly ListedTicket[], showSubject: boolean): string {
   const ordered = [...tickets.filter((t) => t.current), ...tickets.filter((t) => !t.current)];
   const lines = ordered.slice(0, MAX_LISTED).map((t) => {
-    const subject = o.showSubject && t.subject?.trim() ? ` — ${shorten(t.subject)}` : "";
-    return t.current ? `▶ #${t.id}${subject} (current)` : `• #${t.id}${subject}`;
+    const subject = showSubject && t.subject?.trim() ? ` — ${shorten(t.subject)}` : "";
+    return `${t.current ? "▶" : "•"} #${t.id}${subject}`;
   });
-  if (ordered.length > MAX_LISTED) lines.push(`…and ${ordered.length - MAX_LISTED} more`);
-  const other = ordered.find((t) => !t.current);
-  const hint = other ? `\nTo continue another one, write ${o.switchCommand} ${other.id}` : "";
-  return `Your open tickets:\n${lines.join("\n")}${hint}`;
+  if (ordered.length > MAX_LISTED) lines.push(`… +${ordered.length - MAX_LISTED}`);
+  return lines.join("\n");
 }
-
-export const commandTexts = {
-  newTicket: (id: number) => `Your new ticket is #${id}. Write your message and an agent will be with you.`,
-  switched: (id: number) => `Now continuing ticket #${id}.`,
-  notFound: (given: string) => `We couldn't find an open ticket #${given} of yours.`,
-  switchUsage: (command: string) => `Write ${command} followed by a ticket number, e.g. ${command} 1432.`,
-};

@@ -4,7 +4,8 @@ import { openNewTicket, openTicketsOf, switchTicket } from "../db/ticket-command
 import type { Env } from "../env";
 import type { MessageView } from "../queue/protocol";
 import { greetings } from "./automatic-messages";
-import { commandTexts, formatTicketList, type CustomerCommand } from "./commands";
+import { firstName, renderTemplate, type TemplateVars } from "../domain/templates";
+import { ticketLines, type CustomerCommand } from "./commands";
 import { announceArrival, routeToQueue } from "./queue-arrival";
 import { deliver, tellCustomer } from "./tell-customer";
 
@@ -14,32 +15,42 @@ import { deliver, tellCustomer } from "./tell-customer";
  */
 export async function runCommand(env: Env, account: ReceivingAccount, ticket: TicketState, message: MessageView, command: CustomerCommand, at: number) {
   const s = account.conversation;
+  const answers = s.commandAnswers;
+  const say = (template: string, vars: Partial<TemplateVars> = {}) =>
+    renderTemplate(template, {
+      "contact.name": ticket.contact.name,
+      "contact.firstName": firstName(ticket.contact.name),
+      "account.name": account.name,
+      command: s.commands.switchTicket,
+      ...vars,
+    });
   const base = { contactId: ticket.contact.id, ticketId: ticket.id, commandMessageId: message.id };
   const key = `command:${message.id}`;
   switch (command.kind) {
     case "listTickets": {
       const tickets = await openTicketsOf(env.DB, ticket.contact.id);
       const current = tickets.find((t) => t.current) ?? { id: ticket.id, queueId: ticket.queueId };
-      const text = formatTicketList(tickets, { showSubject: s.listShowsSubject, switchCommand: s.commands.switchTicket });
+      const text =
+        tickets.length === 0 ? say(answers.noOpenTickets) : say(answers.ticketList, { tickets: ticketLines(tickets, s.listShowsSubject), "ticket.id": current.id });
       await tellCustomer(env, { ticketId: current.id, queueId: current.queueId }, { key, text });
       return;
     }
     case "switchTicket": {
       if (command.ticketId === null) {
-        await tellCustomer(env, { ticketId: ticket.id, queueId: ticket.queueId }, { key, text: commandTexts.switchUsage(s.commands.switchTicket) });
+        await tellCustomer(env, { ticketId: ticket.id, queueId: ticket.queueId }, { key, text: say(answers.switchUsage) });
         return;
       }
       const done = await switchTicket(env.DB, {
         ...base,
         targetId: command.ticketId,
-        switched: commandTexts.switched(command.ticketId),
-        notFound: commandTexts.notFound(command.given),
+        switched: say(answers.ticketSwitched, { "ticket.id": command.ticketId }),
+        notFound: say(answers.ticketNotFound, { "ticket.id": command.given }),
       });
       if (done?.created) await deliver(env, done.ticket.queueId, done.answer);
       return;
     }
     case "newTicket": {
-      const done = await openNewTicket(env.DB, { ...base, accountId: account.id, queueId: account.queueId, text: commandTexts.newTicket });
+      const done = await openNewTicket(env.DB, { ...base, accountId: account.id, queueId: account.queueId, text: (id) => say(answers.newTicket, { "ticket.id": id }) });
       // A retry finds the answer stored: the ticket was opened and routed then.
       if (!done?.created || done.ticket.status === "closed") return;
       await env.OUTBOX.send({ messageId: done.answer.id, ticketId: done.ticket.id, op: "send" });

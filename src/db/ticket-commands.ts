@@ -73,11 +73,11 @@ function answerOf(inserted: D1Result<AnswerRow> | undefined, loaded: D1Result<An
  */
 export async function openNewTicket(
   d1: D1Database,
-  c: Command & { accountId: string; queueId: string; text: (ticketId: number) => string },
+  c: Command & { accountId: string; queueId: string; text: (ticketId: number | string) => string },
   now = Date.now(),
 ): Promise<(CommandAnswer & { ticketCreated: boolean; conversationCreated: boolean }) | null> {
-  // The number is only known inside the batch: the answer is the text around it.
-  const [before, after] = c.text(0x7fffffff).split(String(0x7fffffff));
+  // The number is only known inside the batch: SQL puts it in wherever the answer has the placeholder.
+  const placeholder = "\u0001ticket\u0001";
   const hasOtherMessages = "EXISTS (SELECT 1 FROM messages WHERE ticket_id = ?2 AND direction = 'in' AND id != ?3)";
   const isCurrent = "EXISTS (SELECT 1 FROM tickets WHERE id = ?2 AND current = 1)";
   const stmt = (q: string, ...more: unknown[]) => d1.prepare(q).bind(c.contactId, c.ticketId, c.commandMessageId, now, key(c), ...more);
@@ -99,7 +99,7 @@ export async function openNewTicket(
        SELECT id, 1, ?4 FROM tickets WHERE contact_id = ?1 AND current = 1 AND ${NOT_ANSWERED}
        ON CONFLICT DO NOTHING RETURNING id`,
     ),
-    stmt(insertAnswer("?6 || t.id || ?7"), before ?? "", after ?? ""),
+    stmt(insertAnswer("replace(?6, ?7, t.id)"), c.text(placeholder), placeholder),
     selectAnswer(d1, c),
   ]);
   const result = answerOf(answer, loaded);

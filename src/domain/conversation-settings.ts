@@ -9,6 +9,19 @@ const command = z.string().regex(/^\/[\p{L}\p{N}_-]{1,31}$/u, 'Expected a comman
 /** An automatic message: a template, or "" for none. Variables offered depend on the moment it is sent. */
 const optionalTemplate = (allowed?: readonly string[]) => z.union([z.literal(""), templateSchema(allowed)]).default("");
 
+/** Answers to customer commands: always sent, so each has a default (admins translate them). */
+const commandAnswer = (text: string, extra: readonly string[] = []) =>
+  templateSchema(["contact.name", "contact.firstName", "ticket.id", "account.name", "command", ...extra]).default(text);
+
+export const defaultCommandAnswers = {
+  newTicket: "Your new ticket is #{{ticket.id}}. Write your message and an agent will be with you.",
+  ticketSwitched: "Now continuing ticket #{{ticket.id}}.",
+  ticketNotFound: "We couldn't find an open ticket #{{ticket.id}} of yours.",
+  switchUsage: "Write {{command}} followed by a ticket number, e.g. {{command}} 1432.",
+  ticketList: "Your open tickets (▶ is the one you are writing in):\n{{tickets}}\nTo continue another one, write {{command}} and its number.",
+  noOpenTickets: "You have no open tickets.",
+} as const;
+
 const beforeAgent = ["contact.name", "contact.firstName", "ticket.id", "queue.name", "queue.position", "queue.waitMinutes", "queue.wait", "businessHours", "account.name"] as const;
 
 /**
@@ -44,6 +57,18 @@ export const conversationSettingsSchema = z
       })
       .strict()
       .default({ welcome: "", newConversation: "", outOfHours: "", away: "", queuePosition: "" }),
+    /** Answers to the customer commands; `{{ticket.id}}` is the ticket the command opened, switched to or asked for. */
+    commandAnswers: z
+      .object({
+        newTicket: commandAnswer(defaultCommandAnswers.newTicket),
+        ticketSwitched: commandAnswer(defaultCommandAnswers.ticketSwitched),
+        ticketNotFound: commandAnswer(defaultCommandAnswers.ticketNotFound),
+        switchUsage: commandAnswer(defaultCommandAnswers.switchUsage),
+        ticketList: commandAnswer(defaultCommandAnswers.ticketList, ["tickets"]),
+        noOpenTickets: commandAnswer(defaultCommandAnswers.noOpenTickets),
+      })
+      .strict()
+      .default(defaultCommandAnswers),
     /** How often a waiting customer is told their position (0 = only on arrival, when `queuePosition` is set). */
     queuePositionEveryS: z.number().int().min(0).max(3600).default(0),
     /** Asked first about every customer message; may answer or hand the conversation to the queue. */

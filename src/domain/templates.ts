@@ -17,6 +17,10 @@ export const templateVariables = [
   "account.name",
   /** The channel the customer wrote on: Telegram, Instagram, WhatsApp… */
   "source",
+  /** In answers to customer commands: the account's switch command ("/ticket"). */
+  "command",
+  /** In the answer to the list command: the customer's open tickets, one per line. */
+  "tickets",
 ] as const;
 export type TemplateVariable = (typeof templateVariables)[number];
 export type TemplateVars = Record<TemplateVariable, string | number>;

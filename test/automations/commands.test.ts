@@ -167,7 +167,12 @@ describe("list command", () => {
     await setSubject(kargo!.id, "Kargo gecikmesi");
     await customerWrites(key, customer, 4, "/Tickets");
 
-    const list = [`Your open tickets:`, `▶ #${kargo!.id} — Kargo gecikmesi (current)`, `• #${fatura!.id} — Fatura`, `To continue another one, write /ticket ${fatura!.id}`].join("\n");
+    const list = [
+      "Your open tickets (▶ is the one you are writing in):",
+      `▶ #${kargo!.id} — Kargo gecikmesi`,
+      `• #${fatura!.id} — Fatura`,
+      "To continue another one, write /ticket and its number.",
+    ].join("\n");
     expect(await lastSystem(id, customer)).toMatchObject({ ticket_id: kargo!.id, body: list });
     expect(await delivered(() => net.textsTo(customer), 2)).toContain(list);
   });
@@ -184,7 +189,46 @@ describe("list command", () => {
     const current = (await ticketsOf(id, customer)).find((t) => t.current === 1)!;
     await setSubject(current.id, "Gizli konu");
     await customerWrites(key, customer, 3, "/TALEPLERİM");
-    expect((await lastSystem(id, customer)).body).toBe(`Your open tickets:\n▶ #${current.id} (current)`);
+    expect((await lastSystem(id, customer)).body).toBe(
+      `Your open tickets (▶ is the one you are writing in):\n▶ #${current.id}\nTo continue another one, write /ticket and its number.`,
+    );
+  });
+});
+
+describe("answers in the account's own words", () => {
+  it("renders each command's answer from the account's templates, in Turkish", async () => {
+    stubNetwork();
+    const { id, key } = await account({
+      multipleConversations: true,
+      commands: { newTicket: "/yeni", switchTicket: "/talep", listTickets: "/taleplerim" },
+      commandAnswers: {
+        newTicket: "{{contact.firstName}}, yeni talebiniz #{{ticket.id}} açıldı ✅ (#{{ticket.id}})",
+        ticketSwitched: "#{{ticket.id}} numaralı talebe devam ediyoruz.",
+        ticketNotFound: "#{{ticket.id}} numaralı açık bir talebiniz bulunamadı.",
+        switchUsage: "Talep numarasıyla yazın: {{command}} 1432",
+        ticketList: "Açık talepleriniz:\n{{tickets}}\nDevam etmek için: {{command}} <numara>",
+      },
+    });
+    const customer = ++userSeq;
+    await customerWrites(key, customer, 1, "Faturam hatalı 🧾");
+    await customerWrites(key, customer, 2, "/YENİ");
+    const [first, second] = await ticketsOf(id, customer);
+    expect((await lastSystem(id, customer)).body).toBe(`Zeynep, yeni talebiniz #${second!.id} açıldı ✅ (#${second!.id})`);
+    await customerWrites(key, customer, 3, "/talep 999999");
+    expect((await lastSystem(id, customer)).body).toBe("#999999 numaralı açık bir talebiniz bulunamadı.");
+    await customerWrites(key, customer, 4, "/talep");
+    expect((await lastSystem(id, customer)).body).toBe("Talep numarasıyla yazın: /talep 1432");
+    await customerWrites(key, customer, 5, `/talep ${first!.id}`);
+    expect((await lastSystem(id, customer)).body).toBe(`#${first!.id} numaralı talebe devam ediyoruz.`);
+    await customerWrites(key, customer, 6, "/taleplerim");
+    expect((await lastSystem(id, customer)).body).toBe(`Açık talepleriniz:\n▶ #${first!.id}\n• #${second!.id}\nDevam etmek için: /talep <numara>`);
+  });
+
+  it("refuses an answer template with a variable it cannot fill", async () => {
+    const { conversationSettingsSchema } = await import("../../src/domain/conversation-settings");
+    const parsed = conversationSettingsSchema.safeParse({ commandAnswers: { ticketSwitched: "Devam: {{queue.position}}" } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error!.issues[0]!.path).toEqual(["commandAnswers", "ticketSwitched"]);
   });
 });
 

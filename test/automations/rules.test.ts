@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { closedAt, greetings, needsQueueStatus, outOfHours, positionOnArrival, render, templateVars } from "../../src/automations/automatic-messages";
-import { commandTexts, formatTicketList, parseCommand } from "../../src/automations/commands";
+import { parseCommand, ticketLines } from "../../src/automations/commands";
 import { conversationSettingsSchema } from "../../src/domain/conversation-settings";
 
 // The pure rules behind the automatic messages and the customer commands, with the clock passed in.
@@ -38,7 +38,7 @@ describe("parseCommand", () => {
   });
 });
 
-describe("formatTicketList", () => {
+describe("ticketLines", () => {
   const tickets = [
     { id: 1398, subject: "Kargo gecikmesi 📦", current: false },
     { id: 1432, subject: "Fatura", current: true },
@@ -46,28 +46,19 @@ describe("formatTicketList", () => {
   ];
 
   it("puts the current ticket first, marked apart, with subjects", () => {
-    expect(formatTicketList(tickets, { showSubject: true, switchCommand: "/ticket" })).toBe(
-      ["Your open tickets:", "▶ #1432 — Fatura (current)", "• #1398 — Kargo gecikmesi 📦", "• #1400", "To continue another one, write /ticket 1398"].join("\n"),
-    );
+    expect(ticketLines(tickets, true)).toBe(["▶ #1432 — Fatura", "• #1398 — Kargo gecikmesi 📦", "• #1400"].join("\n"));
   });
 
-  it("leaves subjects out when the account says so, and the hint when there is no other ticket", () => {
-    expect(formatTicketList(tickets, { showSubject: false, switchCommand: "/talep" })).toBe(
-      ["Your open tickets:", "▶ #1432 (current)", "• #1398", "• #1400", "To continue another one, write /talep 1398"].join("\n"),
-    );
-    expect(formatTicketList([tickets[1]!], { showSubject: true, switchCommand: "/ticket" })).toBe("Your open tickets:\n▶ #1432 — Fatura (current)");
+  it("leaves subjects out when the account says so", () => {
+    expect(ticketLines(tickets, false)).toBe(["▶ #1432", "• #1398", "• #1400"].join("\n"));
   });
 
   it("shortens long subjects and long lists", () => {
     const many = Array.from({ length: 25 }, (_, i) => ({ id: 100 + i, subject: "Ş".repeat(80), current: i === 0 }));
-    const lines = formatTicketList(many, { showSubject: true, switchCommand: "/ticket" }).split("\n");
-    expect(lines[1]).toBe(`▶ #100 — ${"Ş".repeat(59)}… (current)`);
-    expect(lines).toContain("…and 5 more");
+    const lines = ticketLines(many, true).split("\n");
+    expect(lines[0]).toBe(`▶ #100 — ${"Ş".repeat(59)}…`);
+    expect(lines).toContain("… +5");
     expect(lines.filter((l) => l.startsWith("•"))).toHaveLength(19);
-  });
-
-  it("answers the not-found case without saying why", () => {
-    expect(commandTexts.notFound("1432")).toBe("We couldn't find an open ticket #1432 of yours.");
   });
 });
 
