@@ -72,6 +72,8 @@ export const routingConfigSchema = z
     holdEstimationUpperLimitS: z.number().int().min(0).max(86400).default(3600),
     /** Whether agents may set their own state (online/away); when off they stay as they connected (online). */
     agentManagementAccess: z.boolean().default(true),
+    /** Agents may add themselves to this queue (with Agent Management Access on); off, only admins and supervisors add members. */
+    agentsMayJoin: z.boolean().default(false),
     /** No message from either side for this long: the conversation and its ticket close, seconds (0 = never). */
     idleSessionTimeoutS: z.number().int().min(0).max(604800).default(0),
     /** Longest a conversation may last; then it ends and the customer is sent `sessionTimeoutMessage`, seconds (0 = never). */

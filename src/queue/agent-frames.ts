@@ -128,6 +128,10 @@ async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extrac
   if (!text) return q.reject(ws, agentId, "invalid_frame", "The reply has no text", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
   // Translation Provider: the customer gets the reply in their language; the agent's words are kept with it.
   const outgoing = await translateReply(q.env, q.store.config().translation, frame.ticketId, text);
+  // The lookups above awaited: the ticket may have been taken back or transferred meanwhile.
+  if (!holds(q, agentId, frame.ticketId)) {
+    return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
+  }
   const stored = await storeReply(q.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: outgoing.text, clientMsgId: frame.clientMsgId });
   if (!stored) return q.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
   if ("refused" in stored) return q.reject(ws, agentId, "client_msg_id_taken", "This clientMsgId names another message of the ticket (a note)", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });

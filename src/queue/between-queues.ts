@@ -86,9 +86,13 @@ function withdrawRing(q: QueueHost, ticketId: number, now: number) {
 /** Leave When Empty: with no agent logged in, tickets waiting here (and not on a plan already) follow the action plan now. */
 export async function leaveIfEmpty(q: QueueHost, now: number) {
   const config = q.store.config();
-  if (!config.leaveWhenEmpty || q.store.agents().some((a) => a.connected)) return;
-  for (const row of q.store.unheldTickets()) {
-    if (row.plan === null) await followPlan(q, row, planStepsAt(config.actionPlan, now), now);
+  const empty = () => !q.store.agents().some((a) => a.connected);
+  if (!config.leaveWhenEmpty || !empty()) return;
+  for (const { id } of q.store.unheldTickets()) {
+    // Each move awaits D1 and the next queue: an agent may have come and the ticket been taken meanwhile.
+    if (!empty()) return;
+    const row = q.store.ticket(id);
+    if (row && row.state !== "assigned" && row.plan === null) await followPlan(q, row, planStepsAt(config.actionPlan, now), now);
   }
 }
 
@@ -99,7 +103,8 @@ export async function leaveIfEmpty(q: QueueHost, now: number) {
  */
 export function announceDemand(q: QueueHost, now: number, opts: { everyPeer?: boolean; refresh?: boolean } = {}) {
   const config = q.store.config();
-  const waiting = q.store.waitingTickets().length > 0;
+  // Tickets anyone here could be offered: not those reserved for one agent, and none where agents pick.
+  const waiting = !config.closeAutoAssign && q.store.waitingTickets().some((t) => t.sticky_until === null || t.sticky_until <= now);
   const agentIds = waiting ? q.store.agents().filter((a) => isAvailable(q, a.id, a)).map((a) => a.id) : [];
   const claim: PeerClaim | null = agentIds.length > 0 ? { priority: config.priority, agentIds, validUntil: now + Math.max(3 * config.periodToCheckS, 120) * 1000 } : null;
   const signature = hashOf(`${config.priority}|${agentIds.join(",")}`);

@@ -23,6 +23,9 @@ export async function connect(q: QueueHost, request: Request): Promise<Response>
   const url = new URL(request.url);
   const lastSeq = Number(url.searchParams.get("lastSeq") ?? "NaN");
   await ensureQueueName(q);
+  const observer = request.headers.get("X-Observer") === "1";
+  // An agent back before the grace period ends keeps everything, even if the alarm runs while D1 answers below.
+  if (!observer && q.store.agent(identity.id)?.connected) q.store.cancelTimer("presence_grace", identity.id);
   // What hello shows of the tickets the agent holds (unread, reply window) comes from D1: read before the socket opens.
   const extras =
     request.headers.get("X-Observer") === "1"

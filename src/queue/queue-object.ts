@@ -215,7 +215,8 @@ export class QueueObject extends DurableObject<Env> {
     await ensureQueueName(this.q);
     const now = Date.now();
     for (const timer of this.q.store.dueTimers(now)) {
-      this.q.store.cancelTimer(timer.kind, timer.ref);
+      // Handlers await D1 and other objects: a timer rescheduled or cancelled meanwhile is not fired.
+      if (!this.q.store.claimTimer(timer, now)) continue;
       try {
         await fire(this.q, timer, now);
       } catch (err) {

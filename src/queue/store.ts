@@ -465,6 +465,11 @@ export class QueueStore {
     );
   }
 
+  /** Takes a due timer for firing; false when it was cancelled or moved later since it was read. */
+  claimTimer(timer: Timer, now: number): boolean {
+    return this.sql.exec("DELETE FROM timers WHERE kind = ? AND ref = ? AND due_at <= ?", timer.kind, timer.ref, now).rowsWritten > 0;
+  }
+
   cancelTimer(kind: TimerKind, ref: string) {
     this.sql.exec("DELETE FROM timers WHERE kind = ? AND ref = ?", kind, ref);
   }

@@ -79,7 +79,7 @@ describe("action plans through the API", () => {
 describe("agents managing their own queues (Agent Management Access)", () => {
   it("an agent joins and leaves a queue that allows it; leaving signs them out of it", async () => {
     const { admin } = await seedWorld();
-    const open = await call("/api/v1/queues", { method: "POST", token: admin.token, json: { name: unique("Açık"), routing: {} } });
+    const open = await call("/api/v1/queues", { method: "POST", token: admin.token, json: { name: unique("Açık"), routing: { agentsMayJoin: true } } });
     const agent = await seedUser("agent");
     const joined = await call(`/api/v1/me/queues/${open.data.id}`, { method: "PUT", token: agent.token });
     expect(joined.status).toBe(200);
@@ -96,9 +96,19 @@ describe("agents managing their own queues (Agent Management Access)", () => {
     expect((await auditRows(open.data.id)).map((r) => r.action)).toEqual(["queue.create", "member.join", "member.leave"]);
   });
 
+  it("is refused by default: a queue lets agents in only when its admin says so", async () => {
+    const { admin } = await seedWorld();
+    const plain = await call("/api/v1/queues", { method: "POST", token: admin.token, json: { name: unique("Varsayılan"), routing: {} } });
+    const agent = await seedUser("agent");
+    const join = await call(`/api/v1/me/queues/${plain.data.id}`, { method: "PUT", token: agent.token });
+    expect(join.status).toBe(403);
+    expect(join.data.error.code).toBe("not_allowed");
+    expect(await countRows("queue_members", "queue_id = ?1", plain.data.id)).toBe(0);
+  });
+
   it("is refused where the queue's Agent Management Access is off", async () => {
     const { admin } = await seedWorld();
-    const closed = await call("/api/v1/queues", { method: "POST", token: admin.token, json: { name: unique("Kapalı"), routing: { agentManagementAccess: false } } });
+    const closed = await call("/api/v1/queues", { method: "POST", token: admin.token, json: { name: unique("Kapalı"), routing: { agentManagementAccess: false, agentsMayJoin: true } } });
     const agent = await seedUser("agent", { queues: [closed.data.id] });
     const outsider = await seedUser("agent");
     const join = await call(`/api/v1/me/queues/${closed.data.id}`, { method: "PUT", token: outsider.token });

@@ -60,6 +60,7 @@ describe("routingConfigSchema", () => {
       periodToCheckS: 30,
       holdEstimationUpperLimitS: 3600,
       agentManagementAccess: true,
+      agentsMayJoin: false,
       idleSessionTimeoutS: 0,
       sessionTimeoutS: 0,
       sessionTimeoutMessage: "",

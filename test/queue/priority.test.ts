@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { RoutingConfig } from "../../src/domain/routing-config";
-import { createUser, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
+import { createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate } from "../helpers/hub";
 import { cleanUp, connect, desk } from "../helpers/session";
 
 // Priority across queues: an agent in two queues is offered the higher-priority queue's waiting tickets first.
@@ -102,5 +102,29 @@ describe("queue priority", () => {
     expect(generalDesk.all("offer")).toEqual([]);
     await queueStub(vip.id).configure({ ...(await queueStub(vip.id).snapshot()).config, priority: 5 });
     expect((await generalDesk.next("offer")).preview).toBe("Genel");
+  });
+
+  it("a ticket reserved for one agent does not hold the others back", async () => {
+    const absent = await createUser({ name: "Kıdemli" });
+    const vip = await queue({
+      priority: 90,
+      waitForAssignedQueueS: 30,
+      actionPlan: { steps: [{ to: { agentId: absent.id }, timeoutS: 3600 }], timezone: "UTC", timeRules: [] },
+    });
+    const general = await queue({ priority: 10 });
+    const ayse = await createUser({ name: "Ayşe", capacity: 2, queues: [vip.id, general.id] });
+    const vipDesk = await connect(ayse.token, vip.id);
+    const generalDesk = await connect(ayse.token, general.id);
+    await write(vip.key, "Sadece kıdemli bakabilir");
+    const offer = await vipDesk.next("offer");
+    vipDesk.send({ type: "decline", ticketId: offer.ticket.id }); // it waits, open to anyone: Ayşe is claimed
+    await vipDesk.next("offer.withdrawn");
+    await quiet();
+    await write(general.key, "Genel soru");
+    await quiet();
+    expect(generalDesk.all("offer")).toEqual([]);
+    // The plan reserves the VIP ticket for an agent who is not here: nobody else may take it, so nobody is held back.
+    await fireTimers(vip.id, "queue_wait");
+    expect((await generalDesk.next("offer")).preview).toBe("Genel soru");
   });
 });

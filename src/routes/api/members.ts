@@ -62,7 +62,7 @@ const join = apiRoute(roles, {
   method: "put",
   path: "/me/queues/{id}",
   tags: ["members"],
-  summary: "Join a queue yourself (only where the queue's Agent Management Access is on)",
+  summary: "Join a queue yourself (only where the queue's Agent Management Access and agentsMayJoin are on)",
   request: { params: myQueueParams },
   responses: { 200: jsonResponse(memberSchema, "Your membership"), 403: errors[403], 404: errors[404] },
 });
@@ -140,7 +140,8 @@ export function memberRoutes() {
     const d = db(c);
     const queue = await getQueue(d, id);
     if (!queue) throw notFound("Queue");
-    if (!routingConfigSchema.parse(queue.routing).agentManagementAccess) throw selfServiceRefused();
+    const routing = routingConfigSchema.parse(queue.routing);
+    if (!routing.agentManagementAccess || !routing.agentsMayJoin) throw selfServiceRefused();
     if (!(await isMember(d, id, userId))) {
       await d.batch([
         insertMember(d, id, userId).onConflictDoNothing(),
