@@ -2,7 +2,7 @@
 import { isOpenTicket, moveToQueue } from "../db/replies";
 import { planStepsAt, type PlanStep } from "../domain/routing-config";
 import type { TicketView } from "./protocol";
-import type { PeerClaim, TicketRow } from "./store";
+import type { CarriedTimer, PeerClaim, TicketRow } from "./store";
 import type { QueueHost } from "./host";
 import { ensureQueueName, startPositionUpdates } from "./customer-notices";
 import { isAvailable } from "./dispatch";
@@ -18,7 +18,7 @@ function hashOf(text: string): number {
 }
 
 /** A ticket sent by another queue's action plan. */
-export type PlannedTicket = { ticket: TicketView; preview: string; steps: PlanStep[]; timeoutS: number; settings?: string | null };
+export type PlannedTicket = { ticket: TicketView; preview: string; steps: PlanStep[]; timeoutS: number; settings?: string | null; timers?: CarriedTimer[] };
 
 /** A ticket sent here by another queue's action plan: it waits here `timeoutS`, then goes on to `steps`. */
 export async function receivePlanned(q: QueueHost, input: PlannedTicket): Promise<void> {
@@ -28,6 +28,7 @@ export async function receivePlanned(q: QueueHost, input: PlannedTicket): Promis
   if (input.settings) q.store.setSettings(input.ticket.id, input.settings);
   startPositionUpdates(q, input.ticket.id, now);
   q.store.setPlan(input.ticket.id, input.steps);
+  q.store.resumeTimers(input.ticket.id, input.timers);
   q.store.schedule("plan_step", String(input.ticket.id), now + input.timeoutS * 1000);
   q.dispatch(now);
   q.armAlarm();
@@ -61,6 +62,7 @@ export async function followPlan(q: QueueHost, row: TicketRow, steps: readonly P
   }
   // Out of this object first, so nobody here can take it while D1 moves it.
   withdrawRing(q, row.id, now);
+  const timers = q.store.conversationTimers(row.id);
   q.store.removeTicket(row.id);
   const view = JSON.parse(row.view) as TicketView;
   if (!(await moveToQueue(q.env.DB, row.id, to.queueId, now))) {
@@ -69,9 +71,10 @@ export async function followPlan(q: QueueHost, row: TicketRow, steps: readonly P
     q.store.enqueue(view, row.preview, row.enqueued_at);
     if (row.settings) q.store.setSettings(row.id, row.settings);
     q.store.setPlan(row.id, rest);
+    q.store.resumeTimers(row.id, timers);
     return followPlan(q, q.store.ticket(row.id)!, rest, now);
   }
-  await q.env.QUEUE_OBJECT.getByName(to.queueId).receivePlanned({ ticket: view, preview: row.preview, steps: rest, timeoutS: step.timeoutS, settings: row.settings });
+  await q.env.QUEUE_OBJECT.getByName(to.queueId).receivePlanned({ ticket: view, preview: row.preview, steps: rest, timeoutS: step.timeoutS, settings: row.settings, timers });
 }
 
 /** Closes the ticket's open offers (the ring in progress) and puts it back to waiting. */

@@ -100,6 +100,10 @@ const TICKET_TIMERS: TimerKind[] = [
   "queue_position",
 ];
 
+/** The clocks of a conversation rather than of its place in one queue: they travel with a moved ticket. */
+const CONVERSATION_TIMERS = ["session_limit", "idle_session", "message_timeout", "contact_message", "agent_message"] as const;
+export type CarriedTimer = { kind: (typeof CONVERSATION_TIMERS)[number]; dueAt: number };
+
 /** Waiting and offered tickets in the order they will be served. */
 export const QUEUE_ORDER = "ORDER BY enqueued_at, id";
 export type Timer = { kind: TimerKind; ref: string; due_at: number };
@@ -463,6 +467,23 @@ export class QueueStore {
       ref,
       dueAt,
     );
+  }
+
+  /** The ticket's conversation clocks, to hand over with it when it moves to another queue. */
+  conversationTimers(ticketId: number): CarriedTimer[] {
+    return this.sql
+      .exec<{ kind: CarriedTimer["kind"]; due_at: number }>(
+        `SELECT kind, due_at FROM timers WHERE ref = ? AND kind IN (${CONVERSATION_TIMERS.map(() => "?").join(", ")})`,
+        String(ticketId),
+        ...CONVERSATION_TIMERS,
+      )
+      .toArray()
+      .map((t) => ({ kind: t.kind, dueAt: t.due_at }));
+  }
+
+  /** Resumes clocks a ticket brought from another queue (only conversation clocks are accepted). */
+  resumeTimers(ticketId: number, timers: readonly CarriedTimer[] | undefined) {
+    for (const t of timers ?? []) if (CONVERSATION_TIMERS.includes(t.kind)) this.schedule(t.kind, String(ticketId), t.dueAt);
   }
 
   /** Takes a due timer for firing; false when it was cancelled or moved later since it was read. */

@@ -67,10 +67,12 @@ export async function fire(q: QueueHost, timer: Timer, now: number) {
       const row = q.store.ticket(Number(timer.ref));
       if (!row || row.state === "assigned" || !row.return_queue || !row.return_agent) return;
       const offerees = q.store.offerees(row.id);
+      const timers = q.store.conversationTimers(row.id);
       q.store.removeTicket(row.id);
       for (const agentId of offerees) q.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason: "closed" }, now);
       if (!(await moveToQueue(q.env.DB, row.id, row.return_queue, now))) return;
-      await q.env.QUEUE_OBJECT.getByName(row.return_queue).transferReturned({ ticket: JSON.parse(row.view) as TicketView, preview: row.preview, agentId: row.return_agent, settings: row.settings });
+      const back = { ticket: JSON.parse(row.view) as TicketView, preview: row.preview, agentId: row.return_agent, settings: row.settings, timers };
+      await q.env.QUEUE_OBJECT.getByName(row.return_queue).transferReturned(back);
       return;
     }
     case "sticky_expiry":

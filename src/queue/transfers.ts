@@ -5,12 +5,13 @@ import type { TicketView } from "./protocol";
 import { holds, socketsOf, type QueueHost } from "./host";
 import { ensureQueueName, startPositionUpdates } from "./customer-notices";
 import { offerView } from "./dispatch";
+import type { CarriedTimer } from "./store";
 import { extrasFor } from "./ticket-views";
 
 /** A ticket another queue's agent transferred here. */
-export type TransferIn = { ticket: TicketView; preview: string; from: { queueId: string; agentId: string }; returnAfterS: number; settings?: string | null };
+export type TransferIn = { ticket: TicketView; preview: string; from: { queueId: string; agentId: string }; returnAfterS: number; settings?: string | null; timers?: CarriedTimer[] };
 /** A ticket this queue transferred away, back unaccepted. */
-export type TransferBack = { ticket: TicketView; preview: string; agentId: string; settings?: string | null };
+export type TransferBack = { ticket: TicketView; preview: string; agentId: string; settings?: string | null; timers?: CarriedTimer[] };
 
 /** A ticket transferred here from another queue: it waits for an agent here, and returns if nobody takes it in time. */
 export async function receiveTransfer(q: QueueHost, input: TransferIn) {
@@ -18,6 +19,7 @@ export async function receiveTransfer(q: QueueHost, input: TransferIn) {
   const now = Date.now();
   q.store.enqueueTransfer(input.ticket, input.preview, now, input.from);
   if (input.settings) q.store.setSettings(input.ticket.id, input.settings);
+  q.store.resumeTimers(input.ticket.id, input.timers);
   startPositionUpdates(q, input.ticket.id, now);
   q.store.schedule("transfer_return", String(input.ticket.id), now + input.returnAfterS * 1000);
   q.dispatch(now);
@@ -33,6 +35,7 @@ export async function transferReturned(q: QueueHost, input: TransferBack) {
   if (agent?.connected) {
     q.store.adoptAssigned(input.ticket, input.agentId, now);
     if (input.settings) q.store.setSettings(input.ticket.id, input.settings);
+    q.store.resumeTimers(input.ticket.id, input.timers);
     await markAssigned(q.env.DB, input.ticket.id, input.agentId, now);
     const [messages, extras] = await Promise.all([ticketHistory(q.env.DB, input.ticket.id), extrasFor(q, [input.ticket.id], input.agentId)]);
     if (holds(q, input.agentId, input.ticket.id)) {
@@ -41,6 +44,7 @@ export async function transferReturned(q: QueueHost, input: TransferBack) {
     }
   } else {
     q.store.enqueue(input.ticket, input.preview, now); // its agent is gone too: the queue serves it
+    q.store.resumeTimers(input.ticket.id, input.timers);
     if (input.settings) q.store.setSettings(input.ticket.id, input.settings);
     startPositionUpdates(q, input.ticket.id, now);
   }
@@ -78,6 +82,7 @@ export async function transferToQueue(q: QueueHost, ws: WebSocket, agentId: stri
     return q.reject(ws, agentId, "transfer_unavailable", "No such queue, or the ticket is closed", { ticketId, queueId: toQueueId });
   }
   const now = Date.now();
+  const timers = q.store.conversationTimers(ticketId);
   q.store.removeTicket(ticketId);
   q.store.markFreed(agentId, now);
   q.send(agentId, { type: "ticket.transferred", ticketId, to: { queueId: toQueueId } }, now);
@@ -88,6 +93,7 @@ export async function transferToQueue(q: QueueHost, ws: WebSocket, agentId: stri
     from: { queueId: q.queueId, agentId },
     returnAfterS: q.store.config().transferTimeoutS,
     settings: row.settings,
+    timers,
   });
   q.dispatch(Date.now());
 }

@@ -63,6 +63,22 @@ describe("Wait For The Assigned Queue and the action plan", () => {
     expect(await waitingIn(second)).toEqual([]);
   });
 
+  it("the conversation's clocks move with the ticket to the plan's next queue", async () => {
+    const next = await queue();
+    const home = await queue({ sessionTimeoutS: 3600, contactMessageTimeoutS: 600, actionPlan: { steps: [{ to: { queueId: next }, timeoutS: 30 }], timezone: "UTC", timeRules: [] } });
+    const { key } = await createTelegramAccount(home);
+    await write(key, ++userSeq, "Saatler taşınsın ⏱️");
+    const ticketId = await onlyTicket();
+    const clocks = async (q: string) =>
+      (await queueStub(q).snapshot()).timers.filter((t) => ["session_limit", "contact_message"].includes(t.kind)).map((t) => [t.kind, t.ref, t.due_at]).sort();
+    const before = await clocks(home);
+    expect(before.map((c) => c[1])).toEqual([String(ticketId), String(ticketId)]);
+    await fireTimers(home, "queue_wait");
+    expect(await ticketQueue(ticketId)).toBe(next);
+    expect(await clocks(next)).toEqual(before);
+    expect(await clocks(home)).toEqual([]);
+  });
+
   it("a ticket taken before the wait is over stays where it is", async () => {
     const other = await queue();
     const home = await queue({ actionPlan: { steps: [{ to: { queueId: other }, timeoutS: 30 }], timezone: "UTC", timeRules: [] } });

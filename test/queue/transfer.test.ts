@@ -8,8 +8,8 @@ let userSeq = 9_900_000;
 
 afterEach(cleanUp);
 
-async function queueWithTicket() {
-  const queueId = await queue({ transferTimeoutS: 30 });
+async function queueWithTicket(routing: Record<string, unknown> = {}) {
+  const queueId = await queue({ transferTimeoutS: 30, ...routing });
   const { key } = await createTelegramAccount(queueId);
   const ayseUser = await createUser({ name: "Ayşe", queues: [queueId] });
   const johnUser = await createUser({ name: "John", queues: [queueId] });
@@ -96,5 +96,22 @@ describe("transfers", () => {
     await billingAgent.next("ticket.assigned");
     expect((await queueStub(billing).snapshot()).timers.map((t) => t.kind)).not.toContain("transfer_return");
     expect(await env.DB.prepare("SELECT queue_id, assignee_id FROM tickets WHERE id = ?1").bind(ticketId).first()).toEqual({ queue_id: billing, assignee_id: fatma.id });
+  });
+
+  it("to another queue and back: the conversation's clocks go with the ticket, unchanged", async () => {
+    const { queueId, ticketId, ayse } = await queueWithTicket({ sessionTimeoutS: 3600, idleSessionTimeoutS: 900 });
+    const clocks = async (q: string) =>
+      (await queueStub(q).snapshot()).timers.filter((t) => t.ref === String(ticketId) && ["session_limit", "idle_session"].includes(t.kind)).map((t) => [t.kind, t.due_at]).sort();
+    const before = await clocks(queueId);
+    expect(before).toHaveLength(2);
+    const billing = await queue({ transferTimeoutS: 30 });
+    ayse.send({ type: "transfer", ticketId, to: { queueId: billing } });
+    await ayse.next("ticket.transferred");
+    await settle(); // the frame goes out before the other queue's object has the ticket
+    expect(await clocks(billing)).toEqual(before);
+    expect(await clocks(queueId)).toEqual([]);
+    await fireTimers(billing, "transfer_return");
+    await ayse.next("transfer.failed");
+    expect(await clocks(queueId)).toEqual(before);
   });
 });
