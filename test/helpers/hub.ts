@@ -184,3 +184,6 @@ export class AgentClient {
 }
 
 export const settle = () => new Promise((r) => setTimeout(r, 20));
+
+/** One row of a query straight from D1. */
+export const row = <T = any>(sql: string, ...binds: unknown[]) => env.DB.prepare(sql).bind(...binds).first<T>();

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../../src/errors";
 import { bodyDigest, connexeaseAdapter, connexeaseSignature } from "../../../src/providers/connexease";
 import { adapterFor } from "../../../src/providers/registry";
 import type { WebhookRequest } from "../../../src/providers/types";
@@ -8,6 +7,7 @@ import loginOk from "../../fixtures/connexease/login-ok.json";
 import messageText from "../../fixtures/connexease/message-text.json";
 import replyOk from "../../fixtures/connexease/reply-ok.json";
 import { CONVERSATION, creds, jsonResponse, settings, stubFetch } from "./helpers";
+import { badRequestCode } from "../../helpers/errors";
 
 const enc = new TextEncoder();
 const ctx = { accountId: "acc_01", creds, settings, receiveUrl: "https://hub.example.test/webhooks/connexease/acc_01", now: 1_800_000_000_000 };
@@ -18,16 +18,7 @@ const request = async (rawBody: Uint8Array): Promise<WebhookRequest> => ({
   rawBody,
 });
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    expect((err as ApiError).status).toBe(400);
-    return (err as ApiError).code;
-  }
-  throw new Error("expected an ApiError");
-}
+const code = badRequestCode;
 
 describe("connexeaseAdapter", () => {
   it("is what the registry returns for connexease", () => {

@@ -11,7 +11,7 @@ import stateDelivered from "../../fixtures/connexease/state-delivered.json";
 import stateFailed from "../../fixtures/connexease/state-failed.json";
 import stateRead from "../../fixtures/connexease/state-read.json";
 import stateSent from "../../fixtures/connexease/state-sent.json";
-import { AgentClient, BASE, count, createAccount, createQueue, createUser, fireTimers } from "../../helpers/hub";
+import { AgentClient, BASE, count, createAccount, createQueue, createUser, fireTimers, row } from "../../helpers/hub";
 import { CHANNEL, CONVERSATION, creds } from "./helpers";
 
 const enc = new TextEncoder();
@@ -31,7 +31,6 @@ async function post(key: string, body: unknown, sign: Sign = "raw_body") {
   return exports.default.fetch(`${BASE}/webhooks/connexease/${key}`, { method: "POST", headers, body: raw });
 }
 
-const row = (sql: string, ...binds: unknown[]) => env.DB.prepare(sql).bind(...binds).first<any>();
 
 describe("POST /webhooks/connexease/{accountKey}", () => {
   let queueId: string;

@@ -7,10 +7,9 @@ import editFixture from "../../fixtures/custom/edit.json";
 import statusFixture from "../../fixtures/custom/status.json";
 import textFixture from "../../fixtures/custom/message-text.json";
 import unknownFixture from "../../fixtures/custom/unknown-type.json";
-import { AgentClient, count, createQueue, createTelegramAccount, createUser, fireTimers, queueStub, settle } from "../../helpers/hub";
+import { AgentClient, count, createQueue, createTelegramAccount, createUser, fireTimers, queueStub, row, settle } from "../../helpers/hub";
 import { ACCESS_TOKEN, createCustomAccount, postCustom } from "./helpers";
 
-const row = (sql: string, ...binds: unknown[]) => env.DB.prepare(sql).bind(...binds).first<any>();
 const stored = async (accountId: string) => ({
   messages: await count("messages", "account_id = ?1", accountId),
   contacts: await count("contacts", "account_id = ?1", accountId),

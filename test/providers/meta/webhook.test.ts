@@ -6,10 +6,9 @@ import commentsFixture from "../../fixtures/meta/comments-change.json";
 import referralFixture from "../../fixtures/meta/referral.json";
 import textFixture from "../../fixtures/meta/text-message.json";
 import wrongRecipientFixture from "../../fixtures/meta/wrong-recipient.json";
-import { AgentClient, BASE, count, createQueue, createTelegramAccount, createUser, fireTimers } from "../../helpers/hub";
+import { AgentClient, BASE, count, createQueue, createTelegramAccount, createUser, fireTimers, row } from "../../helpers/hub";
 import { APP_SECRETS, createMetaAccount, customerEvent, customerMessage, echo, IG, newIgsid, newMid, notification, postMeta, signatureOf, VERIFY_TOKEN } from "./helpers";
 
-const row = <T = any>(sql: string, ...binds: unknown[]) => env.DB.prepare(sql).bind(...binds).first<T>();
 const rows = async <T = any>(sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).all<T>()).results;
 
 describe("POST /webhooks/meta/{accountKey}", () => {

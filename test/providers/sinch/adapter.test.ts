@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../../src/errors";
 import { adapterFor } from "../../../src/providers/registry";
 import { sinchAdapter } from "../../../src/providers/sinch";
 import { WINDOW_MS } from "../../../src/providers/sinch/window";
@@ -9,6 +8,7 @@ import inboundText from "../../fixtures/sinch/inbound-text.json";
 import sendOk from "../../fixtures/sinch/send-ok.json";
 import tokenOk from "../../fixtures/sinch/token-ok.json";
 import { APP_ID, creds, jsonResponse, PROJECT_ID, settings, signedHeaders, stubFetch } from "./helpers";
+import { badRequestCode } from "../../helpers/errors";
 
 const enc = new TextEncoder();
 const NOW = Date.UTC(2026, 0, 14, 9, 15, 45);
@@ -20,16 +20,7 @@ const request = (rawBody: Uint8Array, headers: Record<string, string> = {}): Web
   rawBody,
 });
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    expect((err as ApiError).status).toBe(400);
-    return (err as ApiError).code;
-  }
-  throw new Error("expected an ApiError");
-}
+const code = badRequestCode;
 
 describe("sinchAdapter", () => {
   it("is what the registry returns for sinch", () => {

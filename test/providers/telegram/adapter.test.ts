@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../../src/errors";
 import { adapterFor } from "../../../src/providers/registry";
 import { telegramAdapter } from "../../../src/providers/telegram";
 import type { WebhookRequest } from "../../../src/providers/types";
 import privateText from "../../fixtures/telegram/private-text.json";
 import sendOk from "../../fixtures/telegram/send-message-ok.json";
 import { creds, jsonResponse, settings, stubFetch } from "./fetch-stub";
+import { badRequestCode } from "../../helpers/errors";
 
 const enc = new TextEncoder();
 const ctx = { accountId: "acc_01", creds, settings, receiveUrl: "https://hub.example.test/webhooks/telegram/acc_01", now: 0 };
@@ -16,16 +16,7 @@ const request = (rawBody: Uint8Array): WebhookRequest => ({
   rawBody,
 });
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    expect((err as ApiError).status).toBe(400);
-    return (err as ApiError).code;
-  }
-  throw new Error("expected an ApiError");
-}
+const code = badRequestCode;
 
 describe("telegramAdapter", () => {
   it("is what the registry returns for telegram", () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../../src/errors";
 import { adapterFor } from "../../../src/providers/registry";
 import { EMPTY_TWIML, REPLY_WINDOW_MS, twilioAdapter, twilioReplyWindow } from "../../../src/providers/twilio";
 import type { WebhookRequest } from "../../../src/providers/types";
@@ -7,6 +6,7 @@ import sendOk from "../../fixtures/twilio/send-message-ok.json";
 import textRaw from "../../fixtures/twilio/inbound-text.form.txt?raw";
 import text from "../../fixtures/twilio/inbound-text.json";
 import { ACCOUNT_SID, AUTH_TOKEN, creds, FROM, jsonResponse, onlyRequest, settings, sign, stubFetch } from "./helpers";
+import { badRequestCode } from "../../helpers/errors";
 
 const enc = new TextEncoder();
 const URL_ = "https://hub.example.test/webhooks/twilio/acct-key";
@@ -19,16 +19,7 @@ const request = (rawBody: Uint8Array, signature?: string): WebhookRequest => ({
   rawBody,
 });
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    expect((err as ApiError).status).toBe(400);
-    return (err as ApiError).code;
-  }
-  throw new Error("expected an ApiError");
-}
+const code = badRequestCode;
 
 describe("twilioAdapter", () => {
   it("is what the registry returns for twilio", () => {

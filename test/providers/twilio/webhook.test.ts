@@ -12,7 +12,7 @@ import failed63016 from "../../fixtures/twilio/status-failed-63016.json";
 import read from "../../fixtures/twilio/status-read.json";
 import sent from "../../fixtures/twilio/status-sent.json";
 import { call, seedUser } from "../../helpers/api";
-import { AgentClient, BASE, count, createAccount, createQueue, createTelegramAccount, createUser, fireTimers } from "../../helpers/hub";
+import { AgentClient, BASE, count, createAccount, createQueue, createTelegramAccount, createUser, fireTimers, row } from "../../helpers/hub";
 import { ACCOUNT_SID, API, AUTH_TOKEN, FROM, formBody, postTwilio, requestOf, sign } from "./helpers";
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
@@ -22,7 +22,6 @@ const INTERNAL = "http://10.0.0.7:8787";
 const twilioAccount = (queueId: string) =>
   createAccount({ provider: "twilio", queueId, credentials: { authToken: AUTH_TOKEN }, settings: { accountSid: ACCOUNT_SID, from: FROM, apiBaseUrl: API } });
 
-const row = (sql: string, ...binds: unknown[]) => env.DB.prepare(sql).bind(...binds).first<any>();
 
 /** Rows an account owns, to show that a refused or ignored request stored nothing. */
 async function stored(accountId: string) {
