@@ -1,7 +1,9 @@
 import { createRoute, OpenAPIHono, z, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import { validationHook } from "../../app";
 import type { AppContext } from "../../env";
+import { ApiError } from "../../errors";
 import { requireAuth, requireRole, roles, type Role } from "./auth";
 import { openDb } from "./db";
 
@@ -41,16 +43,37 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
 
 type ApiRouteConfig = Omit<RouteConfig, "middleware" | "security">;
 
+/**
+ * Refuses query parameters the route does not declare (400 validation_failed, one detail per
+ * parameter): a misspelt or unsupported filter must not silently widen a list to everything.
+ */
+function onlyDeclaredQuery(query: z.ZodType | undefined) {
+  const known = new Set(query instanceof z.ZodObject ? Object.keys(query.shape) : []);
+  return createMiddleware<AppContext>(async (c, next) => {
+    const unknown = Object.keys(c.req.queries()).filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      const accepted = known.size > 0 ? `this route takes ${[...known].join(", ")}` : "this route takes none";
+      throw new ApiError(
+        400,
+        "validation_failed",
+        "The request does not match the schema",
+        unknown.map((name) => ({ path: name, message: `Unknown query parameter; ${accepted}` })),
+      );
+    }
+    await next();
+  });
+}
+
 /** A route behind a bearer token and a role check; the roles also appear in the document. */
 export function apiRoute<const R extends ApiRouteConfig>(allowed: readonly Role[], config: R) {
   return createRoute({
     ...config,
     security: [{ bearerAuth: [] }],
     "x-required-roles": allowed,
-    middleware: [requireAuth, requireRole(...allowed)],
+    middleware: [requireAuth, requireRole(...allowed), onlyDeclaredQuery(config.request?.query)],
     responses: {
       ...config.responses,
-      ...(config.request ? { 400: errors[400] } : {}),
+      400: errors[400],
       401: errors[401],
       ...(allowed.length < roles.length ? { 403: errors[403] } : {}),
     },
