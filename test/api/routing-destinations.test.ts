@@ -7,6 +7,8 @@ import { auditRows, call, countRows, seedUser, seedWorld, unique } from "../help
 describe("action plans through the API", () => {
   it("stores a plan with steps and time rules, and refuses destinations that do not exist", async () => {
     const { admin, otherQueueId, agent } = await seedWorld();
+    // The agent step applies in the queue the step before took the ticket to: the agent belongs there.
+    expect((await call(`/api/v1/queues/${otherQueueId}/members/${agent.id}`, { method: "PUT", token: admin.token })).status).toBe(200);
     const actionPlan = {
       steps: [{ to: { queueId: otherQueueId }, timeoutS: 120 }, { to: { agentId: agent.id } }],
       timezone: "Europe/Istanbul",
@@ -25,6 +27,41 @@ describe("action plans through the API", () => {
     });
     expect(missing.status).toBe(400);
     expect(missing.data.error.details.map((d: { path: string }) => d.path)).toEqual(["routing.actionPlan.steps.0.to", "routing.actionPlan.steps.1.to"]);
+    expect(await countRows("queues", "name = ?1", name)).toBe(0);
+  });
+
+  it("refuses an agent step naming a user who is not a member of the queue the step applies in; nothing is saved", async () => {
+    const { admin, agent, queueId, otherQueueId } = await seedWorld();
+    const outsider = await seedUser("agent", { queues: [otherQueueId] });
+    const routingOf = async (id: string) => (await call(`/api/v1/queues/${id}`, { token: admin.token })).data.routing;
+    const patch = (actionPlan: unknown) =>
+      call(`/api/v1/queues/${queueId}`, { method: "PATCH", token: admin.token, json: { name: unique("Müşteri Hizmetleri 🎧"), routing: { actionPlan } } });
+
+    // Here the agent belongs to this queue: an agent step first (the ticket is still here) is fine.
+    const ok = await patch({ steps: [{ to: { agentId: agent.id }, timeoutS: 30 }, { to: { queueId: otherQueueId } }, { to: { agentId: outsider.id } }] });
+    expect(ok.status).toBe(200);
+    const saved = await routingOf(queueId);
+    const before = await countRows("audit_log", "entity_id = ?1", queueId);
+
+    const refused = await patch({
+      steps: [{ to: { queueId: otherQueueId } }, { to: { agentId: agent.id } }, { to: { queueId } }, { to: { agentId: outsider.id } }],
+      timezone: "Europe/Istanbul",
+      timeRules: [{ when: { days: ["sat"], from: "00:00", to: "23:59" }, steps: [{ to: { agentId: outsider.id } }] }],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.data.error.details).toEqual([
+      { path: "routing.actionPlan.steps.1.to", message: `User ${agent.id} is not a member of queue ${otherQueueId}, where this step applies` },
+      { path: "routing.actionPlan.steps.3.to", message: `User ${outsider.id} is not a member of queue ${queueId}, where this step applies` },
+      { path: "routing.actionPlan.timeRules.0.steps.0.to", message: `User ${outsider.id} is not a member of queue ${queueId}, where this step applies` },
+    ]);
+    expect(await routingOf(queueId)).toEqual(saved);
+    expect(await countRows("audit_log", "entity_id = ?1", queueId)).toBe(before);
+
+    // A new queue has no members yet: an agent step that keeps its tickets there names nobody who could take them.
+    const name = unique("Yeni kuyruk");
+    const created = await call("/api/v1/queues", { method: "POST", token: admin.token, json: { name, routing: { actionPlan: { steps: [{ to: { agentId: agent.id } }] } } } });
+    expect(created.status).toBe(400);
+    expect(created.data.error.details.map((d: { path: string }) => d.path)).toEqual(["routing.actionPlan.steps.0.to"]);
     expect(await countRows("queues", "name = ?1", name)).toBe(0);
   });
 

@@ -20,20 +20,36 @@ import { queueSchema, routingSchema, toQueueView } from "./views";
 
 const name = z.string().trim().min(1).max(100);
 
-/** Every queue and agent an action plan names must exist (a plan may name its own queue: wait here). */
+/**
+ * Every queue and agent an action plan names must exist (a plan may name its own queue: wait
+ * here), and an agent step must name a member of the queue it applies in: an agent step keeps
+ * the ticket where the steps before it took it (this queue when none did), and only that queue's
+ * members are ever offered its tickets.
+ */
 async function checkPlanTargets(d: Db, routing: RoutingConfig, selfId: string) {
   const plan = routing.actionPlan;
-  const steps = [...plan.steps.map((s, i) => ({ s, path: `routing.actionPlan.steps.${i}.to` }))];
-  plan.timeRules.forEach((r, j) => r.steps.forEach((s, i) => steps.push({ s, path: `routing.actionPlan.timeRules.${j}.steps.${i}.to` })));
+  const lists = [
+    { steps: plan.steps, at: "routing.actionPlan.steps" },
+    ...plan.timeRules.map((r, j) => ({ steps: r.steps, at: `routing.actionPlan.timeRules.${j}.steps` })),
+  ];
   const missing: { path: string; message: string }[] = [];
-  for (const { s, path } of steps) {
-    if ("queueId" in s.to) {
-      if (s.to.queueId !== selfId && !(await getQueue(d, s.to.queueId))) missing.push({ path, message: `No queue ${s.to.queueId}` });
-    } else if (!(await getUser(d, s.to.agentId))) {
-      missing.push({ path, message: `No user ${s.to.agentId}` });
+  for (const { steps, at } of lists) {
+    let here = selfId;
+    let hereExists = true;
+    for (const [i, s] of steps.entries()) {
+      const path = `${at}.${i}.to`;
+      if ("queueId" in s.to) {
+        here = s.to.queueId;
+        hereExists = here === selfId || (await getQueue(d, here)) !== undefined;
+        if (!hereExists) missing.push({ path, message: `No queue ${here}` });
+      } else if (!(await getUser(d, s.to.agentId))) {
+        missing.push({ path, message: `No user ${s.to.agentId}` });
+      } else if (hereExists && !(await isMember(d, here, s.to.agentId))) {
+        missing.push({ path, message: `User ${s.to.agentId} is not a member of queue ${here}, where this step applies` });
+      }
     }
   }
-  if (missing.length > 0) throw badRequest("The action plan names destinations that do not exist", missing);
+  if (missing.length > 0) throw badRequest("The action plan names destinations that do not exist or cannot take the ticket", missing);
 }
 const routingDoc = {
   description: "The whole routing configuration; omitted fields take their defaults",
