@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { AttachmentMeta } from "../db/schema";
+import type { TextLimit } from "../domain/text-limit";
 
 export const providerKinds = ["telegram", "meta", "connexease", "twilio", "sinch", "custom"] as const;
 export type ProviderKind = (typeof providerKinds)[number];
@@ -135,6 +136,11 @@ export type OutboundRequest =
 export type SendContext<Creds, Settings> = AccountContext<Creds, Settings> & {
   /** When the customer last wrote on this ticket's contact (epoch ms), for reply windows and tags. */
   lastInboundAt: number | null;
+  /**
+   * Hands the hub a secret the adapter obtained with the credentials (a session JWT, an OAuth
+   * token): every reason of this send is masked of it, as of the credentials themselves.
+   */
+  keepSecret?(value: string): void;
 };
 
 export type SendResult =
@@ -172,11 +178,25 @@ export interface ProviderAdapter<Creds = unknown, Settings = unknown> {
   /** A GET handshake (Meta's hub.challenge): the answer, or null when the request is not one. */
   handshake?(url: URL, ctx: AccountContext<Creds, Settings>): Response | null;
   authenticate(req: WebhookRequest, ctx: AccountContext<Creds, Settings>): Promise<AuthResult>;
+  /**
+   * One receive URL serves every account of the provider-side app (Meta sends all Instagram
+   * accounts of an app to its one callback URL): `recipients` names the accounts a request is for,
+   * as the values of each account's `settings[setting]`, and `normalize` yields only the events of
+   * the account in its context.
+   */
+  sharedReceiveUrl?: { setting: string; recipients(req: WebhookRequest): string[] };
   /** Throws ApiError(400) on a malformed payload. */
   normalize(req: WebhookRequest, ctx: AccountContext<Creds, Settings>): InboundEvent[];
   /** The 2xx answer the provider expects (Twilio: empty TwiML). Default: JSON. */
   acknowledge?(events: InboundEvent[]): Response;
   send(out: OutboundRequest, ctx: SendContext<Creds, Settings>): Promise<SendResult>;
+  /**
+   * The provider drops a repeated send of the same hub message (the custom channel's receiver
+   * deduplicates on its id): a send whose outcome is unknown is sent again rather than failed.
+   */
+  repeatSafe?: boolean;
+  /** The longest reply text the provider takes; the queue refuses a longer reply before storing it. Absent: the hub sets none. */
+  textLimit?: TextLimit;
   /** The provider's reply window for free-form messages; absent = always open. */
   replyWindow?(settings: Settings, lastInboundAt: number | null, now: number): ReplyWindow;
   /** Run when an admin creates the account or asks to activate it (the custom channel's challenge). */

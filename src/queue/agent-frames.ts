@@ -14,6 +14,9 @@ import { setState } from "./presence";
 import { settingsFor } from "./ticket-settings";
 import { extrasFor, ticketChanged } from "./ticket-views";
 import { transferToAgent, transferToQueue } from "./transfers";
+import { adapterFor } from "../providers/registry";
+import type { ProviderKind } from "../providers/types";
+import { textTooLong } from "../domain/text-limit";
 
 /** Providers whose sent messages the hub can edit (Telegram's editMessageText, the custom channel's `edit`). */
 const EDITABLE_PROVIDERS = new Set(["telegram", "custom"]);
@@ -128,6 +131,8 @@ async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extrac
   if (!text) return q.reject(ws, agentId, "invalid_frame", "The reply has no text", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
   // Translation Provider: the customer gets the reply in their language; the agent's words are kept with it.
   const outgoing = await translateReply(q.env, q.store.config().translation, frame.ticketId, text);
+  const tooLong = textLimitRefusal(q, frame.ticketId, outgoing.text);
+  if (tooLong) return q.reject(ws, agentId, "text_too_long", tooLong.message, { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId, ...tooLong.ref });
   // The lookups above awaited: the ticket may have been taken back or transferred meanwhile.
   if (!holds(q, agentId, frame.ticketId)) {
     return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
@@ -192,6 +197,8 @@ async function edit(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract
       messageId: frame.messageId,
     });
   }
+  const tooLong = textLimitRefusal(q, frame.ticketId, frame.text);
+  if (tooLong) return q.reject(ws, agentId, "text_too_long", tooLong.message, { ticketId: frame.ticketId, messageId: frame.messageId, ...tooLong.ref });
   const result = await storeAgentEdit(q.env.DB, frame);
   if ("refused" in result) {
     const text = result.refused === "not_found" ? "No reply of yours with this id on this ticket" : "The reply has not been sent yet; edit it once it is sent";
@@ -199,6 +206,19 @@ async function edit(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract
   }
   q.send(agentId, { type: "message.updated", message: result.message }, Date.now());
   await enqueueDelivery(q, agentId, result.message, "edit");
+}
+
+/** Why the ticket's provider would refuse this text as too long (what the customer would get, before any name prefix); null when it fits. */
+function textLimitRefusal(q: QueueHost, ticketId: number, text: string) {
+  const row = q.store.ticket(ticketId);
+  if (!row) return null;
+  const { provider } = JSON.parse(row.view) as TicketView;
+  const over = textTooLong(text, adapterFor(provider as ProviderKind)?.textLimit);
+  if (!over) return null;
+  return {
+    message: `The text is ${over.length} ${over.unit}; ${sourceName(provider)} (${provider}) accepts at most ${over.limit}`,
+    ref: { length: over.length, limit: over.limit, unit: over.unit },
+  };
 }
 
 async function enqueueDelivery(q: QueueHost, agentId: string, message: MessageView, op: "send" | "edit") {

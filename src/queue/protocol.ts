@@ -5,6 +5,12 @@ import { attachmentKinds, messageStatuses } from "../db/schema";
 
 const ticketId = z.number().int().positive();
 const text = z.string().min(1).max(4096);
+/**
+ * A reply's or edit's text: at most the longest any provider takes (the custom channel's 20 000
+ * UTF-16 code units). The ticket's own provider limit is checked by the queue (`text_too_long`).
+ */
+export const MAX_REPLY_TEXT = 20_000;
+const replyText = z.string().min(1).max(MAX_REPLY_TEXT);
 
 /**
  * A ticket's subject and tags as agents and admins change them: subject ≤ 200 characters (null or
@@ -35,14 +41,14 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     .object({
       type: z.literal("reply"),
       ticketId,
-      text: text.optional(),
+      text: replyText.optional(),
       /** Instead of `text`: the shortcut of a canned answer (the account's, else the global one), rendered for the ticket. */
       canned: z.string().regex(/^[a-z0-9_-]{1,32}$/).optional(),
       /** Chosen by the client; a reply re-sent with the same id is stored and sent once. */
       clientMsgId: z.string().min(1).max(64),
     })
     .refine((f) => (f.text === undefined) !== (f.canned === undefined), { message: "Send either text or canned", path: ["text"] }),
-  z.object({ type: z.literal("edit"), ticketId, messageId: z.number().int().positive(), text }),
+  z.object({ type: z.literal("edit"), ticketId, messageId: z.number().int().positive(), text: replyText }),
   /** Marks the ticket read up to `messageId` (forward only): customer messages after it are unread. */
   z.object({ type: z.literal("read"), ticketId, messageId: z.number().int().positive() }),
   /** Changes the held ticket's subject and/or tags. */
@@ -81,6 +87,9 @@ export const attachmentViewSchema = z.object({
   durationS: z.number().optional(),
 });
 
+/** A message's version in the other language: see docs/translation.md. */
+export const messageTranslationSchema = z.object({ language: z.string(), text: z.string(), sourceLanguage: z.string().nullable() });
+
 export const messageViewSchema = z.object({
   id: z.number().int(),
   ticketId,
@@ -100,7 +109,7 @@ export const messageViewSchema = z.object({
    * With a translating queue: the message in the agents' language — a customer message translated,
    * or the agent's own words behind a reply sent translated. See docs/translation.md.
    */
-  translation: z.object({ language: z.string(), text: z.string(), sourceLanguage: z.string().nullable() }).optional(),
+  translation: messageTranslationSchema.optional(),
 });
 export type MessageView = z.infer<typeof messageViewSchema>;
 
@@ -130,92 +139,138 @@ export const ticketViewSchema = z.object({
 });
 export type TicketView = z.infer<typeof ticketViewSchema>;
 
-export type AgentStatus = "online" | "away" | "offline";
+const agentStatus = z.enum(["online", "away", "offline"]);
+export type AgentStatus = z.infer<typeof agentStatus>;
 
-/** Frames the hub sends. Every one carries `seq`: see the protocol document for replay. */
-export type ServerFrame =
-  | {
-      type: "hello";
-      agent: { id: string; name: string; status: AgentStatus; capacity: number };
-      queue: { id: string };
-      /** Tickets this agent holds and offers open to it right now. */
-      tickets: TicketView[];
-      offers: OfferView[];
-      /** How many missed frames follow this one. */
-      replayed: number;
-      /** false when frames after the client's lastSeq were pruned: reload state from the API. */
-      complete: boolean;
-    }
+/** What a client shows and plays for a new interaction (the account's notification settings). */
+export const offerNotificationSchema = z.object({ text: z.string(), sound: z.boolean(), shake: z.boolean() });
+export type OfferNotification = z.infer<typeof offerNotificationSchema>;
+
+export const offerViewSchema = z.object({
+  ticket: ticketViewSchema,
+  preview: z.string(),
+  expiresAt: z.number(),
+  notification: offerNotificationSchema.optional(),
+  /** Set when the offer is a colleague's transfer rather than a new ticket. */
+  transferFrom: z.object({ agentId: z.string(), queueId: z.string() }).optional(),
+});
+export type OfferView = z.infer<typeof offerViewSchema>;
+
+const destination = z.union([z.object({ agentId: z.string() }), z.object({ queueId: z.string() })]);
+
+/**
+ * Frames the hub sends. Every one carries `seq` (see the protocol document for replay); the
+ * schemas here describe them for clients and for the documentation's examples.
+ */
+const serverFrames = [
+  z.object({
+    type: z.literal("hello"),
+    agent: z.object({ id: z.string(), name: z.string(), status: agentStatus, capacity: z.number().int() }),
+    queue: z.object({ id: z.string() }),
+    /** Tickets this agent holds and offers open to it right now. */
+    tickets: z.array(ticketViewSchema),
+    offers: z.array(offerViewSchema),
+    /** How many missed frames follow this one. */
+    replayed: z.number().int(),
+    /** false when frames after the client's lastSeq were pruned: reload state from the API. */
+    complete: z.boolean(),
+  }),
   /** Your state changed; `by` is set when a supervisor changed it. */
-  | { type: "presence"; status: AgentStatus; by?: { supervisorId: string } }
-  | ({ type: "offer" } & OfferView)
-  | { type: "offer.withdrawn"; ticketId: number; reason: "timeout" | "declined" | "taken" | "closed" | "offline" | "rerouted" }
-  | { type: "ticket.assigned"; ticket: TicketView; messages: MessageView[] }
-  | {
-      type: "message";
-      message: MessageView;
-      /** Live only (never stored, never replayed): e.g. an Instagram story mention's media URL. */
-      ephemeral?: { kind: "story_mention"; url: string };
-    }
-  | { type: "message.updated"; message: MessageView }
+  z.object({ type: z.literal("presence"), status: agentStatus, by: z.object({ supervisorId: z.string() }).optional() }),
+  offerViewSchema.extend({ type: z.literal("offer") }),
+  z.object({ type: z.literal("offer.withdrawn"), ticketId, reason: z.enum(["timeout", "declined", "taken", "closed", "offline", "rerouted"]) }),
+  z.object({ type: z.literal("ticket.assigned"), ticket: ticketViewSchema, messages: z.array(messageViewSchema) }),
+  z.object({
+    type: z.literal("message"),
+    message: messageViewSchema,
+    /** Live only (never stored, never replayed): e.g. an Instagram story mention's media URL. */
+    ephemeral: z.object({ kind: z.literal("story_mention"), url: z.string() }).optional(),
+  }),
+  z.object({ type: z.literal("message.updated"), message: messageViewSchema }),
   /** A customer message of a ticket you hold, translated into the agents' language. */
-  | { type: "message.translated"; ticketId: number; messageId: number; translation: NonNullable<MessageView["translation"]> }
-  | { type: "reply.queued"; clientMsgId: string; message: MessageView }
+  z.object({ type: z.literal("message.translated"), ticketId, messageId: z.number().int(), translation: messageTranslationSchema }),
+  z.object({ type: z.literal("reply.queued"), clientMsgId: z.string(), message: messageViewSchema }),
   /** Your read mark on the ticket, after a `read` frame. */
-  | { type: "ticket.read"; ticketId: number; lastReadMessageId: number; unread: number }
+  z.object({ type: z.literal("ticket.read"), ticketId, lastReadMessageId: z.number().int(), unread: z.number().int() }),
   /** The ticket's subject, tags or reply window changed: its whole view, as `ticket.assigned` gives it. */
-  | { type: "ticket.updated"; ticket: TicketView }
+  z.object({ type: z.literal("ticket.updated"), ticket: ticketViewSchema }),
   /** Your internal note is stored (direction `note`); it is never sent to the customer. */
-  | { type: "note.added"; clientMsgId: string; message: MessageView }
-  | { type: "delivery"; ticketId: number; messageId: number; status: MessageView["status"]; reason: string | null }
-  | { type: "ticket.closed"; ticketId: number; by: string | null; disposition: string | null }
+  z.object({ type: z.literal("note.added"), clientMsgId: z.string(), message: messageViewSchema }),
+  z.object({ type: z.literal("delivery"), ticketId, messageId: z.number().int(), status: z.enum(messageStatuses), reason: z.string().nullable() }),
+  z.object({ type: z.literal("ticket.closed"), ticketId, by: z.string().nullable(), disposition: z.string().nullable() }),
   /** Close Auto Assign queues: a ticket waits to be picked; `ticket.taken` when someone has. */
-  | { type: "ticket.waiting"; ticket: TicketView; preview: string; notification: OfferNotification }
-  | { type: "ticket.taken"; ticketId: number }
+  z.object({ type: z.literal("ticket.waiting"), ticket: ticketViewSchema, preview: z.string(), notification: offerNotificationSchema }),
+  z.object({ type: z.literal("ticket.taken"), ticketId }),
   /**
    * The conversation ended on a timer; the ticket left your desk (and closed, when `ticketClosed`).
    * Show it as ended until `displayUntil` (the queue's Closed Webchat Display Time).
    */
-  | {
-      type: "conversation.ended";
-      ticketId: number;
-      reason: "idle_session_timeout" | "session_timeout" | "message_timeout" | "customer_silent";
-      ticketClosed: boolean;
-      displayUntil: number;
-    }
+  z.object({
+    type: z.literal("conversation.ended"),
+    ticketId,
+    reason: z.enum(["idle_session_timeout", "session_timeout", "message_timeout", "customer_silent"]),
+    ticketClosed: z.boolean(),
+    displayUntil: z.number(),
+  }),
   /** Contact Message Timeout: the customer's message waited too long; the ticket is escalated. */
-  | { type: "ticket.escalated"; ticketId: number }
+  z.object({ type: z.literal("ticket.escalated"), ticketId }),
   /** Your transfer was accepted: the ticket left your desk. */
-  | { type: "ticket.transferred"; ticketId: number; to: { agentId: string } | { queueId: string } }
+  z.object({ type: z.literal("ticket.transferred"), ticketId, to: destination }),
   /** Your transfer was not accepted in time (or was declined): the ticket is yours again. */
-  | { type: "transfer.failed"; ticketId: number; reason: "declined" | "timeout" | "not_accepted" | "unavailable"; ticket?: TicketView; messages?: MessageView[] }
+  z.object({
+    type: z.literal("transfer.failed"),
+    ticketId,
+    reason: z.enum(["declined", "timeout", "not_accepted", "unavailable"]),
+    ticket: ticketViewSchema.optional(),
+    messages: z.array(messageViewSchema).optional(),
+  }),
   /** The ticket was taken back from this agent and goes to someone else. */
-  | { type: "ticket.revoked"; ticketId: number; reason: "offline" | "agent_timeout" | "agent_unavailable" }
-  | { type: "error"; code: string; message: string; ref?: unknown };
+  z.object({ type: z.literal("ticket.revoked"), ticketId, reason: z.enum(["offline", "agent_timeout", "agent_unavailable"]) }),
+  z.object({ type: z.literal("error"), code: z.string(), message: z.string(), ref: z.unknown().optional() }),
+] as const;
 
-/** What a client shows and plays for a new interaction (the account's notification settings). */
-export type OfferNotification = { text: string; sound: boolean; shake: boolean };
+export const serverFrameSchema = z.discriminatedUnion("type", serverFrames);
+export type ServerFrame = z.infer<typeof serverFrameSchema>;
 
-export type OfferView = {
-  ticket: TicketView;
-  preview: string;
-  expiresAt: number;
-  notification?: OfferNotification;
-  /** Set when the offer is a colleague's transfer rather than a new ticket. */
-  transferFrom?: { agentId: string; queueId: string };
-};
+/** A frame as it goes out: numbered in the agent's sequence. */
+export const sequencedFrameSchema = z.discriminatedUnion(
+  "type",
+  serverFrames.map((f) => f.extend({ seq: z.number().int() })) as unknown as typeof serverFrames,
+);
 
 /** What supervisors see of a queue, sent whole on every change. */
-export type QueueState = {
-  type: "queue.state";
-  seq: number;
-  at: number;
-  config: { strategy: string; closeAutoAssign: boolean; priority: number; leaveWhenEmpty: boolean };
-  agents: { id: string; name: string; status: AgentStatus; capacity: number; load: number; holding: number[]; offered: number[] }[];
-  waiting: { ticketId: number; contact: string; position: number; ageS: number; estimateS: number; offeredTo: string[]; escalated: boolean; onPlan: boolean }[];
+export const queueStateSchema = z.object({
+  type: z.literal("queue.state"),
+  seq: z.number().int(),
+  at: z.number(),
+  config: z.object({ strategy: z.string(), closeAutoAssign: z.boolean(), priority: z.number().int(), leaveWhenEmpty: z.boolean() }),
+  agents: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      status: agentStatus,
+      capacity: z.number().int(),
+      load: z.number().int(),
+      holding: z.array(z.number().int()),
+      offered: z.array(z.number().int()),
+    }),
+  ),
+  waiting: z.array(
+    z.object({
+      ticketId: z.number().int(),
+      contact: z.string(),
+      position: z.number().int(),
+      ageS: z.number(),
+      estimateS: z.number(),
+      offeredTo: z.array(z.string()),
+      escalated: z.boolean(),
+      onPlan: z.boolean(),
+    }),
+  ),
   /** Agents this queue leaves alone while a higher-priority queue has tickets waiting for them. */
-  claimedByHigherPriority: string[];
-  paceS: number | null;
-};
+  claimedByHigherPriority: z.array(z.string()),
+  paceS: z.number().nullable(),
+});
+export type QueueState = z.infer<typeof queueStateSchema>;
 
 export type SequencedFrame = ServerFrame & { seq: number };

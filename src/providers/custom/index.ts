@@ -5,6 +5,7 @@ import { activateCustom } from "./activate";
 import { authenticateCustom } from "./authenticate";
 import { ACTIVATION_ONLY_CREDENTIALS, customCredentialsSchema, customSettingsSchema, type CustomCredentials, type CustomSettings } from "./config";
 import { normalizeCustomBatch } from "./normalize";
+import { MAX_TEXT_CHARS } from "./schema";
 import { sendCustom } from "./send";
 
 /** A third party's own channel: it posts customer messages with an access token; the hub posts replies to its outgoing webhook. */
@@ -21,6 +22,8 @@ export const customAdapter: ProviderAdapter<CustomCredentials, CustomSettings> =
   },
   acknowledge: acknowledgeCustom,
   send: (out, ctx) => sendCustom(out, ctx),
+  repeatSafe: true,
+  textLimit: { max: MAX_TEXT_CHARS, unit: "UTF-16 code units" },
   activate: (ctx) => activateCustom(ctx.creds, ctx.settings, ctx.now),
 };
 

@@ -4,7 +4,7 @@ import type { ProviderAdapter } from "../types";
 import { authenticateSinch, NONCE_HEADER } from "./authenticate";
 import { sinchCredentialsSchema, sinchSettingsSchema, type SinchCredentials, type SinchSettings } from "./config";
 import { normalizeSinchCallback } from "./normalize";
-import { sendSinch } from "./send";
+import { MAX_TEXT_LENGTH, sendSinch } from "./send";
 import { sinchReplyWindow } from "./window";
 
 /** WhatsApp through the Sinch Conversation API. */
@@ -19,6 +19,7 @@ export const sinchAdapter: ProviderAdapter<SinchCredentials, SinchSettings> = {
     return normalizeSinchCallback(body, { appId: ctx.settings.appId, nonce: req.headers.get(NONCE_HEADER) ?? undefined, now: ctx.now });
   },
   send: sendSinch,
+  textLimit: { max: MAX_TEXT_LENGTH, unit: "characters" },
   replyWindow: (_settings, lastInboundAt, now) => sinchReplyWindow(lastInboundAt, now),
 };
 

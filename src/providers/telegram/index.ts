@@ -9,7 +9,7 @@ import {
   type TelegramSettings,
 } from "./config";
 import { normalizeTelegramUpdate } from "./normalize";
-import { sendTelegram } from "./send";
+import { MAX_TEXT_LENGTH, sendTelegram } from "./send";
 
 export const telegramAdapter: ProviderAdapter<TelegramCredentials, TelegramSettings> = {
   kind: "telegram",
@@ -22,6 +22,7 @@ export const telegramAdapter: ProviderAdapter<TelegramCredentials, TelegramSetti
     return normalizeTelegramUpdate(body);
   },
   send: (out, ctx) => sendTelegram(out, ctx.creds, ctx.settings),
+  textLimit: { max: MAX_TEXT_LENGTH, unit: "characters" },
 };
 
 export { setWebhook } from "./api";

@@ -5,7 +5,7 @@ import { authenticateTwilio } from "./authenticate";
 import { twilioCredentialsSchema, twilioSettingsSchema, type TwilioCredentials, type TwilioSettings } from "./config";
 import { firstValues, FormEncodingError, parseFormStrict } from "./form";
 import { normalizeTwilioRequest, WINDOW_CLOSED } from "./normalize";
-import { sendTwilio } from "./send";
+import { MAX_BODY_LENGTH, sendTwilio } from "./send";
 
 /** WhatsApp's customer service window: free-form replies up to 24 h after the customer's last message. */
 export const REPLY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -36,6 +36,7 @@ export const twilioAdapter: ProviderAdapter<TwilioCredentials, TwilioSettings> =
   },
   acknowledge: () => new Response(EMPTY_TWIML, { status: 200, headers: { "content-type": "text/xml; charset=utf-8" } }),
   send: (out, ctx) => sendTwilio(out, ctx.creds, ctx.settings, ctx.receiveUrl),
+  textLimit: { max: MAX_BODY_LENGTH, unit: "UTF-16 code units" },
   replyWindow: (_settings, lastInboundAt, now) => twilioReplyWindow(lastInboundAt, now),
 };
 
