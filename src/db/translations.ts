@@ -53,6 +53,20 @@ export async function translationsFor(d1: D1Database, messageIds: readonly numbe
   );
 }
 
+/** The translations of a ticket's messages, by message id. */
+export async function ticketTranslations(d1: D1Database, ticketId: number): Promise<Map<number, MessageTranslation>> {
+  const { results } = await d1
+    .prepare("SELECT mt.* FROM message_translations mt JOIN messages m ON m.id = mt.message_id WHERE m.ticket_id = ?1")
+    .bind(ticketId)
+    .all<TranslationRow>();
+  return new Map(
+    results.map((r) => [
+      r.message_id,
+      { messageId: r.message_id, language: r.language, text: r.text, sourceLanguage: r.source_language, createdAt: r.created_at },
+    ]),
+  );
+}
+
 /** The language most recently detected in the customer's messages on this ticket; null when none was. */
 export async function contactLanguage(d1: D1Database, ticketId: number): Promise<string | null> {
   const row = await d1

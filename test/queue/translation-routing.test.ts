@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BOT_API, createTelegramAccount, createUser, postTelegram, settle, telegramUpdate } from "../helpers/hub";
 import { cleanUp, connect, queue } from "../helpers/session";
+import { call } from "../helpers/api";
 
 // The Translation Provider as agents live it: a Turkish customer, English-speaking agents.
 
@@ -86,5 +87,32 @@ describe("a queue with a translation provider", () => {
     expect(queued.message.translation).toBeUndefined();
     await settle();
     expect(desk.all("message.translated")).toEqual([]);
+  });
+});
+
+describe("the ticket API on a translating queue", () => {
+  it("GET /api/v1/tickets/{id} shows each translated message's other version, and null where there is none", async () => {
+    stubServices();
+    const queueId = await queue({ translation: { provider: "libretranslate", url: LT, agentLanguage: "en", translateReplies: true } });
+    const { key } = await createTelegramAccount(queueId);
+    const agent = await createUser({ name: "John", queues: [queueId] });
+    const desk = await connect(agent.token, queueId);
+    await postTelegram(key, telegramUpdate({ updateId: ++updateId, userId: ++userSeq, messageId: 1, text: "Siparişim nerede? 📦" }));
+    const { ticket } = await desk.next("offer");
+    desk.send({ type: "accept", ticketId: ticket.id });
+    const assigned = await desk.next("ticket.assigned");
+    if (!assigned.messages[0].translation) await desk.next("message.translated");
+    desk.send({ type: "note", ticketId: ticket.id, text: "Müşteri acele ediyor ⏳", clientMsgId: "n-1" });
+    await desk.next("note.added");
+    desk.send({ type: "reply", ticketId: ticket.id, text: "It ships today.", clientMsgId: "tr-api" });
+    await desk.next("reply.queued");
+
+    const detail = await call(`/api/v1/tickets/${ticket.id}`, { token: agent.token });
+    expect(detail.status).toBe(200);
+    expect(detail.data.messages.map((m: any) => [m.direction, m.body, m.translation])).toEqual([
+      ["in", "Siparişim nerede? 📦", { language: "en", text: "Where is my order? 📦", sourceLanguage: "tr" }],
+      ["note", "Müşteri acele ediyor ⏳", null],
+      ["out", "Bugün kargoya veriliyor.", { language: "en", text: "It ships today.", sourceLanguage: "tr" }],
+    ]);
   });
 });

@@ -8,7 +8,8 @@ import { ApiError, badRequest, conflict, notFound } from "../../errors";
 import { roles, type Principal } from "./auth";
 import type { Db } from "./db";
 import { apiRoute, db, errors, jsonBody, jsonResponse, page, pageOf, pageQuery, router, timestamp } from "./shared";
-import { attachmentViewSchema, normalizeTicketUpdate, replyWindowViewSchema, ticketUpdateFields } from "../../queue/protocol";
+import { ticketTranslations } from "../../db/translations";
+import { attachmentViewSchema, messageTranslationSchema, normalizeTicketUpdate, replyWindowViewSchema, ticketUpdateFields } from "../../queue/protocol";
 
 const ticketStatus = z.enum(["open", "assigned", "closed"]);
 
@@ -66,6 +67,14 @@ const messageSchema = z
     revisions: z
       .array(z.object({ body: z.string(), replacedAt: timestamp }))
       .openapi({ description: "Earlier versions of an edited message (the customer's edit or an agent's), oldest first" }),
+    reaction: z.string().nullable().openapi({ description: "The customer's reaction to this message (an emoji), if any" }),
+    replyTo: z.string().nullable().openapi({ description: "The provider's id of the message this one replies to, when the provider says" }),
+    translation: messageTranslationSchema
+      .nullable()
+      .openapi("MessageTranslation", {
+        description:
+          "With a translating queue (docs/translation.md): a customer message in the agents' language, or the agent's own words behind a reply sent translated; null when there is none",
+      }),
   })
   .openapi("Message");
 
@@ -183,11 +192,12 @@ export function ticketRoutes() {
     const d = db(c);
     const { userId } = c.var.auth;
     const ticket = await visibleTicket(d, c.var.auth, id);
-    const [contact, messages, extras, revisions] = await Promise.all([
+    const [contact, messages, extras, revisions, translations] = await Promise.all([
       getContact(d, ticket.contactId),
       listTicketMessages(d, id),
       ticketExtras(c.env.DB, [id], userId),
       ticketRevisions(d, id),
+      ticketTranslations(c.env.DB, id),
     ]);
     if (!contact) throw notFound("Ticket");
     const extra = extras.get(id);
@@ -195,7 +205,10 @@ export function ticketRoutes() {
       {
         ticket: toTicketView(ticket),
         contact,
-        messages: messages.map(({ accountId, ticketId, clientMsgId, attempts, claimedAt, ...m }) => ({ ...m, revisions: revisions.get(m.id) ?? [] })),
+        messages: messages.map(({ accountId, ticketId, clientMsgId, attempts, claimedAt, ...m }) => {
+          const t = translations.get(m.id);
+          return { ...m, revisions: revisions.get(m.id) ?? [], translation: t ? { language: t.language, text: t.text, sourceLanguage: t.sourceLanguage } : null };
+        }),
         unread: extra?.unread ?? 0,
         replyWindow: extra?.replyWindow ?? { open: true, closesAt: null, kind: "none" },
       },
