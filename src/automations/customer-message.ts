@@ -67,6 +67,6 @@ export async function handleCustomerMessage(env: Env, receiving: ReceivingAccoun
   }
 
   // A retry re-notifies the queue too: its object delivers each message once, so a lost notice heals.
-  const { state } = await routeToQueue(env, account, ticket, message, event.ephemeral);
-  await announceArrival(env, account, ticket, { conversationId: outcome.conversationId, state, pending, at });
+  const { state, away } = await routeToQueue(env, account, ticket, message, event.ephemeral);
+  await announceArrival(env, account, ticket, { conversationId: outcome.conversationId, state, pending, at, away });
 }

@@ -31,15 +31,16 @@ export async function routeToQueue(env: Env, account: ReceivingAccount, ticket: 
 }
 
 /**
- * The automatic messages due once a ticket went to its queue: `pending` ones (greetings not sent
- * yet), out of hours when the message was written while closed, and the position on arrival while
+ * The automatic messages due once a ticket went to its queue, in the order the customer reads
+ * them: `pending` ones (greetings not sent yet), out of hours when the message was written while
+ * closed, the queue's `away` message (rendered by its object), and the position on arrival while
  * the ticket waits. The queue's object is asked for the position only when a message needs it.
  */
 export async function announceArrival(
   env: Env,
   account: ReceivingAccount,
   ticket: RoutableTicket,
-  o: { conversationId: number | null; state: string; pending: readonly PlannedMessage[]; at: number },
+  o: { conversationId: number | null; state: string; pending: readonly PlannedMessage[]; at: number; away?: { key: string; text: string } },
 ) {
   const s = account.conversation;
   const planned = [...o.pending, ...outOfHours(s, o.conversationId, o.at)];
@@ -48,8 +49,9 @@ export async function announceArrival(
   if (mayWait && (s.messages.queuePosition !== "" || needsQueueStatus(planned))) {
     status = await env.QUEUE_OBJECT.getByName(ticket.queueId).queueStatus(ticket.id);
   }
-  planned.push(...positionOnArrival(s, o.conversationId, status));
-  if (planned.length === 0) return;
+  const position = positionOnArrival(s, o.conversationId, status);
+  if (planned.length === 0 && position.length === 0 && !o.away) return;
   const vars = templateVars(s, { contactName: ticket.contact.name, ticketId: ticket.id, queueName: ticket.queueName, accountName: account.name, status });
-  await tellCustomerAll(env, { ticketId: ticket.id, queueId: ticket.queueId }, render(planned, vars));
+  const messages = [...render(planned, vars), ...(o.away ? [o.away] : []), ...render(position, vars)];
+  await tellCustomerAll(env, { ticketId: ticket.id, queueId: ticket.queueId }, messages);
 }

@@ -55,9 +55,9 @@ export async function runCommand(env: Env, account: ReceivingAccount, ticket: Ti
       if (!done?.created || done.ticket.status === "closed") return;
       await env.OUTBOX.send({ messageId: done.answer.id, ticketId: done.ticket.id, op: "send" });
       const fresh = { ...ticket, ...done.ticket, assigneeId: null };
-      const { state } = await routeToQueue(env, account, fresh, done.answer);
+      const { state, away } = await routeToQueue(env, account, fresh, done.answer);
       const pending = greetings(s, { contactCreated: false, conversationCreated: done.conversationCreated, conversationId: done.conversationId });
-      await announceArrival(env, account, fresh, { conversationId: done.conversationId, state, pending, at });
+      await announceArrival(env, account, fresh, { conversationId: done.conversationId, state, pending, at, away });
       return;
     }
   }

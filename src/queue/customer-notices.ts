@@ -54,13 +54,19 @@ async function tellCustomer(q: QueueHost, ticketId: number, text: string, key: s
   }
 }
 
-/** messages.away: a new ticket found no agent able to answer now; told once per stay in the queue. */
-export async function tellAway(q: QueueHost, ticketId: number) {
+/** A message to the customer, rendered, with the key that makes it once per ticket (see storeSystemMessage). */
+export type CustomerNotice = { key: string; text: string };
+
+/**
+ * messages.away: a new ticket found no agent able to answer now; told once per stay in the queue.
+ * Rendered here (the queue's variables) but sent by the caller, after the greetings it owes.
+ */
+export function awayNotice(q: QueueHost, ticketId: number): CustomerNotice | null {
   const row = q.store.ticket(ticketId);
-  if (!row || row.state === "assigned") return;
+  if (!row || row.state === "assigned") return null;
   const template = settingsOf(row).messages.away;
-  if (!template) return;
-  await tellCustomer(q, ticketId, renderTemplate(template, customerVars(q, row)), `away:${ticketId}:${row.enqueued_at}`);
+  const text = template ? renderTemplate(template, customerVars(q, row)) : "";
+  return text.trim() ? { key: `away:${ticketId}:${row.enqueued_at}`, text } : null;
 }
 
 /** Queue position updates: every queuePositionEveryS while the ticket waits (messages.queuePosition). */

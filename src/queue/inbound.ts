@@ -8,12 +8,19 @@ import type { MessageView, TicketView } from "./protocol";
 import type { TicketRow } from "./store";
 import { translateInbound } from "./translation";
 import { hasTimer, socketsOf, type QueueHost } from "./host";
-import { ensureQueueName, notificationFor, startPositionUpdates, tellAway } from "./customer-notices";
+import { awayNotice, ensureQueueName, notificationFor, startPositionUpdates, type CustomerNotice } from "./customer-notices";
 import { customerWrote, startAgentTimeout } from "./conversation-timers";
 import { leaveIfEmpty, startQueueWait } from "./between-queues";
 import { isAvailable, stickyFor } from "./dispatch";
 import { settingsOf } from "./ticket-settings";
 import { sendTicketUpdated } from "./ticket-views";
+
+/**
+ * What routing did: where the ticket stands, and the away message (messages.away) when a new
+ * ticket found nobody able to answer now. The caller stores and sends it after the greetings it
+ * owes, so the customer reads "welcome" before "nobody is available".
+ */
+export type RouteOutcome = { state: TicketRow["state"] | "left"; away?: CustomerNotice };
 
 /** A customer message the Worker stored, with what routing it needs. */
 export type InboundMessage = {
@@ -33,7 +40,7 @@ export type InboundMessage = {
  * A customer message was stored for `ticket`. A new ticket waits for an agent; a message on a
  * ticket someone holds goes to that agent. Repeated calls for one message deliver it once.
  */
-export async function routeInbound(q: QueueHost, input: InboundMessage): Promise<{ state: TicketRow["state"] | "left" }> {
+export async function routeInbound(q: QueueHost, input: InboundMessage): Promise<RouteOutcome> {
   await ensureQueueName(q);
   const now = Date.now();
   q.store.setConfig(input.config);
@@ -63,7 +70,11 @@ export async function routeInbound(q: QueueHost, input: InboundMessage): Promise
     row = q.store.ticket(ticket.id)!;
   }
   if (input.settings) q.store.setSettings(ticket.id, JSON.stringify(input.settings));
-  if (!q.store.firstSighting(message.id, now)) return { state: row.state };
+  if (!q.store.firstSighting(message.id, now)) {
+    // A retry: an away message its first delivery owed may have been lost with the caller (its key dedupes).
+    const owed = row.state !== "assigned" && !q.store.agents().some((a) => isAvailable(q, a.id, a));
+    return { state: row.state, ...(owed ? withAway(q, ticket.id) : {}) };
+  }
   customerWrote(q, ticket.id, now);
   if (row.state === "assigned" && row.agent_id) {
     q.send(row.agent_id, { type: "message", message }, now, input.ephemeral ? { ephemeral: input.ephemeral } : undefined);
@@ -84,8 +95,12 @@ export async function routeInbound(q: QueueHost, input: InboundMessage): Promise
   q.dispatch(now);
   q.armAlarm();
   q.publish(now);
-  if (nobodyThere) await tellAway(q, ticket.id);
-  return { state: q.store.ticket(ticket.id)?.state ?? "left" };
+  return { state: q.store.ticket(ticket.id)?.state ?? "left", ...(nobodyThere ? withAway(q, ticket.id) : {}) };
+}
+
+function withAway(q: QueueHost, ticketId: number): { away?: CustomerNotice } {
+  const away = awayNotice(q, ticketId);
+  return away ? { away } : {};
 }
 
 /** A stored message changed (the customer edited it): the agent holding the ticket sees the new text. */

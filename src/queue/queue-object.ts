@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { clientFrameSchema, type ClientFrame, type MessageView } from "./protocol";
 import type { RoutingConfig } from "../domain/routing-config";
 import type { Env } from "../env";
-import { QueueStore, type PeerClaim, type TicketRow } from "./store";
+import { QueueStore, type PeerClaim } from "./store";
 import { hasTimer, socketsOf, type QueueHost, type SocketAttachment } from "./host";
 import { send, reject } from "./frames-out";
 import { dispatch } from "./dispatch";
@@ -10,7 +10,7 @@ import { armAlarm, fire } from "./timers";
 import { publish, snapshot } from "./queue-state";
 import { ensureQueueName, queueStatus } from "./customer-notices";
 import { announceDemand, leaveIfEmpty, receivePlanned, type PlannedTicket } from "./between-queues";
-import { messageAdded, messageUpdated, routeInbound, type InboundMessage } from "./inbound";
+import { messageAdded, messageUpdated, routeInbound, type InboundMessage, type RouteOutcome } from "./inbound";
 import { receiveTransfer, transferReturned, type TransferBack, type TransferIn } from "./transfers";
 import { closeSockets, connect, goOffline, socketGone } from "./presence";
 import { forgetTicket, handleFrame } from "./agent-frames";
@@ -105,7 +105,7 @@ export class QueueObject extends DurableObject<Env> {
    * A customer message was stored for `ticket`. A new ticket waits for an agent; a message on a
    * ticket someone holds goes to that agent. Repeated calls for one message deliver it once.
    */
-  async routeInbound(input: InboundMessage): Promise<{ state: TicketRow["state"] | "left" }> {
+  async routeInbound(input: InboundMessage): Promise<RouteOutcome> {
     return routeInbound(this.q, input);
   }
 
