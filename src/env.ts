@@ -9,6 +9,12 @@ export interface Env {
   SECRETS_KEY: string;
   /** Public origin providers call (scheme://host[:port]); empty = the request's own origin. */
   PUBLIC_BASE_URL?: string;
+  /** Workers Rate Limiting: refused webhooks per source address (CF-Connecting-IP). */
+  WEBHOOK_SOURCE_REFUSALS: RateLimit;
+  /** Workers Rate Limiting: refused webhooks per account. */
+  WEBHOOK_ACCOUNT_REFUSALS: RateLimit;
+  /** How long a webhook body may take to arrive, in ms (default 10000); a slower one is refused with 408. */
+  WEBHOOK_BODY_TIMEOUT_MS?: string;
   /** API key for the LibreTranslate server of queues that translate; unset for servers without keys. */
   LIBRETRANSLATE_API_KEY?: string;
 }

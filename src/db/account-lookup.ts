@@ -44,10 +44,11 @@ export async function loadQueueRouting(d1: D1Database, queueId: string): Promise
   return row ? routingConfigSchema.parse(JSON.parse(row.routing)) : null;
 }
 
-export async function recordAuthFailure(d1: D1Database, accountId: string, reason: string, now = Date.now()) {
+/** Writes a refused webhook on its account: its reason, and `refusals` more to the account's count (those since the last write included). */
+export async function recordAuthFailure(d1: D1Database, accountId: string, reason: string, refusals = 1, now = Date.now()) {
   await d1
-    .prepare("UPDATE channel_accounts SET last_auth_failure_at = ?2, last_auth_failure = ?3 WHERE id = ?1")
-    .bind(accountId, now, reason)
+    .prepare("UPDATE channel_accounts SET last_auth_failure_at = ?2, last_auth_failure = ?3, auth_failure_count = auth_failure_count + ?4 WHERE id = ?1")
+    .bind(accountId, now, reason, refusals)
     .run();
 }
 

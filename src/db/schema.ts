@@ -94,6 +94,8 @@ export const channelAccounts = sqliteTable(
     lastWebhookAt: integer(),
     lastAuthFailureAt: integer(),
     lastAuthFailure: text(),
+    /** Refused webhooks; written with each recorded failure (at most once a minute per isolate), so it trails by the last minute's refusals. */
+    authFailureCount: integer().notNull().default(0),
     lastDeliveryErrorAt: integer(),
     lastDeliveryError: text(),
     /** How conversations behave: commands, automatic messages, dispositions; validated by `conversationSettingsSchema`. */

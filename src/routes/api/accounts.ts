@@ -15,6 +15,7 @@ import { telegramCredentialsSchema, telegramSettingsSchema } from "../../provide
 import { providerKinds, type ActivationResult, type ProviderKind } from "../../providers/types";
 import { randomToken, seal, unseal } from "../../security/crypto";
 import { publicOrigin, receiveUrl } from "../public-url";
+import { forgetReceivingAccount } from "../webhooks/receiving-accounts";
 import { providerSpec } from "./account-providers";
 import type { Db } from "./db";
 import { apiRoute, db, errors, jsonBody, jsonResponse, parseWith, router, timestamp, uuidParam } from "./shared";
@@ -37,6 +38,10 @@ const accountSchema = z
     lastWebhookAt: timestamp.nullable(),
     lastAuthFailureAt: timestamp.nullable(),
     lastAuthFailure: z.string().nullable(),
+    authFailureCount: z.number().int().openapi({
+      description:
+        "Refused webhooks so far. Failures are written at most once a minute per account (each Worker instance counts the rest in memory and adds them with its next write), so the latest minute's may not show yet",
+    }),
     lastDeliveryErrorAt: timestamp.nullable(),
     lastDeliveryError: z.string().nullable(),
     conversation: conversationSchema,
@@ -370,6 +375,8 @@ export function accountRoutes() {
         },
       }),
     ]);
+    // The key may have been probed (and cached as unknown) before it existed.
+    forgetReceivingAccount(key);
     const view = await toView(c, rows[0]!);
     return c.json(Object.keys(revealed).length > 0 ? { ...view, revealed } : view, 201);
   });
@@ -413,6 +420,7 @@ export function accountRoutes() {
       },
     };
     const answer = async (updated: AccountRow) => {
+      forgetReceivingAccount(updated.key);
       const view = await toView(c, updated);
       return c.json(chatbotSecret ? { ...view, revealed: { chatbotSecret } } : view, 200);
     };
@@ -438,6 +446,7 @@ export function accountRoutes() {
       status: outcome.status,
       statusReason: outcome.statusReason,
     });
+    forgetReceivingAccount(row.key);
     await auditInsert(d, {
       actorId: c.var.auth.userId,
       action: "account.activate",
@@ -465,6 +474,7 @@ export function accountRoutes() {
         details: { provider: row.provider, name: row.name },
       }),
     ]);
+    forgetReceivingAccount(row.key);
     return c.body(null, 204);
   });
 

@@ -95,12 +95,15 @@ describe("POST /webhooks/custom/{accountKey}", () => {
   });
 
   describe("rejects and stores nothing", () => {
-    it("401 for a wrong access token, recorded on the account; 401 without one", async () => {
+    it("401 for a wrong access token, recorded on the account", async () => {
       const wrong = await postCustom(account.key, textFixture, `${ACCESS_TOKEN.slice(0, -1)}X`);
       expect(wrong.status).toBe(401);
       expect(await wrong.json()).toEqual({ error: { code: "unauthorized", message: "Webhook authentication failed" } });
       expect((await row("SELECT last_auth_failure FROM channel_accounts WHERE id = ?1", account.id)).last_auth_failure).toBe("access token mismatch");
+      expect(await stored(account.id)).toEqual(nothing);
+    });
 
+    it("401 without an access token, recorded on the account", async () => {
       const missing = await postCustom(account.key, textFixture, null);
       expect(missing.status).toBe(401);
       expect((await row("SELECT last_auth_failure FROM channel_accounts WHERE id = ?1", account.id)).last_auth_failure).toBe(

@@ -97,8 +97,9 @@ describe("POST /webhooks/meta/{accountKey}", () => {
     it("401 for a same-length wrong signature, and for none", async () => {
       const good = await signatureOf(JSON.stringify(textFixture));
       const wrong = `${good.slice(0, -1)}${good.endsWith("0") ? "1" : "0"}`;
-      expect((await postMeta(account.key, textFixture, { signature: wrong })).status).toBe(401);
+      // The first refusal of the minute is the one recorded on the account.
       expect((await postMeta(account.key, textFixture, { signature: null })).status).toBe(401);
+      expect((await postMeta(account.key, textFixture, { signature: wrong })).status).toBe(401);
       await nothingStored();
       expect((await row("SELECT last_auth_failure FROM channel_accounts WHERE id = ?1", account.id)).last_auth_failure).toBe("missing X-Hub-Signature-256");
     });

@@ -1,0 +1,75 @@
+import { loadAccountByKey, type ReceivingAccount } from "../../db/account-lookup";
+import type { Env } from "../../env";
+import { adapterFor } from "../../providers/registry";
+import { unseal } from "../../security/crypto";
+
+/**
+ * What this isolate last read about each receive key, so a refused request costs no D1 read: the
+ * account with its credentials unsealed, or null for a key naming no account. An entry is trusted
+ * for refusing only; a request that authenticates is checked against D1 as it is now
+ * (`confirmReceiving`). Changes made through the accounts API in this isolate drop the entry at
+ * once (`forgetReceivingAccount`); other isolates see them within RECEIVING_TTL_MS.
+ */
+export const RECEIVING_TTL_MS = 10_000;
+const MAX_ENTRIES = 10_000;
+
+/** `opened`: the credentials unsealed and the settings parsed, once the account is used for its provider. */
+export type Receiving = { account: ReceivingAccount; opened?: { creds: unknown; settings: unknown } };
+/** `cached`: read earlier by this isolate, not by this request. */
+export type ReceivingLookup = { found: Receiving | null; cached: boolean };
+
+const byKey = new Map<string, { at: number; found: Receiving | null }>();
+
+/** The cached lookup of `key` when younger than the TTL; undefined when D1 must be read. */
+export function cachedReceiving(key: string, now = Date.now()): ReceivingLookup | undefined {
+  const entry = byKey.get(key);
+  if (!entry) return undefined;
+  if (now - entry.at < RECEIVING_TTL_MS) return { found: entry.found, cached: true };
+  byKey.delete(key);
+  return undefined;
+}
+
+/** Reads `key` from D1 (one indexed read), unseals its credentials and caches the outcome, unknown included. */
+export async function loadReceiving(env: Env, key: string, now = Date.now()): Promise<ReceivingLookup> {
+  const account = await loadAccountByKey(env.DB, key);
+  const found = account ? { account } : null;
+  remember(key, found, now);
+  return { found, cached: false };
+}
+
+/**
+ * The account as D1 has it now, for a request that authenticated against a cached entry; its
+ * unsealed credentials are reused while the sealed value is unchanged.
+ */
+export async function confirmReceiving(env: Env, key: string, earlier: Receiving, now = Date.now()): Promise<Receiving | null> {
+  const account = await loadAccountByKey(env.DB, key);
+  const unchanged = account && earlier.opened && account.credentials === earlier.account.credentials && account.provider === earlier.account.provider;
+  const found = !account ? null : unchanged ? { account, opened: { creds: earlier.opened!.creds, settings: settingsOf(account) } } : { account };
+  remember(key, found, now);
+  return found;
+}
+
+/** Drops what this isolate knows of `key`: the accounts API calls it on every change of an account. */
+export function forgetReceivingAccount(key: string) {
+  byKey.delete(key);
+}
+
+/** The account's credentials and settings as its adapter reads them, opened once per cached entry. */
+export async function openReceiving(env: Env, receiving: Receiving): Promise<{ creds: unknown; settings: unknown }> {
+  if (!receiving.opened) {
+    const { account } = receiving;
+    const creds = adapterFor(account.provider)?.credentialsSchema.parse(JSON.parse(await unseal(env.SECRETS_KEY, account.credentials))) ?? null;
+    receiving.opened = { creds, settings: settingsOf(account) };
+  }
+  return receiving.opened;
+}
+
+function settingsOf(account: ReceivingAccount) {
+  return adapterFor(account.provider)?.settingsSchema.parse(account.settings) ?? null;
+}
+
+function remember(key: string, found: Receiving | null, now: number) {
+  byKey.delete(key);
+  if (byKey.size >= MAX_ENTRIES) byKey.delete(byKey.keys().next().value!);
+  byKey.set(key, { at: now, found });
+}
