@@ -1,7 +1,7 @@
 import { asc, eq } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type * as schema from "./schema";
-import { apiTokens, users } from "./schema";
+import { apiTokens, queueMembers, queues, users } from "./schema";
 
 type Db = DrizzleD1Database<typeof schema>;
 export type UserRow = typeof users.$inferSelect;
@@ -31,7 +31,20 @@ export const touchToken = (db: Db, tokenId: string, at: number) =>
 export const insertToken = (db: Db, row: typeof apiTokens.$inferInsert) => db.insert(apiTokens).values(row);
 
 export const deleteTokenByHash = (db: Db, tokenHash: string) =>
-  db.delete(apiTokens).where(eq(apiTokens.tokenHash, tokenHash));
+  db.delete(apiTokens).where(eq(apiTokens.tokenHash, tokenHash)).returning({ id: apiTokens.id });
+
+export const deleteTokensOfUser = (db: Db, userId: string) => db.delete(apiTokens).where(eq(apiTokens.userId, userId));
+
+/**
+ * The queues whose objects may hold a socket of the user: the queues they are a member of, and
+ * for a user who may watch queues (supervisors, admins) every queue.
+ */
+export async function queuesWithSocketsOf(db: Db, userId: string, watchesQueues: boolean): Promise<string[]> {
+  const rows = watchesQueues
+    ? await db.select({ id: queues.id }).from(queues).all()
+    : await db.select({ id: queueMembers.queueId }).from(queueMembers).where(eq(queueMembers.userId, userId)).all();
+  return rows.map((r) => r.id);
+}
 
 export const findUserByEmail = (db: Db, email: string) => db.select().from(users).where(eq(users.email, email)).get();
 

@@ -6,8 +6,11 @@ import type { QueueStore, Timer } from "./store";
 /** Who is connecting, as the Worker authenticated them. Sent to the object in a header. */
 export type AgentIdentity = { id: string; name: string; capacity: number; /** share under the percentage strategy */ weight?: number };
 
-/** An agent's socket, or a supervisor watching the queue (`observer`). */
-export type SocketAttachment = { agentId: string; connectedAt: number; lastActivity: number; observer?: true };
+/** The token a socket was opened with: the socket closes when it is revoked or expires. */
+export type SocketAccess = { tokenId: string; expiresAt: number | null };
+
+/** An agent's socket, or a supervisor watching the queue (`observer`). `revoked`: closing, its frames are not handled. */
+export type SocketAttachment = { agentId: string; connectedAt: number; lastActivity: number; observer?: true; access?: SocketAccess; revoked?: true };
 
 export const OBSERVER_TAG = "observers";
 

@@ -3,7 +3,7 @@ import { releaseTickets } from "../db/replies";
 import type { TicketExtras } from "../db/agent-views";
 import type { RoutingConfig } from "../domain/routing-config";
 import type { AgentRow, TicketRow } from "./store";
-import { OBSERVER_TAG, socketsOf, type AgentIdentity, type QueueHost, type SocketAttachment } from "./host";
+import { OBSERVER_TAG, socketsOf, type AgentIdentity, type QueueHost, type SocketAccess, type SocketAttachment } from "./host";
 import { ensureQueueName, startPositionUpdates } from "./customer-notices";
 import { startQueueWait } from "./between-queues";
 import { greet } from "./frames-out";
@@ -24,6 +24,7 @@ export async function connect(q: QueueHost, request: Request): Promise<Response>
   const lastSeq = Number(url.searchParams.get("lastSeq") ?? "NaN");
   await ensureQueueName(q);
   const observer = request.headers.get("X-Observer") === "1";
+  const access = JSON.parse(decodeURIComponent(request.headers.get("X-Socket-Access") ?? "null")) as SocketAccess | null;
   // An agent back before the grace period ends keeps everything, even if the alarm runs while D1 answers below.
   if (!observer && q.store.agent(identity.id)?.connected) q.store.cancelTimer("presence_grace", identity.id);
   // What hello shows of the tickets the agent holds (unread, reply window) comes from D1: read before the socket opens.
@@ -39,14 +40,14 @@ export async function connect(q: QueueHost, request: Request): Promise<Response>
   if (request.headers.get("X-Observer") === "1") {
     // A supervisor: no presence, no offers; the queue's whole state now and after every change.
     q.ctx.acceptWebSocket(server, [OBSERVER_TAG]);
-    server.serializeAttachment({ agentId: identity.id, connectedAt: now, lastActivity: now, observer: true } satisfies SocketAttachment);
+    server.serializeAttachment({ agentId: identity.id, connectedAt: now, lastActivity: now, observer: true, ...(access ? { access } : {}) } satisfies SocketAttachment);
     server.send(JSON.stringify(queueState(q, now)));
     q.store.schedule("sweep", "sockets", now + q.store.config().periodToCheckS * 1000);
     q.armAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
   q.ctx.acceptWebSocket(server, [identity.id]);
-  server.serializeAttachment({ agentId: identity.id, connectedAt: now, lastActivity: now } satisfies SocketAttachment);
+  server.serializeAttachment({ agentId: identity.id, connectedAt: now, lastActivity: now, ...(access ? { access } : {}) } satisfies SocketAttachment);
 
   q.store.upsertAgent(identity, now);
   q.store.cancelTimer("presence_grace", identity.id);
@@ -140,11 +141,59 @@ export function revoke(q: QueueHost, rows: TicketRow[], agentId: string, reason:
   q.ctx.waitUntil(releaseTickets(q.env.DB, rows.map((r) => r.id), now).catch((err) => console.error("releasing tickets failed", err)));
 }
 
-/** Closes sockets that stopped pinging; their close handler then runs the grace period. */
+/** Why a user's access ended; `logged_out` ends one token's sessions, the others every session of the user. */
+export type AccessEnd = { reason: "logged_out" | "password_changed" | "deactivated" | "deleted"; tokenId?: string };
+
+/** Close code of a socket whose token was revoked or expired, or whose user lost access. */
+export const ACCESS_ENDED = 4004;
+
+/**
+ * The user's access ended: their sockets here (agent and supervisor) close with ACCESS_ENDED. A user
+ * deactivated or deleted lets go of every ticket now, as if signed out by a supervisor; otherwise
+ * (logout, new password) the agent is gone as after a disconnect, and may come back within the grace period.
+ */
+export function endAccess(q: QueueHost, userId: string, end: AccessEnd, now: number) {
+  const closing = q.ctx.getWebSockets().filter((ws) => {
+    const att = ws.deserializeAttachment() as SocketAttachment | null;
+    return att?.agentId === userId && (end.tokenId === undefined || att.access?.tokenId === end.tokenId);
+  });
+  const agent = q.store.agent(userId);
+  const gone = end.reason === "deactivated" || end.reason === "deleted";
+  if (gone && agent) {
+    // Whether connected or not (an account may keep an absent agent's tickets): nothing stays theirs.
+    q.store.cancelTimer("presence_grace", userId);
+    goOffline(q, agent, now);
+  }
+  for (const ws of closing) revokeSocket(ws, `access revoked: ${end.reason.replace("_", " ")}`);
+  if (!gone) for (const ws of closing) socketGone(q, ws);
+}
+
+/** Whether the socket's token has expired; such a socket is closed rather than heard. */
+export function accessExpired(att: SocketAttachment, now: number) {
+  return att.access?.expiresAt != null && att.access.expiresAt <= now;
+}
+
+/** Closes a socket whose access ended; frames it still sends are not handled (see `revoked`). */
+export function revokeSocket(ws: WebSocket, reason: string) {
+  const att = ws.deserializeAttachment() as SocketAttachment | null;
+  try {
+    if (att) ws.serializeAttachment({ ...att, revoked: true } satisfies SocketAttachment);
+    ws.close(ACCESS_ENDED, reason);
+  } catch {
+    // already closing
+  }
+}
+
+/** Closes sockets that stopped pinging or whose token expired; the agent then has the grace period. */
 export function sweepSockets(q: QueueHost, now: number) {
   for (const ws of q.ctx.getWebSockets()) {
     const att = ws.deserializeAttachment() as SocketAttachment | null;
     if (!att) continue;
+    if (accessExpired(att, now)) {
+      revokeSocket(ws, "access expired");
+      socketGone(q, ws);
+      continue;
+    }
     const pinged = q.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
     if (now - Math.max(pinged, att.lastActivity) > SOCKET_IDLE_LIMIT_MS) {
       try {

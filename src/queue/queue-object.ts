@@ -12,13 +12,14 @@ import { ensureQueueName, queueStatus } from "./customer-notices";
 import { announceDemand, leaveIfEmpty, receivePlanned, type PlannedTicket } from "./between-queues";
 import { messageAdded, messageUpdated, routeInbound, type InboundMessage, type RouteOutcome } from "./inbound";
 import { receiveTransfer, transferReturned, type TransferBack, type TransferIn } from "./transfers";
-import { closeSockets, connect, goOffline, socketGone } from "./presence";
+import { accessExpired, closeSockets, connect, endAccess, goOffline, revokeSocket, socketGone, type AccessEnd } from "./presence";
 import { forgetTicket, handleFrame } from "./agent-frames";
 import { supervisorFrame } from "./supervisor";
 import { ticketChanged } from "./ticket-views";
 
-export type { AgentIdentity } from "./host";
+export type { AgentIdentity, SocketAccess } from "./host";
 export { SOCKET_IDLE_LIMIT_MS } from "./presence";
+export type { AccessEnd } from "./presence";
 
 export const PING = '{"type":"ping"}';
 export const PONG = '{"type":"pong"}';
@@ -90,6 +91,20 @@ export class QueueObject extends DurableObject<Env> {
     this.q.store.cancelTimer("presence_grace", agentId);
     if (agent.connected) goOffline(this.q, agent, now);
     closeSockets(this.q, agentId, 4003, "no longer a member of this queue");
+    await leaveIfEmpty(this.q, now);
+    this.q.dispatch(now);
+    this.q.armAlarm();
+    this.q.publish(now);
+  }
+
+  /**
+   * The user's access ended (logout, new password, deactivated, deleted): their sockets here close
+   * with 4004; see `endAccess`. Called for every queue the user may have a socket on.
+   */
+  async accessEnded(userId: string, end: AccessEnd): Promise<void> {
+    await ensureQueueName(this.q);
+    const now = Date.now();
+    endAccess(this.q, userId, end, now);
     await leaveIfEmpty(this.q, now);
     this.q.dispatch(now);
     this.q.armAlarm();
@@ -171,29 +186,54 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    await ensureQueueName(this.q);
     const att = ws.deserializeAttachment() as SocketAttachment;
+    if (att.revoked) return; // closing: its user's access ended
     const now = Date.now();
-    ws.serializeAttachment({ ...att, lastActivity: now });
-    if (att.observer) {
-      await supervisorFrame(this.q, ws, att.agentId, raw);
-      this.q.armAlarm();
-      this.q.publish(Date.now());
+    if (accessExpired(att, now)) {
+      revokeSocket(ws, "access expired");
+      socketGone(this.q, ws);
       return;
     }
-    let frame: ClientFrame;
+    ws.serializeAttachment({ ...att, lastActivity: now });
+    let ref: Record<string, unknown> | undefined;
     try {
-      const parsed = clientFrameSchema.safeParse(JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw)));
-      if (!parsed.success) {
-        return this.q.reject(ws, att.agentId, "invalid_frame", "The frame does not match the protocol", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+      await ensureQueueName(this.q);
+      if (att.observer) await supervisorFrame(this.q, ws, att.agentId, raw);
+      else {
+        const frame = this.parseFrame(ws, att.agentId, raw);
+        ref = frame && frameRef(frame);
+        if (frame) await handleFrame(this.q, ws, att.agentId, frame);
       }
-      frame = parsed.data;
-    } catch {
-      return this.q.reject(ws, att.agentId, "invalid_json", "Frames must be JSON");
+    } catch (err) {
+      // Every frame gets an answer: a failure (a store write, D1) is logged and the sender told.
+      console.error("frame failed", { queueId: this.q.queueId, userId: att.agentId, ...ref }, err);
+      const answer = { code: "internal_error", message: "The hub could not carry out this frame; try again", ...(ref ? { ref } : {}) };
+      try {
+        if (att.observer) ws.send(JSON.stringify({ type: "error", ...answer }));
+        else this.q.reject(ws, att.agentId, answer.code, answer.message, ref);
+      } catch (sendErr) {
+        console.error("could not answer a failed frame", sendErr);
+      }
     }
-    await handleFrame(this.q, ws, att.agentId, frame);
     this.q.armAlarm();
     this.q.publish(Date.now());
+  }
+
+  /** The agent's frame, or undefined when it was refused (answered with an error frame). */
+  private parseFrame(ws: WebSocket, agentId: string, raw: string | ArrayBuffer): ClientFrame | undefined {
+    let json: unknown;
+    try {
+      json = JSON.parse(typeof raw === "string" ? raw : new TextDecoder().decode(raw));
+    } catch {
+      this.q.reject(ws, agentId, "invalid_json", "Frames must be JSON");
+      return undefined;
+    }
+    const parsed = clientFrameSchema.safeParse(json);
+    if (!parsed.success) {
+      this.q.reject(ws, agentId, "invalid_frame", "The frame does not match the protocol", parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })));
+      return undefined;
+    }
+    return parsed.data;
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
@@ -227,4 +267,13 @@ export class QueueObject extends DurableObject<Env> {
     this.q.armAlarm();
     this.q.publish(now);
   }
+}
+
+/** What an error frame names of the frame it answers: its type and the ids it carried (never its text). */
+function frameRef(frame: ClientFrame): Record<string, unknown> {
+  const ref: Record<string, unknown> = { type: frame.type };
+  if ("ticketId" in frame) ref.ticketId = frame.ticketId;
+  if ("clientMsgId" in frame) ref.clientMsgId = frame.clientMsgId;
+  if ("messageId" in frame) ref.messageId = frame.messageId;
+  return ref;
 }

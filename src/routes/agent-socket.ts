@@ -3,8 +3,8 @@ import { z } from "zod";
 import { loadQueueRouting } from "../db/account-lookup";
 import type { AppContext } from "../env";
 import { ApiError, errorBody, unauthorized } from "../errors";
-import type { AgentIdentity } from "../queue/queue-object";
-import { authenticateToken, bearerToken } from "./api/auth";
+import type { AgentIdentity, SocketAccess } from "../queue/queue-object";
+import { authenticateSession, bearerToken } from "./api/auth";
 
 const querySchema = z.object({
   queue: z.string().min(1),
@@ -17,9 +17,11 @@ async function authenticateSocket(c: Context<AppContext>) {
   if (!parsed.success) throw new ApiError(400, "validation_failed", "Expected ?queue=<queue id>", parsed.error.issues);
   // Browsers cannot set headers on a WebSocket: the token may come as ?access_token= instead.
   const token = bearerToken(c.req.header("Authorization")) ?? parsed.data.access_token;
-  const principal = token ? await authenticateToken(c.env.DB, token) : null;
-  if (!principal) throw unauthorized();
-  return { ...parsed.data, principal };
+  const session = token ? await authenticateSession(c.env.DB, token) : null;
+  if (!session) throw unauthorized();
+  // The object keeps the token's id and expiry with the socket: it closes when the token is revoked or expires.
+  const access: SocketAccess = { tokenId: session.tokenId, expiresAt: session.expiresAt };
+  return { ...parsed.data, principal: session.principal, accessHeader: encodeURIComponent(JSON.stringify(access)) };
 }
 
 /**
@@ -27,7 +29,7 @@ async function authenticateSocket(c: Context<AppContext>) {
  * checks membership; the queue's object accepts the socket.
  */
 export const agentSocket = new Hono<AppContext>().get("/agent/ws", async (c) => {
-  const { queue, lastSeq, principal } = await authenticateSocket(c);
+  const { queue, lastSeq, principal, accessHeader } = await authenticateSocket(c);
 
   const member = await c.env.DB.prepare(
     `SELECT u.id, u.display_name, u.capacity, m.weight FROM queue_members m JOIN users u ON u.id = m.user_id
@@ -44,7 +46,7 @@ export const agentSocket = new Hono<AppContext>().get("/agent/ws", async (c) => 
   const identity: AgentIdentity = { id: member.id, name: member.display_name, capacity: member.capacity, weight: member.weight };
   const target = new URL("https://queue.internal/agent/ws");
   if (lastSeq !== undefined) target.searchParams.set("lastSeq", String(lastSeq));
-  const headers = new Headers({ Upgrade: "websocket", "X-Agent-Identity": encodeURIComponent(JSON.stringify(identity)), "X-Queue-Config": encodeURIComponent(JSON.stringify(routing)) });
+  const headers = new Headers({ Upgrade: "websocket", "X-Agent-Identity": encodeURIComponent(JSON.stringify(identity)), "X-Queue-Config": encodeURIComponent(JSON.stringify(routing)), "X-Socket-Access": accessHeader });
   return c.env.QUEUE_OBJECT.getByName(queue).fetch(target, { headers });
 });
 
@@ -53,7 +55,7 @@ export const agentSocket = new Hono<AppContext>().get("/agent/ws", async (c) => 
  * states, waiting tickets with ages, positions and estimates, offers in flight.
  */
 export const supervisorSocket = new Hono<AppContext>().get("/supervisor/ws", async (c) => {
-  const { queue, principal } = await authenticateSocket(c);
+  const { queue, principal, accessHeader } = await authenticateSocket(c);
   if (principal.role === "agent") return c.json(errorBody("forbidden", "Only supervisors and admins watch queues"), 403);
   const routing = await loadQueueRouting(c.env.DB, queue);
   if (!routing) return c.json(errorBody("not_found", "Queue not found"), 404);
@@ -61,6 +63,6 @@ export const supervisorSocket = new Hono<AppContext>().get("/supervisor/ws", asy
     return c.json(errorBody("upgrade_required", "Connect with a WebSocket upgrade"), 426);
   }
   const identity: AgentIdentity = { id: principal.userId, name: principal.displayName, capacity: 0 };
-  const headers = new Headers({ Upgrade: "websocket", "X-Observer": "1", "X-Agent-Identity": encodeURIComponent(JSON.stringify(identity)) });
+  const headers = new Headers({ Upgrade: "websocket", "X-Observer": "1", "X-Agent-Identity": encodeURIComponent(JSON.stringify(identity)), "X-Socket-Access": accessHeader });
   return c.env.QUEUE_OBJECT.getByName(queue).fetch("https://queue.internal/supervisor/ws", { headers });
 });

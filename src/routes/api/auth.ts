@@ -12,8 +12,15 @@ export const roles = ["admin", "supervisor", "agent"] as const satisfies readonl
 
 const TOUCH_INTERVAL_MS = 60_000;
 
+/** A principal with the token it came with: sockets keep the token's id and expiry to close when it ends. */
+export type Session = { principal: Principal; tokenId: string; expiresAt: number | null };
+
 /** The principal a bearer token stands for, or null when unknown, expired or its user is inactive. */
 export async function authenticateToken(d1: D1Database, token: string): Promise<Principal | null> {
+  return (await authenticateSession(d1, token))?.principal ?? null;
+}
+
+export async function authenticateSession(d1: D1Database, token: string): Promise<Session | null> {
   if (!token) return null;
   const db = openDb(d1);
   const found = await findPrincipalByTokenHash(db, await sha256Hex(token));
@@ -23,7 +30,7 @@ export async function authenticateToken(d1: D1Database, token: string): Promise<
   if (found.lastUsedAt === null || now - found.lastUsedAt > TOUCH_INTERVAL_MS) {
     await touchToken(db, found.tokenId, now);
   }
-  return { userId: found.userId, role: found.role, displayName: found.displayName };
+  return { principal: { userId: found.userId, role: found.role, displayName: found.displayName }, tokenId: found.tokenId, expiresAt: found.expiresAt };
 }
 
 export function bearerToken(header: string | undefined): string | null {

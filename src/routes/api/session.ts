@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { auditInsert } from "../../db/audit";
 import { listQueuesOfMember } from "../../db/queues";
-import { deleteTokenByHash, findUserByEmail, getUser, insertToken } from "../../db/users";
+import { deleteTokenByHash, findUserByEmail, getUser, insertToken, queuesWithSocketsOf } from "../../db/users";
 import { unauthorized } from "../../errors";
 import { hashPassword, randomToken, sha256Hex, verifyPassword } from "../../security/crypto";
+import { closeSocketsOf } from "./access";
 import { bearerToken, roles } from "./auth";
 import { apiRoute, db, errors, jsonBody, jsonResponse, router, timestamp } from "./shared";
 import { queueSchema, toQueueView, toUserView, userSchema } from "./views";
@@ -46,6 +47,7 @@ const logout = apiRoute(roles, {
   path: "/auth/logout",
   tags: ["auth"],
   summary: "Revoke the bearer token of this request",
+  description: "The sockets opened with this token close (code 4004); the user's other sessions stay.",
   responses: { 204: { description: "Revoked" } },
 });
 
@@ -82,12 +84,14 @@ export function sessionRoutes() {
 
   app.openapi(logout, async (c) => {
     const d = db(c);
-    const { userId } = c.var.auth;
+    const { userId, role } = c.var.auth;
     const token = bearerToken(c.req.header("authorization")) ?? "";
-    await d.batch([
+    const [deleted] = await d.batch([
       deleteTokenByHash(d, await sha256Hex(token)),
       auditInsert(d, { actorId: userId, action: "auth.logout", entityType: "user", entityId: userId }),
     ]);
+    const tokenId = deleted[0]?.id;
+    if (tokenId) await closeSocketsOf(c.env, await queuesWithSocketsOf(d, userId, role !== "agent"), userId, { reason: "logged_out", tokenId });
     return c.body(null, 204);
   });
 

@@ -1,10 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
-import { apiTokens } from "../../db/schema";
 import { auditInsert } from "../../db/audit";
-import { deleteUser, getUser, insertUser, listUsers, updateUser, type UserPatch } from "../../db/users";
+import { deleteTokensOfUser, deleteUser, getUser, insertUser, listUsers, queuesWithSocketsOf, updateUser, type UserPatch } from "../../db/users";
 import { badRequest, conflict, notFound } from "../../errors";
 import { hashPassword } from "../../security/crypto";
+import { closeSocketsOf } from "./access";
 import { roles } from "./auth";
 import { apiRoute, db, errors, isUniqueViolation, jsonBody, jsonResponse, router, uuidParam } from "./shared";
 import { toUserView, userSchema } from "./views";
@@ -15,7 +14,7 @@ const fields = {
   role: z.enum(roles),
   capacity: z.number().int().min(1).max(50).openapi({ description: "Tickets the user may hold at once (1–50)" }),
   password: z.string().min(8).max(256).openapi({ description: "Write-only; stored as a PBKDF2 hash" }),
-  active: z.boolean().openapi({ description: "Inactive users cannot log in and their tokens stop working" }),
+  active: z.boolean().openapi({ description: "Inactive users cannot log in; their tokens stop working and their open sockets close (code 4004)" }),
 };
 
 const createBody = z
@@ -71,6 +70,7 @@ const update = apiRoute(["admin"], {
   path: "/users/{id}",
   tags: ["users"],
   summary: "Change a user; a new password replaces the old one",
+  description: "A new password or `active: false` revokes every token of the user and closes their open sockets (code 4004); a deactivated user's tickets go back to their queues.",
   request: { params: uuidParam, body: jsonBody(updateBody) },
   responses: { 200: jsonResponse(userSchema, "Updated"), 404: errors[404], 409: errors[409] },
 });
@@ -80,6 +80,7 @@ const remove = apiRoute(["admin"], {
   path: "/users/{id}",
   tags: ["users"],
   summary: "Delete a user, their tokens and memberships",
+  description: "Their open sockets close (code 4004) and their tickets go back to their queues.",
   request: { params: uuidParam },
   responses: { 204: { description: "Deleted" }, 404: errors[404], 409: errors[409] },
 });
@@ -135,15 +136,17 @@ export function userRoutes() {
       throw conflict("You cannot remove your own admin access");
     }
     const d = db(c);
-    if (!(await getUser(d, id))) throw notFound("User");
+    const before = await getUser(d, id);
+    if (!before) throw notFound("User");
     const patch: UserPatch = { ...body, updatedAt: Date.now() };
     if (password !== undefined) patch.passwordHash = await hashPassword(password);
-    // A new password or a deactivation ends every session the user had.
+    // A new password or a deactivation ends every session the user had, sockets included.
     const revokeSessions = password !== undefined || body.active === false;
+    const watched = revokeSessions ? await queuesWithSocketsOf(d, id, before.role !== "agent" || (body.role ?? before.role) !== "agent") : [];
     const [rows] = await d
       .batch([
         updateUser(d, id, patch),
-        ...(revokeSessions ? [d.delete(apiTokens).where(eq(apiTokens.userId, id))] : []),
+        ...(revokeSessions ? [deleteTokensOfUser(d, id)] : []),
         auditInsert(d, {
           actorId: c.var.auth.userId,
           action: "user.update",
@@ -155,6 +158,7 @@ export function userRoutes() {
       .catch((err) => {
         throw isUniqueViolation(err, "users.email") ? emailTaken(body.email ?? "") : err;
       });
+    if (revokeSessions) await closeSocketsOf(c.env, watched, id, { reason: body.active === false ? "deactivated" : "password_changed" });
     return c.json(toUserView(rows[0]!), 200);
   });
 
@@ -164,6 +168,8 @@ export function userRoutes() {
     const d = db(c);
     const user = await getUser(d, id);
     if (!user) throw notFound("User");
+    // Read before the deletion takes the memberships with it.
+    const watched = await queuesWithSocketsOf(d, id, user.role !== "agent");
     await d.batch([
       deleteUser(d, id),
       auditInsert(d, {
@@ -174,6 +180,7 @@ export function userRoutes() {
         details: { email: user.email },
       }),
     ]);
+    await closeSocketsOf(c.env, watched, id, { reason: "deleted" });
     return c.body(null, 204);
   });
 
