@@ -1,0 +1,4 @@
+declare module "*.mjs?raw" {
+  const text: string;
+  export default text;
+}
