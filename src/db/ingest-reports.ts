@@ -98,12 +98,19 @@ export async function ingestStatus(d1: D1Database, account: WebhookAccount, ev: 
  * A message the business account sent itself. A reply the hub sent is reconciled: matched by
  * provider id, or — when the echo outruns the send's own answer — by the same text to the same
  * contact still awaiting its provider id. One sent from the provider's app is recorded as outbound
- * on the contact's current ticket. Either way the history holds it once.
+ * on the contact's current ticket (the contact found by address when the provider names none).
+ * Either way the history holds it once.
  */
 export async function ingestEcho(d1: D1Database, account: WebhookAccount, ev: Event<"echo">, now = Date.now()): Promise<ReportOutcome> {
   const known = "EXISTS (SELECT 1 FROM messages WHERE account_id = ?1 AND provider_message_id = ?3)";
-  const currentTicket = "(SELECT t.id FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE c.account_id = ?1 AND c.external_id = ?4 AND t.current = 1)";
-  const stmt = (q: string, ...more: unknown[]) => d1.prepare(q).bind(account.id, ev.eventKey, ev.providerMessageId, ev.contact.externalId, ...more);
+  const byAddress = ev.contactBy === "address";
+  // By address, the contact seen last wins (one conversation's customer named two ways).
+  const contact = byAddress
+    ? "(SELECT id FROM contacts WHERE account_id = ?1 AND address = ?4 ORDER BY last_seen_at DESC, id DESC LIMIT 1)"
+    : "(SELECT id FROM contacts WHERE account_id = ?1 AND external_id = ?4)";
+  const currentTicket = `(SELECT t.id FROM tickets t WHERE t.contact_id = ${contact} AND t.current = 1)`;
+  const who = byAddress ? ev.contact.address : ev.contact.externalId;
+  const stmt = (q: string, ...more: unknown[]) => d1.prepare(q).bind(account.id, ev.eventKey, ev.providerMessageId, who, ...more);
   const batch = await d1.batch<Record<string, unknown>>([
     stmt(
       `UPDATE messages SET provider_message_id = ?3, updated_at = ?6

@@ -125,7 +125,10 @@ export const contacts = sqliteTable(
     createdAt: now(),
     lastSeenAt: now(),
   },
-  (t) => [uniqueIndex("contacts_account_id_external_id_idx").on(t.accountId, t.externalId)],
+  (t) => [
+    uniqueIndex("contacts_account_id_external_id_idx").on(t.accountId, t.externalId),
+    index("contacts_account_id_address_idx").on(t.accountId, t.address),
+  ],
 );
 
 export const tickets = sqliteTable(

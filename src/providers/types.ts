@@ -70,6 +70,11 @@ export type InboundEvent =
       eventKey: string;
       providerMessageId: string;
       contact: ContactRef;
+      /**
+       * "address": the provider did not say who the customer is (a Connexease agent message with
+       * `customer: null`); the contact is the one replies to `contact.address` go to.
+       */
+      contactBy?: "address";
       text: string;
       attachments: AttachmentMeta[];
       sentAt: number;

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { AttachmentMeta } from "../../db/schema";
 import { ApiError } from "../../errors";
+import { digest } from "./digest";
 import type { ContactRef, InboundEvent, ReportedStatus } from "../types";
 import {
   envelopeSchema,
@@ -61,28 +62,29 @@ export function normalizeConnexease(body: unknown, opts: NormalizeOptions): Inbo
 }
 
 function fromMessage(m: ConnexeaseMessage, opts: NormalizeOptions, ignored: (d: string) => InboundEvent[]): InboundEvent[] {
-  const id = messageIdOf(m);
+  const id = messageIdOf(m) ?? derivedMessageId(m);
   if (m.private === true || m.is_private === true) return ignored(`private note ${id}`);
   const fromAgent = m.agent !== null && m.agent !== undefined;
-  if (!m.customer) {
-    return ignored(fromAgent ? `agent message ${id} without a customer to file it under` : `message ${id} from neither a customer nor an agent`);
-  }
+  if (!m.customer && !fromAgent) return ignored(`message ${id} from neither a customer nor an agent`);
   const { attachments, story } = attachmentsOf(m);
   const text = m.content ?? "";
   if (text === "" && attachments.length === 0) return ignored(`message ${id} without text or attachments`);
   const common = {
     providerMessageId: id,
-    contact: contactOf(m.customer, m.conversation_uuid),
+    contact: contactOf(m.customer ?? {}, m.conversation_uuid),
     text,
     attachments,
     sentAt: timeOf(m.created_at, m.timestamp, m.sent_at) ?? opts.now,
   };
-  if (fromAgent) return [{ kind: "echo", eventKey: `echo:${id}`, ...common }];
+  if (fromAgent) {
+    // Written in Connexease's panel with no customer named: filed under the conversation's contact.
+    return [{ kind: "echo", eventKey: `echo:${id}`, ...common, ...(m.customer ? {} : { contactBy: "address" as const }) }];
+  }
   return [{ kind: "message", eventKey: `message:${id}`, ...common, ...(story ? { ephemeral: { kind: "story_mention" as const, url: story } } : {}) }];
 }
 
 function fromStateChange(m: ConnexeaseStateChange, opts: NormalizeOptions, ignored: (d: string) => InboundEvent[]): InboundEvent[] {
-  const id = messageIdOf(m);
+  const id = messageIdOf(m)!; // the schema requires one
   const state = m.state ?? m.status!;
   const status = typeof state === "string" ? stateMapping[state.trim().toLowerCase()] : undefined;
   if (!status) return ignored(`message ${id} state ${JSON.stringify(state)} is not a delivery report the hub tracks`);
@@ -100,17 +102,36 @@ function fromStateChange(m: ConnexeaseStateChange, opts: NormalizeOptions, ignor
   ];
 }
 
-function messageIdOf(m: { uuid?: string; id?: string | number }): string {
-  return m.uuid ?? String(m.id);
+function messageIdOf(m: { uuid?: string; id?: string | number }): string | undefined {
+  return m.uuid ?? (m.id === undefined ? undefined : String(m.id));
 }
 
+/**
+ * The id of a message that carries none of its own: a digest of what a resend repeats — the
+ * conversation, who wrote (customer or agent), the time as sent, type, text and media URLs — so a
+ * retry stores nothing new. Two messages alike in all of these (the same text, in the same
+ * conversation, with no time, or the same time) are taken for one.
+ */
+export function derivedMessageId(m: ConnexeaseMessage): string {
+  const side = m.agent !== null && m.agent !== undefined ? "agent" : "customer";
+  const time = m.created_at ?? m.timestamp ?? m.sent_at ?? null;
+  const media = [m.url ?? null, ...(m.attachments ?? []).map((a) => [a.type ?? null, a.url ?? null])];
+  return `derived:${digest(JSON.stringify([m.conversation_uuid, side, time, m.type ?? null, m.content ?? "", media]))}`;
+}
+
+/**
+ * The customer by `id`, else `uuid`, else phone number, else — named by nothing — the
+ * conversation. A customer known both ways (a message with the id, another without) is two contacts.
+ */
 function contactOf(c: ConnexeaseCustomer, conversationUuid: string): ContactRef {
-  const externalId = String(c.id ?? c.uuid);
+  const phone = c.phone_number?.replace(/\s+/g, "") || undefined;
+  const own = c.id !== undefined ? String(c.id) : c.uuid;
+  const externalId = own ?? (phone ? `phone:${phone}` : `conversation:${conversationUuid}`);
   return compact({
     externalId,
     // Replies are posted to the conversation, not to the person.
     address: conversationUuid,
-    displayName: c.name?.trim() || c.username?.trim() || c.phone_number?.trim() || externalId,
+    displayName: c.name?.trim() || c.username?.trim() || c.phone_number?.trim() || own || externalId,
     username: c.username ?? undefined,
     language: c.language ?? undefined,
   });

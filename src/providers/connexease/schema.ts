@@ -23,16 +23,18 @@ const ownId = {
 };
 const hasId = (m: { uuid?: string; id?: string | number }) => m.uuid !== undefined || m.id !== undefined;
 
-export const customerSchema = z
-  .looseObject({
-    id: id.optional(),
-    uuid: z.string().min(1).optional(),
-    name: z.string().nullish(),
-    username: z.string().nullish(),
-    phone_number: z.string().nullish(),
-    language: z.string().nullish(),
-  })
-  .refine((c) => c.id !== undefined || c.uuid !== undefined, { message: "A customer needs an id or a uuid", path: ["id"] });
+/**
+ * The only public sample of `message.created` has `customer: {name, phone_number}`: no id. The
+ * contact is then named by phone number, else by conversation (see normalize.ts).
+ */
+export const customerSchema = z.looseObject({
+  id: id.optional(),
+  uuid: z.string().min(1).optional(),
+  name: z.string().nullish(),
+  username: z.string().nullish(),
+  phone_number: z.string().nullish(),
+  language: z.string().nullish(),
+});
 export type ConnexeaseCustomer = z.infer<typeof customerSchema>;
 
 export const attachmentSchema = z.looseObject({
@@ -44,29 +46,27 @@ export const attachmentSchema = z.looseObject({
   size: z.number().nullish(),
 });
 
-/** The `payload` of `message.created`. */
-export const messagePayloadSchema = z
-  .looseObject({
-    ...ownId,
-    /** Replies go to the conversation: it is the contact's address. */
-    conversation_uuid: z.string().min(1),
-    content: z.string().nullish(),
-    /** "text", "image", … as in Connexease's custom-channel messages. */
-    type: z.string().nullish(),
-    url: z.string().nullish(),
-    attachments: z.array(attachmentSchema).nullish(),
-    /** The customer of the conversation. */
-    customer: customerSchema.nullish(),
-    /** Set when an agent (or the API user) wrote the message: then it is an echo of the business's own message. */
-    agent: z.union([z.looseObject({}), z.string(), z.number()]).nullish(),
-    /** Internal notes between agents never reach the customer. */
-    private: z.boolean().nullish(),
-    is_private: z.boolean().nullish(),
-    created_at: time,
-    timestamp: time,
-    sent_at: time,
-  })
-  .refine(hasId, { message: "A message needs a uuid or an id", path: ["uuid"] });
+/** The `payload` of `message.created`. Its own `uuid`/`id` is optional: the public sample has none. */
+export const messagePayloadSchema = z.looseObject({
+  ...ownId,
+  /** Replies go to the conversation: it is the contact's address. */
+  conversation_uuid: z.string().min(1),
+  content: z.string().nullish(),
+  /** "text", "image", … as in Connexease's custom-channel messages. */
+  type: z.string().nullish(),
+  url: z.string().nullish(),
+  attachments: z.array(attachmentSchema).nullish(),
+  /** The customer of the conversation; null on a message an agent wrote in Connexease's panel. */
+  customer: customerSchema.nullish(),
+  /** Set when an agent (or the API user) wrote the message: then it is an echo of the business's own message. */
+  agent: z.union([z.looseObject({}), z.string(), z.number()]).nullish(),
+  /** Internal notes between agents never reach the customer. */
+  private: z.boolean().nullish(),
+  is_private: z.boolean().nullish(),
+  created_at: time,
+  timestamp: time,
+  sent_at: time,
+});
 export type ConnexeaseMessage = z.infer<typeof messagePayloadSchema>;
 
 /** The `payload` of `message.state_changed`: assumed to be the message with its new `state`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../../src/errors";
-import { normalizeConnexease, stateMapping, timeOf } from "../../../src/providers/connexease/normalize";
+import { derivedMessageId, normalizeConnexease, stateMapping, timeOf } from "../../../src/providers/connexease/normalize";
 import type { InboundEvent } from "../../../src/providers/types";
 import conversationArchived from "../../fixtures/connexease/conversation-archived.json";
 import conversationAssigned from "../../fixtures/connexease/conversation-assigned.json";
@@ -9,6 +9,8 @@ import customerUpdated from "../../fixtures/connexease/customer-updated.json";
 import messageAgent from "../../fixtures/connexease/message-agent.json";
 import messageAttachments from "../../fixtures/connexease/message-attachments.json";
 import messageGerman from "../../fixtures/connexease/message-german.json";
+import panelAgent from "../../fixtures/connexease/message-panel-agent.json";
+import publicSample from "../../fixtures/connexease/message-public-sample.json";
 import messageImage from "../../fixtures/connexease/message-image.json";
 import privateNote from "../../fixtures/connexease/message-private-note.json";
 import storyMention from "../../fixtures/connexease/message-story-mention.json";
@@ -132,6 +134,46 @@ describe("normalizeConnexease: customer messages", () => {
     });
   });
 
+  it("takes the public sample's shape (customer with name and phone only, no message uuid): contact by phone, a derived id", () => {
+    const event = only(publicSample);
+    expect(event).toEqual({
+      kind: "message",
+      eventKey: `message:${derivedMessageId(publicSample.payload)}`,
+      providerMessageId: derivedMessageId(publicSample.payload),
+      contact: { externalId: "phone:+905327654321", address: "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d", displayName: "Şebnem Öztürk" },
+      text: "Merhaba, kargom nerede? Sipariş no 4711 📦",
+      attachments: [],
+      sentAt: NOW,
+    });
+    expect(event.eventKey).toMatch(/^message:derived:[0-9a-f]{28}$/);
+  });
+
+  it("names a customer with neither id nor phone number by the conversation", () => {
+    const event = only(message({ uuid: undefined, customer: { name: "Ayşe Yılmaz" } }));
+    expect(event).toMatchObject({ kind: "message", contact: { externalId: `conversation:${CONVERSATION}`, address: CONVERSATION, displayName: "Ayşe Yılmaz" } });
+    expect(only(message({ customer: { phone_number: "+49 221 1234567" } }))).toMatchObject({
+      contact: { externalId: "phone:+492211234567", displayName: "+49 221 1234567" },
+    });
+  });
+
+  it("derives the same id for a resend however its JSON is laid out, and a different one for a different message", () => {
+    const reordered = JSON.parse(JSON.stringify({ payload: { agent: null, customer: publicSample.payload.customer, content: publicSample.payload.content, conversation_uuid: publicSample.payload.conversation_uuid }, channel: publicSample.channel, hook: "message.created" }));
+    const resent = normalizeConnexease(reordered, { ...opts, bodyDigest: "other-bytes", now: NOW + 60_000 })[0]!;
+    expect(resent.eventKey).toBe(only(publicSample).eventKey);
+
+    const keyOf = (payload: Record<string, unknown>) => only({ ...publicSample, payload: { ...publicSample.payload, ...payload } }).eventKey;
+    const keys = [
+      only(publicSample).eventKey,
+      keyOf({ content: "Merhaba, kargom nerede? Sipariş no 4712 📦" }),
+      keyOf({ conversation_uuid: CONVERSATION }),
+      keyOf({ created_at: "2026-01-01 10:00:00+00:00" }),
+      keyOf({ created_at: "2026-01-01 10:00:01+00:00" }),
+      keyOf({ type: "image", url: "https://media.connexease.example/a.jpg" }),
+      keyOf({ type: "image", url: "https://media.connexease.example/b.jpg" }),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
   it("falls back to the receipt time when the payload carries no time", () => {
     const { created_at: _, ...rest } = messageText.payload;
     expect(only({ ...messageText, payload: rest })).toMatchObject({ kind: "message", sentAt: NOW });
@@ -153,6 +195,24 @@ describe("normalizeConnexease: agent messages (echoes)", () => {
 
   it("treats an agent given as a bare id as an agent too", () => {
     expect(only(message({ agent: 17 }))).toMatchObject({ kind: "echo", eventKey: "echo:5b0e2a8c-1d4f-4e9a-8c3b-7f6a2d1e0c01" });
+  });
+
+  it("maps an agent's message written in Connexease's panel (customer null) to an echo filed by the conversation", () => {
+    const event = only(panelAgent);
+    expect(event).toEqual({
+      kind: "echo",
+      eventKey: `echo:${derivedMessageId(panelAgent.payload)}`,
+      providerMessageId: derivedMessageId(panelAgent.payload),
+      contact: { externalId: "conversation:6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d", address: "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d", displayName: "conversation:6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d" },
+      contactBy: "address",
+      text: "Kargonuz yola çıktı, yarın kapınızda 🚚✨",
+      attachments: [],
+      sentAt: NOW,
+    });
+    // The same words, in the same conversation, from the customer are another message.
+    const fromCustomer = only({ ...panelAgent, payload: { ...panelAgent.payload, agent: null, customer: { name: "Şebnem Öztürk" } } });
+    if (fromCustomer.kind !== "message" || event.kind !== "echo") throw new Error("expected a message and an echo");
+    expect(fromCustomer.providerMessageId).not.toBe(event.providerMessageId);
   });
 
   it("uses distinct event keys for a message and an echo of the same id", () => {
@@ -218,9 +278,8 @@ describe("normalizeConnexease: ignored events", () => {
     expect(only(message({ is_private: true }))).toMatchObject({ kind: "ignored" });
   });
 
-  it("ignores a message from neither a customer nor an agent, and an agent message without a customer", () => {
+  it("ignores a message from neither a customer nor an agent", () => {
     expect(only(messageSystem)).toMatchObject({ kind: "ignored", description: expect.stringMatching(/neither a customer nor an agent/) });
-    expect(only(message({ customer: null, agent: { uuid: "a" } }))).toMatchObject({ kind: "ignored", description: expect.stringMatching(/without a customer/) });
   });
 
   it("ignores a message without text or attachments", () => {
@@ -258,8 +317,6 @@ describe("normalizeConnexease: malformed payloads", () => {
     ["no hook", { channel: { uuid: CHANNEL }, payload: {} }],
     ["no channel", { hook: "message.created", payload: messageText.payload }],
     ["a payload that is not an object", { hook: "conversation.created", channel: { uuid: CHANNEL }, payload: "x" }],
-    ["a message without an id", message({ uuid: undefined })],
-    ["a customer without an id", message({ customer: { name: "Ayşe" } })],
     ["a state change without a state", { ...stateRead, payload: { uuid: "m-1" } }],
     ["a state change without a message id", { ...stateRead, payload: { state: "read" } }],
   ])("rejects %s", (_, body) => {

@@ -5,6 +5,8 @@ import conversationAssigned from "../../fixtures/connexease/conversation-assigne
 import messageAgent from "../../fixtures/connexease/message-agent.json";
 import messageGerman from "../../fixtures/connexease/message-german.json";
 import messageImage from "../../fixtures/connexease/message-image.json";
+import panelAgent from "../../fixtures/connexease/message-panel-agent.json";
+import publicSample from "../../fixtures/connexease/message-public-sample.json";
 import storyMention from "../../fixtures/connexease/message-story-mention.json";
 import messageText from "../../fixtures/connexease/message-text.json";
 import stateDelivered from "../../fixtures/connexease/state-delivered.json";
@@ -77,6 +79,37 @@ describe("POST /webhooks/connexease/{accountKey}", () => {
     expect(image.body).toBe("Kutu hasarlı geldi 😞");
     expect(JSON.parse(image.attachments)).toEqual([{ kind: "image", ref: "https://media.connexease.example/c/8d2b6c1e/kutu.jpg" }]);
     expect(await count("contacts", "account_id = ?1", account.id)).toBe(2);
+  });
+
+  it("stores the public sample's shape (customer with name and phone only, no message uuid) once, however Connexease resends it", async () => {
+    const res = await post(account.key, publicSample);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, events: 1 });
+    const msg = await row("SELECT * FROM messages WHERE account_id = ?1", account.id);
+    expect(msg).toMatchObject({ direction: "in", body: "Merhaba, kargom nerede? Sipariş no 4711 📦", status: "received" });
+    expect(msg.provider_message_id).toMatch(/^derived:[0-9a-f]{28}$/);
+    const contact = await row("SELECT * FROM contacts WHERE account_id = ?1", account.id);
+    expect(contact).toMatchObject({ external_id: "phone:+905327654321", address: publicSample.payload.conversation_uuid, display_name: "Şebnem Öztürk" });
+
+    // The same bytes again, and the same message laid out differently: nothing new.
+    expect((await post(account.key, publicSample)).status).toBe(200);
+    const { payload } = publicSample;
+    const relaid = `{"payload": {"agent": null, "customer": {"phone_number": "${payload.customer.phone_number}", "name": "${payload.customer.name}"}, "content": "${payload.content}", "conversation_uuid": "${payload.conversation_uuid}"},\n "channel": {"uuid": "${CHANNEL}"}, "hook": "message.created"}`;
+    expect((await post(account.key, relaid)).status).toBe(200);
+    expect(await count("messages", "account_id = ?1", account.id)).toBe(1);
+    expect(await count("inbound_events", "account_id = ?1", account.id)).toBe(1);
+
+    // The customer's next message joins the same contact and ticket.
+    expect((await post(account.key, { ...publicSample, payload: { ...payload, content: "Bir de fatura lazım 🧾" } })).status).toBe(200);
+    expect(await count("messages", "account_id = ?1 AND ticket_id = ?2", account.id, msg.ticket_id)).toBe(2);
+    expect(await count("contacts", "account_id = ?1", account.id)).toBe(1);
+    expect(await count("tickets", "account_id = ?1", account.id)).toBe(1);
+  });
+
+  it("acknowledges an agent's panel message for a conversation it has no contact for, storing nothing but the receipt", async () => {
+    expect((await post(account.key, panelAgent)).status).toBe(200);
+    expect(await count("messages", "account_id = ?1", account.id)).toBe(0);
+    expect(await count("contacts", "account_id = ?1", account.id)).toBe(0);
   });
 
   it("accepts channel-uuid signatures on an account set to channel_uuid, and then refuses raw-body ones", async () => {
@@ -242,6 +275,20 @@ describe("Connexease events on a ticket an agent holds", () => {
       status_reason: stateFailed.payload.error,
     });
     expect(await agent.next("delivery")).toMatchObject({ messageId: reply.id, status: "failed", reason: stateFailed.payload.error });
+  });
+
+  it("records a message an agent wrote in Connexease's panel (customer null, no uuid) as outbound on the conversation's ticket, once", async () => {
+    const body = { ...panelAgent, payload: { ...panelAgent.payload, conversation_uuid: CONVERSATION } };
+    expect((await post(account.key, body)).status).toBe(200);
+    const out = await row("SELECT * FROM messages WHERE account_id = ?1 AND direction = 'out'", account.id);
+    expect(out).toMatchObject({ ticket_id: ticketId, body: "Kargonuz yola çıktı, yarın kapınızda 🚚✨", status: "sent", author_id: null });
+    expect(out.provider_message_id).toMatch(/^derived:/);
+    const frame = await agent.next("message");
+    expect(frame.message).toMatchObject({ id: out.id, ticketId, direction: "out", body: "Kargonuz yola çıktı, yarın kapınızda 🚚✨" });
+
+    expect((await post(account.key, body)).status).toBe(200);
+    expect(await count("messages", "ticket_id = ?1 AND direction = 'out'", ticketId)).toBe(1);
+    expect(await count("contacts", "account_id = ?1", account.id)).toBe(1);
   });
 
   it("shows a story mention's media live to the agent but stores only that it happened", async () => {
