@@ -24,7 +24,7 @@ async function withQueueHours(env: Env, account: ReceivingAccount, queueId: stri
  * its queue. Welcome, new conversation, out of hours and queue position messages are sent along
  * the way, each once. A retried webhook comes here too: everything it would repeat is keyed.
  */
-export async function handleCustomerMessage(env: Env, receiving: ReceivingAccount, outcome: IngestOutcome, event: MessageEvent, receivedAt = Date.now()) {
+export async function handleCustomerMessage(env: Env, receiving: ReceivingAccount, outcome: IngestOutcome, event: Pick<MessageEvent, "sentAt" | "ephemeral">, receivedAt = Date.now()) {
   if (outcome.result === "unknown_message" || !outcome.ticket || !outcome.message) return;
   const { ticket, message } = outcome;
   if (ticket.status === "closed") return;

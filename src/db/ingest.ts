@@ -139,7 +139,7 @@ export function finishIngest(d1: D1Database, accountId: string, eventKey: string
   ];
 }
 
-type JoinedRow = MessageRow & {
+export type JoinedRow = MessageRow & {
   conversation_id: number | null;
   t_status: TicketState["status"];
   t_queue_id: string;
@@ -168,7 +168,11 @@ function selectMessageWithTicket(d1: D1Database, accountId: string, providerMess
 
 function joined(account: WebhookAccount, result: D1Result<Record<string, unknown>> | undefined) {
   const row = result?.results[0] as JoinedRow | undefined;
-  if (!row) return null;
+  return row ? joinedRow(account, row) : null;
+}
+
+/** A message row joined with its ticket, contact and queue, as routing needs it. */
+export function joinedRow(account: WebhookAccount, row: JoinedRow) {
   const ticket: TicketState = {
     id: row.ticket_id,
     accountId: account.id,

@@ -325,6 +325,28 @@ export const pendingStatuses = sqliteTable(
   (t) => [primaryKey({ columns: [t.accountId, t.providerMessageId, t.status] }), index("pending_statuses_at_idx").on(t.at)],
 );
 
+/**
+ * Customer messages of a multi-event webhook that are stored but not yet routed to their queue,
+ * written in the same transaction as the messages: routing after the provider's 2xx deletes them,
+ * and a delayed outbox job routes whatever is left when that did not finish. The flags say what
+ * the message's event created (for the welcome and new conversation messages).
+ */
+export const pendingRoutes = sqliteTable(
+  "pending_routes",
+  {
+    accountId: text()
+      .notNull()
+      .references(() => channelAccounts.id, { onDelete: "cascade" }),
+    eventKey: text().notNull(),
+    providerMessageId: text().notNull(),
+    contactCreated: integer({ mode: "boolean" }).notNull(),
+    ticketCreated: integer({ mode: "boolean" }).notNull(),
+    conversationCreated: integer({ mode: "boolean" }).notNull(),
+    createdAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.eventKey] }), index("pending_routes_created_at_idx").on(t.createdAt)],
+);
+
 /** One-time values of signed webhooks (Sinch nonces): a request whose value was seen is a replay. */
 export const webhookReplays = sqliteTable(
   "webhook_replays",

@@ -1,7 +1,9 @@
+import { routeLeftovers } from "../automations/route-pending";
+import { loadAccountById } from "../db/accounts-by-setting";
 import { retryDelayS } from "../domain/backoff";
 import type { Env } from "../env";
 import { deliverEdit, deliverReply, giveUp } from "./deliver";
-import { outboxMessageSchema, type OutboxMessage } from "./message";
+import { outboxMessageSchema, routeJobSchema, type OutboxMessage } from "./message";
 
 export const OUTBOX_DLQ = "channel-hub-outbox-dlq";
 
@@ -14,6 +16,11 @@ export async function handleOutboxBatch(batch: MessageBatch<OutboxMessage>, env:
   const deadLetters = batch.queue === OUTBOX_DLQ;
   const chains = new Map<string, Message<OutboxMessage>[]>();
   for (const msg of batch.messages) {
+    const job = routeJobSchema.safeParse(msg.body);
+    if (job.success) {
+      chains.set(`route:${msg.id}`, [msg]);
+      continue;
+    }
     const parsed = outboxMessageSchema.safeParse(msg.body);
     if (!parsed.success) {
       console.error(JSON.stringify({ event: "outbox_message_invalid", id: msg.id, issues: parsed.error.issues }));
@@ -31,6 +38,8 @@ export async function handleOutboxBatch(batch: MessageBatch<OutboxMessage>, env:
 }
 
 async function handleOne(msg: Message<OutboxMessage>, env: Env, deadLetters: boolean) {
+  const job = routeJobSchema.safeParse(msg.body);
+  if (job.success) return handleRouteJob(msg, env, job.data.routePending.accountId);
   const { messageId, op } = outboxMessageSchema.parse(msg.body);
   try {
     if (deadLetters) {
@@ -43,6 +52,18 @@ async function handleOne(msg: Message<OutboxMessage>, env: Env, deadLetters: boo
     else msg.retry({ delaySeconds: retryDelayS(msg.attempts, outcome.retryAfterS) });
   } catch (err) {
     console.error(JSON.stringify({ event: "outbox_delivery_error", messageId, error: String(err) }));
+    msg.retry({ delaySeconds: retryDelayS(msg.attempts) });
+  }
+}
+
+/** A webhook's backstop: its account's messages still unrouted are routed now (normally there are none). */
+async function handleRouteJob(msg: Message<OutboxMessage>, env: Env, accountId: string) {
+  try {
+    const account = await loadAccountById(env.DB, accountId);
+    if (account) await routeLeftovers(env, account);
+    msg.ack();
+  } catch (err) {
+    console.error(JSON.stringify({ event: "route_pending_job_failed", accountId, error: String(err) }));
     msg.retry({ delaySeconds: retryDelayS(msg.attempts) });
   }
 }

@@ -8,4 +8,11 @@ export const outboxMessageSchema = z.object({
   /** "send" a new reply, or "edit" the provider's copy of an already sent one. */
   op: z.enum(["send", "edit"]).default("send"),
 });
-export type OutboxMessage = z.input<typeof outboxMessageSchema>;
+
+/**
+ * The backstop of a multi-event webhook, sent delayed before its messages are stored: route
+ * whatever of the account is still pending by then (the routing after the answer did not finish).
+ */
+export const routeJobSchema = z.object({ routePending: z.object({ accountId: z.string().min(1) }) });
+
+export type OutboxMessage = z.input<typeof outboxMessageSchema> | z.input<typeof routeJobSchema>;

@@ -9,9 +9,12 @@ type Ephemeral = { kind: "story_mention"; url: string };
  * One Meta webhook POST → canonical events, every entry and every messaging event of it, in
  * `timestamp` order (Meta batches and does not order). Pure.
  *
+ * Only the entries of `igAccountId` count: Meta sends every Instagram account of an app to one
+ * callback URL, and the other entries belong to the accounts they name (see `metaRecipients`).
+ *
  * Throws ApiError(400) when `body` is not a notification, and ApiError(403 "wrong_recipient") when
- * any entry or event names an Instagram account other than `igAccountId`: nothing of such a POST
- * may be stored, since it was meant for another account (or the account is misconfigured).
+ * an event of this account's entries names another Instagram account as its recipient (or, for an
+ * echo, its sender): nothing of such a POST may be stored (the account is misconfigured).
  */
 export function normalizeMetaPayload(body: unknown, igAccountId: string): InboundEvent[] {
   const parsed = webhookPayloadSchema.safeParse(body);
@@ -32,7 +35,7 @@ export function normalizeMetaPayload(body: unknown, igAccountId: string): Inboun
   const timed: { at: number; order: number; event: InboundEvent }[] = [];
   const add = (at: number, event: InboundEvent) => timed.push({ at, order: timed.length, event });
   payload.entry.forEach((entry, i) => {
-    if (entry.id !== igAccountId) throw wrongRecipient(`entry.${i}.id`, entry.id, igAccountId);
+    if (entry.id !== igAccountId) return;
     entry.messaging?.forEach((ev, j) => add(ev.timestamp, fromMessaging(ev, igAccountId, `entry.${i}.messaging.${j}`)));
     for (const item of entry.changes ?? []) {
       add(entry.time ?? 0, { kind: "ignored", eventKey: `change:${fingerprint(item)}`, description: `a "${changeField(item)}" change (not messaging)` });
@@ -43,6 +46,17 @@ export function normalizeMetaPayload(body: unknown, igAccountId: string): Inboun
   });
   // Stable: events with equal timestamps keep the order Meta sent them in.
   return timed.sort((a, b) => a.at - b.at || a.order - b.order).map((t) => t.event);
+}
+
+/**
+ * The Instagram accounts a notification is for: its entries' ids. Empty when it is not an
+ * Instagram notification (normalize then answers for the account whose URL was called).
+ */
+export function metaRecipients(body: unknown): string[] {
+  if (typeof body !== "object" || body === null) return [];
+  const { object, entry } = body as { object?: unknown; entry?: unknown };
+  if (object !== "instagram" || !Array.isArray(entry)) return [];
+  return entry.flatMap((e) => (typeof e === "object" && e !== null && typeof (e as { id?: unknown }).id === "string" ? [(e as { id: string }).id] : []));
 }
 
 function fromMessaging(ev: MetaMessagingEvent, igAccountId: string, path: string): InboundEvent {

@@ -1,14 +1,12 @@
 import { Hono, type Context } from "hono";
-import { handleCustomerMessage } from "../../automations/customer-message";
 import { claimReplayKey, releaseReplayKey, type ReceivingAccount } from "../../db/account-lookup";
-import { ingestEdit, ingestIgnored, ingestMessage } from "../../db/ingest";
-import { ingestDelete, ingestEcho, ingestReaction, ingestStatus, type ChangedMessage } from "../../db/ingest-reports";
-import type { AppContext, Env } from "../../env";
+import type { AppContext } from "../../env";
 import { errorBody } from "../../errors";
 import { adapterFor } from "../../providers/registry";
-import { providerKinds, type AccountContext, type InboundEvent, type ProviderAdapter, type ProviderKind } from "../../providers/types";
+import { providerKinds, type AccountContext, type ProviderAdapter, type ProviderKind } from "../../providers/types";
 import { publicOrigin, publicUrl, receiveUrl } from "../public-url";
 import { BODY_DEADLINE_MS, MAX_BODY_BYTES, readBoundedBody } from "./body";
+import { receiveEvents } from "./events";
 import { cachedReceiving, confirmReceiving, loadReceiving, openReceiving, type Receiving } from "./receiving-accounts";
 import { refuseUnauthenticated, refuseUnknown, sourceBlocked, sourceOf, tooManyRefusals } from "./refusals";
 
@@ -46,8 +44,7 @@ export const webhooks = new Hono<AppContext>()
     if (failure) return refuseUnauthenticated(c, account, failure, sourceOf(c));
 
     try {
-      const events = adapter.normalize(request, ctx);
-      for (const event of events) await ingestAndRoute(c.env, account, event);
+      const events = await receiveEvents(c.env, c.executionCtx, adapter, { account, ctx }, request);
       return adapter.acknowledge?.(events) ?? c.json({ ok: true, events: events.length });
     } catch (err) {
       // Nothing of a failed request must stand in the way of the provider's retry of it.
@@ -95,59 +92,6 @@ async function withContext(c: Context<AppContext>, adapter: ProviderAdapter<any,
     now: Date.now(),
   };
   return { adapter, account, ctx, receiving, cached };
-}
-
-async function ingestAndRoute(env: Env, account: ReceivingAccount, event: InboundEvent) {
-  switch (event.kind) {
-    case "ignored":
-      console.log(JSON.stringify({ event: "webhook_event_ignored", provider: account.provider, accountId: account.id, eventKey: event.eventKey, description: event.description }));
-      return ingestIgnored(env.DB, account.id, event.eventKey);
-    case "message":
-      return handleCustomerMessage(env, account, await ingestMessage(env.DB, account, event), event);
-    case "edit": {
-      const outcome = await ingestEdit(env.DB, account, event);
-      if (outcome.result === "unknown_message") return logUnknown(account, event);
-      if (outcome.result === "stored" && outcome.ticket.status !== "closed") {
-        await env.QUEUE_OBJECT.getByName(outcome.ticket.queueId).messageUpdated(outcome.message);
-      }
-      return;
-    }
-    case "delete":
-      return tell(env, account, event, await ingestDelete(env.DB, account, event), "updated");
-    case "reaction":
-      return tell(env, account, event, await ingestReaction(env.DB, account, event), "updated");
-    case "echo":
-      return tell(env, account, event, await ingestEcho(env.DB, account, event), "added");
-    case "status": {
-      const outcome = await ingestStatus(env.DB, account, event);
-      if (outcome.result === "unknown_message") return logUnknown(account, event);
-      for (const { message, queueId } of outcome.changed) {
-        if (!message.authorId) continue;
-        await env.QUEUE_OBJECT.getByName(queueId).deliveryStatus({
-          agentId: message.authorId,
-          ticketId: message.ticketId,
-          messageId: message.id,
-          status: message.status,
-          reason: message.statusReason,
-        });
-      }
-      return;
-    }
-  }
-}
-
-/** Changes to messages already in a ticket go to the agent holding it. */
-async function tell(env: Env, account: ReceivingAccount, event: InboundEvent, outcome: { result: string; changed: ChangedMessage[] }, as: "added" | "updated") {
-  if (outcome.result === "unknown_message") return logUnknown(account, event);
-  for (const { message, queueId, ticketStatus } of outcome.changed) {
-    if (ticketStatus === "closed") continue;
-    const queue = env.QUEUE_OBJECT.getByName(queueId);
-    await (as === "added" ? queue.messageAdded(message) : queue.messageUpdated(message));
-  }
-}
-
-function logUnknown(account: ReceivingAccount, event: InboundEvent) {
-  console.log(JSON.stringify({ event: "webhook_event_for_unknown_message", provider: account.provider, accountId: account.id, kind: event.kind, eventKey: event.eventKey }));
 }
 
 function isProvider(p: string): p is ProviderKind {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../../src/errors";
 import { metaAdapter } from "../../../src/providers/meta";
-import { fingerprint, normalizeMetaPayload } from "../../../src/providers/meta/normalize";
+import { fingerprint, metaRecipients, normalizeMetaPayload } from "../../../src/providers/meta/normalize";
 import attachments from "../../fixtures/meta/attachments.json";
 import batch from "../../fixtures/meta/batch-out-of-order.json";
 import comments from "../../fixtures/meta/comments-change.json";
@@ -235,8 +235,10 @@ describe("normalizeMetaPayload: refusals", () => {
     expect(err).toMatchObject({ status: 403, code: "wrong_recipient", details: { path: "entry.0.messaging.1.recipient.id", received: "17841499999999999" } });
   });
 
-  it("refuses an entry for another account, and an echo not sent by this account", () => {
-    expect(thrown(() => normalize({ ...text, entry: [{ ...text.entry[0]!, id: "17841411111111111" }] }))).toMatchObject({ status: 403, code: "wrong_recipient" });
+  it("leaves an entry for another account to that account, and refuses an echo not sent by this account", () => {
+    // Meta sends every account of an app to one callback URL: such an entry is another account's (see shared-url.test.ts).
+    expect(normalize({ ...text, entry: [{ ...text.entry[0]!, id: "17841411111111111" }] })).toEqual([]);
+    expect(metaRecipients({ ...text, entry: [text.entry[0]!, { ...text.entry[0]!, id: "17841411111111111" }] })).toEqual([IG, "17841411111111111"]);
     const foreignEcho = { ...echo, entry: [{ ...echo.entry[0]!, messaging: [{ ...echo.entry[0]!.messaging[0]!, sender: { id: "17841411111111111" } }] }] };
     expect(thrown(() => normalize(foreignEcho))).toMatchObject({ status: 403, code: "wrong_recipient", details: { path: "entry.0.messaging.0.sender.id" } });
   });
