@@ -1,11 +1,11 @@
 // Action plans, Leave When Empty and priority across queues: what this queue shares with others.
-import { isOpenTicket, moveToQueue } from "../db/replies";
 import { planStepsAt, type PlanStep } from "../domain/routing-config";
 import type { TicketView } from "./protocol";
 import type { CarriedTimer, PeerClaim, TicketRow } from "./store";
 import type { QueueHost } from "./host";
 import { ensureQueueName, startPositionUpdates } from "./customer-notices";
 import { isAvailable } from "./dispatch";
+import { alreadyServed, handOver } from "./hand-over";
 
 /** How long the list of queues sharing agents with this one is reused before it is read again from D1. */
 const PEERS_TTL_MS = 60_000;
@@ -17,13 +17,14 @@ function hashOf(text: string): number {
   return h >>> 0;
 }
 
-/** A ticket sent by another queue's action plan. */
-export type PlannedTicket = { ticket: TicketView; preview: string; steps: PlanStep[]; timeoutS: number; settings?: string | null; timers?: CarriedTimer[] };
+/** A ticket sent by another queue's action plan; `moveId` names this hand-over (a repeat of it is only acknowledged). */
+export type PlannedTicket = { moveId: string; ticket: TicketView; preview: string; steps: PlanStep[]; timeoutS: number; settings?: string | null; timers?: CarriedTimer[] };
 
 /** A ticket sent here by another queue's action plan: it waits here `timeoutS`, then goes on to `steps`. */
 export async function receivePlanned(q: QueueHost, input: PlannedTicket): Promise<void> {
   await ensureQueueName(q);
   const now = Date.now();
+  if (!q.store.firstArrival(input.moveId, input.ticket.id, now) || alreadyServed(q, input.ticket.id, input.timers)) return;
   q.store.enqueue(input.ticket, input.preview, now);
   if (input.settings) q.store.setSettings(input.ticket.id, input.settings);
   startPositionUpdates(q, input.ticket.id, now);
@@ -45,8 +46,8 @@ export function startQueueWait(q: QueueHost, ticketId: number, now: number) {
 
 /**
  * Sends an unheld ticket to the first of `steps`: an agent here (only they are offered it for the
- * step's time), this queue, or another queue (the ticket moves there in D1 and its object takes the
- * rest of the plan along). After the last step the ticket stays where it is.
+ * step's time), this queue, or another queue (handed over: it moves there in D1 and its object
+ * takes the rest of the plan along). After the last step the ticket stays where it is.
  */
 export async function followPlan(q: QueueHost, row: TicketRow, steps: readonly PlanStep[], now: number): Promise<void> {
   const [step, ...rest] = steps;
@@ -60,21 +61,13 @@ export async function followPlan(q: QueueHost, row: TicketRow, steps: readonly P
     q.store.schedule("plan_step", ref, now + step.timeoutS * 1000);
     return;
   }
-  // Out of this object first, so nobody here can take it while D1 moves it.
+  // Out of this object and recorded as on its way in one step: nobody here can take it, and it is
+  // delivered until the next queue has it (without that queue, it stays here for the next step).
   withdrawRing(q, row.id, now);
   const timers = q.store.conversationTimers(row.id);
   q.store.removeTicket(row.id);
-  const view = JSON.parse(row.view) as TicketView;
-  if (!(await moveToQueue(q.env.DB, row.id, to.queueId, now))) {
-    if (!(await isOpenTicket(q.env.DB, row.id))) return; // closed meanwhile
-    console.warn("action plan: no such queue, next step", { ticketId: row.id, queueId: to.queueId });
-    q.store.enqueue(view, row.preview, row.enqueued_at);
-    if (row.settings) q.store.setSettings(row.id, row.settings);
-    q.store.setPlan(row.id, rest);
-    q.store.resumeTimers(row.id, timers);
-    return followPlan(q, q.store.ticket(row.id)!, rest, now);
-  }
-  await q.env.QUEUE_OBJECT.getByName(to.queueId).receivePlanned({ ticket: view, preview: row.preview, steps: rest, timeoutS: step.timeoutS, settings: row.settings, timers });
+  const input = { moveId: crypto.randomUUID(), ticket: JSON.parse(row.view) as TicketView, preview: row.preview, steps: rest, timeoutS: step.timeoutS, settings: row.settings, timers };
+  await handOver(q, to.queueId, { kind: "planned", input }, row.enqueued_at);
 }
 
 /** Closes the ticket's open offers (the ring in progress) and puts it back to waiting. */

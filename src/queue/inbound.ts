@@ -14,6 +14,7 @@ import { leaveIfEmpty, startQueueWait } from "./between-queues";
 import { isAvailable, stickyFor } from "./dispatch";
 import { settingsOf } from "./ticket-settings";
 import { sendTicketUpdated } from "./ticket-views";
+import { forwardInbound } from "./hand-over";
 
 /**
  * What routing did: where the ticket stands, and the away message (messages.away) when a new
@@ -34,6 +35,8 @@ export type InboundMessage = {
   lastAgentId?: string | null;
   /** Shown live to the agent holding the ticket, never stored (not even in the replay log). */
   ephemeral?: { kind: "story_mention"; url: string };
+  /** The queues that forwarded this message here, the ticket having left them (see hand-over.ts). */
+  forwardedBy?: string[];
 };
 
 /**
@@ -42,6 +45,9 @@ export type InboundMessage = {
  */
 export async function routeInbound(q: QueueHost, input: InboundMessage): Promise<RouteOutcome> {
   await ensureQueueName(q);
+  // A ticket handed over to another queue: the message follows it there.
+  const forwarded = q.store.ticket(input.ticket.id) ? null : await forwardInbound(q, input);
+  if (forwarded) return forwarded;
   const now = Date.now();
   q.store.setConfig(input.config);
   const { ticket, message } = input;

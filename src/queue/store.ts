@@ -60,6 +60,19 @@ const MIGRATIONS = [
   `ALTER TABLE tickets ADD COLUMN settings TEXT;`,
   // How many queue position updates the waiting customer has been sent in this stay.
   `ALTER TABLE tickets ADD COLUMN position_updates INTEGER NOT NULL DEFAULT 0;`,
+  // Tickets handed over to another queue (pending until that queue's object confirms, then kept a
+  // while to forward late messages) and the hand-overs received here (a repeat is acknowledged only).
+  `CREATE TABLE handovers (
+     ticket_id INTEGER PRIMARY KEY,
+     to_queue TEXT NOT NULL,
+     move_id TEXT NOT NULL,
+     json TEXT NOT NULL,                         -- the hand-over: what the other queue receives
+     enqueued_at INTEGER NOT NULL,               -- when the ticket joined this queue, if it has to stay after all
+     attempts INTEGER NOT NULL DEFAULT 0,
+     confirmed_at INTEGER
+   );
+   CREATE TABLE arrivals (move_id TEXT PRIMARY KEY, ticket_id INTEGER NOT NULL, at INTEGER NOT NULL);
+   CREATE INDEX arrivals_at_idx ON arrivals (at);`,
 ];
 
 export type TimerKind =
@@ -79,6 +92,7 @@ export type TimerKind =
   | "plan_step"
   | "assigned_wait"
   | "queue_position"
+  | "handover"
   | "sweep";
 
 /** Timers that belong to one ticket (ref = ticket id): they go when the ticket leaves the queue. */
@@ -141,6 +155,12 @@ export type TicketRow = {
   settings: string | null;
   position_updates: number;
 };
+
+/** A ticket handed over to another queue: `confirmed_at` is null until that queue's object has it. */
+export type HandOverRow = { ticket_id: number; to_queue: string; move_id: string; json: string; enqueued_at: number; attempts: number; confirmed_at: number | null };
+
+/** How long the moves received are remembered, so that a sender's late repeat is only acknowledged. */
+const ARRIVAL_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** A queue's standing claim on its online agents while it has tickets waiting, as its peers keep it. */
 export type PeerClaim = { priority: number; agentIds: string[]; validUntil: number };
@@ -410,6 +430,49 @@ export class QueueStore {
   /** Only `agentId` may be offered the ticket until `until` (sticky waits and action plans' agent steps). */
   reserve(ticketId: number, agentId: string, until: number) {
     this.sql.exec("UPDATE tickets SET preferred_agent_id = ?, sticky_until = ? WHERE id = ?", agentId, until, ticketId);
+  }
+
+  // ---- hand-overs: tickets moving to another queue's object, and those received from one
+
+  /** The ticket leaves for `toQueue`: recorded in the same step that takes it out of this queue, delivered until confirmed. */
+  recordHandOver(ticketId: number, toQueue: string, moveId: string, json: string, enqueuedAt: number) {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO handovers (ticket_id, to_queue, move_id, json, enqueued_at) VALUES (?, ?, ?, ?, ?)",
+      ticketId,
+      toQueue,
+      moveId,
+      json,
+      enqueuedAt,
+    );
+  }
+
+  handOver(ticketId: number): HandOverRow | undefined {
+    return this.sql.exec<HandOverRow>("SELECT * FROM handovers WHERE ticket_id = ?", ticketId).toArray()[0];
+  }
+
+  /** Counts a failed delivery of the move; returns how many have failed. */
+  handOverFailed(moveId: string): number {
+    return this.sql.exec<{ n: number }>("UPDATE handovers SET attempts = attempts + 1 WHERE move_id = ? RETURNING attempts AS n", moveId).one().n;
+  }
+
+  confirmHandOver(moveId: string, at: number) {
+    this.sql.exec("UPDATE handovers SET confirmed_at = ? WHERE move_id = ? AND confirmed_at IS NULL", at, moveId);
+  }
+
+  dropHandOver(ticketId: number) {
+    this.sql.exec("DELETE FROM handovers WHERE ticket_id = ?", ticketId);
+    this.cancelTimer("handover", String(ticketId));
+  }
+
+  /**
+   * A hand-over from another queue arrives: false when this move was received before (the sender
+   * did not hear the answer and asked again). The ticket is here again: a mark of its leaving goes.
+   */
+  firstArrival(moveId: string, ticketId: number, at: number): boolean {
+    this.sql.exec("DELETE FROM arrivals WHERE at < ?", at - ARRIVAL_RETENTION_MS);
+    if (this.sql.exec("INSERT OR IGNORE INTO arrivals (move_id, ticket_id, at) VALUES (?, ?, ?)", moveId, ticketId, at).rowsWritten === 0) return false;
+    this.dropHandOver(ticketId);
+    return true;
   }
 
   // ---- other queues' claims: a higher-priority queue with tickets waiting for agents it shares with this one

@@ -1,5 +1,5 @@
 // The queue's timers: firing the due ones and keeping the alarm on the next.
-import { markEscalated, moveToQueue } from "../db/replies";
+import { markEscalated } from "../db/replies";
 import { renderTemplate } from "../domain/templates";
 import { planStepsAt, type PlanStep } from "../domain/routing-config";
 import type { TicketView } from "./protocol";
@@ -10,6 +10,7 @@ import { endConversation } from "./conversation-timers";
 import { announceDemand, followPlan, leaveIfEmpty } from "./between-queues";
 import { isAvailable } from "./dispatch";
 import { goOffline, revoke, sweepSockets } from "./presence";
+import { handOver, handOverDue } from "./hand-over";
 
 export async function fire(q: QueueHost, timer: Timer, now: number) {
   switch (timer.kind) {
@@ -70,11 +71,12 @@ export async function fire(q: QueueHost, timer: Timer, now: number) {
       const timers = q.store.conversationTimers(row.id);
       q.store.removeTicket(row.id);
       for (const agentId of offerees) q.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason: "closed" }, now);
-      if (!(await moveToQueue(q.env.DB, row.id, row.return_queue, now))) return;
-      const back = { ticket: JSON.parse(row.view) as TicketView, preview: row.preview, agentId: row.return_agent, settings: row.settings, timers };
-      await q.env.QUEUE_OBJECT.getByName(row.return_queue).transferReturned(back);
+      const back = { moveId: crypto.randomUUID(), ticket: JSON.parse(row.view) as TicketView, preview: row.preview, agentId: row.return_agent, settings: row.settings, timers };
+      await handOver(q, row.return_queue, { kind: "returned", input: back }, row.enqueued_at);
       return;
     }
+    case "handover":
+      return handOverDue(q, Number(timer.ref));
     case "sticky_expiry":
       q.store.unstick(Number(timer.ref)); // the preferred agent did not come: anyone may take it
       return;

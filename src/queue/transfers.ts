@@ -1,22 +1,22 @@
 // Transfers of a held ticket to a colleague or another queue, and tickets transferred here.
-import { markAssigned, moveToQueue, ticketHistory } from "../db/replies";
-import { withExtras } from "../db/agent-views";
+import { canMoveTo } from "../db/ticket-moves";
 import type { TicketView } from "./protocol";
 import { holds, socketsOf, type QueueHost } from "./host";
 import { ensureQueueName, startPositionUpdates } from "./customer-notices";
 import { offerView } from "./dispatch";
 import type { CarriedTimer } from "./store";
-import { extrasFor } from "./ticket-views";
+import { alreadyServed, giveBack, handOver } from "./hand-over";
 
-/** A ticket another queue's agent transferred here. */
-export type TransferIn = { ticket: TicketView; preview: string; from: { queueId: string; agentId: string }; returnAfterS: number; settings?: string | null; timers?: CarriedTimer[] };
+/** A ticket another queue's agent transferred here; `moveId` names this hand-over (a repeat of it is only acknowledged). */
+export type TransferIn = { moveId: string; ticket: TicketView; preview: string; from: { queueId: string; agentId: string }; returnAfterS: number; settings?: string | null; timers?: CarriedTimer[] };
 /** A ticket this queue transferred away, back unaccepted. */
-export type TransferBack = { ticket: TicketView; preview: string; agentId: string; settings?: string | null; timers?: CarriedTimer[] };
+export type TransferBack = { moveId: string; ticket: TicketView; preview: string; agentId: string; settings?: string | null; timers?: CarriedTimer[] };
 
 /** A ticket transferred here from another queue: it waits for an agent here, and returns if nobody takes it in time. */
 export async function receiveTransfer(q: QueueHost, input: TransferIn) {
   await ensureQueueName(q);
   const now = Date.now();
+  if (!q.store.firstArrival(input.moveId, input.ticket.id, now) || alreadyServed(q, input.ticket.id, input.timers)) return;
   q.store.enqueueTransfer(input.ticket, input.preview, now, input.from);
   if (input.settings) q.store.setSettings(input.ticket.id, input.settings);
   q.store.resumeTimers(input.ticket.id, input.timers);
@@ -30,24 +30,8 @@ export async function receiveTransfer(q: QueueHost, input: TransferIn) {
 /** A ticket this queue transferred away came back unaccepted: it is the transferring agent's again. */
 export async function transferReturned(q: QueueHost, input: TransferBack) {
   await ensureQueueName(q);
-  const now = Date.now();
-  const agent = q.store.agent(input.agentId);
-  if (agent?.connected) {
-    q.store.adoptAssigned(input.ticket, input.agentId, now);
-    if (input.settings) q.store.setSettings(input.ticket.id, input.settings);
-    q.store.resumeTimers(input.ticket.id, input.timers);
-    await markAssigned(q.env.DB, input.ticket.id, input.agentId, now);
-    const [messages, extras] = await Promise.all([ticketHistory(q.env.DB, input.ticket.id), extrasFor(q, [input.ticket.id], input.agentId)]);
-    if (holds(q, input.agentId, input.ticket.id)) {
-      const ticket = withExtras(input.ticket, extras.get(input.ticket.id));
-      q.send(input.agentId, { type: "transfer.failed", ticketId: input.ticket.id, reason: "not_accepted", ticket, messages }, Date.now());
-    }
-  } else {
-    q.store.enqueue(input.ticket, input.preview, now); // its agent is gone too: the queue serves it
-    q.store.resumeTimers(input.ticket.id, input.timers);
-    if (input.settings) q.store.setSettings(input.ticket.id, input.settings);
-    startPositionUpdates(q, input.ticket.id, now);
-  }
+  if (!q.store.firstArrival(input.moveId, input.ticket.id, Date.now())) return; // a repeat: acknowledged, not applied again
+  await giveBack(q, input, "not_accepted");
   q.dispatch(Date.now());
   q.armAlarm();
   q.publish(Date.now());
@@ -76,24 +60,29 @@ export function transferToAgent(q: QueueHost, ws: WebSocket, agentId: string, ti
 export async function transferToQueue(q: QueueHost, ws: WebSocket, agentId: string, ticketId: number, toQueueId: string) {
   if (!holds(q, agentId, ticketId)) return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId });
   if (toQueueId === q.queueId) return q.reject(ws, agentId, "transfer_unavailable", "The ticket is already in this queue", { ticketId });
-  const row = q.store.ticket(ticketId)!;
-  if (row.transfer_to) return q.reject(ws, agentId, "transfer_pending", "A transfer of this ticket is already waiting for an answer", { ticketId });
-  if (!(await moveToQueue(q.env.DB, ticketId, toQueueId))) {
+  if (q.store.ticket(ticketId)!.transfer_to) return q.reject(ws, agentId, "transfer_pending", "A transfer of this ticket is already waiting for an answer", { ticketId });
+  if (!(await canMoveTo(q.env.DB, ticketId, toQueueId))) {
     return q.reject(ws, agentId, "transfer_unavailable", "No such queue, or the ticket is closed", { ticketId, queueId: toQueueId });
   }
+  // D1 answered: the agent may have let go of the ticket meanwhile.
+  const row = q.store.ticket(ticketId);
+  if (!row || !holds(q, agentId, ticketId)) return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId });
+  if (row.transfer_to) return q.reject(ws, agentId, "transfer_pending", "A transfer of this ticket is already waiting for an answer", { ticketId });
+  // Out of this queue and recorded as on its way in one step; delivered until the other queue has it.
   const now = Date.now();
   const timers = q.store.conversationTimers(ticketId);
   q.store.removeTicket(ticketId);
   q.store.markFreed(agentId, now);
   q.send(agentId, { type: "ticket.transferred", ticketId, to: { queueId: toQueueId } }, now);
-  const view = JSON.parse(row.view) as TicketView;
-  await q.env.QUEUE_OBJECT.getByName(toQueueId).receiveTransfer({
-    ticket: view,
+  const input = {
+    moveId: crypto.randomUUID(),
+    ticket: JSON.parse(row.view) as TicketView,
     preview: row.preview,
     from: { queueId: q.queueId, agentId },
     returnAfterS: q.store.config().transferTimeoutS,
     settings: row.settings,
     timers,
-  });
+  };
+  await handOver(q, toQueueId, { kind: "transfer", input }, row.enqueued_at);
   q.dispatch(Date.now());
 }
