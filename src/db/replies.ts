@@ -5,15 +5,19 @@ import { messageViewFromRow, type MessageRow } from "./message-view";
 
 /**
  * What storing an agent's message gives: the message (`created` false when a re-sent frame found
- * it stored already), a refusal when its client id names another kind of message, or null when
- * the ticket is closed.
+ * it stored already; `enqueue` when it is queued and must be put on the outbox Queue), a refusal
+ * when its client id names another kind of message, or null when the ticket is closed.
  */
-export type StoreOutcome = { message: MessageView; created: boolean } | { refused: "client_msg_id_taken" } | null;
+export type StoreOutcome = { message: MessageView; created: boolean; enqueue?: boolean } | { refused: "client_msg_id_taken" } | null;
 
-/** Stores a reply as `queued`; a reply re-sent with the same client id returns the stored one. */
+/**
+ * Stores a reply as `queued`; a reply re-sent with the same client id returns the stored one —
+ * queued again when it had failed and `resend` asks for it. A stored reply still queued is put on
+ * the Queue again (harmless: a delivery claims its row first), in case its first Queue message was lost.
+ */
 export async function storeReply(
   d1: D1Database,
-  r: { ticketId: number; authorId: string; text: string; clientMsgId: string },
+  r: { ticketId: number; authorId: string; text: string; clientMsgId: string; resend?: boolean },
   now = Date.now(),
 ): Promise<StoreOutcome> {
   const [inserted] = await d1.batch<MessageRow>([
@@ -37,7 +41,18 @@ export async function storeReply(
     .first<MessageRow>();
   if (!existing) return null;
   if (existing.direction !== "out") return { refused: "client_msg_id_taken" };
-  return { message: messageViewFromRow(existing), created: false };
+  if (existing.status === "failed" && r.resend) {
+    // A new send: the old attempt's provider id and count no longer describe it.
+    const again = await d1
+      .prepare(
+        `UPDATE messages SET status = 'queued', status_reason = NULL, provider_message_id = NULL, claimed_at = NULL, attempts = 0, updated_at = ?2
+         WHERE id = ?1 AND status = 'failed' RETURNING *`,
+      )
+      .bind(existing.id, now)
+      .first<MessageRow>();
+    if (again) return { message: messageViewFromRow(again), created: false, enqueue: true };
+  }
+  return { message: messageViewFromRow(existing), created: false, enqueue: existing.status === "queued" };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { settleExpiredClaim } from "../db/outbox";
 import { SEND_LEASE_MS } from "../domain/backoff";
 import { currentRankSql, reportRankSql } from "../domain/status";
 import { firstName } from "../domain/templates";
@@ -50,9 +51,16 @@ const LOAD = `
   WHERE m.id = ?1 AND m.direction IN ('out', 'system')`;
 
 /**
+ * What a reply whose attempt died mid-send is marked with (status `failed`): the provider may or
+ * may not have it. The agent may resend it (`resend: true` with the same clientMsgId).
+ */
+export const OUTCOME_UNKNOWN =
+  "outcome unknown: the attempt was interrupted after the provider was called, so the customer may or may not have this reply; it was not sent again to avoid a duplicate";
+
+/**
  * Sends one stored reply through its provider. A send is claimed (`queued` → `sending`) before the
  * provider is called, so a redelivered queue message never sends twice: a claim left by a crashed
- * attempt is reported failed as unknown rather than risk a duplicate to the customer.
+ * attempt is settled by `resolveExpiredClaim`.
  */
 export async function deliverReply(env: Env, messageId: number, now = Date.now()): Promise<DeliveryOutcome> {
   // Claim and read in one round trip: the row read after the claim says whether it was ours.
@@ -67,7 +75,7 @@ export async function deliverReply(env: Env, messageId: number, now = Date.now()
   if (!claim?.results.length) {
     if (row.status !== "sending") return { done: true }; // already sent or failed: a redelivery sends nothing
     if (now - (row.claimed_at ?? 0) < SEND_LEASE_MS) return { done: false, retryAfterS: SEND_LEASE_MS / 1000, reason: "another attempt is sending" };
-    await finish(env, row, { status: "failed", reason: "delivery outcome unknown: an attempt was interrupted mid-send; not re-sent to avoid a duplicate" }, now);
+    await settleClaim(env, row, now);
     return { done: true };
   }
 
@@ -77,7 +85,8 @@ export async function deliverReply(env: Env, messageId: number, now = Date.now()
     return { done: true };
   }
   if (result.retryable) {
-    await env.DB.prepare("UPDATE messages SET status = 'queued', status_reason = ?2, claimed_at = NULL, updated_at = ?3 WHERE id = ?1")
+    // Only while the claim is still ours: a sweep may have settled it meanwhile.
+    await env.DB.prepare("UPDATE messages SET status = 'queued', status_reason = ?2, claimed_at = NULL, updated_at = ?3 WHERE id = ?1 AND status = 'sending'")
       .bind(messageId, result.reason, Date.now())
       .run();
     await notifyAuthor(env, row, "queued", `will retry: ${result.reason}`);
@@ -85,6 +94,29 @@ export async function deliverReply(env: Env, messageId: number, now = Date.now()
   }
   await finish(env, row, { status: "failed", reason: result.reason, credentialsRejected: result.credentialsRejected }, Date.now());
   return { done: true };
+}
+
+/**
+ * Settles a reply left `sending` past its lease (the attempt died mid-send): sent again where the
+ * provider makes a repeat harmless, else failed as "outcome unknown". Its author is told either way.
+ */
+export async function resolveExpiredClaim(env: Env, messageId: number, now = Date.now()): Promise<"requeued" | "unknown" | "none"> {
+  const row = await env.DB.prepare(LOAD).bind(messageId).first<OutboundRow>();
+  if (!row || row.status !== "sending" || now - (row.claimed_at ?? 0) < SEND_LEASE_MS) return "none";
+  return settleClaim(env, row, now);
+}
+
+async function settleClaim(env: Env, row: OutboundRow, now: number): Promise<"requeued" | "unknown" | "none"> {
+  if (adapterFor(row.provider)?.repeatSafe) {
+    const reason = "the last attempt was interrupted; sending again (the channel drops a repeat of the same message id)";
+    if (!(await settleExpiredClaim(env.DB, { id: row.id, claimedAt: row.claimed_at, to: "queued", reason }, now))) return "none";
+    await env.OUTBOX.send({ messageId: row.id, ticketId: row.ticket_id, op: "send" });
+    await notifyAuthor(env, row, "queued", `will retry: ${reason}`);
+    return "requeued";
+  }
+  if (!(await settleExpiredClaim(env.DB, { id: row.id, claimedAt: row.claimed_at, to: "failed", reason: OUTCOME_UNKNOWN }, now))) return "none";
+  await notifyAuthor(env, row, "failed", OUTCOME_UNKNOWN);
+  return "unknown";
 }
 
 /** Sends an agent's edit of an already sent reply. Failures are reported; the stored text stays edited. */

@@ -137,7 +137,7 @@ async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extrac
   if (!holds(q, agentId, frame.ticketId)) {
     return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
   }
-  const stored = await storeReply(q.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: outgoing.text, clientMsgId: frame.clientMsgId });
+  const stored = await storeReply(q.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: outgoing.text, clientMsgId: frame.clientMsgId, resend: frame.resend });
   if (!stored) return q.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
   if ("refused" in stored) return q.reject(ws, agentId, "client_msg_id_taken", "This clientMsgId names another message of the ticket (a note)", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
   if (stored.created && outgoing.original) {
@@ -146,7 +146,7 @@ async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extrac
   }
   agentWrote(q, frame.ticketId, Date.now());
   q.send(agentId, { type: "reply.queued", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
-  if (stored.created) await enqueueDelivery(q, agentId, stored.message, "send");
+  if (stored.created || stored.enqueue) await enqueueDelivery(q, agentId, stored.message, "send");
 }
 
 /** The agent has read the ticket up to a message: customer messages after it are unread. */
@@ -226,7 +226,9 @@ async function enqueueDelivery(q: QueueHost, agentId: string, message: MessageVi
     await q.env.OUTBOX.send({ messageId: message.id, ticketId: message.ticketId, op });
   } catch (err) {
     console.error("could not enqueue delivery", message.id, err);
-    q.send(agentId, { type: "delivery", ticketId: message.ticketId, messageId: message.id, status: "failed", reason: "could not be queued for delivery; send it again" }, Date.now());
+    // A reply stays queued in D1 and the outbox sweep sends it; an edit must be made again.
+    const reason = op === "send" ? "delayed: the outbox could not be reached; the hub sends it within a few minutes" : "could not be queued for delivery; send it again";
+    q.send(agentId, { type: "delivery", ticketId: message.ticketId, messageId: message.id, status: op === "send" ? "queued" : "failed", reason }, Date.now());
   }
 }
 

@@ -46,6 +46,8 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
       canned: z.string().regex(/^[a-z0-9_-]{1,32}$/).optional(),
       /** Chosen by the client; a reply re-sent with the same id is stored and sent once. */
       clientMsgId: z.string().min(1).max(64),
+      /** With the id of a reply that `failed` (an "outcome unknown" one too): send that reply again. */
+      resend: z.boolean().optional(),
     })
     .refine((f) => (f.text === undefined) !== (f.canned === undefined), { message: "Send either text or canned", path: ["text"] }),
   z.object({ type: z.literal("edit"), ticketId, messageId: z.number().int().positive(), text: replyText }),
