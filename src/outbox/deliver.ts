@@ -8,6 +8,7 @@ import type { OutboundRequest, ProviderKind, SendResult } from "../providers/typ
 import type { MessageView } from "../queue/protocol";
 import { receiveUrl } from "../routes/public-url";
 import { unseal } from "../security/crypto";
+import { accountSecrets, maskSecrets } from "../security/redact";
 
 export type DeliveryOutcome =
   | { done: true }
@@ -156,15 +157,40 @@ export function customerText(row: Pick<OutboundRow, "body" | "direction" | "auth
   return name ? `${name}: ${row.body}` : row.body;
 }
 
-/** Calls the provider, unless its reply window is closed: then the reply fails here, before any call. */
+/**
+ * Calls the provider, unless its reply window is closed: then the reply fails here, before any
+ * call. Every reason leaves masked of the account's secrets (and tokens obtained with them).
+ */
 async function send(row: OutboundRow, out: OutboundRequest, env: Env): Promise<SendResult> {
   const adapter = adapterFor(row.provider);
   if (!adapter) return { ok: false, retryable: false, reason: `no adapter for provider ${row.provider}` };
   // A channel still proving its endpoint (custom, pending activation) holds its replies until it is active.
   if (row.account_status === "pending") return { ok: false, retryable: true, retryAfterS: 60, reason: "the channel is not activated yet" };
+  let creds: unknown;
+  let settings: unknown;
   try {
-    const creds = adapter.credentialsSchema.parse(JSON.parse(await unseal(env.SECRETS_KEY, row.credentials)));
-    const settings = adapter.settingsSchema.parse(JSON.parse(row.settings));
+    creds = adapter.credentialsSchema.parse(JSON.parse(await unseal(env.SECRETS_KEY, row.credentials)));
+    settings = adapter.settingsSchema.parse(JSON.parse(row.settings));
+  } catch {
+    // The parser's message may quote the unsealed credentials: none of it goes into the reason.
+    return { ok: false, retryable: false, reason: "the account's credentials or settings could not be read; save them again" };
+  }
+  const obtained: string[] = [];
+  const result = await callAdapter(adapter, row, out, env, creds, settings, obtained);
+  if (result.ok) return result;
+  return { ...result, reason: await maskSecrets(result.reason, accountSecrets(creds, settings, obtained)) };
+}
+
+async function callAdapter(
+  adapter: NonNullable<ReturnType<typeof adapterFor>>,
+  row: OutboundRow,
+  out: OutboundRequest,
+  env: Env,
+  creds: unknown,
+  settings: unknown,
+  obtained: string[],
+): Promise<SendResult> {
+  try {
     const now = Date.now();
     const window = adapter.replyWindow?.(settings, row.last_inbound_at, now);
     if (window && !window.open) return { ok: false, retryable: false, reason: window.reason ?? "reply window closed" };
@@ -177,6 +203,7 @@ async function send(row: OutboundRow, out: OutboundRequest, env: Env): Promise<S
       receiveUrl: origin ? receiveUrl(origin, row.provider, row.account_key) : "",
       now,
       lastInboundAt: row.last_inbound_at,
+      keepSecret: (value) => obtained.push(value),
     });
   } catch (err) {
     return { ok: false, retryable: true, reason: `send failed: ${err instanceof Error ? err.message : String(err)}` };

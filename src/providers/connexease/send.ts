@@ -26,12 +26,14 @@ export async function sendConnexease(out: OutboundRequest, ctx: SendContext<Conn
 
   let auth = await tokenFor(ctx);
   if (!auth.ok) return loginFailure(auth);
+  ctx.keepSecret?.(auth.token);
   let res = await postJson(url, body, `JWT ${auth.token}`);
   if (res.kind === "answer" && res.status === 401) {
     // Expired or revoked before its 24 h: log in once more and try again.
     forgetToken(ctx.accountId);
     auth = await tokenFor(ctx, { renew: true });
     if (!auth.ok) return loginFailure(auth);
+    ctx.keepSecret?.(auth.token);
     res = await postJson(url, body, `JWT ${auth.token}`);
     if (res.kind === "answer" && res.status === 401) {
       forgetToken(ctx.accountId);

@@ -41,6 +41,7 @@ export async function sendSinch(out: OutboundRequest, ctx: SendContext<SinchCred
   for (let attempt = 1; ; attempt++) {
     const token = await accessToken(accountId, creds, settings, now);
     if (!token.ok) return tokenFailure(token);
+    ctx.keepSecret?.(token.token);
     const res = await post(sendUrl(settings), token.token, body);
     if (res.kind === "network") return { ok: false, retryable: true, reason: res.reason };
     if (res.res.status === 401 && attempt === 1) {
