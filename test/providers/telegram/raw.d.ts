@@ -1,0 +1,4 @@
+declare module "*.jsonc?raw" {
+  const text: string;
+  export default text;
+}
