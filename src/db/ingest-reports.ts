@@ -111,6 +111,8 @@ export async function ingestEcho(d1: D1Database, account: WebhookAccount, ev: Ev
   const currentTicket = `(SELECT t.id FROM tickets t WHERE t.contact_id = ${contact} AND t.current = 1)`;
   const who = byAddress ? ev.contact.address : ev.contact.externalId;
   const stmt = (q: string, ...more: unknown[]) => d1.prepare(q).bind(account.id, ev.eventKey, ev.providerMessageId, who, ...more);
+  const sameReplyLately = `EXISTS (SELECT 1 FROM messages WHERE ticket_id = ${currentTicket} AND direction = 'out' AND author_id IS NOT NULL AND body = ?5 AND created_at >= ?9)`;
+  const isHubReply = async () => (await stmt(`SELECT ${sameReplyLately} AS hit`, ev.text, null, null, null, now - DERIVED_ECHO_WINDOW_MS).first<{ hit: number }>())?.hit === 1;
   const batch = await d1.batch<Record<string, unknown>>([
     stmt(
       `UPDATE messages SET provider_message_id = ?3, updated_at = ?6
@@ -125,22 +127,27 @@ export async function ingestEcho(d1: D1Database, account: WebhookAccount, ev: Ev
       `INSERT INTO messages (account_id, ticket_id, conversation_id, direction, body, attachments, provider_message_id, status, sent_at, created_at, updated_at)
        SELECT ?1, t.id, v.id, 'out', ?5, ?6, ?3, 'sent', ?7, ?8, ?8
        FROM tickets t LEFT JOIN conversations v ON v.ticket_id = t.id AND v.open = 1
-       WHERE t.id = ${currentTicket} AND NOT ${known} AND ${GUARD}
+       WHERE t.id = ${currentTicket} AND NOT ${known} AND ${GUARD}${ev.idDerived ? ` AND NOT ${sameReplyLately}` : ""}
        ON CONFLICT DO NOTHING RETURNING id`,
       ev.text,
       JSON.stringify(ev.attachments),
       ev.sentAt,
       now,
+      ...(ev.idDerived ? [now - DERIVED_ECHO_WINDOW_MS] : []),
     ),
     ...receipt(d1, account.id, ev.eventKey, now),
     selectByProviderId(d1, account.id, ev.providerMessageId),
   ]);
   const recorded = (batch[1]?.results.length ?? 0) > 0;
   const found = batch.at(-1)?.results[0];
-  if (!found) return { result: "unknown_message", changed: [] };
+  // A derived id names no stored message when the echo was taken for a reply of the hub's.
+  if (!found) return { result: ev.idDerived && (await isHubReply()) ? "duplicate" : "unknown_message", changed: [] };
   // An echo of a reply the hub already tracks changes nothing an agent needs to see.
   return { result: recorded ? "stored" : "duplicate", changed: recorded ? [changedOf(found)] : [] };
 }
+
+/** How long after the hub sent a reply an echo without a provider id of its own is taken for it. */
+const DERIVED_ECHO_WINDOW_MS = 10 * 60_000;
 
 const JOINED = `SELECT m.*, t.queue_id AS t_queue_id, t.status AS t_status, t.assignee_id AS t_assignee_id
                 FROM messages m JOIN tickets t ON t.id = m.ticket_id`;

@@ -75,6 +75,12 @@ export type InboundEvent =
        * `customer: null`); the contact is the one replies to `contact.address` go to.
        */
       contactBy?: "address";
+      /**
+       * The id is the hub's digest of the message, not the provider's (Connexease messages without a
+       * uuid): it can never equal a reply's id, so a reply of the hub with the same text, sent in the
+       * last 10 minutes, is taken to be this echo.
+       */
+      idDerived?: true;
       text: string;
       attachments: AttachmentMeta[];
       sentAt: number;

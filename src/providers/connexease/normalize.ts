@@ -62,7 +62,8 @@ export function normalizeConnexease(body: unknown, opts: NormalizeOptions): Inbo
 }
 
 function fromMessage(m: ConnexeaseMessage, opts: NormalizeOptions, ignored: (d: string) => InboundEvent[]): InboundEvent[] {
-  const id = messageIdOf(m) ?? derivedMessageId(m);
+  const own = messageIdOf(m);
+  const id = own ?? derivedMessageId(m);
   if (m.private === true || m.is_private === true) return ignored(`private note ${id}`);
   const fromAgent = m.agent !== null && m.agent !== undefined;
   if (!m.customer && !fromAgent) return ignored(`message ${id} from neither a customer nor an agent`);
@@ -78,7 +79,8 @@ function fromMessage(m: ConnexeaseMessage, opts: NormalizeOptions, ignored: (d: 
   };
   if (fromAgent) {
     // Written in Connexease's panel with no customer named: filed under the conversation's contact.
-    return [{ kind: "echo", eventKey: `echo:${id}`, ...common, ...(m.customer ? {} : { contactBy: "address" as const }) }];
+    const by = m.customer ? {} : { contactBy: "address" as const };
+    return [{ kind: "echo", eventKey: `echo:${id}`, ...common, ...by, ...(own === undefined ? { idDerived: true as const } : {}) }];
   }
   return [{ kind: "message", eventKey: `message:${id}`, ...common, ...(story ? { ephemeral: { kind: "story_mention" as const, url: story } } : {}) }];
 }

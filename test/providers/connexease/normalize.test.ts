@@ -193,6 +193,11 @@ describe("normalizeConnexease: agent messages (echoes)", () => {
     });
   });
 
+  it("marks only an echo without its own id as derived", () => {
+    expect(only(messageAgent)).not.toHaveProperty("idDerived");
+    expect(only(message({ uuid: undefined, agent: { uuid: "a" } }))).toMatchObject({ kind: "echo", idDerived: true, contact: ayse });
+  });
+
   it("treats an agent given as a bare id as an agent too", () => {
     expect(only(message({ agent: 17 }))).toMatchObject({ kind: "echo", eventKey: "echo:5b0e2a8c-1d4f-4e9a-8c3b-7f6a2d1e0c01" });
   });
@@ -205,6 +210,7 @@ describe("normalizeConnexease: agent messages (echoes)", () => {
       providerMessageId: derivedMessageId(panelAgent.payload),
       contact: { externalId: "conversation:6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d", address: "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d", displayName: "conversation:6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d" },
       contactBy: "address",
+      idDerived: true,
       text: "Kargonuz yola çıktı, yarın kapınızda 🚚✨",
       attachments: [],
       sentAt: NOW,

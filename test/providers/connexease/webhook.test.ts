@@ -238,6 +238,28 @@ describe("Connexease events on a ticket an agent holds", () => {
     expect((await row("SELECT status FROM messages WHERE id = ?1", sent.id)).status).toBe("sent");
   });
 
+  it("takes an echo without a uuid for the hub's reply of the same text, sent or still awaiting its answer", async () => {
+    const echoOf = (content: string) => ({ ...panelAgent, payload: { ...panelAgent.payload, conversation_uuid: CONVERSATION, content, agent: { uuid: "api-user", name: "Hub API" } } });
+    await row(
+      "INSERT INTO messages (account_id, ticket_id, direction, author_id, body, status, provider_message_id, created_at) VALUES (?1, ?2, 'out', ?3, ?4, 'sent', 'cx-5001', ?5) RETURNING id",
+      account.id, ticketId, agentId, "İadeniz onaylandı ✅ Kodunuz: İADE-42", Date.now(),
+    );
+    expect((await post(account.key, echoOf("İadeniz onaylandı ✅ Kodunuz: İADE-42"))).status).toBe(200);
+    expect(await count("messages", "ticket_id = ?1 AND direction = 'out'", ticketId)).toBe(1);
+
+    const pending = await row(
+      "INSERT INTO messages (account_id, ticket_id, direction, author_id, body, status) VALUES (?1, ?2, 'out', ?3, 'Kargo kodunuz: TR-4711 📦', 'sending') RETURNING id",
+      account.id, ticketId, agentId,
+    );
+    expect((await post(account.key, echoOf("Kargo kodunuz: TR-4711 📦"))).status).toBe(200);
+    expect(await count("messages", "ticket_id = ?1 AND direction = 'out'", ticketId)).toBe(2);
+    expect((await row("SELECT provider_message_id FROM messages WHERE id = ?1", pending.id)).provider_message_id).toMatch(/^derived:/);
+
+    // Text the hub never sent is an agent's own, from the panel.
+    expect((await post(account.key, echoOf("Başka bir sorunuz var mı? 🙂"))).status).toBe(200);
+    expect(await count("messages", "ticket_id = ?1 AND direction = 'out' AND author_id IS NULL", ticketId)).toBe(1);
+  });
+
   it("moves a reply's status forward on message.state_changed, never back, and tells its author", async () => {
     const reply = await row(
       "INSERT INTO messages (account_id, ticket_id, direction, author_id, body, status, provider_message_id) VALUES (?1, ?2, 'out', ?3, 'Siparişiniz yarın teslim edilecek 🚚', 'sent', ?4) RETURNING id",
