@@ -3,14 +3,16 @@ import { withExtras, type TicketExtras } from "../db/agent-views";
 import type { AgentStatus, ServerFrame, TicketView } from "./protocol";
 import { socketsOf, type QueueHost } from "./host";
 import { offerView } from "./dispatch";
+import { boundFrame } from "./frame-bounds";
 
 /**
  * Numbers the frame in the agent's sequence, keeps it for replay, and sends it to each of the
- * agent's sockets. `liveOnly` fields go to the sockets open now and are never kept.
+ * agent's sockets, bounded in size (frame-bounds.ts). `liveOnly` fields go to the sockets open now and are never kept.
  */
 export function send(q: QueueHost, agentId: string, frame: ServerFrame, now: number, liveOnly?: Record<string, unknown>) {
-  const seq = q.store.appendFrame(agentId, frame, now);
-  const text = JSON.stringify({ ...frame, ...liveOnly, seq });
+  const bounded = boundFrame(frame);
+  const seq = q.store.appendFrame(agentId, bounded, now);
+  const text = JSON.stringify({ ...bounded, ...liveOnly, seq });
   for (const ws of socketsOf(q, agentId)) {
     try {
       ws.send(text);

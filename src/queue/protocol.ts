@@ -112,6 +112,11 @@ export const messageViewSchema = z.object({
    * or the agent's own words behind a reply sent translated. See docs/translation.md.
    */
   translation: messageTranslationSchema.optional(),
+  /**
+   * In frames only: `body` (or `translation.text`) was cut to 4096 characters; the whole message is
+   * in `GET /api/v1/tickets/{id}`. See docs/agent-protocol.md, "Sizes".
+   */
+  truncated: z.literal(true).optional(),
 });
 export type MessageView = z.infer<typeof messageViewSchema>;
 

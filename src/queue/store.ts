@@ -1,6 +1,7 @@
 import { defaultRoutingConfig, routingConfigSchema, type RoutingConfig } from "../domain/routing-config";
 import { nextPace } from "../domain/wait-estimate";
 import type { AgentStatus, ServerFrame, TicketView } from "./protocol";
+import { boundPreview, boundView } from "./frame-bounds";
 
 // The queue object's own state, in its SQLite. Every method is synchronous: calls made without an
 // `await` between them commit together.
@@ -310,8 +311,8 @@ export class QueueStore {
       `INSERT INTO tickets (id, view, preview, state, enqueued_at, preferred_agent_id, sticky_until) VALUES (?, ?, ?, 'waiting', ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET view = excluded.view`,
       view.id,
-      JSON.stringify(view),
-      preview,
+      JSON.stringify(boundView(view)),
+      boundPreview(preview),
       at,
       sticky?.agentId ?? null,
       sticky?.until ?? null,
@@ -323,7 +324,7 @@ export class QueueStore {
       `INSERT INTO tickets (id, view, preview, state, agent_id, enqueued_at) VALUES (?, ?, '', 'assigned', ?, ?)
        ON CONFLICT (id) DO NOTHING`,
       view.id,
-      JSON.stringify(view),
+      JSON.stringify(boundView(view)),
       agentId,
       at,
     );
@@ -341,11 +342,11 @@ export class QueueStore {
 
   /** Replaces the ticket's view (subject or tags changed). */
   setView(ticketId: number, view: TicketView) {
-    this.sql.exec("UPDATE tickets SET view = ? WHERE id = ?", JSON.stringify(view), ticketId);
+    this.sql.exec("UPDATE tickets SET view = ? WHERE id = ?", JSON.stringify(boundView(view)), ticketId);
   }
 
   setPreview(ticketId: number, preview: string) {
-    this.sql.exec("UPDATE tickets SET preview = ? WHERE id = ?", preview, ticketId);
+    this.sql.exec("UPDATE tickets SET preview = ? WHERE id = ?", boundPreview(preview), ticketId);
   }
 
   /** Opens offers of one ring to these agents, all lapsing at `expiresAt`. */
@@ -572,11 +573,11 @@ export class QueueStore {
 
   // ---- frames: every frame to an agent gets the next number of that agent's sequence
 
+  /** Keeps the frame (bounded by the caller: frame-bounds.ts) under the agent's next number; a refused write moves no number. */
   appendFrame(agentId: string, frame: ServerFrame, at: number): number {
-    const seq = this.sql
-      .exec<{ last_seq: number }>("UPDATE agents SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq", agentId)
-      .one().last_seq;
+    const seq = this.sql.exec<{ seq: number }>("SELECT last_seq + 1 AS seq FROM agents WHERE id = ?", agentId).one().seq;
     this.sql.exec("INSERT INTO frames (agent_id, seq, json, at) VALUES (?, ?, ?, ?)", agentId, seq, JSON.stringify({ ...frame, seq }), at);
+    this.sql.exec("UPDATE agents SET last_seq = ? WHERE id = ?", seq, agentId);
     return seq;
   }
 
