@@ -97,6 +97,16 @@ export async function forwardInbound(q: QueueHost, input: InboundMessage): Promi
   return q.env.QUEUE_OBJECT.getByName(h.to_queue).routeInbound({ ...input, config, forwardedBy: [...(input.forwardedBy ?? []), q.queueId] });
 }
 
+/**
+ * Where a ticket this queue handed over is now, for news about it that came here (the API read its
+ * queue before it moved): the queue it was delivered to, or null when it is here or was not delivered.
+ */
+export async function movedTo(q: QueueHost, ticketId: number): Promise<string | null> {
+  const h = q.store.handOver(ticketId);
+  if (!h || q.store.ticket(ticketId)) return null;
+  return (await deliverHandOver(q, ticketId)) === "delivered" ? h.to_queue : null;
+}
+
 /** A ticket handed over here is already held by an agent here (a customer message brought it first): only its clocks are taken. */
 export function alreadyServed(q: QueueHost, ticketId: number, timers: readonly CarriedTimer[] | undefined): boolean {
   if (q.store.ticket(ticketId)?.state !== "assigned") return false;

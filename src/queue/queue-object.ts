@@ -16,6 +16,7 @@ import { accessExpired, closeSockets, connect, endAccess, goOffline, revokeSocke
 import { forgetTicket, handleFrame } from "./agent-frames";
 import { supervisorFrame } from "./supervisor";
 import { ticketChanged } from "./ticket-views";
+import { movedTo } from "./hand-over";
 
 export type { AgentIdentity, SocketAccess } from "./host";
 export { SOCKET_IDLE_LIMIT_MS } from "./presence";
@@ -144,6 +145,8 @@ export class QueueObject extends DurableObject<Env> {
   /** The ticket was closed outside the socket (admin API): forget it here and free the agent. */
   async ticketClosed(ticketId: number, by: string | null, disposition: string | null = null): Promise<void> {
     await ensureQueueName(this.q);
+    const to = await movedTo(this.q, ticketId);
+    if (to) return this.env.QUEUE_OBJECT.getByName(to).ticketClosed(ticketId, by, disposition);
     forgetTicket(this.q, ticketId, by, Date.now(), disposition);
     this.q.dispatch(Date.now());
     this.q.armAlarm();

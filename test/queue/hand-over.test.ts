@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadQueueRouting } from "../../src/db/account-lookup";
 import { messageViewFromRow, type MessageRow } from "../../src/db/message-view";
+import { closeTicket } from "../../src/db/replies";
 import type { InboundMessage } from "../../src/queue/inbound";
 import type { QueueObject } from "../../src/queue/queue-object";
 import { createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, row, settle, telegramUpdate } from "../helpers/hub";
@@ -140,6 +141,27 @@ describe("an action plan step to another queue", () => {
     expect(await ticketsIn(second)).toEqual([{ id: ticketId, state: "waiting" }]);
     const preview = await runInDurableObject(queueStub(second), (_o: QueueObject, state) => state.storage.sql.exec<{ preview: string }>("SELECT preview FROM tickets").one().preview);
     expect(preview).toBe("Geç kalan mesaj ⏰");
+  });
+});
+
+describe("news about a moved ticket that reaches the old queue", () => {
+  it("closing it, as the API does after reading the ticket's queue before the move, takes it out of the new queue", async () => {
+    const second = await queue();
+    const first = await queue(plan(second));
+    const { key } = await createTelegramAccount(first);
+    const admin = await createUser({ role: "admin", name: "Yönetici" });
+    const helper = await createUser({ name: "Yardımcı", queues: [second] });
+    const desk = await connect(helper.token, second);
+    await write(key, ++userSeq, "Artık gerek yok 👍", 1);
+    const ticketId = await lastTicket();
+    await fireTimers(first, "queue_wait");
+    expect((await desk.next("offer")).ticket.id).toBe(ticketId);
+
+    expect(await closeTicket(env.DB, ticketId, { closedBy: admin.id })).toBe(true);
+    await queueStub(first).ticketClosed(ticketId, admin.id, null);
+    expect(await desk.next("offer.withdrawn")).toMatchObject({ ticketId, reason: "closed" });
+    expect(await ticketsIn(second)).toEqual([]);
+    expect(await ticketsIn(first)).toEqual([]);
   });
 });
 
