@@ -1,9 +1,12 @@
 import type { QueueObject } from "./queue/queue-object";
+import type { AgentLedger } from "./agents/agent-ledger";
 import type { OutboxMessage } from "./outbox/message";
 
 export interface Env {
   DB: D1Database;
   QUEUE_OBJECT: DurableObjectNamespace<QueueObject>;
+  /** One per agent (by user id): their capacity counted across queues. */
+  AGENT_LEDGER: DurableObjectNamespace<AgentLedger>;
   OUTBOX: Queue<OutboxMessage>;
   /** base64 of 32 random bytes: the AES-GCM key provider secrets are sealed under. */
   SECRETS_KEY: string;

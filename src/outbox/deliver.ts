@@ -55,8 +55,9 @@ const LOAD = `
  * What a reply whose attempt died mid-send is marked with (status `failed`): the provider may or
  * may not have it. The agent may resend it (`resend: true` with the same clientMsgId).
  */
+export const OUTCOME_UNKNOWN_PREFIX = "outcome unknown:";
 export const OUTCOME_UNKNOWN =
-  "outcome unknown: the attempt was interrupted after the provider was called, so the customer may or may not have this reply; it was not sent again to avoid a duplicate";
+  `${OUTCOME_UNKNOWN_PREFIX} the attempt was interrupted after the provider was called, so the customer may or may not have this reply; it was not sent again to avoid a duplicate`;
 
 /**
  * Sends one stored reply through its provider. A send is claimed (`queued` → `sending`) before the
@@ -224,9 +225,11 @@ async function finish(env: Env, row: OutboundRow, f: Finish, now: number) {
             f.providerMessageId,
             row.id,
           ),
-          // A provider's status callback may have moved it past `sent` already: never back.
+          // A provider's status callback may have moved it past `sent` already: never back. A sweep
+          // that took this slow attempt for a dead one learns the outcome after all.
           env.DB.prepare(
-            "UPDATE messages SET status = CASE WHEN status IN ('queued', 'sending') THEN 'sent' ELSE status END, provider_message_id = ?2, status_reason = NULL, updated_at = ?3 WHERE id = ?1",
+            `UPDATE messages SET status = CASE WHEN status IN ('queued', 'sending') OR (status = 'failed' AND status_reason LIKE '${OUTCOME_UNKNOWN_PREFIX}%') THEN 'sent' ELSE status END,
+             provider_message_id = ?2, status_reason = NULL, updated_at = ?3 WHERE id = ?1`,
           ).bind(row.id, f.providerMessageId, now),
           // Reports that outran this answer apply now, the furthest first, forward only.
           env.DB.prepare(

@@ -14,6 +14,7 @@ import { setState } from "./presence";
 import { settingsFor } from "./ticket-settings";
 import { extrasFor, ticketChanged } from "./ticket-views";
 import { transferToAgent, transferToQueue } from "./transfers";
+import { claimExtra } from "./capacity";
 import { adapterFor } from "../providers/registry";
 import type { ProviderKind } from "../providers/types";
 import { textTooLong } from "../domain/text-limit";
@@ -70,13 +71,14 @@ export async function handleFrame(q: QueueHost, ws: WebSocket, agentId: string, 
 /** The first accept wins: the same instant's second accept finds no open offer. */
 async function accept(q: QueueHost, ws: WebSocket, agentId: string, ticketId: number) {
   const row = q.store.ticket(ticketId);
-  if (row?.state === "assigned" && row.transfer_to === agentId && row.agent_id) {
+  if (row?.state === "assigned" && row.transfer_to === agentId && row.agent_id && !q.store.pendingOffer(ticketId, agentId)) {
     const from = row.agent_id;
     q.store.markFreed(from, Date.now());
     q.send(from, { type: "ticket.transferred", ticketId, to: { agentId } }, Date.now());
     return take(q, agentId, row);
   }
-  if (row?.state !== "offered" || !q.store.hasOffer(ticketId, agentId)) {
+  // An offer the agent's ledger has not granted yet was never sent: it cannot be accepted.
+  if (row?.state !== "offered" || !q.store.hasOffer(ticketId, agentId) || q.store.pendingOffer(ticketId, agentId)) {
     return q.reject(ws, agentId, "no_such_offer", "This offer is no longer open", { ticketId });
   }
   await take(q, agentId, row);
@@ -87,10 +89,21 @@ async function pick(q: QueueHost, ws: WebSocket, agentId: string, ticketId: numb
   const row = q.store.ticket(ticketId);
   const agent = q.store.agent(agentId)!;
   if (!row || row.state === "assigned") return q.reject(ws, agentId, "not_waiting", "This ticket is not waiting", { ticketId });
-  if (q.store.load(agentId) - (q.store.hasOffer(ticketId, agentId) ? 1 : 0) >= agent.capacity + q.store.config().maxExtraChats) {
-    return q.reject(ws, agentId, "at_capacity", "You hold as many tickets as this queue allows", { ticketId });
+  const atCapacity = () => q.reject(ws, agentId, "at_capacity", "You hold as many tickets as this queue allows, counting every queue", { ticketId });
+  const offered = q.store.hasOffer(ticketId, agentId) && !q.store.pendingOffer(ticketId, agentId);
+  if (q.store.load(agentId) - (offered ? 1 : 0) >= agent.capacity + q.store.config().maxExtraChats) return atCapacity();
+  if (offered) return take(q, agentId, row); // the offer's slot is theirs already
+  // Capacity + Maximum Extra Webchat Count counts the tickets the agent has in every queue: their ledger decides.
+  const granted = await claimExtra(q, agent, ticketId, "pick");
+  const current = q.store.ticket(ticketId); // the ledger was awaited: someone may have taken it meanwhile
+  if (!granted || !current || current.state === "assigned") {
+    q.store.dropClaim(ticketId, agentId);
+    q.dispatch(Date.now());
+    return granted ? q.reject(ws, agentId, "not_waiting", "This ticket is not waiting", { ticketId }) : atCapacity();
   }
-  await take(q, agentId, row);
+  const taking = take(q, agentId, current); // assigned before its first await: the held ticket now counts instead of the claim
+  q.store.dropClaim(ticketId, agentId);
+  await taking;
 }
 
 async function take(q: QueueHost, agentId: string, row: TicketRow) {

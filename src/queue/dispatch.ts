@@ -1,7 +1,7 @@
 // Offering waiting tickets to available agents, by the queue's ring strategy.
 import { chooseAgents, type RingCandidate } from "../domain/ring";
 import type { OfferView, TicketView } from "./protocol";
-import type { AgentRow, TicketRow } from "./store";
+import { fullElsewhere, type AgentRow, type TicketRow } from "./store";
 import { hasTimer, socketsOf, type QueueHost } from "./host";
 import { notificationFor } from "./customer-notices";
 
@@ -37,8 +37,8 @@ export function dispatch(q: QueueHost, now: number) {
     const expiresAt = now + config.agentRingTimeS * 1000;
     q.store.offer(ticket.id, chosen.map((a) => a.id), expiresAt, now);
     q.store.schedule("offer_expiry", String(ticket.id), expiresAt);
-    const offer = offerView(q, q.store.ticket(ticket.id)!);
-    for (const agent of chosen) q.send(agent.id, { type: "offer", ...offer }, now);
+    // Each offer is a claim on the agent's capacity in every queue: it goes out once their ledger grants it (capacity.ts).
+    for (const agent of chosen) q.store.addClaim(ticket.id, agent.id, "offer", agent.capacity);
   }
 }
 
@@ -50,13 +50,13 @@ export function stickyFor(q: QueueHost, lastAgentId: string | null, now: number)
   return { agentId: lastAgentId, until };
 }
 
-/** Available, with room under their capacity, and not claimed by a queue of higher priority. */
+/** Available, with room under their capacity (here, and in every queue as their ledger last said), and not claimed by a queue of higher priority. */
 function availableAgents(q: QueueHost, now: number): (AgentRow & { load: number })[] {
   const claimed = q.store.claimedAgents(q.store.config().priority, now);
   return q.store
     .agents()
     .map((a) => ({ ...a, load: q.store.load(a.id) }))
-    .filter((a) => !claimed.has(a.id) && isAvailable(q, a.id, a) && a.load < a.capacity);
+    .filter((a) => !claimed.has(a.id) && isAvailable(q, a.id, a) && a.load < a.capacity && !fullElsewhere(a));
 }
 
 /** Online (not away) with a live socket: able to answer a customer now. */

@@ -35,7 +35,7 @@ export function greet(q: QueueHost, ws: WebSocket, agentId: string, lastSeq: num
   const oldest = q.store.oldestFrameSeq(agentId);
   const complete = lastSeq === null || lastSeq >= agent.last_seq || (oldest !== null && oldest <= lastSeq + 1);
   const assigned = q.store.heldBy(agentId).map((t) => withExtras(JSON.parse(t.view) as TicketView, extras.get(t.id)));
-  const offers = q.store.offeredTo(agentId).map((t) => offerView(q, t));
+  const offers = q.store.offeredTo(agentId).filter((t) => !q.store.pendingOffer(t.id, agentId)).map((t) => offerView(q, t));
   const status: AgentStatus = q.store.status(agent);
   const hello: ServerFrame = {
     type: "hello",

@@ -2,6 +2,7 @@
 import type { Env } from "../env";
 import type { ServerFrame } from "./protocol";
 import type { QueueStore, Timer } from "./store";
+import type { LedgerLink } from "./capacity";
 
 /** Who is connecting, as the Worker authenticated them. Sent to the object in a header. */
 export type AgentIdentity = { id: string; name: string; capacity: number; /** share under the percentage strategy */ weight?: number };
@@ -28,6 +29,8 @@ export interface QueueHost {
   queueName: { name: string; at: number } | undefined;
   /** The queues sharing a member with this one, as last read from D1 (reused for PEERS_TTL_MS). */
   peerCache: { at: number; priority: number | null; ids: string[] } | undefined;
+  /** Reports to agents' ledgers in flight (capacity across queues, capacity.ts). */
+  readonly ledger: LedgerLink;
   send(agentId: string, frame: ServerFrame, now: number, liveOnly?: Record<string, unknown>): void;
   reject(ws: WebSocket, agentId: string, code: string, message: string, ref?: unknown): void;
   dispatch(now: number): void;

@@ -6,6 +6,7 @@ import { QueueStore, type PeerClaim } from "./store";
 import { hasTimer, socketsOf, type QueueHost, type SocketAttachment } from "./host";
 import { send, reject } from "./frames-out";
 import { dispatch } from "./dispatch";
+import { capacityFreed, newLedgerLink, syncCapacity } from "./capacity";
 import { armAlarm, fire } from "./timers";
 import { publish, snapshot } from "./queue-state";
 import { ensureQueueName, queueStatus } from "./customer-notices";
@@ -43,11 +44,19 @@ export class QueueObject extends DurableObject<Env> {
       },
       queueName: undefined,
       peerCache: undefined,
+      ledger: newLedgerLink(),
       send: (agentId, frame, now, liveOnly) => send(q, agentId, frame, now, liveOnly),
       reject: (ws, agentId, code, message, ref) => reject(q, ws, agentId, code, message, ref),
-      dispatch: (now) => dispatch(q, now),
+      // After offers are made and before the queue's state goes out, changed agents are reported to their ledgers.
+      dispatch: (now) => {
+        dispatch(q, now);
+        syncCapacity(q);
+      },
       armAlarm: () => armAlarm(q),
-      publish: (now) => publish(q, now),
+      publish: (now) => {
+        syncCapacity(q);
+        publish(q, now);
+      },
     };
     this.q = q;
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
@@ -68,6 +77,16 @@ export class QueueObject extends DurableObject<Env> {
     const now = Date.now();
     if (priorityChanged) announceDemand(this.q, now, { everyPeer: true });
     await leaveIfEmpty(this.q, now);
+    this.q.dispatch(now);
+    this.q.armAlarm();
+    this.q.publish(now);
+  }
+
+  /** The agent's ledger: a slot of theirs freed (in any queue) after this queue was refused one. */
+  async capacityFreed(agentId: string, version: number): Promise<void> {
+    await ensureQueueName(this.q);
+    capacityFreed(this.q, agentId, version);
+    const now = Date.now();
     this.q.dispatch(now);
     this.q.armAlarm();
     this.q.publish(now);

@@ -74,6 +74,21 @@ const MIGRATIONS = [
    );
    CREATE TABLE arrivals (move_id TEXT PRIMARY KEY, ticket_id INTEGER NOT NULL, at INTEGER NOT NULL);
    CREATE INDEX arrivals_at_idx ON arrivals (at);`,
+  // Capacity across queues: claims awaiting the agent's ledger (new offers, picks), what the ledger
+  // was last told of each agent here, and the ledger versions at which an agent was found full / freed.
+  `CREATE TABLE claims (
+     ticket_id INTEGER NOT NULL,
+     agent_id TEXT NOT NULL,
+     kind TEXT NOT NULL,                         -- offer (an open offer, not sent until granted) | pick
+     lim INTEGER NOT NULL,                       -- the most slots the agent may have in every queue with it
+     granted INTEGER NOT NULL DEFAULT 0,         -- picks: granted, the pick is under way
+     sent_seq INTEGER,                           -- the latest report that carried it; null: not reported yet
+     PRIMARY KEY (ticket_id, agent_id)
+   );
+   CREATE INDEX claims_agent_idx ON claims (agent_id);
+   CREATE TABLE ledger_told (agent_id TEXT NOT NULL, ticket_id INTEGER NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (agent_id, ticket_id));
+   ALTER TABLE agents ADD COLUMN full_version INTEGER;
+   ALTER TABLE agents ADD COLUMN freed_version INTEGER;`,
 ];
 
 export type TimerKind =
@@ -134,7 +149,15 @@ export type AgentRow = {
   idle_since: number | null;
   assigned_count: number;
   weight: number;
+  /** The agent's ledger refused an offer here at this version: full in every queue until a later version frees a slot. */
+  full_version: number | null;
+  freed_version: number | null;
 };
+
+/** The agent's ledger refused them a slot and has not said one freed since: full, counting every queue. */
+export function fullElsewhere(agent: AgentRow): boolean {
+  return agent.full_version !== null && agent.full_version >= (agent.freed_version ?? -1);
+}
 
 export type TicketRow = {
   id: number;
@@ -166,11 +189,22 @@ const ARRIVAL_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 /** A queue's standing claim on its online agents while it has tickets waiting, as its peers keep it. */
 export type PeerClaim = { priority: number; agentIds: string[]; validUntil: number };
 
-type StatKey = "pace_ms" | "last_assign_at" | "state_seq" | "demand_sig";
+type StatKey = "pace_ms" | "last_assign_at" | "state_seq" | "demand_sig" | "ledger_seq";
 
 /** How long missed frames are kept for replay, and how many per agent at most. */
 export const FRAME_RETENTION_MS = 24 * 60 * 60 * 1000;
 export const FRAME_RETENTION_COUNT = 1000;
+
+/** Every agent's slots here (agent_id, ticket_id, kind): tickets held, open offers, picks under way. */
+const CURRENT_SLOTS = `
+  SELECT agent_id, id AS ticket_id, 'hold' AS kind FROM tickets WHERE state = 'assigned' AND agent_id IS NOT NULL
+  UNION ALL SELECT agent_id, ticket_id, 'offer' AS kind FROM offers
+  UNION ALL SELECT c.agent_id, c.ticket_id, 'hold' AS kind FROM claims c WHERE c.kind = 'pick'
+    AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.ticket_id = c.ticket_id AND o.agent_id = c.agent_id)
+    AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = c.ticket_id AND t.state = 'assigned' AND t.agent_id = c.agent_id)`;
+
+/** A claim on the agent's capacity awaiting their ledger. */
+export type ClaimRow = { ticket_id: number; agent_id: string; kind: "offer" | "pick"; lim: number; granted: number; sent_seq: number | null };
 
 export class QueueStore {
   constructor(private readonly sql: SqlStorage) {
@@ -511,6 +545,11 @@ export class QueueStore {
     );
   }
 
+  /** The agent was never asked (their offer was refused before it went out): not tried this round. */
+  forgetAttempt(ticketId: number, agentId: string) {
+    this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ? AND agent_id = ?", ticketId, agentId);
+  }
+
   clearAttempts(ticketId: number) {
     this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
   }
@@ -569,6 +608,105 @@ export class QueueStore {
 
   nextDue(): number | null {
     return this.sql.exec<{ due: number | null }>("SELECT min(due_at) AS due FROM timers").one().due;
+  }
+
+  // ---- capacity across queues: what this queue reports to each agent's ledger (src/queue/capacity.ts)
+
+  /** Opens a claim for each agent: an offer (sent once granted) or a pick, counted against `lim` in every queue. */
+  addClaim(ticketId: number, agentId: string, kind: "offer" | "pick", lim: number) {
+    this.sql.exec(
+      `INSERT INTO claims (ticket_id, agent_id, kind, lim) VALUES (?, ?, ?, ?)
+       ON CONFLICT (ticket_id, agent_id) DO UPDATE SET kind = excluded.kind, lim = excluded.lim, granted = 0, sent_seq = NULL`,
+      ticketId,
+      agentId,
+      kind,
+      lim,
+    );
+  }
+
+  claim(ticketId: number, agentId: string): ClaimRow | undefined {
+    return this.sql.exec<ClaimRow>("SELECT * FROM claims WHERE ticket_id = ? AND agent_id = ?", ticketId, agentId).toArray()[0];
+  }
+
+  /** An offer not granted yet: the agent has not been sent it and cannot accept it. */
+  pendingOffer(ticketId: number, agentId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM claims WHERE ticket_id = ? AND agent_id = ? AND kind = 'offer'", ticketId, agentId).toArray().length > 0;
+  }
+
+  grantPick(ticketId: number, agentId: string) {
+    this.sql.exec("UPDATE claims SET granted = 1 WHERE ticket_id = ? AND agent_id = ?", ticketId, agentId);
+  }
+
+  dropClaim(ticketId: number, agentId: string) {
+    this.sql.exec("DELETE FROM claims WHERE ticket_id = ? AND agent_id = ?", ticketId, agentId);
+  }
+
+  /**
+   * Agents whose slots here differ from what their ledger was last told, or with a claim not
+   * reported yet. Offer claims whose offer closed meanwhile go first.
+   */
+  ledgerChanges(): string[] {
+    this.sql.exec("DELETE FROM claims WHERE kind = 'offer' AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.ticket_id = claims.ticket_id AND o.agent_id = claims.agent_id)");
+    return this.sql
+      .exec<{ agent_id: string }>(
+        `WITH cur AS (${CURRENT_SLOTS})
+         SELECT agent_id FROM (SELECT agent_id, ticket_id, kind FROM cur EXCEPT SELECT agent_id, ticket_id, kind FROM ledger_told)
+         UNION SELECT agent_id FROM (SELECT agent_id, ticket_id, kind FROM ledger_told EXCEPT SELECT agent_id, ticket_id, kind FROM cur)
+         UNION SELECT agent_id FROM claims WHERE sent_seq IS NULL`,
+      )
+      .toArray()
+      .map((r) => r.agent_id);
+  }
+
+  /** The agent's slots here: holds, offers (with the lapse of their ring or transfer), claims not yet granted with their limit. */
+  slotsOf(agentId: string): { ticketId: number; kind: "offer" | "hold"; limit: number | null; expiresAt: number | null }[] {
+    return this.sql
+      .exec<{ ticket_id: number; kind: "offer" | "hold"; lim: number | null; expires_at: number | null }>(
+        `SELECT cur.ticket_id, cur.kind, CASE WHEN c.granted = 0 THEN c.lim END AS lim,
+           CASE WHEN cur.kind = 'offer' THEN coalesce(t.offer_expires_at, (SELECT due_at FROM timers WHERE kind = 'transfer_expiry' AND ref = CAST(cur.ticket_id AS TEXT))) END AS expires_at
+         FROM (${CURRENT_SLOTS}) cur
+         LEFT JOIN claims c ON c.ticket_id = cur.ticket_id AND c.agent_id = cur.agent_id
+         LEFT JOIN tickets t ON t.id = cur.ticket_id
+         WHERE cur.agent_id = ?1 ORDER BY t.enqueued_at, cur.ticket_id`,
+        agentId,
+      )
+      .toArray()
+      .map((r) => ({ ticketId: r.ticket_id, kind: r.kind, limit: r.lim, expiresAt: r.expires_at }));
+  }
+
+  /** The next number of this queue's reports to ledgers: rising, and past any number used before even if this storage were lost. */
+  nextLedgerSeq(now: number): number {
+    const seq = Math.max((this.stat("ledger_seq") ?? 0) + 1, now * 1000);
+    this.setStat("ledger_seq", seq);
+    return seq;
+  }
+
+  /** Reported: the ledger is taken to hold `slots` for the agent, and the agent's claims were carried by report `seq`. */
+  reported(agentId: string, slots: readonly { ticketId: number; kind: string }[], seq: number) {
+    this.setTold(agentId, slots);
+    this.sql.exec("UPDATE claims SET sent_seq = ? WHERE agent_id = ?", seq, agentId);
+  }
+
+  /** What the ledger holds for the agent from this queue, as its answer says. */
+  setTold(agentId: string, slots: readonly { ticketId: number; kind: string }[]) {
+    this.sql.exec("DELETE FROM ledger_told WHERE agent_id = ?", agentId);
+    for (const s of slots) this.sql.exec("INSERT OR REPLACE INTO ledger_told (agent_id, ticket_id, kind) VALUES (?, ?, ?)", agentId, s.ticketId, s.kind);
+  }
+
+  /** A report failed: the agent's slots are reported again with the next change, claims included. */
+  reportFailed(agentId: string) {
+    this.setTold(agentId, [{ ticketId: -1, kind: "unknown" }]);
+    this.sql.exec("UPDATE claims SET sent_seq = NULL WHERE agent_id = ?", agentId);
+  }
+
+  /** The ledger refused the agent a slot at `version`: no offers to them until a later version. */
+  markFull(agentId: string, version: number) {
+    this.sql.exec("UPDATE agents SET full_version = max(coalesce(full_version, 0), ?2) WHERE id = ?1", agentId, version);
+  }
+
+  /** The ledger is at `version` and a slot of the agent's freed since the refusals before it. */
+  markRoom(agentId: string, version: number) {
+    this.sql.exec("UPDATE agents SET freed_version = max(coalesce(freed_version, 0), ?2) WHERE id = ?1", agentId, version);
   }
 
   // ---- frames: every frame to an agent gets the next number of that agent's sequence

@@ -4,6 +4,7 @@ import type { TicketView } from "./protocol";
 import { holds, socketsOf, type QueueHost } from "./host";
 import { ensureQueueName, startPositionUpdates } from "./customer-notices";
 import { offerView } from "./dispatch";
+import { claimExtra } from "./capacity";
 import type { CarriedTimer } from "./store";
 import { alreadyServed, giveBack, handOver } from "./hand-over";
 
@@ -38,7 +39,7 @@ export async function transferReturned(q: QueueHost, input: TransferBack) {
 }
 
 /** Offers a held ticket to a colleague here; the holder keeps it until they accept, and gets it back on decline or timeout. */
-export function transferToAgent(q: QueueHost, ws: WebSocket, agentId: string, ticketId: number, toAgentId: string) {
+export async function transferToAgent(q: QueueHost, ws: WebSocket, agentId: string, ticketId: number, toAgentId: string) {
   const now = Date.now();
   if (!holds(q, agentId, ticketId)) return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId });
   const row = q.store.ticket(ticketId)!;
@@ -53,7 +54,16 @@ export function transferToAgent(q: QueueHost, ws: WebSocket, agentId: string, ti
   const expiresAt = now + config.transferTimeoutS * 1000;
   q.store.offerTransfer(ticketId, target.id);
   q.store.schedule("transfer_expiry", String(ticketId), expiresAt);
-  q.send(target.id, { type: "offer", ...offerView(q, row), ...{ transferFrom: { agentId, queueId: q.queueId } }, expiresAt }, now);
+  // The colleague's room counts their tickets in every queue: their ledger decides before the offer goes out.
+  const granted = await claimExtra(q, target, ticketId, "offer");
+  const pending = q.store.ticket(ticketId)?.transfer_to === target.id && holds(q, agentId, ticketId);
+  if (!granted) {
+    q.store.dropClaim(ticketId, target.id);
+    if (pending) q.store.endTransfer(ticketId);
+    return q.reject(ws, agentId, "transfer_unavailable", "That agent has no room for another ticket", { ticketId, agentId: toAgentId });
+  }
+  if (!pending) return; // ended meanwhile (the colleague went away): the sender has heard why
+  q.send(target.id, { type: "offer", ...offerView(q, q.store.ticket(ticketId)!), ...{ transferFrom: { agentId, queueId: q.queueId } }, expiresAt }, Date.now());
 }
 
 /** Hands a held ticket to another queue; it comes back to this agent if nobody there takes it in that queue's transfer time. */

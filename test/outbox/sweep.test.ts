@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EXPIRED_CLAIMS_SQL, STRANDED_QUEUED_SQL } from "../../src/db/outbox";
 import worker from "../../src/index";
+import type { OutboxMessage } from "../../src/outbox/message";
 import { sweepOutbox } from "../../src/outbox/sweep";
 import { call } from "../helpers/api";
 import { AgentClient, createAccount, createUser, postTelegram, row, telegramUpdate } from "../helpers/hub";
@@ -37,7 +38,7 @@ async function reply(ticketId: number, authorId: string, o: { text: string; stat
   return inserted!.id;
 }
 
-const message = (id: number) => row<{ status: string; status_reason: string | null; provider_message_id: string | null }>("SELECT status, status_reason, provider_message_id FROM messages WHERE id = ?1", id);
+const message_ = (id: number) => row<{ status: string; status_reason: string | null; provider_message_id: string | null }>("SELECT status, status_reason, provider_message_id FROM messages WHERE id = ?1", id);
 
 /** The delivery frames the agent got for one message, in order. */
 async function deliveries(agent: AgentClient, messageId: number, count: number) {
@@ -56,8 +57,8 @@ describe("outbox sweep", () => {
 
     await sweepOutbox(env);
     expect((await deliveries(agent, stranded, 1))[0]).toMatchObject({ ticketId, status: "sent", reason: null });
-    expect(await message(stranded)).toMatchObject({ status: "sent", provider_message_id: `${chatId}:5100` });
-    expect(await message(fresh)).toMatchObject({ status: "queued" });
+    expect(await message_(stranded)).toMatchObject({ status: "sent", provider_message_id: `${chatId}:5100` });
+    expect(await message_(fresh)).toMatchObject({ status: "queued" });
 
     // The next minute's sweep finds nothing of it to do: the customer got it once.
     await sweepOutbox(env);
@@ -86,8 +87,8 @@ describe("outbox sweep", () => {
     const [frame] = await deliveries(agent, inFlight, 1);
     expect(frame).toMatchObject({ ticketId, status: "failed" });
     expect(frame!.reason).toMatch(/^outcome unknown: /);
-    expect(await message(inFlight)).toMatchObject({ status: "failed" });
-    expect(await message(young)).toMatchObject({ status: "sending" });
+    expect(await message_(inFlight)).toMatchObject({ status: "failed" });
+    expect(await message_(young)).toMatchObject({ status: "sending" });
     expect(textsTo(calls, chatId)).toEqual([]);
 
     // An admin sees the same outcome on the ticket.
@@ -98,6 +99,40 @@ describe("outbox sweep", () => {
     expect(shown).toMatchObject({ status: "failed" });
     expect(shown!.statusReason).toMatch(/^outcome unknown: /);
     await env.DB.prepare("DELETE FROM messages WHERE id = ?1").bind(young).run();
+  });
+
+  it("turns an outcome-unknown reply into sent when the slow provider answers after all, having sent it once", async () => {
+    const calls = stubBotApi({ firstMessageId: 5350 });
+    const { agent, agentId, ticketId, chatId } = await heldTicket(calls);
+    let answer!: () => void;
+    const answered = new Promise<void>((r) => (answer = r));
+    let called!: () => void;
+    const reached = new Promise<void>((r) => (called = r));
+    const bodies: string[] = [];
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (_input: RequestInfo | URL, init?: RequestInit) => {
+        bodies.push(String(init?.body));
+        called();
+        await answered; // Telegram is slow to answer
+        return Response.json({ ok: true, result: { message_id: 5351, date: 1763700300, chat: { id: chatId, type: "private" }, text: "x" } });
+      }),
+    );
+    const slow = await reply(ticketId, agentId, { text: "Kargonuz şubede bekliyor 📮", status: "queued", ageMs: 1000 });
+    const message = { id: `m-${++n}`, timestamp: new Date(), attempts: 1, body: { messageId: slow, ticketId }, ack() {}, retry() {} };
+    const consuming = worker.queue({ queue: "channel-hub-outbox", messages: [message], ackAll() {}, retryAll() {} } as unknown as MessageBatch<OutboxMessage>, env);
+    await reached;
+    // The attempt outlives its lease: the sweep takes it for a dead one.
+    await env.DB.prepare("UPDATE messages SET claimed_at = claimed_at - ?2, updated_at = updated_at - ?2 WHERE id = ?1").bind(slow, 5 * MINUTE).run();
+    await sweepOutbox(env);
+    expect((await deliveries(agent, slow, 1))[0]).toMatchObject({ status: "failed" });
+
+    answer();
+    await consuming;
+    const frames = await deliveries(agent, slow, 2);
+    expect(frames[1]).toMatchObject({ status: "sent", reason: null });
+    expect(await message_(slow)).toMatchObject({ status: "sent", status_reason: null, provider_message_id: `${chatId}:5351` });
+    expect(bodies).toHaveLength(1);
   });
 
   it("lets the agent resend an outcome-unknown reply with the same clientMsgId; without resend it only answers its state", async () => {
@@ -117,7 +152,7 @@ describe("outbox sweep", () => {
     expect(again.message).toMatchObject({ id: inFlight, status: "queued", statusReason: null });
     const frames = await deliveries(agent, inFlight, 2);
     expect(frames[1]).toMatchObject({ status: "sent", reason: null });
-    expect(await message(inFlight)).toMatchObject({ status: "sent", provider_message_id: `${chatId}:5400` });
+    expect(await message_(inFlight)).toMatchObject({ status: "sent", provider_message_id: `${chatId}:5400` });
     expect(textsTo(calls, chatId)).toEqual(["Faturanız e-postanızda 📧"]);
     expect(await row<{ n: number }>("SELECT count(*) AS n FROM messages WHERE ticket_id = ?1 AND direction = 'out'", ticketId)).toEqual({ n: 1 });
   });
@@ -156,7 +191,7 @@ describe("outbox sweep", () => {
     expect(frames[0]).toMatchObject({ status: "queued" });
     expect(frames[0]!.reason).toMatch(/^will retry: the last attempt was interrupted/);
     expect(frames[1]).toMatchObject({ status: "sent", reason: null });
-    expect(await message(inFlight)).toMatchObject({ status: "sent", provider_message_id: "ext-9100" });
+    expect(await message_(inFlight)).toMatchObject({ status: "sent", provider_message_id: "ext-9100" });
     const posts = fetch.mock.calls.filter(([url]) => String(url) === OUTGOING_URL);
     expect(posts).toHaveLength(1);
     expect(JSON.parse(String(posts[0]![1]!.body))).toMatchObject({ type: "message", id: String(inFlight), text: "Grüß Gott, Ihr Paket ist unterwegs 📦" });

@@ -23,11 +23,23 @@ const quiet = async () => {
   for (let i = 0; i < 5; i++) await settle();
 };
 
+/**
+ * The agent is offered a ticket and declines it: it waits in that queue (they were tried this
+ * round) while they still have room — capacity counts every queue, so room alone never makes a ticket wait.
+ */
+async function declined(desk: Awaited<ReturnType<typeof connect>>, key: string, text: string) {
+  await write(key, text);
+  const offer = await desk.next("offer");
+  desk.send({ type: "decline", ticketId: offer.ticket.id });
+  await desk.next("offer.withdrawn");
+  return offer;
+}
+
 describe("queue priority", () => {
   it("while a higher-priority queue has tickets waiting for an agent, a lower one offers that agent nothing; then it does", async () => {
     const vip = await queue({ priority: 90 });
     const general = await queue({ priority: 10 });
-    const ayse = await createUser({ name: "Ayşe", capacity: 1, queues: [vip.id, general.id] });
+    const ayse = await createUser({ name: "Ayşe", capacity: 2, queues: [vip.id, general.id] });
     const vipDesk = await connect(ayse.token, vip.id);
     const generalDesk = await connect(ayse.token, general.id);
 
@@ -35,7 +47,7 @@ describe("queue priority", () => {
     const first = await vipDesk.next("offer");
     vipDesk.send({ type: "accept", ticketId: first.ticket.id });
     await vipDesk.next("ticket.assigned");
-    await write(vip.key, "VIP ikinci ⭐"); // waits: Ayşe is at capacity in the VIP queue
+    await declined(vipDesk, vip.key, "VIP ikinci ⭐"); // waits in the VIP queue; Ayşe has room for one more
     await quiet();
 
     await write(general.key, "Genel soru");
@@ -44,10 +56,13 @@ describe("queue priority", () => {
     const waiting = (await queueStub(general.id).snapshot()).tickets;
     expect(waiting.map((t) => t.state)).toEqual(["waiting"]);
 
-    // Ayşe closes her VIP ticket: the VIP queue's waiting ticket is hers first, then the general one.
-    vipDesk.send({ type: "close", ticketId: first.ticket.id });
+    // The VIP queue's next round: its waiting ticket is Ayşe's first (her last slot); once she closes one, the general one.
+    await fireTimers(vip.id, "ring_retry");
     const second = await vipDesk.next("offer");
     expect(second.preview).toBe("VIP ikinci ⭐");
+    await quiet();
+    expect(generalDesk.all("offer")).toEqual([]);
+    vipDesk.send({ type: "close", ticketId: first.ticket.id });
     const general1 = await generalDesk.next("offer");
     expect(general1.preview).toBe("Genel soru");
     expect(general1.seq).toBeGreaterThan(0);
@@ -72,14 +87,14 @@ describe("queue priority", () => {
   it("equal priorities do not hold each other back", async () => {
     const a = await queue({ priority: 50 });
     const b = await queue({ priority: 50 });
-    const agent = await createUser({ capacity: 1, queues: [a.id, b.id] });
+    const agent = await createUser({ capacity: 2, queues: [a.id, b.id] });
     const deskA = await connect(agent.token, a.id);
     const deskB = await connect(agent.token, b.id);
     await write(a.key, "A1");
     const t = await deskA.next("offer");
     deskA.send({ type: "accept", ticketId: t.ticket.id });
     await deskA.next("ticket.assigned");
-    await write(a.key, "A2");
+    await declined(deskA, a.key, "A2"); // waits in A
     await quiet();
     await write(b.key, "B1");
     expect((await deskB.next("offer")).preview).toBe("B1");
@@ -88,14 +103,14 @@ describe("queue priority", () => {
   it("lowering the higher queue's priority lifts its hold at once", async () => {
     const vip = await queue({ priority: 80 });
     const general = await queue({ priority: 20 });
-    const agent = await createUser({ capacity: 1, queues: [vip.id, general.id] });
+    const agent = await createUser({ capacity: 2, queues: [vip.id, general.id] });
     const vipDesk = await connect(agent.token, vip.id);
     const generalDesk = await connect(agent.token, general.id);
     await write(vip.key, "Bir");
     const t = await vipDesk.next("offer");
     vipDesk.send({ type: "accept", ticketId: t.ticket.id });
     await vipDesk.next("ticket.assigned");
-    await write(vip.key, "İki");
+    await declined(vipDesk, vip.key, "İki"); // waits in the VIP queue
     await quiet();
     await write(general.key, "Genel");
     await quiet();
