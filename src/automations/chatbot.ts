@@ -1,15 +1,31 @@
 import { z } from "zod";
-import type { AttachmentMeta } from "../db/schema";
+import { attachmentKinds } from "../db/schema";
 import { hmac, toHex } from "../security/crypto";
 
-/** What the hub POSTs to an account's chatbot for each customer message on a ticket nobody holds. */
-export type ChatbotRequest = {
-  event: "message";
-  account: { id: string; name: string; provider: string };
-  contact: { id: number; name: string; username: string | null };
-  ticket: { id: number };
-  message: { id: number; text: string; attachments: AttachmentMeta[] };
-};
+/** What the hub POSTs to an account's chatbot for each customer message on a ticket nobody holds (docs/conversations.md). */
+export const chatbotRequestSchema = z.strictObject({
+  event: z.literal("message"),
+  account: z.strictObject({ id: z.string(), name: z.string(), provider: z.string() }),
+  contact: z.strictObject({ id: z.number().int(), name: z.string(), username: z.string().nullable() }),
+  ticket: z.strictObject({ id: z.number().int() }),
+  message: z.strictObject({
+    id: z.number().int(),
+    text: z.string(),
+    attachments: z.array(
+      z.strictObject({
+        kind: z.enum(attachmentKinds),
+        ref: z.string().optional(),
+        name: z.string().optional(),
+        mimeType: z.string().optional(),
+        size: z.number().optional(),
+        width: z.number().optional(),
+        height: z.number().optional(),
+        durationS: z.number().optional(),
+      }),
+    ),
+  }),
+});
+export type ChatbotRequest = z.infer<typeof chatbotRequestSchema>;
 
 /** The bot's answer: a text the hub sends, or the conversation handed to the queue. */
 export const chatbotAnswerSchema = z.discriminatedUnion("action", [

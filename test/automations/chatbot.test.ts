@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { chatbotRequestSchema } from "../../src/automations/chatbot";
 import { hmac, seal, toHex } from "../../src/security/crypto";
 import { postTelegram, queueStub, telegramUpdate } from "../helpers/hub";
 import { cleanUp } from "../helpers/session";
@@ -57,6 +58,7 @@ describe("chatbot", () => {
       ticket: { id: ticket!.id },
       message: { id: inbound!.id, text: "Kargom nerede? 📦", attachments: [] },
     });
+    expect(chatbotRequestSchema.safeParse(JSON.parse(body)).success).toBe(true); // the schema docs/conversations.md is checked against
     expect(headers.get("Content-Type")).toBe("application/json");
     expect(headers.get("X-Hub-Signature-256")).toBe(`sha256=${toHex(await hmac("SHA-256", SECRET, body))}`);
 
