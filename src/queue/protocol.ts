@@ -169,7 +169,7 @@ const destination = z.union([z.object({ agentId: z.string() }), z.object({ queue
  * Frames the hub sends. Every one carries `seq` (see the protocol document for replay); the
  * schemas here describe them for clients and for the documentation's examples.
  */
-const serverFrames = [
+export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("hello"),
     agent: z.object({ id: z.string(), name: z.string(), status: agentStatus, capacity: z.number().int() }),
@@ -234,16 +234,11 @@ const serverFrames = [
   /** The ticket was taken back from this agent and goes to someone else. */
   z.object({ type: z.literal("ticket.revoked"), ticketId, reason: z.enum(["offline", "agent_timeout", "agent_unavailable"]) }),
   z.object({ type: z.literal("error"), code: z.string(), message: z.string(), ref: z.unknown().optional() }),
-] as const;
-
-export const serverFrameSchema = z.discriminatedUnion("type", serverFrames);
+]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
 
 /** A frame as it goes out: numbered in the agent's sequence. */
-export const sequencedFrameSchema = z.discriminatedUnion(
-  "type",
-  serverFrames.map((f) => f.extend({ seq: z.number().int() })) as unknown as typeof serverFrames,
-);
+export const sequencedFrameSchema = z.intersection(serverFrameSchema, z.object({ seq: z.number().int() }));
 
 /** What supervisors see of a queue, sent whole on every change. */
 export const queueStateSchema = z.object({

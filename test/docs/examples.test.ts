@@ -282,6 +282,8 @@ describe("the JSON examples of the documentation", () => {
     expect(checkFor(unmarked!, unmarked!.values[0])).toMatch(/^no schema/);
     const [frame] = examplesOf("x.md", '```json\n{"type":"reply","ticketId":1,"text":"Merhaba 👋","clientMsgId":"c1","urgent":true}\n```\n');
     expect((checkFor(frame!, frame!.values[0]) as (v: unknown) => Verdict)(frame!.values[0])).toEqual(["urgent is not in the schema"]);
+    const [sent] = examplesOf("x.md", '```json\n{"type":"ticket.taken","ticketId":1436,"seq":55,"takenBy":"6f1c…"}\n```\n');
+    expect((checkFor(sent!, sent!.values[0]) as (v: unknown) => Verdict)(sent!.values[0])).toEqual(["takenBy is not in the schema"]);
     const [marked] = examplesOf("x.md", '<!-- schema: GET /api/v1/tickets/{id} 200 -->\n```json\n{"ticket":{}}\n```\n');
     expect((checkFor(marked!, marked!.values[0]) as (v: unknown) => Verdict)(marked!.values[0]).length).toBeGreaterThan(0);
   });
