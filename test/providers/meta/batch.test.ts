@@ -82,10 +82,11 @@ describe("a batch of many Meta events in one POST", () => {
     // Stored in a few round trips, not a batch per event.
     expect(atAnswer.batches).toBeLessThanOrEqual(2);
     expect(atAnswer.calls).toBeLessThanOrEqual(8);
-    console.log(JSON.stringify({ event: "meta_batch_measured", events: 1000, answeredInMs: answeredIn, d1AtAnswer: atAnswer }));
 
     // After the answer: every customer's ticket is offered, each welcomed once, nothing left pending.
     await sent.routed();
+    // Measured by hand (docs/providers/meta.md); never asserted.
+    console.log(JSON.stringify({ event: "meta_batch_measured", events: 1000, answeredInMs: answeredIn, routedInMs: Date.now() - started, d1AtAnswer: atAnswer }));
     const offered = new Set<number>();
     for (let i = 0; i < 12; i++) offered.add((await agent.next("offer", 15_000)).ticket.id);
     const tickets = await rows<{ id: number }>("SELECT id FROM tickets WHERE account_id = ?1 ORDER BY id", account.id);
