@@ -5,7 +5,7 @@ import type { Env } from "../../../src/env";
 import worker from "../../../src/index";
 import { AgentClient, count, createQueue, createUser, fireTimers, setConversation } from "../../helpers/hub";
 import { countingD1, customerBatch, metaEscaped, postMetaWith } from "./batch-helpers";
-import { createMetaAccount, newIgsid } from "./helpers";
+import { createMetaAccount, customerEvent, customerMessage, newIgsid, newMid, notification } from "./helpers";
 
 const rows = async <T = any>(sql: string, ...binds: unknown[]) => (await env.DB.prepare(sql).bind(...binds).all<T>()).results;
 const welcome = "Hoş geldiniz {{contact.name}} 👋 Talep numaranız #{{ticket.id}}";
@@ -121,6 +121,33 @@ describe("a batch of many Meta events in one POST", () => {
     const frames = [await agent.next("message"), await agent.next("message"), await agent.next("message")];
     expect(frames.map((f) => [f.message.ticketId, f.message.body])).toEqual(more.events.map((e) => [ticketId, e.text]));
   }, 120_000);
+
+  it("applies the other events of a batch in their place among its messages, and a message repeated in one POST once", async () => {
+    const ayse = newIgsid();
+    const [m1, m2, m3] = [newMid(), newMid(), newMid()];
+    const t = 1_763_800_000_000;
+    const events = [
+      customerMessage(ayse, m1, "Yanlış yazdım 🙈", t),
+      customerMessage(ayse, m1, "Yanlış yazdım 🙈", t),
+      customerEvent(ayse, { message: { mid: m1, is_deleted: true } }, t + 5),
+      customerMessage(ayse, m2, "Doğrusu: 42 numaralı sipariş 📦", t + 10),
+      customerEvent(ayse, { reaction: { mid: m2, action: "react", reaction: "love", emoji: "❤️" } }, t + 15),
+      customerMessage(ayse, m3, "Teşekkürler!", t + 20),
+    ];
+    const sent = await postMetaWith({}, account.key, metaEscaped(JSON.stringify(notification(events.slice(3), events.slice(0, 3)))));
+    expect(sent.res.status).toBe(200);
+    expect(JSON.parse(sent.body)).toEqual({ ok: true, events: 6 });
+    const stored = await rows("SELECT provider_message_id AS mid, body, deleted_at, reaction FROM messages WHERE account_id = ?1 AND direction = 'in' ORDER BY id", account.id);
+    expect(stored.map((m) => [m.mid, m.body, m.deleted_at !== null, m.reaction])).toEqual([
+      [m1, "", true, null],
+      [m2, "Doğrusu: 42 numaralı sipariş 📦", false, "❤️"],
+      [m3, "Teşekkürler!", false, null],
+    ]);
+    await sent.routed();
+    expect((await agent.next("offer")).ticket.contact.name).toBe(ayse);
+    expect(await count("pending_routes", "account_id = ?1", account.id)).toBe(0);
+    expect(await count("messages", "account_id = ?1 AND client_msg_id = 'auto:welcome'", account.id)).toBe(1);
+  });
 
   it("leaves nothing unrouted when the routing after the answer never happens: the delayed backstop job routes it", async () => {
     const customers = [newIgsid(), newIgsid(), newIgsid()];
