@@ -14,6 +14,7 @@ import { setWebhook } from "../../providers/telegram/api";
 import { telegramCredentialsSchema, telegramSettingsSchema } from "../../providers/telegram/config";
 import { providerKinds, type ActivationResult, type ProviderKind } from "../../providers/types";
 import { randomToken, seal, unseal } from "../../security/crypto";
+import { accountSecrets, maskSecrets } from "../../security/redact";
 import { publicOrigin, receiveUrl } from "../public-url";
 import { forgetReceivingAccount } from "../webhooks/receiving-accounts";
 import { providerSpec } from "./account-providers";
@@ -195,7 +196,7 @@ function withoutActivationOnly(provider: ProviderKind, creds: Record<string, unk
   return Object.fromEntries(Object.entries(creds).filter(([k]) => !drop.has(k)));
 }
 
-/** Runs the adapter's activation; null for providers without one. Never throws. */
+/** Runs the adapter's activation; null for providers without one. Never throws. The reason is masked of the account's secrets. */
 async function runActivation(
   c: Ctx,
   account: Pick<AccountRow, "id" | "provider" | "key">,
@@ -204,11 +205,13 @@ async function runActivation(
 ): Promise<ActivationResult | null> {
   const adapter = adapterFor(account.provider);
   if (!adapter?.activate) return null;
+  let result: ActivationResult;
   try {
-    return await adapter.activate({ accountId: account.id, creds, settings, receiveUrl: receiveUrlOf(c, account), now: Date.now() });
+    result = await adapter.activate({ accountId: account.id, creds, settings, receiveUrl: receiveUrlOf(c, account), now: Date.now() });
   } catch (err) {
-    return { status: "pending", reason: `activation failed: ${err instanceof Error ? err.message : String(err)}` };
+    result = { status: "pending", reason: `activation failed: ${err instanceof Error ? err.message : String(err)}` };
   }
+  return result.status === "pending" ? { ...result, reason: await maskSecrets(result.reason, accountSecrets(creds, settings)) } : result;
 }
 
 /** The credentials and status an activation outcome leaves: a pending channel keeps no access token. */
@@ -486,7 +489,7 @@ export function accountRoutes() {
     const settings = telegramSettingsSchema.parse(row.settings);
     const url = receiveUrlOf(c, row);
     const result = await setWebhook(creds, settings, url);
-    if (!result.ok) throw new ApiError(502, "provider_error", result.reason);
+    if (!result.ok) throw new ApiError(502, "provider_error", await maskSecrets(result.reason, accountSecrets(creds, settings)));
     await auditInsert(d, {
       actorId: c.var.auth.userId,
       action: "account.webhook_registered",
