@@ -93,6 +93,7 @@ async function pick(q: QueueHost, ws: WebSocket, agentId: string, ticketId: numb
   const offered = q.store.hasOffer(ticketId, agentId) && !q.store.pendingOffer(ticketId, agentId);
   if (q.store.load(agentId) - (offered ? 1 : 0) >= agent.capacity + q.store.config().maxExtraChats) return atCapacity();
   if (offered) return take(q, agentId, row); // the offer's slot is theirs already
+  if (q.store.claim(ticketId, agentId)?.kind === "pick") return q.reject(ws, agentId, "not_waiting", "You are taking this ticket already", { ticketId });
   // Capacity + Maximum Extra Webchat Count counts the tickets the agent has in every queue: their ledger decides.
   const granted = await claimExtra(q, agent, ticketId, "pick");
   const current = q.store.ticket(ticketId); // the ledger was awaited: someone may have taken it meanwhile

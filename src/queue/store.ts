@@ -612,11 +612,15 @@ export class QueueStore {
 
   // ---- capacity across queues: what this queue reports to each agent's ledger (src/queue/capacity.ts)
 
-  /** Opens a claim for each agent: an offer (sent once granted) or a pick, counted against `lim` in every queue. */
+  /**
+   * Opens a claim for the agent: an offer (sent once granted) or a pick, counted against `lim` in
+   * every queue. A pick of a ticket whose offer to the agent awaits the ledger waits on that claim.
+   */
   addClaim(ticketId: number, agentId: string, kind: "offer" | "pick", lim: number) {
     this.sql.exec(
       `INSERT INTO claims (ticket_id, agent_id, kind, lim) VALUES (?, ?, ?, ?)
-       ON CONFLICT (ticket_id, agent_id) DO UPDATE SET kind = excluded.kind, lim = excluded.lim, granted = 0, sent_seq = NULL`,
+       ON CONFLICT (ticket_id, agent_id) DO UPDATE SET kind = excluded.kind, lim = excluded.lim, granted = 0, sent_seq = NULL
+       WHERE NOT (excluded.kind = 'pick' AND claims.kind = 'offer')`,
       ticketId,
       agentId,
       kind,
