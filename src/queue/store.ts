@@ -255,11 +255,13 @@ export class QueueStore {
     return this.sql.exec<AgentRow>("SELECT * FROM agents ORDER BY id").toArray();
   }
 
+  /** A connecting agent is online; one held as full is tried again (in case their ledger's notice that a slot freed was lost). */
   upsertAgent(a: { id: string; name: string; capacity: number; weight?: number }, now: number) {
     this.sql.exec(
       `INSERT INTO agents (id, name, capacity, weight, connected, idle_since) VALUES (?, ?, ?, ?, 1, ?)
        ON CONFLICT (id) DO UPDATE SET name = excluded.name, capacity = excluded.capacity, weight = excluded.weight, connected = 1,
-         idle_since = CASE WHEN agents.connected = 0 THEN excluded.idle_since ELSE agents.idle_since END`,
+         idle_since = CASE WHEN agents.connected = 0 THEN excluded.idle_since ELSE agents.idle_since END,
+         full_version = NULL`,
       a.id,
       a.name,
       a.capacity,

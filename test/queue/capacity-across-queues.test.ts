@@ -3,6 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RoutingConfig } from "../../src/domain/routing-config";
 import type { AgentLedger } from "../../src/agents/agent-ledger";
+import type { QueueObject } from "../../src/queue/queue-object";
 import { BASE, createUser, fireTimers, postTelegram, queueStub, settle, telegramUpdate, type AgentClient } from "../helpers/hub";
 import { cleanUp, connect, desk, trackSocket } from "../helpers/session";
 
@@ -177,5 +178,21 @@ describe("capacity across queues", () => {
     await runDurableObjectAlarm(ledger(ayse.id));
     expect((await deskB.next("offer")).preview).toBe("Faturam yanlış 🧾");
     expect(await ledger(ayse.id).slots()).toEqual([expect.objectContaining({ queueId: b.queueId, kind: "offer" })]);
+  });
+
+  it("an agent a queue holds as full is tried again when they connect, in case the ledger's notice of a freed slot was lost", async () => {
+    const b = await desk();
+    const ayse = await createUser({ name: "Ayşe Yılmaz", capacity: 1, queues: [b.queueId] });
+    const first = await connect(ayse.token, b.queueId);
+    // A refusal whose "a slot freed" notice never arrived.
+    await runInDurableObject(queueStub(b.queueId), (_o: QueueObject, state) => {
+      state.storage.sql.exec("UPDATE agents SET full_version = 7 WHERE id = ?", ayse.id);
+    });
+    await customer(b.key, "Faturam yanlış 🧾");
+    await quiet();
+    expect(first.all("offer")).toEqual([]);
+
+    const again = await connect(ayse.token, b.queueId);
+    expect((await again.next("offer")).preview).toBe("Faturam yanlış 🧾");
   });
 });
