@@ -195,7 +195,8 @@ async function main() {
   const [cmd, pre] = wranglerCommand(ROOT);
   const child = spawn(
     cmd,
-    [...pre, "dev", "--local", "--ip", HOST, "--port", String(port), "--show-interactive-dev-session=false"],
+    // --test-scheduled: wrangler dev does not fire cron triggers itself; runCron below does, through /__scheduled.
+    [...pre, "dev", "--local", "--ip", HOST, "--port", String(port), "--show-interactive-dev-session=false", "--test-scheduled"],
     // Own process group: on stop, exactly one SIGINT reaches wrangler, which shuts workerd down itself.
     { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], env: wranglerEnv(), detached: true },
   );
@@ -232,12 +233,23 @@ async function main() {
   try {
     if (await waitForHealth(port, child)) {
       if (!stopping) console.log(banner(demo, port, notice));
+      if (!stopping) runCron(port);
     }
   } catch (err) {
     console.error(`\nnpm start failed: ${err.message}`);
     stopCode = 1;
     stop("timeout");
   }
+}
+
+/**
+ * The cron trigger of wrangler.jsonc (`* * * * *`: the outbox sweep, which sends or settles replies
+ * a crash left queued or sending) as Cloudflare runs it: once now, after a restart, then every minute.
+ */
+function runCron(port) {
+  const tick = () => fetch(`http://${HOST}:${port}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => undefined);
+  void tick();
+  setInterval(tick, 60_000).unref();
 }
 
 function killGroup(child, signal) {

@@ -122,6 +122,9 @@ async function main() {
     // The hub answers.
     const health = await fetch(`${base}/healthz`);
     assert.equal(health.status, 200);
+    // The cron trigger (the outbox sweep) runs locally too: `npm start` calls it every minute.
+    const cron = await fetch(`${base}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
+    assert.equal(cron.status, 200, `the scheduled handler runs: ${await cron.text()}`);
 
     // The rows the Worker will read.
     const [[counts], [acc], users] = await lib.queryLocal(
