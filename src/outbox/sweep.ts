@@ -5,8 +5,12 @@ import { resolveExpiredClaim } from "./deliver";
 
 /** A reply queued this long without an attempt has most likely lost its Queue message. */
 export const STRANDED_AFTER_MS = 2 * 60_000;
-/** A queued reply untouched this long is enqueued again whatever its attempts (longer than any normal backoff). */
-export const STALE_AFTER_MS = 30 * 60_000;
+/**
+ * A queued reply untouched this long is enqueued again whatever its attempts: longer than the
+ * outbox's longest backoff (10 min), so only a retry whose Queue message was lost (a local
+ * restart) waits this long. One that merely waits out a long retry_after is tried early, harmlessly.
+ */
+export const STALE_AFTER_MS = 15 * 60_000;
 /** At most this many replies of each kind per run; the rest wait for the next minute. */
 export const SWEEP_LIMIT = 100;
 

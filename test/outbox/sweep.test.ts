@@ -67,6 +67,18 @@ describe("outbox sweep", () => {
     await env.DB.prepare("DELETE FROM messages WHERE id = ?1").bind(fresh).run();
   });
 
+  it("sends a retrying reply whose Queue message was lost once it is past any backoff, and leaves one still backing off", async () => {
+    const calls = stubBotApi({ firstMessageId: 5250 });
+    const { agent, agentId, ticketId, chatId } = await heldTicket(calls);
+    const lost = await reply(ticketId, agentId, { text: "Tekrar deniyoruz 🔁", status: "queued", ageMs: 20 * MINUTE, attempts: 2 });
+    const backingOff = await reply(ticketId, agentId, { text: "Biraz bekleyin ⏳", status: "queued", ageMs: 5 * MINUTE, attempts: 2 });
+    await sweepOutbox(env);
+    expect((await deliveries(agent, lost, 1))[0]).toMatchObject({ status: "sent" });
+    expect(await message_(backingOff)).toMatchObject({ status: "queued" });
+    expect(textsTo(calls, chatId)).toEqual(["Tekrar deniyoruz 🔁"]);
+    await env.DB.prepare("DELETE FROM messages WHERE id = ?1").bind(backingOff).run();
+  });
+
   it("runs from the Worker's scheduled handler (the cron trigger)", async () => {
     const calls = stubBotApi({ firstMessageId: 5200 });
     const { agent, agentId, ticketId, chatId } = await heldTicket(calls);
