@@ -82,8 +82,9 @@ export async function buildWorker() {
  * Miniflare's own lines (errors, and one per Queue batch with its duration), so nothing reaches
  * our stdout. `port` 0 picks a free one; `publicBaseUrl` is the PUBLIC_BASE_URL binding (empty: the
  * Worker uses each request's own origin, and the outbox knows no receive URL for status callbacks).
+ * `d1Persist`: a directory for D1's SQLite files (on disk, as `wrangler dev` keeps them) instead of memory.
  */
-export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, inspectorPort, port = 0, publicBaseUrl = "" }) {
+export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, inspectorPort, port = 0, publicBaseUrl = "", d1Persist }) {
   const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = await import("miniflare");
   class CapturingLog extends Log {
     constructor() {
@@ -99,6 +100,7 @@ export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, 
   const sqliteClasses = new Set((cfg.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []));
   const producers = cfg.queues?.producers ?? [];
   const consumers = cfg.queues?.consumers ?? [];
+  const ratelimits = cfg.ratelimits ?? [];
 
   const options = convertV4MiniflareOptions({
     host: "127.0.0.1",
@@ -115,10 +117,12 @@ export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, 
     compatibilityFlags: cfg.compatibility_flags ?? [],
     bindings: { ...(cfg.vars ?? {}), SECRETS_KEY: secretsKey, PUBLIC_BASE_URL: publicBaseUrl },
     d1Databases: Object.fromEntries(d1.map((d) => [d.binding, `bench-${d.database_name}`])),
+    ...(d1Persist ? { d1Persist } : {}),
     durableObjects: Object.fromEntries(
       doBindings.map((b) => [b.name, { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) }]),
     ),
     queueProducers: Object.fromEntries(producers.map((p) => [p.binding, { queueName: p.queue }])),
+    ratelimits: Object.fromEntries(ratelimits.map((r) => [r.name, { namespace_id: String(r.namespace_id), simple: r.simple }])),
     queueConsumers: Object.fromEntries(
       consumers.map((c) => [
         c.queue,

@@ -39,6 +39,12 @@ export async function loadAccountByKey(d1: D1Database, key: string): Promise<Rec
   };
 }
 
+/** Every receive key there is (read from the key's unique index). */
+export async function loadAccountKeys(d1: D1Database): Promise<Set<string>> {
+  const { results } = await d1.prepare("SELECT key FROM channel_accounts").all<{ key: string }>();
+  return new Set(results.map((r) => r.key));
+}
+
 export async function loadQueueRouting(d1: D1Database, queueId: string): Promise<RoutingConfig | null> {
   const row = await d1.prepare("SELECT routing FROM queues WHERE id = ?1").bind(queueId).first<{ routing: string }>();
   return row ? routingConfigSchema.parse(JSON.parse(row.routing)) : null;

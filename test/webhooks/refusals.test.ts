@@ -2,6 +2,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
+import { forgetReceivingAccount } from "../../src/routes/webhooks/receiving-accounts";
 import { call, seedUser } from "../helpers/api";
 import { BASE, count, createQueue, createTelegramAccount, row, SECRET_TOKEN, telegramUpdate } from "../helpers/hub";
 
@@ -44,6 +45,7 @@ describe("refused webhooks cost no D1 write", () => {
   beforeEach(async () => {
     queueId = await createQueue();
     account = await createTelegramAccount(queueId);
+    forgetReceivingAccount(account.key); // as the accounts API does for an account it creates
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -100,6 +102,21 @@ describe("refused webhooks cost no D1 write", () => {
     expect(await count("messages", "account_id = ?1", account.id)).toBe(1);
   });
 
+  it("a flood of made-up keys from a new address each reads no account from D1, and the keys stay unknown", async () => {
+    expect((await post(`warm-${crypto.randomUUID().slice(0, 8)}`, forged(80), { source: newSource() })).status).toBe(404);
+    const db = countingDb();
+    for (let i = 0; i < 60; i++) {
+      const res = await post(`made-up-${i}-${crypto.randomUUID().slice(0, 8)}`, forged(81 + i), { source: newSource(), db: db.DB });
+      expect(res.status).toBe(404);
+    }
+    // At most ten individual lookups a second, and the set of keys re-read at most every 2 s.
+    const lookups = db.statements.filter((s) => s.includes("WHERE a.key = ?1")).length;
+    const keySets = db.statements.filter((s) => s === "SELECT key FROM channel_accounts").length;
+    expect(lookups).toBeLessThanOrEqual(30);
+    expect(keySets).toBeLessThanOrEqual(3);
+    expect(db.writes()).toEqual([]);
+  });
+
   it("an authentic webhook is checked against the account as D1 has it: a deleted account is 404 at once", async () => {
     expect((await post(account.key, forged(50), { secret: "wrong-secret" })).status).toBe(401); // the account is now cached
     await env.DB.prepare("DELETE FROM channel_accounts WHERE id = ?1").bind(account.id).run();
@@ -140,6 +157,7 @@ describe("refused webhooks past the rate limits (Workers Rate Limiting binding)"
   beforeEach(async () => {
     queueId = await createQueue();
     account = await createTelegramAccount(queueId);
+    forgetReceivingAccount(account.key); // as the accounts API does for an account it creates
   });
 
   /** Posts until the first 429 (at most `max`); the statuses in order. */

@@ -65,9 +65,10 @@ async function resolve(c: Context<AppContext>): Promise<Resolved | Response> {
   const key = c.req.param("accountKey") ?? "";
   const source = sourceOf(c);
   let lookup = cachedReceiving(key);
-  if (!lookup) {
-    if (sourceBlocked(source)) return tooManyRefusals(c);
-    lookup = await loadReceiving(c.env, key);
+  if (!lookup || lookup.stale) {
+    // A source over its limit causes no D1 read; a key known to be an account is still served.
+    if (!sourceBlocked(source)) lookup = await loadReceiving(c.env, key);
+    else if (!lookup?.found) return tooManyRefusals(c);
   }
   if (!lookup.found || lookup.found.account.provider !== provider) return refuseUnknown(c, source);
   return withContext(c, adapter, lookup.found, lookup.cached);

@@ -1,4 +1,4 @@
-import { loadAccountByKey, type ReceivingAccount } from "../../db/account-lookup";
+import { loadAccountByKey, loadAccountKeys, type ReceivingAccount } from "../../db/account-lookup";
 import type { Env } from "../../env";
 import { adapterFor } from "../../providers/registry";
 import { unseal } from "../../security/crypto";
@@ -12,26 +12,35 @@ import { unseal } from "../../security/crypto";
  */
 export const RECEIVING_TTL_MS = 10_000;
 const MAX_ENTRIES = 10_000;
+/**
+ * Keys missing from the set of all keys are still looked up one by one (an account created in
+ * another instance since the set was read), until this many lookups a second found nothing; past
+ * that the set is read again (at most every MIN_KEYS_REFRESH_MS) and answers. A flood of made-up
+ * keys from any number of addresses costs at most these reads, not one per request.
+ */
+const VAIN_LOOKUPS_PER_S = 10;
+const MIN_KEYS_REFRESH_MS = 2_000;
 
 /** `opened`: the credentials unsealed and the settings parsed, once the account is used for its provider. */
 export type Receiving = { account: ReceivingAccount; opened?: { creds: unknown; settings: unknown } };
-/** `cached`: read earlier by this isolate, not by this request. */
-export type ReceivingLookup = { found: Receiving | null; cached: boolean };
+/** `cached`: read earlier by this isolate, not by this request; `stale`: longer ago than the TTL. */
+export type ReceivingLookup = { found: Receiving | null; cached: boolean; stale?: boolean };
 
 const byKey = new Map<string, { at: number; found: Receiving | null }>();
+let allKeys: { at: number; keys: Set<string> } | undefined;
+let allKeysLoading = false;
+const vainLookups = { second: 0, count: 0 };
 
-/** The cached lookup of `key` when younger than the TTL; undefined when D1 must be read. */
+/** The cached lookup of `key`, `stale` when older than the TTL (D1 should be read again); undefined when never read. */
 export function cachedReceiving(key: string, now = Date.now()): ReceivingLookup | undefined {
   const entry = byKey.get(key);
-  if (!entry) return undefined;
-  if (now - entry.at < RECEIVING_TTL_MS) return { found: entry.found, cached: true };
-  byKey.delete(key);
-  return undefined;
+  return entry && { found: entry.found, cached: true, stale: now - entry.at >= RECEIVING_TTL_MS };
 }
 
 /** Reads `key` from D1 (one indexed read), unseals its credentials and caches the outcome, unknown included. */
 export async function loadReceiving(env: Env, key: string, now = Date.now()): Promise<ReceivingLookup> {
-  const account = await loadAccountByKey(env.DB, key);
+  const account = (await mayBeAccount(env, key, now)) ? await loadAccountByKey(env.DB, key) : null;
+  if (!account) vainLookups.count += 1;
   const found = account ? { account } : null;
   remember(key, found, now);
   return { found, cached: false };
@@ -52,6 +61,33 @@ export async function confirmReceiving(env: Env, key: string, earlier: Receiving
 /** Drops what this isolate knows of `key`: the accounts API calls it on every change of an account. */
 export function forgetReceivingAccount(key: string) {
   byKey.delete(key);
+  allKeys?.keys.add(key);
+}
+
+/**
+ * Whether `key` is worth a D1 read: it is in the set of all keys, or, missing from a set younger
+ * than the TTL, the budget for such lookups allows (an account created in another instance since).
+ * Otherwise the set is read again, at most every MIN_KEYS_REFRESH_MS, and answers.
+ */
+async function mayBeAccount(env: Env, key: string, now: number) {
+  if (allKeys?.keys.has(key)) return true;
+  const age = allKeys ? now - allKeys.at : Infinity;
+  if (age < RECEIVING_TTL_MS && fewVainLookups(now)) return true;
+  if (allKeysLoading || age < MIN_KEYS_REFRESH_MS) return false;
+  // One request re-reads the set; others meanwhile answer from the one there is (a promise is not shared across requests).
+  allKeysLoading = true;
+  try {
+    allKeys = { at: now, keys: await loadAccountKeys(env.DB) };
+  } finally {
+    allKeysLoading = false;
+  }
+  return allKeys.keys.has(key);
+}
+
+function fewVainLookups(now: number) {
+  const second = Math.floor(now / 1000);
+  if (vainLookups.second !== second) Object.assign(vainLookups, { second, count: 0 });
+  return vainLookups.count < VAIN_LOOKUPS_PER_S;
 }
 
 /** The account's credentials and settings as its adapter reads them, opened once per cached entry. */

@@ -13,25 +13,38 @@ import { errorBody } from "../../errors";
 export const RECORD_INTERVAL_MS = 60_000;
 /** The period of both rate limiting bindings in wrangler.jsonc, answered as Retry-After. */
 export const LIMIT_PERIOD_S = 60;
-const MAX_BLOCKED_SOURCES = 10_000;
+const MAX_ENTRIES = 10_000;
+/**
+ * A source's first refusals in each period are counted by this instance alone; the binding is
+ * asked from this one on. A flood from many addresses, one request each, then never waits on it.
+ */
+const ASK_BINDING_FROM = 5;
 
 type Ctx = Context<AppContext>;
 
 /** Per account id: when its last failure was written, and how many came since. */
 const failures = new Map<string, { recordedAt: number; unrecorded: number }>();
-/** Sources (CF-Connecting-IP) over their refusal limit, until when. */
-const blockedSources = new Map<string, number>();
+/**
+ * Limiter keys (`source:<CF-Connecting-IP>`, `account:<id>`) the binding found over their limit,
+ * until when: while there, refusals are answered 429 without asking the binding again.
+ */
+const blocked = new Map<string, number>();
+/** Refusals per source in this instance since `since`. */
+const bySource = new Map<string, { since: number; refusals: number }>();
 
 /** The address Cloudflare saw the request come from; absent only when nothing in front sets it. */
 export const sourceOf = (c: Ctx): string | null => c.req.header("CF-Connecting-IP") || null;
 
 /** Whether `source` passed its refusal limit within the period: its unknown keys are then not even looked up. */
 export function sourceBlocked(source: string | null, now = Date.now()): boolean {
-  if (source === null) return false;
-  const until = blockedSources.get(source);
+  return source !== null && isBlocked(`source:${source}`, now);
+}
+
+function isBlocked(key: string, now = Date.now()) {
+  const until = blocked.get(key);
   if (until === undefined) return false;
   if (until > now) return true;
-  blockedSources.delete(source);
+  blocked.delete(key);
   return false;
 }
 
@@ -49,7 +62,11 @@ export async function refuseUnknown(c: Ctx, source: string | null) {
 /** A request that failed authentication: 401, or 429 past the source's or the account's limit. */
 export async function refuseUnauthenticated(c: Ctx, account: { id: string; provider: string }, reason: string, source: string | null) {
   await noteFailure(c, account, reason);
-  const [sourceOk, accountOk] = await Promise.all([withinSourceLimit(c, source), withinLimit(c.env.WEBHOOK_ACCOUNT_REFUSALS, `account:${account.id}`)]);
+  if (sourceBlocked(source) || isBlocked(`account:${account.id}`)) return tooManyRefusals(c);
+  const [sourceOk, accountOk] = await Promise.all([
+    withinSourceLimit(c, source),
+    withinLimit(c.env.WEBHOOK_ACCOUNT_REFUSALS, `account:${account.id}`),
+  ]);
   if (!sourceOk || !accountOk) return tooManyRefusals(c);
   return c.json(errorBody("unauthorized", "Webhook authentication failed"), 401);
 }
@@ -74,15 +91,24 @@ async function noteFailure(c: Ctx, account: { id: string; provider: string }, re
   }
 }
 
-async function withinSourceLimit(c: Ctx, source: string | null) {
+async function withinSourceLimit(c: Ctx, source: string | null, now = Date.now()) {
   if (source === null) return true;
-  if (sourceBlocked(source)) return false;
-  if (await withinLimit(c.env.WEBHOOK_SOURCE_REFUSALS, `source:${source}`)) return true;
-  if (blockedSources.size >= MAX_BLOCKED_SOURCES) blockedSources.delete(blockedSources.keys().next().value!);
-  blockedSources.set(source, Date.now() + LIMIT_PERIOD_S * 1000);
-  return false;
+  if (sourceBlocked(source, now)) return false;
+  let seen = bySource.get(source);
+  if (!seen || now - seen.since >= LIMIT_PERIOD_S * 1000) {
+    bySource.delete(source);
+    if (bySource.size >= MAX_ENTRIES) bySource.delete(bySource.keys().next().value!);
+    bySource.set(source, (seen = { since: now, refusals: 0 }));
+  }
+  seen.refusals += 1;
+  return seen.refusals < ASK_BINDING_FROM || withinLimit(c.env.WEBHOOK_SOURCE_REFUSALS, `source:${source}`);
 }
 
+/** Asks the binding once more for `key`, unless it already said no within the period. */
 async function withinLimit(limiter: RateLimit, key: string) {
-  return (await limiter.limit({ key })).success;
+  if (isBlocked(key)) return false;
+  if ((await limiter.limit({ key })).success) return true;
+  if (blocked.size >= MAX_ENTRIES) blocked.delete(blocked.keys().next().value!);
+  blocked.set(key, Date.now() + LIMIT_PERIOD_S * 1000);
+  return false;
 }
