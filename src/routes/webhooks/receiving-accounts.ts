@@ -73,8 +73,10 @@ async function mayBeAccount(env: Env, key: string, now: number) {
   if (allKeys?.keys.has(key)) return true;
   const age = allKeys ? now - allKeys.at : Infinity;
   if (age < RECEIVING_TTL_MS && fewVainLookups(now)) return true;
-  if (allKeysLoading || age < MIN_KEYS_REFRESH_MS) return false;
-  // One request re-reads the set; others meanwhile answer from the one there is (a promise is not shared across requests).
+  // While one request re-reads the set, others look their key up on their own within the same budget
+  // (a promise cannot be shared across requests): a burst of first messages to a new account is not refused.
+  if (allKeysLoading) return fewVainLookups(now);
+  if (age < MIN_KEYS_REFRESH_MS) return false;
   allKeysLoading = true;
   try {
     allKeys = { at: now, keys: await loadAccountKeys(env.DB) };
