@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { attachmentKinds } from "../db/schema";
+import { attachmentViewSchema } from "../queue/protocol";
 import { hmac, toHex } from "../security/crypto";
 
 /** What the hub POSTs to an account's chatbot for each customer message on a ticket nobody holds (docs/conversations.md). */
@@ -11,18 +11,7 @@ export const chatbotRequestSchema = z.strictObject({
   message: z.strictObject({
     id: z.number().int(),
     text: z.string(),
-    attachments: z.array(
-      z.strictObject({
-        kind: z.enum(attachmentKinds),
-        ref: z.string().optional(),
-        name: z.string().optional(),
-        mimeType: z.string().optional(),
-        size: z.number().optional(),
-        width: z.number().optional(),
-        height: z.number().optional(),
-        durationS: z.number().optional(),
-      }),
-    ),
+    attachments: z.array(z.strictObject(attachmentViewSchema.shape)),
   }),
 });
 export type ChatbotRequest = z.infer<typeof chatbotRequestSchema>;
