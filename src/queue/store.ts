@@ -235,6 +235,26 @@ export class QueueStore {
     this.configCache = { json, config };
   }
 
+  /**
+   * Agents whose slots here or ledger record may have changed since the last `ledgerChanges`, so
+   * that it compares only theirs. Null until the first one: changes made before this object woke are not known.
+   */
+  private touched: Set<string> | null = null;
+
+  private touch(...agentIds: (string | null)[]) {
+    for (const id of agentIds) if (id !== null) this.touched?.add(id);
+  }
+
+  /** Marks the ticket's holder and offerees: called before their slots on it change. */
+  private touchTicket(ticketId: number) {
+    if (!this.touched) return;
+    const rows = this.sql.exec<{ agent_id: string }>(
+      "SELECT agent_id FROM tickets WHERE id = ?1 AND agent_id IS NOT NULL UNION SELECT agent_id FROM offers WHERE ticket_id = ?1",
+      ticketId,
+    );
+    for (const r of rows) this.touched.add(r.agent_id);
+  }
+
   // ---- counters: the queue's pace (for wait estimates) and the supervisors' state sequence
 
   stat(key: StatKey): number | null {
@@ -334,6 +354,7 @@ export class QueueStore {
 
   /** Removes one agent's offer; true when other offers of the ticket remain open. */
   dropOffer(ticketId: number, agentId: string): boolean {
+    this.touch(agentId);
     this.sql.exec("DELETE FROM offers WHERE ticket_id = ? AND agent_id = ?", ticketId, agentId);
     return this.offerees(ticketId).length > 0;
   }
@@ -356,6 +377,7 @@ export class QueueStore {
   }
 
   adoptAssigned(view: TicketView, agentId: string, at: number) {
+    this.touch(agentId);
     this.sql.exec(
       `INSERT INTO tickets (id, view, preview, state, agent_id, enqueued_at) VALUES (?, ?, '', 'assigned', ?, ?)
        ON CONFLICT (id) DO NOTHING`,
@@ -387,6 +409,7 @@ export class QueueStore {
 
   /** Opens offers of one ring to these agents, all lapsing at `expiresAt`. */
   offer(ticketId: number, agentIds: readonly string[], expiresAt: number, now: number) {
+    this.touch(...agentIds);
     this.sql.exec("UPDATE tickets SET state = 'offered', offer_expires_at = ? WHERE id = ?", expiresAt, ticketId);
     for (const agentId of agentIds) {
       this.sql.exec("INSERT OR IGNORE INTO offers (ticket_id, agent_id) VALUES (?, ?)", ticketId, agentId);
@@ -401,6 +424,8 @@ export class QueueStore {
     if (last !== null) this.setStat("pace_ms", nextPace(this.stat("pace_ms"), now - last));
     this.setStat("last_assign_at", now);
     const others = this.offerees(ticketId).filter((a) => a !== agentId);
+    this.touchTicket(ticketId);
+    this.touch(agentId);
     this.sql.exec(
       "UPDATE tickets SET state = 'assigned', agent_id = ?, offer_expires_at = NULL, sticky_until = NULL, transfer_to = NULL, return_queue = NULL, return_agent = NULL, plan = NULL WHERE id = ?",
       agentId,
@@ -417,6 +442,7 @@ export class QueueStore {
 
   /** Back to waiting: open offers close, the holder (if any) lets go. */
   requeue(ticketId: number) {
+    this.touchTicket(ticketId);
     this.sql.exec("UPDATE tickets SET state = 'waiting', agent_id = NULL, offer_expires_at = NULL WHERE id = ?", ticketId);
     this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", ticketId);
   }
@@ -434,6 +460,7 @@ export class QueueStore {
   }
 
   removeTicket(ticketId: number) {
+    this.touchTicket(ticketId);
     this.sql.exec("DELETE FROM tickets WHERE id = ?", ticketId);
     this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", ticketId);
     this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", ticketId);
@@ -442,12 +469,14 @@ export class QueueStore {
 
   /** A held ticket offered to a colleague: the holder keeps it until the colleague accepts. */
   offerTransfer(ticketId: number, toAgentId: string) {
+    this.touch(toAgentId);
     this.sql.exec("UPDATE tickets SET transfer_to = ? WHERE id = ?", toAgentId, ticketId);
     this.sql.exec("INSERT OR IGNORE INTO offers (ticket_id, agent_id) VALUES (?, ?)", ticketId, toAgentId);
   }
 
   endTransfer(ticketId: number) {
     const row = this.ticket(ticketId);
+    this.touch(row?.transfer_to ?? null);
     if (row?.transfer_to) this.sql.exec("DELETE FROM offers WHERE ticket_id = ? AND agent_id = ?", ticketId, row.transfer_to);
     this.sql.exec("UPDATE tickets SET transfer_to = NULL WHERE id = ?", ticketId);
     this.cancelTimer("transfer_expiry", String(ticketId));
@@ -619,6 +648,7 @@ export class QueueStore {
    * every queue. A pick of a ticket whose offer to the agent awaits the ledger waits on that claim.
    */
   addClaim(ticketId: number, agentId: string, kind: "offer" | "pick", lim: number) {
+    this.touch(agentId);
     this.sql.exec(
       `INSERT INTO claims (ticket_id, agent_id, kind, lim) VALUES (?, ?, ?, ?)
        ON CONFLICT (ticket_id, agent_id) DO UPDATE SET kind = excluded.kind, lim = excluded.lim, granted = 0, sent_seq = NULL
@@ -644,21 +674,37 @@ export class QueueStore {
   }
 
   dropClaim(ticketId: number, agentId: string) {
+    this.touch(agentId);
     this.sql.exec("DELETE FROM claims WHERE ticket_id = ? AND agent_id = ?", ticketId, agentId);
   }
 
   /**
    * Agents whose slots here differ from what their ledger was last told, or with a claim not
-   * reported yet. Offer claims whose offer closed meanwhile go first.
+   * reported yet: among those touched since the last call, or all once after waking.
    */
   ledgerChanges(): string[] {
-    this.sql.exec("DELETE FROM claims WHERE kind = 'offer' AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.ticket_id = claims.ticket_id AND o.agent_id = claims.agent_id)");
+    const touched = this.touched;
+    this.touched = new Set();
+    if (!touched) return this.differing();
+    return [...touched].sort().filter((agentId) => this.differing(agentId).length > 0);
+  }
+
+  /** The comparison, for every agent or only `agentId` (one agent at a time, so that its indexes serve). Offer claims whose offer closed meanwhile go first. */
+  private differing(agentId?: string): string[] {
+    const only = agentId === undefined ? "" : "AND agent_id = ?1";
+    const args = agentId === undefined ? [] : [agentId];
+    this.sql.exec(
+      `DELETE FROM claims WHERE kind = 'offer' ${only} AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.ticket_id = claims.ticket_id AND o.agent_id = claims.agent_id)`,
+      ...args,
+    );
     return this.sql
       .exec<{ agent_id: string }>(
-        `WITH cur AS (${CURRENT_SLOTS})
-         SELECT agent_id FROM (SELECT agent_id, ticket_id, kind FROM cur EXCEPT SELECT agent_id, ticket_id, kind FROM ledger_told)
-         UNION SELECT agent_id FROM (SELECT agent_id, ticket_id, kind FROM ledger_told EXCEPT SELECT agent_id, ticket_id, kind FROM cur)
-         UNION SELECT agent_id FROM claims WHERE sent_seq IS NULL`,
+        `WITH cur AS (SELECT agent_id, ticket_id, kind FROM (${CURRENT_SLOTS}) WHERE true ${only}),
+           told AS (SELECT agent_id, ticket_id, kind FROM ledger_told WHERE true ${only})
+         SELECT agent_id FROM (SELECT * FROM cur EXCEPT SELECT * FROM told)
+         UNION SELECT agent_id FROM (SELECT * FROM told EXCEPT SELECT * FROM cur)
+         UNION SELECT agent_id FROM claims WHERE sent_seq IS NULL ${only}`,
+        ...args,
       )
       .toArray()
       .map((r) => r.agent_id);
@@ -695,6 +741,7 @@ export class QueueStore {
 
   /** What the ledger holds for the agent from this queue, as its answer says. */
   setTold(agentId: string, slots: readonly { ticketId: number; kind: string }[]) {
+    this.touch(agentId);
     this.sql.exec("DELETE FROM ledger_told WHERE agent_id = ?", agentId);
     for (const s of slots) this.sql.exec("INSERT OR REPLACE INTO ledger_told (agent_id, ticket_id, kind) VALUES (?, ?, ?)", agentId, s.ticketId, s.kind);
   }
