@@ -39,13 +39,17 @@ const newSource = () => `2001:db8:${crypto.randomUUID().slice(0, 4)}:${crypto.ra
 
 const forged = (i: number) => telegramUpdate({ updateId: 900000 + i, userId: 6660001, messageId: i, text: `Sahte mesaj ${i} 🕵️` });
 
+/** A new Telegram account on a new queue, unknown to this isolate's cache as the accounts API leaves one it creates. */
+async function freshAccount() {
+  const account = await createTelegramAccount(await createQueue());
+  forgetReceivingAccount(account.key);
+  return account;
+}
+
 describe("refused webhooks cost no D1 write", () => {
-  let queueId: string;
   let account: { id: string; key: string };
   beforeEach(async () => {
-    queueId = await createQueue();
-    account = await createTelegramAccount(queueId);
-    forgetReceivingAccount(account.key); // as the accounts API does for an account it creates
+    account = await freshAccount();
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -152,12 +156,9 @@ describe("refused webhooks cost no D1 write", () => {
 });
 
 describe("refused webhooks past the rate limits (Workers Rate Limiting binding)", () => {
-  let queueId: string;
   let account: { id: string; key: string };
   beforeEach(async () => {
-    queueId = await createQueue();
-    account = await createTelegramAccount(queueId);
-    forgetReceivingAccount(account.key); // as the accounts API does for an account it creates
+    account = await freshAccount();
   });
 
   /** Posts until the first 429 (at most `max`); the statuses in order. */
