@@ -176,6 +176,12 @@ export type ActivationResult =
 /** One provider: authenticate, parse, normalize, send. Credentials arrive unsealed. */
 export interface ProviderAdapter<Creds = unknown, Settings = unknown> {
   kind: ProviderKind;
+  /** How the channel is named to people ({{source}}, error messages): the app the customer wrote in. */
+  sourceName: string;
+  /** The hub can edit a message it sent (Telegram's editMessageText, the custom channel's `edit`). Absent: it cannot. */
+  canEdit?: boolean;
+  /** Points the provider's webhook at the account's receive URL (Telegram's setWebhook). Absent: the admin sets it on the provider's side. */
+  registerWebhook?(ctx: AccountContext<Creds, Settings>): Promise<{ ok: true } | { ok: false; reason: string }>;
   credentialsSchema: z.ZodType<Creds>;
   settingsSchema: z.ZodType<Settings>;
   /**

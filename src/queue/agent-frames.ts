@@ -19,9 +19,6 @@ import { adapterFor } from "../providers/registry";
 import type { ProviderKind } from "../providers/types";
 import { textTooLong } from "../domain/text-limit";
 
-/** Providers whose sent messages the hub can edit (Telegram's editMessageText, the custom channel's `edit`). */
-const EDITABLE_PROVIDERS = new Set(["telegram", "custom"]);
-
 export async function handleFrame(q: QueueHost, ws: WebSocket, agentId: string, frame: ClientFrame) {
   const now = Date.now();
   switch (frame.type) {
@@ -205,7 +202,7 @@ async function close(q: QueueHost, ws: WebSocket, agentId: string, frame: Extrac
 async function edit(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "edit" }>) {
   if (!holds(q, agentId, frame.ticketId)) return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
   const { provider } = JSON.parse(q.store.ticket(frame.ticketId)!.view) as TicketView;
-  if (!EDITABLE_PROVIDERS.has(provider)) {
+  if (!adapterFor(provider as ProviderKind)?.canEdit) {
     return q.reject(ws, agentId, "edit_not_supported", `${sourceName(provider)} (${provider}) does not let a sent message be edited; send a new reply instead`, {
       ticketId: frame.ticketId,
       messageId: frame.messageId,

@@ -1,18 +1,11 @@
 import { firstName, type TemplateVars } from "../domain/templates";
+import { adapterFor } from "../providers/registry";
+import type { ProviderKind } from "../providers/types";
 import type { TicketView } from "./protocol";
 
-/** How each provider's channel is named to people ({{source}}): the app the customer wrote in. */
-const SOURCE_NAMES: Record<string, string> = {
-  telegram: "Telegram",
-  meta: "Instagram",
-  connexease: "Instagram",
-  twilio: "WhatsApp",
-  sinch: "WhatsApp",
-  custom: "Web",
-};
-
+/** How the ticket's channel is named to people ({{source}}): the app the customer wrote in. */
 export function sourceName(provider: string): string {
-  return SOURCE_NAMES[provider] ?? provider;
+  return adapterFor(provider as ProviderKind)?.sourceName ?? provider;
 }
 
 /** The template variables a ticket gives, plus whatever the moment adds (queue, agent, position…). */

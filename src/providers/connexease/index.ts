@@ -14,6 +14,7 @@ import { sendConnexease } from "./send";
 
 export const connexeaseAdapter: ProviderAdapter<ConnexeaseCredentials, ConnexeaseSettings> = {
   kind: "connexease",
+  sourceName: "Instagram",
   credentialsSchema: connexeaseCredentialsSchema,
   settingsSchema: connexeaseSettingsSchema,
   generatedCredentials: () => ({ webhookSecret: randomToken() }),

@@ -11,6 +11,8 @@ import { sendCustom } from "./send";
 /** A third party's own channel: it posts customer messages with an access token; the hub posts replies to its outgoing webhook. */
 export const customAdapter: ProviderAdapter<CustomCredentials, CustomSettings> = {
   kind: "custom",
+  sourceName: "Web",
+  canEdit: true,
   credentialsSchema: customCredentialsSchema,
   settingsSchema: customSettingsSchema,
   generatedCredentials: () => ({ signingSecret: randomToken(32) }),

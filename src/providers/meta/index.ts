@@ -10,6 +10,7 @@ import { metaReplyWindow } from "./window";
 /** Instagram messaging through Meta: Instagram Login (graph.instagram.com) or a linked Facebook Page. */
 export const metaAdapter: ProviderAdapter<MetaCredentials, MetaSettings> = {
   kind: "meta",
+  sourceName: "Instagram",
   credentialsSchema: metaCredentialsSchema,
   settingsSchema: metaSettingsSchema,
   generatedCredentials: () => ({ verifyToken: randomToken() }),

@@ -10,6 +10,7 @@ import { sinchReplyWindow } from "./window";
 /** WhatsApp through the Sinch Conversation API. */
 export const sinchAdapter: ProviderAdapter<SinchCredentials, SinchSettings> = {
   kind: "sinch",
+  sourceName: "WhatsApp",
   credentialsSchema: sinchCredentialsSchema,
   settingsSchema: sinchSettingsSchema,
   generatedCredentials: () => ({ webhookSecret: randomToken() }),

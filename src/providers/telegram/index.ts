@@ -1,6 +1,7 @@
 import { randomToken } from "../../security/crypto";
 import { authResult, parseJsonBody } from "../webhook-body";
 import type { ProviderAdapter } from "../types";
+import { setWebhook } from "./api";
 import { authenticateTelegram } from "./authenticate";
 import {
   telegramCredentialsSchema,
@@ -13,6 +14,9 @@ import { MAX_TEXT_LENGTH, sendTelegram } from "./send";
 
 export const telegramAdapter: ProviderAdapter<TelegramCredentials, TelegramSettings> = {
   kind: "telegram",
+  sourceName: "Telegram",
+  canEdit: true,
+  registerWebhook: (ctx) => setWebhook(ctx.creds, ctx.settings, ctx.receiveUrl),
   credentialsSchema: telegramCredentialsSchema,
   settingsSchema: telegramSettingsSchema,
   generatedCredentials: () => ({ secretToken: randomToken() }),

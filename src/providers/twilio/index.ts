@@ -21,6 +21,7 @@ export function twilioReplyWindow(lastInboundAt: number | null, now: number): Re
 
 export const twilioAdapter: ProviderAdapter<TwilioCredentials, TwilioSettings> = {
   kind: "twilio",
+  sourceName: "WhatsApp",
   credentialsSchema: twilioCredentialsSchema,
   settingsSchema: twilioSettingsSchema,
   authenticate: async (req, ctx) => authResult(await authenticateTwilio(req, ctx.creds)),

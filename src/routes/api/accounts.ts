@@ -10,7 +10,6 @@ import { conversationSettingsSchema, type ConversationSettings } from "../../dom
 import { ApiError, badRequest, conflict, notFound } from "../../errors";
 import { customCredentialsSchema, customSettingsSchema } from "../../providers/custom/config";
 import { adapterFor } from "../../providers/registry";
-import { setWebhook } from "../../providers/telegram/api";
 import { telegramCredentialsSchema, telegramSettingsSchema } from "../../providers/telegram/config";
 import { providerKinds, type ActivationResult, type ProviderKind } from "../../providers/types";
 import { randomToken, seal, unseal } from "../../security/crypto";
@@ -484,11 +483,12 @@ export function accountRoutes() {
   app.openapi(registerWebhook, async (c) => {
     const d = db(c);
     const row = await loadAccount(d, c.req.valid("param").id);
-    if (row.provider !== "telegram") throw badRequest(`This is a ${row.provider} account, not a telegram one`);
-    const creds = telegramCredentialsSchema.parse(await openCredentials(c, row));
-    const settings = telegramSettingsSchema.parse(row.settings);
+    const adapter = adapterFor(row.provider);
+    if (!adapter?.registerWebhook) throw badRequest(`This is a ${row.provider} account, not a telegram one`);
+    const creds = adapter.credentialsSchema.parse(await openCredentials(c, row)) as Record<string, unknown>;
+    const settings = adapter.settingsSchema.parse(row.settings) as Record<string, unknown>;
     const url = receiveUrlOf(c, row);
-    const result = await setWebhook(creds, settings, url);
+    const result = await adapter.registerWebhook({ accountId: row.id, creds, settings, receiveUrl: url, now: Date.now() });
     if (!result.ok) throw new ApiError(502, "provider_error", await maskSecrets(result.reason, accountSecrets(creds, settings)));
     await auditInsert(d, {
       actorId: c.var.auth.userId,
