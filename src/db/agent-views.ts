@@ -97,15 +97,3 @@ export async function markRead(d1: D1Database, r: { ticketId: number; userId: st
   const row = state?.results[0];
   return row ? { lastReadMessageId: row.last_read_message_id, unread: row.unread } : null;
 }
-
-/** Unread customer messages of one ticket for one user. */
-export async function unreadCount(d1: D1Database, ticketId: number, userId: string): Promise<number> {
-  const row = await d1
-    .prepare(
-      `SELECT count(*) AS n FROM messages m WHERE m.ticket_id = ?1 AND m.direction = 'in' AND m.deleted_at IS NULL
-         AND m.id > coalesce((SELECT last_read_message_id FROM ticket_reads WHERE ticket_id = ?1 AND user_id = ?2), 0)`,
-    )
-    .bind(ticketId, userId)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
-}

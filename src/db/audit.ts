@@ -5,7 +5,6 @@ import * as schema from "./schema";
 import { auditLog } from "./schema";
 
 type Db = DrizzleD1Database<typeof schema>;
-export type AuditRow = typeof auditLog.$inferSelect;
 
 export type AuditEntry = {
   actorId: string | null;

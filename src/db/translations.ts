@@ -38,21 +38,6 @@ export async function deleteTranslation(d1: D1Database, messageId: number) {
   await d1.prepare("DELETE FROM message_translations WHERE message_id = ?1").bind(messageId).run();
 }
 
-/** The translations of those messages that have one, by message id. */
-export async function translationsFor(d1: D1Database, messageIds: readonly number[]): Promise<Map<number, MessageTranslation>> {
-  if (messageIds.length === 0) return new Map();
-  const { results } = await d1
-    .prepare("SELECT * FROM message_translations WHERE message_id IN (SELECT value FROM json_each(?1))")
-    .bind(JSON.stringify(messageIds))
-    .all<TranslationRow>();
-  return new Map(
-    results.map((r) => [
-      r.message_id,
-      { messageId: r.message_id, language: r.language, text: r.text, sourceLanguage: r.source_language, createdAt: r.created_at },
-    ]),
-  );
-}
-
 /** The translations of a ticket's messages, by message id. */
 export async function ticketTranslations(d1: D1Database, ticketId: number): Promise<Map<number, MessageTranslation>> {
   const { results } = await d1

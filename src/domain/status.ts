@@ -18,11 +18,6 @@ export const statusRank: Record<MessageStatus, number> = {
 /** The rank a message currently `failed` has for comparison: terminal. */
 export const TERMINAL_RANK = 9;
 
-export function movesForward(current: MessageStatus, next: MessageStatus): boolean {
-  const from = current === "failed" ? TERMINAL_RANK : statusRank[current];
-  return statusRank[next] > from;
-}
-
 /** A status column's rank as the current status (failed is terminal), in SQL. */
 export const currentRankSql = (column: string) =>
   `(CASE ${column} ${Object.entries(statusRank)

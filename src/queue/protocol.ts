@@ -274,5 +274,3 @@ export const queueStateSchema = z.object({
   paceS: z.number().nullable(),
 });
 export type QueueState = z.infer<typeof queueStateSchema>;
-
-export type SequencedFrame = ServerFrame & { seq: number };

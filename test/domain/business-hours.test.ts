@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { businessHoursSchema, describeHours, isOpen, nextOpening, type BusinessHours } from "../../src/domain/business-hours";
+import { businessHoursSchema, describeHours, isOpen, type BusinessHours } from "../../src/domain/business-hours";
 
 // Europe/Istanbul is UTC+3 all year. 2026-01-05 is a Monday.
 const istanbul: BusinessHours = {
@@ -91,90 +91,6 @@ describe("isOpen", () => {
     // 2026-01-05 22:00 UTC is already Tuesday 01:00 in Istanbul, but closed anyway; 06:00 UTC Tuesday is 09:00 local.
     expect(isOpen(hours, Date.UTC(2026, 0, 6, 6, 0))).toBe(false);
     expect(isOpen({ ...istanbul, holidays: [{ date: "2026-01-05" }] }, Date.UTC(2026, 0, 6, 6, 0))).toBe(true);
-  });
-});
-
-describe("nextOpening", () => {
-  it("is the instant itself when open", () => {
-    const at = istanbulAt(5, 12, 34, 56);
-    expect(nextOpening(istanbul, at)).toBe(at);
-  });
-
-  it("finds the start of the next window to the minute", () => {
-    expect(nextOpening(istanbul, istanbulAt(5, 8, 59, 30))).toBe(istanbulAt(5, 9));
-    expect(nextOpening(istanbul, istanbulAt(9, 18, 30))).toBe(istanbulAt(10, 10));
-  });
-
-  it("skips the weekend", () => {
-    expect(nextOpening(istanbul, istanbulAt(10, 14))).toBe(istanbulAt(12, 9));
-    expect(nextOpening(istanbul, istanbulAt(11, 23, 59))).toBe(istanbulAt(12, 9));
-  });
-
-  it("skips a full holiday and stops at the end of a partial one", () => {
-    const hours = {
-      ...istanbul,
-      holidays: [
-        { date: "2026-01-06", name: "Company day" },
-        { date: "2026-01-07", from: "08:00", to: "11:30" },
-      ],
-    };
-    expect(nextOpening(hours, istanbulAt(5, 18))).toBe(istanbulAt(7, 11, 30));
-    expect(nextOpening(hours, istanbulAt(7, 12, 15))).toBe(istanbulAt(7, 12, 15));
-  });
-
-  it("skips a holiday Friday and a weekend together", () => {
-    const hours = { ...istanbul, windows: [istanbul.windows[0]!], holidays: [{ date: "2026-01-09" }] };
-    expect(nextOpening(hours, istanbulAt(8, 18))).toBe(istanbulAt(12, 9));
-  });
-
-  it("opens at midnight when a holiday ends inside an overnight window", () => {
-    const night: BusinessHours = { timezone: "UTC", windows: [{ days: ["fri"], from: "22:00", to: "06:00" }], holidays: [{ date: "2026-01-09" }] };
-    expect(nextOpening(night, Date.UTC(2026, 0, 9, 21, 0))).toBe(Date.UTC(2026, 0, 10, 0, 0));
-  });
-
-  it("is null when closed for the whole next 14 days", () => {
-    const holidays = Array.from({ length: 20 }, (_, i) => ({ date: new Date(Date.UTC(2026, 0, 5 + i)).toISOString().slice(0, 10) }));
-    const hours = { ...istanbul, holidays };
-    expect(nextOpening(hours, istanbulAt(5, 10))).toBeNull();
-    expect(nextOpening({ ...istanbul, holidays: holidays.slice(0, 10) }, istanbulAt(5, 10))).toBe(istanbulAt(15, 9));
-  });
-
-  describe("over daylight saving changes in Europe/Berlin", () => {
-    const office: BusinessHours = {
-      timezone: "Europe/Berlin",
-      windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], from: "09:00", to: "18:00" }],
-      holidays: [],
-    };
-
-    it("opens Monday 09:00 summer time after a weekend that started in winter time", () => {
-      // Friday 2026-03-27 18:00 CET is 17:00 UTC; Monday 09:00 CEST is 07:00 UTC.
-      expect(nextOpening(office, Date.UTC(2026, 2, 27, 17, 0))).toBe(Date.UTC(2026, 2, 30, 7, 0));
-    });
-
-    it("opens Monday 09:00 winter time after a weekend that started in summer time", () => {
-      // Friday 2026-10-23 18:00 CEST is 16:00 UTC; Monday 09:00 CET is 08:00 UTC.
-      expect(nextOpening(office, Date.UTC(2026, 9, 23, 16, 0))).toBe(Date.UTC(2026, 9, 26, 8, 0));
-    });
-
-    it("opens when the clock jumps into a window whose start is skipped", () => {
-      // 2026-03-29: 02:00 CET (01:00 UTC) becomes 03:00 CEST, so 02:30 never shows; 03:00 is inside the window.
-      const hours = { ...office, windows: [{ days: ["sun" as const], from: "02:30", to: "05:00" }] };
-      expect(nextOpening(hours, Date.UTC(2026, 2, 29, 0, 0))).toBe(Date.UTC(2026, 2, 29, 1, 0));
-    });
-
-    it("opens again when the clock is set back into a window", () => {
-      // 2026-10-25: 03:00 CEST (01:00 UTC) becomes 02:00 CET, so 02:00–02:30 comes twice.
-      const hours = { ...office, windows: [{ days: ["sun" as const], from: "02:00", to: "02:30" }] };
-      expect(nextOpening(hours, Date.UTC(2026, 9, 24, 23, 0))).toBe(Date.UTC(2026, 9, 25, 0, 0));
-      expect(nextOpening(hours, Date.UTC(2026, 9, 25, 0, 45))).toBe(Date.UTC(2026, 9, 25, 1, 0));
-      expect(nextOpening(hours, Date.UTC(2026, 9, 25, 1, 30))).toBe(Date.UTC(2026, 10, 1, 1, 0));
-    });
-
-    it("finds the second showing of a window start when the clock is set back", () => {
-      const hours = { ...office, windows: [{ days: ["sun" as const], from: "02:15", to: "02:30" }] };
-      // 02:15 CEST (00:15 UTC) has passed at 02:45 CEST; 02:15 CET is 01:15 UTC.
-      expect(nextOpening(hours, Date.UTC(2026, 9, 25, 0, 45))).toBe(Date.UTC(2026, 9, 25, 1, 15));
-    });
   });
 });
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { saveTranslation, translationsFor } from "../../src/db/translations";
+import { saveTranslation, ticketTranslations } from "../../src/db/translations";
 import { saveReplyOriginal, translateInbound, translateReply } from "../../src/queue/translation";
 import { json, libreConfig, requestOf, stubFetch, ticketFixture, translationRow } from "./helpers";
 
@@ -170,7 +170,7 @@ describe("saveReplyOriginal", () => {
     await saveReplyOriginal(env, reply.id, original!);
 
     expect(await translationRow(reply.id)).toEqual({ language: "en", text: "Arriving tomorrow 🚚", source_language: "tr" });
-    const both = await translationsFor(env.DB, [inbound.id, reply.id]);
+    const both = await ticketTranslations(env.DB, t.ticketId);
     expect([...both.keys()].sort((x, y) => x - y)).toEqual([inbound.id, reply.id]);
     expect(both.get(reply.id)).toMatchObject({ messageId: reply.id, text: "Arriving tomorrow 🚚", sourceLanguage: "tr" });
   });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ingestDelete } from "../../src/db/ingest-reports";
-import { contactLanguage, saveTranslation, translationsFor } from "../../src/db/translations";
+import { contactLanguage, saveTranslation } from "../../src/db/translations";
 import { ticketFixture, translationRow } from "./helpers";
 
 describe("message_translations", () => {
@@ -18,20 +18,6 @@ describe("message_translations", () => {
   it("stores nothing for a message that does not exist", async () => {
     expect(await saveTranslation(env.DB, { messageId: 987654321, language: "en", text: "x", sourceLanguage: null })).toBe(false);
     expect(await translationRow(987654321)).toBeNull();
-  });
-
-  it("returns the translations of the messages that have one", async () => {
-    const t = await ticketFixture();
-    const a = await t.inbound("Teşekkürler 🙏");
-    const b = await t.inbound("Görüşürüz");
-    await saveTranslation(env.DB, { messageId: a.id, language: "en", text: "Thanks 🙏", sourceLanguage: "tr" });
-
-    const found = await translationsFor(env.DB, [a.id, b.id]);
-
-    expect([...found.keys()]).toEqual([a.id]);
-    expect(found.get(a.id)).toMatchObject({ messageId: a.id, language: "en", text: "Thanks 🙏", sourceLanguage: "tr" });
-    expect(found.get(a.id)!.createdAt).toBeGreaterThan(0);
-    expect((await translationsFor(env.DB, [])).size).toBe(0);
   });
 
   it("knows no contact language until one is detected on the ticket", async () => {

@@ -127,12 +127,3 @@ export const sendResponseSchema = z.looseObject({
   message_id: z.string().min(1),
   accepted_time: z.string().optional(),
 });
-
-/** Every Conversation API error: {"error":{"code","message","status","details"}}. */
-export const apiErrorSchema = z.looseObject({
-  error: z.looseObject({
-    code: z.number().optional(),
-    message: z.string().optional(),
-    status: z.string().optional(),
-  }),
-});
