@@ -1,9 +1,7 @@
 import { asc, count, eq } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type * as schema from "./schema";
 import { channelAccounts, tickets } from "./schema";
+import type { Db } from "./database";
 
-type Db = DrizzleD1Database<typeof schema>;
 export type AccountRow = typeof channelAccounts.$inferSelect;
 export type NewAccount = typeof channelAccounts.$inferInsert;
 

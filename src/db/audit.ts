@@ -1,10 +1,6 @@
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { drizzle } from "drizzle-orm/d1";
-import * as schema from "./schema";
 import { auditLog } from "./schema";
-
-type Db = DrizzleD1Database<typeof schema>;
+import { openDb, type Db } from "./database";
 
 export type AuditEntry = {
   actorId: string | null;
@@ -37,5 +33,5 @@ export function listAudit(db: Db, f: AuditFilter) {
 
 /** Records a change made outside the API (a supervisor's command over the socket). */
 export async function recordAudit(d1: D1Database, e: AuditEntry) {
-  await auditInsert(drizzle(d1, { schema, casing: "snake_case" }), e);
+  await auditInsert(openDb(d1), e);
 }

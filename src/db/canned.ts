@@ -1,9 +1,7 @@
 import { and, asc, eq, inArray, or, type SQL } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type * as schema from "./schema";
 import { cannedAnswers, channelAccounts, queueMembers } from "./schema";
+import type { Db } from "./database";
 
-type Db = DrizzleD1Database<typeof schema>;
 export type CannedRow = typeof cannedAnswers.$inferSelect;
 
 /** The variables a canned answer may use: what is known once an agent holds the ticket. */

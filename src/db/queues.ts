@@ -1,9 +1,7 @@
 import { and, asc, count, eq } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type * as schema from "./schema";
 import { channelAccounts, queueMembers, queues, tickets, users } from "./schema";
+import type { Db } from "./database";
 
-type Db = DrizzleD1Database<typeof schema>;
 export type QueueRow = typeof queues.$inferSelect;
 export type NewQueue = typeof queues.$inferInsert;
 

@@ -1,10 +1,8 @@
 import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type * as schema from "./schema";
 import { contacts, messageRevisions, messages, queueMembers, tickets } from "./schema";
 import { conversationSettingsSchema, defaultConversationSettings, type ConversationSettings } from "../domain/conversation-settings";
+import type { Db } from "./database";
 
-type Db = DrizzleD1Database<typeof schema>;
 export type TicketRow = typeof tickets.$inferSelect;
 export type TicketStatus = TicketRow["status"];
 

@@ -1,9 +1,7 @@
 import { asc, eq } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type * as schema from "./schema";
 import { apiTokens, queueMembers, queues, users } from "./schema";
+import type { Db } from "./database";
 
-type Db = DrizzleD1Database<typeof schema>;
 export type UserRow = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 export type UserPatch = Partial<Omit<NewUser, "id" | "createdAt">>;

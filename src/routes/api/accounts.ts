@@ -17,7 +17,7 @@ import { accountSecrets, maskSecrets } from "../../security/redact";
 import { publicOrigin, receiveUrl } from "../public-url";
 import { forgetReceivingAccount } from "../webhooks/receiving-accounts";
 import { providerSpec } from "./account-providers";
-import type { Db } from "./db";
+import type { Db } from "../../db/database";
 import { apiRoute, db, errors, jsonBody, jsonResponse, parseWith, router, timestamp, uuidParam } from "./shared";
 import { conversationSchema } from "./views";
 

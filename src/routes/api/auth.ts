@@ -3,7 +3,7 @@ import type { AppContext } from "../../env";
 import { forbidden, unauthorized } from "../../errors";
 import { findPrincipalByTokenHash, touchToken } from "../../db/users";
 import { sha256Hex } from "../../security/crypto";
-import { openDb } from "./db";
+import { openDb } from "../../db/database";
 
 export type Role = "admin" | "supervisor" | "agent";
 export type Principal = { userId: string; role: Role; displayName: string };

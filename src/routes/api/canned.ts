@@ -6,7 +6,7 @@ import { channelAccounts } from "../../db/schema";
 import { templateSchema } from "../../domain/templates";
 import { badRequest, conflict, notFound } from "../../errors";
 import type { Principal } from "./auth";
-import type { Db } from "./db";
+import type { Db } from "../../db/database";
 import { apiRoute, db, errors, isUniqueViolation, jsonBody, jsonResponse, router, timestamp, uuidParam } from "./shared";
 
 const scope = z

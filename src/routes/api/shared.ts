@@ -5,7 +5,7 @@ import { validationHook } from "../../app";
 import type { AppContext } from "../../env";
 import { ApiError } from "../../errors";
 import { requireAuth, requireRole, roles, type Role } from "./auth";
-import { openDb } from "./db";
+import { openDb } from "../../db/database";
 
 export const router = () => new OpenAPIHono<AppContext>({ defaultHook: validationHook });
 

@@ -6,7 +6,7 @@ import { dispositionRefusal, getContact, getTicket, listTicketMessages, listTick
 import { ticketExtras } from "../../db/agent-views";
 import { ApiError, badRequest, conflict, notFound } from "../../errors";
 import { roles, type Principal } from "./auth";
-import type { Db } from "./db";
+import type { Db } from "../../db/database";
 import { apiRoute, db, errors, jsonBody, jsonResponse, page, pageOf, pageQuery, router, timestamp } from "./shared";
 import { ticketTranslations } from "../../db/translations";
 import { attachmentViewSchema, messageTranslationSchema, normalizeTicketUpdate, replyWindowViewSchema, ticketUpdateFields } from "../../queue/protocol";
