@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { meterD1 } from "../db/meter";
 import { LedgerStore, type LedgerAnswer, type LedgerReport } from "./ledger-store";
 
 export type { LedgerAnswer, LedgerReport, ReportedSlot, SlotKind } from "./ledger-store";
@@ -14,7 +15,7 @@ export class AgentLedger extends DurableObject<Env> {
   private readonly store: LedgerStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
+    super(ctx, meterD1(env));
     this.store = new LedgerStore(ctx.storage.sql);
   }
 

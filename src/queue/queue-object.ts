@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { clientFrameSchema, type ClientFrame, type MessageView } from "./protocol";
 import type { RoutingConfig } from "../domain/routing-config";
 import type { Env } from "../env";
+import { meterD1 } from "../db/meter";
 import { QueueStore, type PeerClaim } from "./store";
 import { hasTimer, socketsOf, type QueueHost, type SocketAttachment } from "./host";
 import { send, reject } from "./frames-out";
@@ -34,7 +35,7 @@ export class QueueObject extends DurableObject<Env> {
   private readonly q: QueueHost;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
+    super(ctx, meterD1(env));
     const q: QueueHost = {
       store: new QueueStore(ctx.storage.sql),
       env,
