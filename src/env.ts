@@ -1,6 +1,7 @@
 import type { QueueObject } from "./queue/queue-object";
 import type { AgentLedger } from "./agents/agent-ledger";
 import type { OutboxMessage } from "./outbox/message";
+import type { Principal } from "./kinds/principal";
 
 export interface Env {
   DB: D1Database;
@@ -22,4 +23,4 @@ export interface Env {
   LIBRETRANSLATE_API_KEY?: string;
 }
 
-export type AppContext = { Bindings: Env; Variables: { auth: import("./routes/api/auth").Principal } };
+export type AppContext = { Bindings: Env; Variables: { auth: Principal } };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { attachmentViewSchema } from "../queue/protocol";
+import { attachmentViewSchema } from "../kinds/views";
 import { hmac, toHex } from "../security/crypto";
 
 /** What the hub POSTs to an account's chatbot for each customer message on a ticket nobody holds (docs/conversations.md). */

@@ -2,7 +2,7 @@ import type { ReceivingAccount } from "../db/account-lookup";
 import { sealedChatbotSecret } from "../db/accounts";
 import type { TicketState } from "../db/ingest";
 import type { Env } from "../env";
-import type { MessageView } from "../queue/protocol";
+import type { MessageView } from "../kinds/views";
 import { unseal } from "../security/crypto";
 import { askChatbot } from "./chatbot";
 

@@ -1,6 +1,6 @@
 import { loadQueueRouting, type ReceivingAccount } from "../db/account-lookup";
 import type { Env } from "../env";
-import type { MessageView, TicketView } from "../queue/protocol";
+import type { MessageView, TicketView } from "../kinds/views";
 import { needsQueueStatus, outOfHours, positionOnArrival, render, templateVars, type PlannedMessage, type QueueStatus } from "./automatic-messages";
 import { tellCustomerAll } from "./tell-customer";
 

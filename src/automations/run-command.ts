@@ -2,7 +2,7 @@ import type { ReceivingAccount } from "../db/account-lookup";
 import type { TicketState } from "../db/ingest";
 import { openNewTicket, openTicketsOf, switchTicket } from "../db/ticket-commands";
 import type { Env } from "../env";
-import type { MessageView } from "../queue/protocol";
+import type { MessageView } from "../kinds/views";
 import { greetings } from "./automatic-messages";
 import { firstName, renderTemplate, type TemplateVars } from "../domain/templates";
 import { ticketLines, type CustomerCommand } from "./commands";

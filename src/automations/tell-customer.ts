@@ -1,6 +1,6 @@
 import { storeSystemMessage } from "../db/system-messages";
 import type { Env } from "../env";
-import type { MessageView } from "../queue/protocol";
+import type { MessageView } from "../kinds/views";
 
 export type TicketRef = { ticketId: number; queueId: string };
 

@@ -1,6 +1,6 @@
 import { adapterFor } from "../providers/registry";
 import type { ProviderKind } from "../providers/types";
-import type { ReplyWindowView, TicketView } from "../queue/protocol";
+import type { ReplyWindowView, TicketView } from "../kinds/views";
 
 // What an agent's view of a ticket adds to the queue object's copy: the ticket's subject and tags
 // as D1 has them, how many customer messages the agent has not read, and the provider's reply window.

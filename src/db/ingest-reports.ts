@@ -1,6 +1,6 @@
 import { statusRank, statusRankSql } from "../domain/status";
 import type { InboundEvent } from "../providers/types";
-import type { MessageView } from "../queue/protocol";
+import type { MessageView } from "../kinds/views";
 import { finishIngest as receipt, type WebhookAccount } from "./ingest";
 import { messageViewFromRow, type MessageRow } from "./message-view";
 

@@ -1,5 +1,5 @@
 import type { InboundEvent } from "../providers/types";
-import type { MessageView, TicketView } from "../queue/protocol";
+import type { MessageView, TicketView } from "../kinds/views";
 import { messageViewFromRow, type MessageRow } from "./message-view";
 
 export type WebhookAccount = {

@@ -1,5 +1,5 @@
-import type { AttachmentMeta, MessageStatus } from "./schema";
-import type { MessageView } from "../queue/protocol";
+import type { AttachmentMeta, MessageStatus } from "../kinds/message";
+import type { MessageView } from "../kinds/views";
 
 /** A `messages` row as raw D1 returns it (snake_case columns). */
 export type MessageRow = {

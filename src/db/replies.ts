@@ -1,4 +1,4 @@
-import type { MessageView } from "../queue/protocol";
+import type { MessageView } from "../kinds/views";
 import { messageViewFromRow, type MessageRow } from "./message-view";
 
 // What an agent's actions write to D1. The queue object calls these and re-checks its own state after.

@@ -7,6 +7,8 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import { messageStatuses, type AttachmentMeta } from "../kinds/message";
+import { providerKinds } from "../providers/types";
 
 // Every time is epoch milliseconds. Defaults are explicit so rows written by raw SQL agree.
 const now = () => integer({ mode: "number" }).notNull().default(sql`(CAST(unixepoch('subsec') * 1000 AS INTEGER))`);
@@ -78,7 +80,7 @@ export const channelAccounts = sqliteTable(
   "channel_accounts",
   {
     id: text().primaryKey(),
-    provider: text({ enum: ["telegram", "meta", "connexease", "twilio", "sinch", "custom"] }).notNull(),
+    provider: text({ enum: providerKinds }).notNull(),
     /** Short unguessable key in the receive URL. */
     key: text().notNull(),
     name: text().notNull(),
@@ -181,44 +183,6 @@ export const conversations = sqliteTable(
   },
   (t) => [uniqueIndex("conversations_ticket_id_open_idx").on(t.ticketId, t.open)],
 );
-
-export const messageStatuses = [
-  "received",
-  "queued",
-  "sending",
-  "sent",
-  "delivered",
-  "read",
-  "failed",
-] as const;
-export type MessageStatus = (typeof messageStatuses)[number];
-
-export const attachmentKinds = [
-  "image",
-  "audio",
-  "video",
-  "file",
-  "sticker",
-  "location",
-  "contact",
-  "share",
-  "reel",
-  /** An Instagram story mention: that it happened is kept, its media never is. */
-  "story_mention",
-  "other",
-] as const;
-
-export type AttachmentMeta = {
-  kind: (typeof attachmentKinds)[number];
-  /** Provider's reference to fetch the media (file_id, URL); never the bytes. */
-  ref?: string;
-  name?: string;
-  mimeType?: string;
-  size?: number;
-  width?: number;
-  height?: number;
-  durationS?: number;
-};
 
 export const messages = sqliteTable(
   "messages",

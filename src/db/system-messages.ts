@@ -1,4 +1,4 @@
-import type { MessageView } from "../queue/protocol";
+import type { MessageView } from "../kinds/views";
 import { messageViewFromRow, type MessageRow } from "./message-view";
 
 /**

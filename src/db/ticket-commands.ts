@@ -1,4 +1,4 @@
-import type { MessageView } from "../queue/protocol";
+import type { MessageView } from "../kinds/views";
 import { messageViewFromRow, type MessageRow } from "./message-view";
 
 // The customer's ticket commands (src/automations/commands.ts). Each runs in one D1 batch whose

@@ -1,4 +1,4 @@
-import type { MessageStatus } from "../db/schema";
+import type { MessageStatus } from "../kinds/message";
 
 /**
  * Order of an outbound message's statuses. A report only applies when it ranks above the current

@@ -5,7 +5,7 @@ import { firstName } from "../domain/templates";
 import type { Env } from "../env";
 import { adapterFor } from "../providers/registry";
 import type { OutboundRequest, ProviderKind, SendResult } from "../providers/types";
-import type { MessageView } from "../queue/protocol";
+import type { MessageView } from "../kinds/views";
 import { receiveUrl } from "../routes/public-url";
 import { unseal } from "../security/crypto";
 import { accountSecrets, maskSecrets } from "../security/redact";

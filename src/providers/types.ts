@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { AttachmentMeta } from "../db/schema";
+import type { AttachmentMeta } from "../kinds/message";
 import type { TextLimit } from "../domain/text-limit";
 
 export const providerKinds = ["telegram", "meta", "connexease", "twilio", "sinch", "custom"] as const;

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { MessageStatus } from "../../src/db/schema";
+import type { MessageStatus } from "../../src/kinds/message";
 import { currentRankSql, reportRankSql } from "../../src/domain/status";
 
 /** Whether a report of `next` applies to a message now `current`, as D1 decides it for delivery reports. */

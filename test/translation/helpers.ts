@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, vi } from "vitest";
 import { messageViewFromRow, type MessageRow } from "../../src/db/message-view";
 import type { TranslationConfig } from "../../src/domain/routing-config";
-import type { MessageView } from "../../src/queue/protocol";
+import type { MessageView } from "../../src/kinds/views";
 import { createAccount, createQueue, createUser } from "../helpers/hub";
 
 export const LT = "https://translate.example.test";

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { AttachmentMeta } from "../../db/schema";
+import type { AttachmentMeta } from "../../kinds/message";
 import { ApiError } from "../../errors";
 import { digest } from "./digest";
 import type { ContactRef, InboundEvent, ReportedStatus } from "../types";

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { AttachmentMeta } from "../../db/schema";
+import type { AttachmentMeta } from "../../kinds/message";
 import { ApiError } from "../../errors";
 import type { ContactRef, InboundEvent } from "../types";
 import { batchSchema, knownItemSchemas, otherItemSchema, type Attachment, type Sender } from "./schema";

@@ -1,4 +1,4 @@
-import type { AttachmentMeta } from "../../db/schema";
+import type { AttachmentMeta } from "../../kinds/message";
 import { ApiError } from "../../errors";
 import type { ContactRef, InboundEvent } from "../types";
 import { otherUpdateKinds, updateSchema, type TelegramMessage, type TelegramUpdate } from "./schema";

@@ -4,11 +4,7 @@ import { forbidden, unauthorized } from "../../errors";
 import { findPrincipalByTokenHash, touchToken } from "../../db/users";
 import { sha256Hex } from "../../security/crypto";
 import { openDb } from "../../db/database";
-
-export type Role = "admin" | "supervisor" | "agent";
-export type Principal = { userId: string; role: Role; displayName: string };
-
-export const roles = ["admin", "supervisor", "agent"] as const satisfies readonly Role[];
+import type { Principal, Role } from "../../kinds/principal";
 
 const TOUCH_INTERVAL_MS = 60_000;
 

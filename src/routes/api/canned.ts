@@ -5,7 +5,7 @@ import { cannedVariables, deleteCanned, getCanned, insertCanned, isVisibleTo, li
 import { channelAccounts } from "../../db/schema";
 import { templateSchema } from "../../domain/templates";
 import { badRequest, conflict, notFound } from "../../errors";
-import type { Principal } from "./auth";
+import type { Principal } from "../../kinds/principal";
 import type { Db } from "../../db/database";
 import { apiRoute, db, errors, isUniqueViolation, jsonBody, jsonResponse, router, timestamp, uuidParam } from "./shared";
 

@@ -5,7 +5,7 @@ import { getUser } from "../../db/users";
 import { routingConfigSchema } from "../../domain/routing-config";
 import { ApiError, notFound } from "../../errors";
 import type { Env } from "../../env";
-import { roles } from "./auth";
+import { roles } from "../../kinds/principal";
 import { apiRoute, db, errors, jsonResponse, router, timestamp, uuidParam } from "./shared";
 
 const memberSchema = z

@@ -13,7 +13,7 @@ import {
 import { getUser } from "../../db/users";
 import { defaultRoutingConfig, type RoutingConfig } from "../../domain/routing-config";
 import { badRequest, conflict, notFound } from "../../errors";
-import type { Principal } from "./auth";
+import type { Principal } from "../../kinds/principal";
 import type { Db } from "../../db/database";
 import { apiRoute, db, errors, isUniqueViolation, jsonBody, jsonResponse, router, uuidParam } from "./shared";
 import { queueSchema, routingSchema, toQueueView } from "./views";

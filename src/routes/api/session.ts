@@ -5,7 +5,8 @@ import { deleteTokenByHash, findUserByEmail, getUser, insertToken, queuesWithSoc
 import { unauthorized } from "../../errors";
 import { hashPassword, randomToken, sha256Hex, verifyPassword } from "../../security/crypto";
 import { closeSocketsOf } from "./access";
-import { bearerToken, roles } from "./auth";
+import { bearerToken } from "./auth";
+import { roles } from "../../kinds/principal";
 import { apiRoute, db, errors, jsonBody, jsonResponse, router, timestamp } from "./shared";
 import { queueSchema, toQueueView, toUserView, userSchema } from "./views";
 

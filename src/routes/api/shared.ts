@@ -4,7 +4,8 @@ import { createMiddleware } from "hono/factory";
 import { validationHook } from "../../app";
 import type { AppContext } from "../../env";
 import { ApiError } from "../../errors";
-import { requireAuth, requireRole, roles, type Role } from "./auth";
+import { requireAuth, requireRole } from "./auth";
+import { roles, type Role } from "../../kinds/principal";
 import { openDb } from "../../db/database";
 
 export const router = () => new OpenAPIHono<AppContext>({ defaultHook: validationHook });

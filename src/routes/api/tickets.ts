@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { isMember } from "../../db/queues";
-import { messageStatuses } from "../../db/schema";
+import { messageStatuses } from "../../kinds/message";
 import { closeTicket } from "../../db/replies";
 import { dispositionRefusal, getContact, getTicket, listTicketMessages, listTickets, loadConversationSettings, ticketRevisions, updateTicketFieldsStatement, type TicketRow } from "../../db/tickets";
 import { ticketExtras } from "../../db/agent-views";
 import { ApiError, badRequest, conflict, notFound } from "../../errors";
-import { roles, type Principal } from "./auth";
+import { roles, type Principal } from "../../kinds/principal";
 import type { Db } from "../../db/database";
 import { apiRoute, db, errors, jsonBody, jsonResponse, page, pageOf, pageQuery, router, timestamp } from "./shared";
 import { ticketTranslations } from "../../db/translations";

@@ -4,7 +4,7 @@ import { deleteTokensOfUser, deleteUser, getUser, insertUser, listUsers, queuesW
 import { badRequest, conflict, notFound } from "../../errors";
 import { hashPassword } from "../../security/crypto";
 import { closeSocketsOf } from "./access";
-import { roles } from "./auth";
+import { roles } from "../../kinds/principal";
 import { apiRoute, db, errors, isUniqueViolation, jsonBody, jsonResponse, router, uuidParam } from "./shared";
 import { toUserView, userSchema } from "./views";
 

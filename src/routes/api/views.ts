@@ -3,7 +3,7 @@ import type { QueueRow } from "../../db/queues";
 import type { UserRow } from "../../db/users";
 import { conversationSettingsSchema } from "../../domain/conversation-settings";
 import { routingConfigSchema, type RoutingConfig } from "../../domain/routing-config";
-import { roles } from "./auth";
+import { roles } from "../../kinds/principal";
 import { timestamp } from "./shared";
 
 export const userSchema = z
