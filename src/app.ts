@@ -1,7 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppContext } from "./env";
-import { ApiError, errorBody } from "./errors";
+import { ApiError, errorBody, validationHook } from "./errors";
 import { apiRoutes } from "./routes/api";
 import { docsRoutes } from "./routes/docs";
 import { agentSocket, supervisorSocket } from "./routes/agent-socket";
@@ -32,18 +32,4 @@ function httpErrorCode(err: HTTPException): string {
   if (err.status === 400) return /malformed json/i.test(err.message) ? "malformed_json" : "bad_request";
   if (err.status === 415) return "unsupported_media_type";
   return "http_error";
-}
-
-/** zod failures anywhere in the API become one 400 with the issues as details. */
-export function validationHook(
-  result: { success: boolean; error?: { issues: readonly { path: PropertyKey[]; message: string }[] } },
-) {
-  if (!result.success) {
-    throw new ApiError(
-      400,
-      "validation_failed",
-      "The request does not match the schema",
-      result.error?.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
-    );
-  }
 }

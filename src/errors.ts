@@ -23,3 +23,17 @@ export const conflict = (message: string, details?: unknown) => new ApiError(409
 export function errorBody(code: string, message: string, details?: unknown) {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }
+
+/** zod failures anywhere in the API become one 400 with the issues as details. */
+export function validationHook(
+  result: { success: boolean; error?: { issues: readonly { path: PropertyKey[]; message: string }[] } },
+) {
+  if (!result.success) {
+    throw new ApiError(
+      400,
+      "validation_failed",
+      "The request does not match the schema",
+      result.error?.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
+    );
+  }
+}

@@ -6,7 +6,7 @@ import type { Env } from "../env";
 import { adapterFor } from "../providers/registry";
 import type { OutboundRequest, ProviderKind, SendResult } from "../providers/types";
 import type { MessageView } from "../kinds/views";
-import { receiveUrl } from "../routes/public-url";
+import { receiveUrl } from "../domain/public-url";
 import { unseal } from "../security/crypto";
 import { accountSecrets, maskSecrets } from "../security/redact";
 

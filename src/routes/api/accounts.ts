@@ -14,7 +14,7 @@ import { telegramCredentialsSchema, telegramSettingsSchema } from "../../provide
 import { providerKinds, type ActivationResult, type ProviderKind } from "../../providers/types";
 import { randomToken, seal, unseal } from "../../security/crypto";
 import { accountSecrets, maskSecrets } from "../../security/redact";
-import { publicOrigin, receiveUrl } from "../public-url";
+import { publicOrigin, receiveUrl } from "../../domain/public-url";
 import { forgetReceivingAccount } from "../webhooks/receiving-accounts";
 import { providerSpec } from "./account-providers";
 import type { Db } from "../../db/database";

@@ -1,9 +1,8 @@
 import { createRoute, OpenAPIHono, z, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { validationHook } from "../../app";
 import type { AppContext } from "../../env";
-import { ApiError } from "../../errors";
+import { ApiError, validationHook } from "../../errors";
 import { requireAuth, requireRole } from "./auth";
 import { roles, type Role } from "../../kinds/principal";
 import { openDb } from "../../db/database";

@@ -2,7 +2,7 @@ import type { ReceivingAccount } from "../../db/account-lookup";
 import type { Env } from "../../env";
 import type { AccountContext, ProviderAdapter } from "../../providers/types";
 import { unseal } from "../../security/crypto";
-import { publicOrigin, receiveUrl } from "../public-url";
+import { publicOrigin, receiveUrl } from "../../domain/public-url";
 
 /** An account as its adapter sees it: credentials unsealed, settings parsed. */
 export async function accountContext(env: Env, requestUrl: string, adapter: ProviderAdapter<any, any>, account: ReceivingAccount): Promise<AccountContext<any, any>> {

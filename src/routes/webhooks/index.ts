@@ -4,7 +4,7 @@ import type { AppContext } from "../../env";
 import { errorBody } from "../../errors";
 import { adapterFor } from "../../providers/registry";
 import { providerKinds, type AccountContext, type ProviderAdapter, type ProviderKind } from "../../providers/types";
-import { publicOrigin, publicUrl, receiveUrl } from "../public-url";
+import { publicOrigin, publicUrl, receiveUrl } from "../../domain/public-url";
 import { BODY_DEADLINE_MS, MAX_BODY_BYTES, readBoundedBody } from "./body";
 import { receiveEvents } from "./events";
 import { cachedReceiving, confirmReceiving, loadReceiving, openReceiving, type Receiving } from "./receiving-accounts";
