@@ -1,4 +1,4 @@
-import { asc, count, eq } from "drizzle-orm";
+import { and, asc, count, eq } from "drizzle-orm";
 import { channelAccounts, tickets } from "./schema";
 import type { Db } from "./database";
 
@@ -26,4 +26,18 @@ export async function countAccountTickets(db: Db, accountId: string): Promise<nu
 export async function sealedChatbotSecret(d1: D1Database, accountId: string): Promise<string | null> {
   const row = await d1.prepare("SELECT chatbot_secret FROM channel_accounts WHERE id = ?1").bind(accountId).first<{ chatbot_secret: string | null }>();
   return row?.chatbot_secret ?? null;
+}
+
+export async function accountExists(db: Db, id: string): Promise<boolean> {
+  return (await db.select({ id: channelAccounts.id }).from(channelAccounts).where(eq(channelAccounts.id, id)).get()) !== undefined;
+}
+
+/** Writes `patch` only if nobody changed the account since `row` was read; undefined when somebody did. */
+export async function updateAccountUnchanged(db: Db, row: Pick<AccountRow, "id" | "updatedAt">, patch: Partial<Omit<NewAccount, "id" | "createdAt">>) {
+  const [updated] = await db
+    .update(channelAccounts)
+    .set({ ...patch, updatedAt: Math.max(Date.now(), row.updatedAt + 1) })
+    .where(and(eq(channelAccounts.id, row.id), eq(channelAccounts.updatedAt, row.updatedAt)))
+    .returning();
+  return updated;
 }

@@ -75,3 +75,14 @@ export const setMemberWeight = (db: Db, queueId: string, userId: string, weight:
 
 export const deleteMember = (db: Db, queueId: string, userId: string) =>
   db.delete(queueMembers).where(and(eq(queueMembers.queueId, queueId), eq(queueMembers.userId, userId)));
+
+/** The queue's member as their socket introduces them (an active user only), or null. */
+export async function activeMember(d1: D1Database, queueId: string, userId: string) {
+  return d1
+    .prepare(
+      `SELECT u.id, u.display_name, u.capacity, m.weight FROM queue_members m JOIN users u ON u.id = m.user_id
+       WHERE m.queue_id = ?1 AND m.user_id = ?2 AND u.active = 1`,
+    )
+    .bind(queueId, userId)
+    .first<{ id: string; display_name: string; capacity: number; weight: number }>();
+}

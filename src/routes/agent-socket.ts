@@ -1,6 +1,7 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { loadQueueRouting } from "../db/account-lookup";
+import { activeMember } from "../db/queues";
 import type { AppContext } from "../env";
 import { ApiError, errorBody, unauthorized } from "../errors";
 import type { AgentIdentity, SocketAccess } from "../queue/queue-object";
@@ -31,12 +32,7 @@ async function authenticateSocket(c: Context<AppContext>) {
 export const agentSocket = new Hono<AppContext>().get("/agent/ws", async (c) => {
   const { queue, lastSeq, principal, accessHeader } = await authenticateSocket(c);
 
-  const member = await c.env.DB.prepare(
-    `SELECT u.id, u.display_name, u.capacity, m.weight FROM queue_members m JOIN users u ON u.id = m.user_id
-     WHERE m.queue_id = ?1 AND m.user_id = ?2 AND u.active = 1`,
-  )
-    .bind(queue, principal.userId)
-    .first<{ id: string; display_name: string; capacity: number; weight: number }>();
+  const member = await activeMember(c.env.DB, queue, principal.userId);
   const routing = member ? await loadQueueRouting(c.env.DB, queue) : null;
   if (!member || !routing) return c.json(errorBody("forbidden", "You are not a member of this queue"), 403);
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {

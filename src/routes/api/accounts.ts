@@ -1,11 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { type AccountRow, countAccountTickets, deleteAccount, getAccount, insertAccount, listAccounts, updateAccount } from "../../db/accounts";
+import { type AccountRow, countAccountTickets, deleteAccount, getAccount, insertAccount, listAccounts, updateAccount, updateAccountUnchanged } from "../../db/accounts";
 import { auditInsert } from "../../db/audit";
 import { getQueue } from "../../db/queues";
 import type { AppContext } from "../../env";
-import { channelAccounts } from "../../db/schema";
 import { conversationSettingsSchema, type ConversationSettings } from "../../domain/conversation-settings";
 import { ApiError, badRequest, conflict, notFound } from "../../errors";
 import { customCredentialsSchema, customSettingsSchema } from "../../providers/custom/config";
@@ -222,11 +220,7 @@ function afterActivation(provider: ProviderKind, creds: Record<string, unknown>,
 
 /** Writes `patch` only if nobody changed the account since `row` was read (an activation is a slow round trip). */
 async function updateUnchanged(d: Db, row: AccountRow, patch: Partial<AccountRow>) {
-  const [updated] = await d
-    .update(channelAccounts)
-    .set({ ...patch, updatedAt: Math.max(Date.now(), row.updatedAt + 1) })
-    .where(and(eq(channelAccounts.id, row.id), eq(channelAccounts.updatedAt, row.updatedAt)))
-    .returning();
+  const updated = await updateAccountUnchanged(d, row, patch);
   if (!updated) throw conflict("The account changed while this request ran; try again");
   return updated;
 }

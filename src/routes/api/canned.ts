@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { accountExists } from "../../db/accounts";
 import { auditInsert } from "../../db/audit";
 import { cannedVariables, deleteCanned, getCanned, insertCanned, isVisibleTo, listCanned, updateCanned, type CannedRow } from "../../db/canned";
-import { channelAccounts } from "../../db/schema";
 import { templateSchema } from "../../domain/templates";
 import { badRequest, conflict, notFound } from "../../errors";
 import type { Principal } from "../../kinds/principal";
@@ -84,8 +83,7 @@ const remove = apiRoute(["admin", "supervisor"], {
 
 async function checkScope(d: Db, value: string) {
   if (value === "global") return;
-  const account = await d.select({ id: channelAccounts.id }).from(channelAccounts).where(eq(channelAccounts.id, value)).get();
-  if (!account) throw badRequest("No account with this id", [{ path: "scope", message: 'Expected "global" or the id of an account' }]);
+  if (!(await accountExists(d, value))) throw badRequest("No account with this id", [{ path: "scope", message: 'Expected "global" or the id of an account' }]);
 }
 
 const taken = (s: { scope: string; shortcut: string }) =>
