@@ -55,10 +55,18 @@ export async function sha256Hex(data: string): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(data))));
 }
 
-async function aesKey(keyB64: string): Promise<CryptoKey> {
-  const raw = fromBase64(keyB64);
-  if (raw.length !== 32) throw new Error("SECRETS_KEY must be base64 of exactly 32 bytes");
-  return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+/** Imported once per isolate and key (there is one key, the SECRETS_KEY secret). */
+const aesKeys = new Map<string, Promise<CryptoKey>>();
+
+function aesKey(keyB64: string): Promise<CryptoKey> {
+  let key = aesKeys.get(keyB64);
+  if (!key) {
+    const raw = fromBase64(keyB64);
+    if (raw.length !== 32) return Promise.reject(new Error("SECRETS_KEY must be base64 of exactly 32 bytes"));
+    key = crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+    aesKeys.set(keyB64, key);
+  }
+  return key;
 }
 
 /** AES-256-GCM with a fresh 96-bit IV: "v1.<iv>.<ciphertext+tag>", both base64. */
