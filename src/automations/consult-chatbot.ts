@@ -1,5 +1,4 @@
 import type { ReceivingAccount } from "../db/account-lookup";
-import { sealedChatbotSecret } from "../db/accounts";
 import type { TicketState } from "../db/ingest";
 import type { Env } from "../env";
 import type { MessageView } from "../kinds/views";
@@ -20,7 +19,7 @@ export async function consultChatbot(env: Env, account: ReceivingAccount, ticket
     console.error(JSON.stringify({ event: "chatbot_failed", accountId: account.id, ticketId: ticket.id, messageId: message.id, url: bot.url, reason }));
     return null;
   };
-  const sealed = await sealedChatbotSecret(env.DB, account.id);
+  const sealed = account.chatbotSecret;
   if (!sealed) return fail("no signing secret: set the chatbot through the admin API, which generates one");
   const outcome = await askChatbot(bot, await unseal(env.SECRETS_KEY, sealed), {
     event: "message",

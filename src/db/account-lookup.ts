@@ -13,17 +13,26 @@ export type ReceivingAccount = {
   credentials: string;
   routing: RoutingConfig;
   conversation: ConversationSettings;
+  /** The chatbot's signing secret, sealed (null when no chatbot was set through the API). */
+  chatbotSecret: string | null;
+  /** Moves on every change of the above (`migrations/0012_account_version.sql`). */
+  version: number;
+  lastWebhookAt: number | null;
 };
 
-/** The account a receive URL names, with its queue's routing: one indexed read per webhook. */
+/** The account a receive URL names, with its queue's routing: one indexed read. */
 export async function loadAccountByKey(d1: D1Database, key: string): Promise<ReceivingAccount | null> {
   const row = await d1
     .prepare(
-      `SELECT a.id, a.key, a.status, a.provider, a.name, a.queue_id, a.settings, a.credentials, a.conversation, q.routing
+      `SELECT a.id, a.key, a.status, a.provider, a.name, a.queue_id, a.settings, a.credentials, a.conversation, a.chatbot_secret,
+              a.version, a.last_webhook_at, q.routing
        FROM channel_accounts a JOIN queues q ON q.id = a.queue_id WHERE a.key = ?1`,
     )
     .bind(key)
-    .first<{ id: string; key: string; status: ReceivingAccount["status"]; provider: ProviderKind; name: string; queue_id: string; settings: string; credentials: string; conversation: string; routing: string }>();
+    .first<{
+      id: string; key: string; status: ReceivingAccount["status"]; provider: ProviderKind; name: string; queue_id: string; settings: string;
+      credentials: string; conversation: string; chatbot_secret: string | null; version: number; last_webhook_at: number | null; routing: string;
+    }>();
   if (!row) return null;
   return {
     id: row.id,
@@ -36,6 +45,9 @@ export async function loadAccountByKey(d1: D1Database, key: string): Promise<Rec
     credentials: row.credentials,
     routing: routingConfigSchema.parse(JSON.parse(row.routing)),
     conversation: conversationSettingsSchema.parse(JSON.parse(row.conversation)),
+    chatbotSecret: row.chatbot_secret,
+    version: row.version,
+    lastWebhookAt: row.last_webhook_at,
   };
 }
 

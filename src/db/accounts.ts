@@ -22,12 +22,6 @@ export async function countAccountTickets(db: Db, accountId: string): Promise<nu
   return row?.n ?? 0;
 }
 
-/** The account's chatbot signing secret, sealed (null when no chatbot was set through the API). */
-export async function sealedChatbotSecret(d1: D1Database, accountId: string): Promise<string | null> {
-  const row = await d1.prepare("SELECT chatbot_secret FROM channel_accounts WHERE id = ?1").bind(accountId).first<{ chatbot_secret: string | null }>();
-  return row?.chatbot_secret ?? null;
-}
-
 export async function accountExists(db: Db, id: string): Promise<boolean> {
   return (await db.select({ id: channelAccounts.id }).from(channelAccounts).where(eq(channelAccounts.id, id)).get()) !== undefined;
 }

@@ -1,5 +1,6 @@
 import type { InboundEvent } from "../providers/types";
-import { joinedRow, type IngestOutcome, type JoinedRow, type WebhookAccount } from "./ingest";
+import { joinedRow, type IngestOutcome, type JoinedRow } from "./ingest";
+import { webhookBatch, type WebhookAccount } from "./webhook-batch";
 
 type MessageEvent = Extract<InboundEvent, { kind: "message" }>;
 
@@ -53,9 +54,8 @@ export async function ingestMessageRun(
         .bind(account.id, JSON.stringify(chunkKeys), now),
     );
   }
-  statements.push(d1.prepare("UPDATE channel_accounts SET last_webhook_at = ?2 WHERE id = ?1").bind(account.id, now));
   const select = keys.length > 0 ? selectPendingRoutes(d1, account, keys) : null;
-  const results = await d1.batch<Record<string, unknown>>(select ? [...statements, select] : statements);
+  const results = await webhookBatch(d1, account, select ? [...statements, select] : statements, now);
   return select ? pendingRoutesOf(account, results.at(-1)) : [];
 }
 

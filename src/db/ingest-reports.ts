@@ -1,8 +1,9 @@
 import { statusRank, statusRankSql } from "../domain/status";
 import type { InboundEvent } from "../providers/types";
 import type { MessageView } from "../kinds/views";
-import { finishIngest as receipt, type WebhookAccount } from "./ingest";
+import { receipt } from "./ingest";
 import { messageViewFromRow, type MessageRow } from "./message-view";
+import { webhookBatch, type WebhookAccount } from "./webhook-batch";
 
 // Provider events about messages already in the history: unsends, echoes, delivery reports,
 // reactions. Each runs in one D1 batch guarded by the event's receipt, like ingest.ts.
@@ -25,31 +26,32 @@ const GUARD = "NOT EXISTS (SELECT 1 FROM inbound_events WHERE account_id = ?1 AN
 export async function ingestDelete(d1: D1Database, account: WebhookAccount, ev: Event<"delete">, now = Date.now()): Promise<ReportOutcome> {
   const target = "account_id = ?1 AND provider_message_id = ?3 AND direction = 'in' AND deleted_at IS NULL";
   const stmt = (q: string, ...more: unknown[]) => d1.prepare(q).bind(account.id, ev.eventKey, ev.providerMessageId, ...more);
-  const batch = await d1.batch<Record<string, unknown>>([
+  const batch = await webhookBatch(d1, account, [
     stmt(`DELETE FROM message_revisions WHERE message_id = (SELECT id FROM messages WHERE ${target}) AND ${GUARD}`),
     stmt(`DELETE FROM message_translations WHERE message_id = (SELECT id FROM messages WHERE ${target}) AND ${GUARD}`),
     stmt(`UPDATE messages SET body = '', attachments = '[]', deleted_at = ?4, updated_at = ?4 WHERE ${target} AND ${GUARD} RETURNING id`, ev.deletedAt),
-    ...receipt(d1, account.id, ev.eventKey, now),
+    receipt(d1, account.id, ev.eventKey, now),
     selectByProviderId(d1, account.id, ev.providerMessageId),
-  ]);
+  ], now);
   return outcome(batch[2], batch.at(-1));
 }
 
 /** The customer reacted to a message (or took the reaction back). */
 export async function ingestReaction(d1: D1Database, account: WebhookAccount, ev: Event<"reaction">, now = Date.now()): Promise<ReportOutcome> {
-  const batch = await d1.batch<Record<string, unknown>>([
+  const batch = await webhookBatch(d1, account, [
     d1
       .prepare(`UPDATE messages SET reaction = ?4, updated_at = ?5 WHERE account_id = ?1 AND provider_message_id = ?3 AND ${GUARD} RETURNING id`)
       .bind(account.id, ev.eventKey, ev.providerMessageId, ev.action === "react" ? ev.emoji : null, now),
-    ...receipt(d1, account.id, ev.eventKey, now),
+    receipt(d1, account.id, ev.eventKey, now),
     selectByProviderId(d1, account.id, ev.providerMessageId),
-  ]);
+  ], now);
   return outcome(batch[0], batch.at(-1));
 }
 
 /**
  * A delivery report. It moves the status forward only; `cumulative` (read receipts) also marks
- * every earlier outbound message to the same contact read.
+ * every earlier outbound message to the same contact read. One D1 batch: the changed messages come
+ * back from their updates with their tickets' queue, status and assignee.
  */
 export async function ingestStatus(d1: D1Database, account: WebhookAccount, ev: Event<"status">, now = Date.now()): Promise<ReportOutcome> {
   const rank = statusRank[ev.status];
@@ -58,7 +60,7 @@ export async function ingestStatus(d1: D1Database, account: WebhookAccount, ev: 
     .prepare(
       `UPDATE messages SET status = ?4, status_reason = ?5, updated_at = ?6
        WHERE account_id = ?1 AND provider_message_id = ?3 AND direction = 'out' AND ${statusRankSql} < ?7 AND ${GUARD}
-       RETURNING id`,
+       RETURNING ${CHANGED}`,
     )
     .bind(account.id, ev.eventKey, ev.providerMessageId, ev.status, reason, now, rank);
   const earlier = d1
@@ -69,7 +71,7 @@ export async function ingestStatus(d1: D1Database, account: WebhookAccount, ev: 
          AND ticket_id IN (SELECT t.id FROM tickets t WHERE t.contact_id =
                (SELECT t2.contact_id FROM tickets t2 JOIN messages m ON m.ticket_id = t2.id WHERE m.account_id = ?1 AND m.provider_message_id = ?3))
          AND ${GUARD}
-       RETURNING id`,
+       RETURNING ${CHANGED}`,
     )
     .bind(account.id, ev.eventKey, ev.providerMessageId, now);
   // A report for an id no message has yet (the send's answer is still on its way) waits for it.
@@ -80,18 +82,12 @@ export async function ingestStatus(d1: D1Database, account: WebhookAccount, ev: 
        ON CONFLICT DO NOTHING`,
     )
     .bind(account.id, ev.eventKey, ev.providerMessageId, ev.status, reason, now);
+  const known = d1.prepare("SELECT 1 FROM messages WHERE account_id = ?1 AND provider_message_id = ?2").bind(account.id, ev.providerMessageId);
   const statements = ev.cumulative && ev.status === "read" ? [earlier, one] : [one];
-  const batch = await d1.batch<Record<string, unknown>>([...statements, early, ...receipt(d1, account.id, ev.eventKey, now)]);
-  const ids = statements.flatMap((_, i) => (batch[i]?.results ?? []).map((r) => Number(r.id)));
-  if (ids.length === 0) {
-    const known = await selectByProviderId(d1, account.id, ev.providerMessageId).first();
-    return { result: known ? "duplicate" : "unknown_message", changed: [] };
-  }
-  const rows = await d1
-    .prepare(`${JOINED} WHERE m.id IN (SELECT value FROM json_each(?1)) ORDER BY m.id`)
-    .bind(JSON.stringify(ids))
-    .all<Record<string, unknown>>();
-  return { result: "stored", changed: rows.results.map(changedOf) };
+  const batch = await webhookBatch(d1, account, [...statements, early, receipt(d1, account.id, ev.eventKey, now), known], now);
+  const rows = statements.flatMap((_, i) => batch[i]?.results ?? []).sort((a, b) => Number(a.id) - Number(b.id));
+  if (rows.length === 0) return { result: batch.at(-1)?.results.length ? "duplicate" : "unknown_message", changed: [] };
+  return { result: "stored", changed: rows.map(changedOf) };
 }
 
 /**
@@ -113,7 +109,7 @@ export async function ingestEcho(d1: D1Database, account: WebhookAccount, ev: Ev
   const stmt = (q: string, ...more: unknown[]) => d1.prepare(q).bind(account.id, ev.eventKey, ev.providerMessageId, who, ...more);
   const sameReplyLately = `EXISTS (SELECT 1 FROM messages WHERE ticket_id = ${currentTicket} AND direction = 'out' AND author_id IS NOT NULL AND body = ?5 AND created_at >= ?9)`;
   const isHubReply = async () => (await stmt(`SELECT ${sameReplyLately} AS hit`, ev.text, null, null, null, now - DERIVED_ECHO_WINDOW_MS).first<{ hit: number }>())?.hit === 1;
-  const batch = await d1.batch<Record<string, unknown>>([
+  const batch = await webhookBatch(d1, account, [
     stmt(
       `UPDATE messages SET provider_message_id = ?3, updated_at = ?6
        WHERE id = (SELECT id FROM messages WHERE ticket_id = ${currentTicket} AND direction = 'out' AND provider_message_id IS NULL
@@ -135,9 +131,9 @@ export async function ingestEcho(d1: D1Database, account: WebhookAccount, ev: Ev
       now,
       ...(ev.idDerived ? [now - DERIVED_ECHO_WINDOW_MS] : []),
     ),
-    ...receipt(d1, account.id, ev.eventKey, now),
+    receipt(d1, account.id, ev.eventKey, now),
     selectByProviderId(d1, account.id, ev.providerMessageId),
-  ]);
+  ], now);
   const recorded = (batch[1]?.results.length ?? 0) > 0;
   const found = batch.at(-1)?.results[0];
   // A derived id names no stored message when the echo was taken for a reply of the hub's.
@@ -148,6 +144,11 @@ export async function ingestEcho(d1: D1Database, account: WebhookAccount, ev: Ev
 
 /** How long after the hub sent a reply an echo without a provider id of its own is taken for it. */
 const DERIVED_ECHO_WINDOW_MS = 10 * 60_000;
+
+/** A changed message as an update returns it, with what `changedOf` needs of its ticket. */
+const CHANGED = `*, (SELECT t.queue_id FROM tickets t WHERE t.id = messages.ticket_id) AS t_queue_id,
+                   (SELECT t.status FROM tickets t WHERE t.id = messages.ticket_id) AS t_status,
+                   (SELECT t.assignee_id FROM tickets t WHERE t.id = messages.ticket_id) AS t_assignee_id`;
 
 const JOINED = `SELECT m.*, t.queue_id AS t_queue_id, t.status AS t_status, t.assignee_id AS t_assignee_id
                 FROM messages m JOIN tickets t ON t.id = m.ticket_id`;

@@ -1,13 +1,9 @@
 import type { InboundEvent } from "../providers/types";
 import type { MessageView, TicketView } from "../kinds/views";
 import { messageViewFromRow, type MessageRow } from "./message-view";
+import { webhookBatch, type WebhookAccount } from "./webhook-batch";
 
-export type WebhookAccount = {
-  id: string;
-  name: string;
-  provider: string;
-  queueId: string;
-};
+export type { WebhookAccount };
 
 export type TicketState = TicketView & {
   status: "open" | "assigned" | "closed";
@@ -58,7 +54,7 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
   // The contact is inserted and updated in two statements: an upsert's RETURNING cannot tell
   // which of two racing first messages created it. Each "created" statement returns a row only
   // when it inserted one.
-  const batch = await d1.batch<Record<string, unknown>>([
+  const batch = await webhookBatch(d1, account, [
     stmt(
       `INSERT INTO contacts (account_id, external_id, address, display_name, username, language, created_at, last_seen_at)
        SELECT ?1, ?3, ?5, ?6, ?7, ?8, ?4, ?4 WHERE ${guard}
@@ -91,9 +87,9 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
       ev.text, JSON.stringify(ev.attachments), ev.providerMessageId, ev.sentAt, ev.replyTo ?? null,
     ),
     stmt(`UPDATE tickets SET last_message_at = ?4, updated_at = ?4 WHERE id = ${currentTicket} AND ${guard}`),
-    ...finishIngest(d1, account.id, ev.eventKey, now),
+    receipt(d1, account.id, ev.eventKey, now),
     selectMessageWithTicket(d1, account.id, ev.providerMessageId),
-  ]);
+  ], now);
 
   const [contactInsert, , ticketInsert, conversationInsert, messageInsert] = batch;
   const inserted = (r: D1Result | undefined) => (r?.results.length ?? 0) > 0;
@@ -114,12 +110,12 @@ export async function ingestEdit(d1: D1Database, account: WebhookAccount, ev: Ed
   const target = `account_id = ?1 AND provider_message_id = ?3 AND coalesce(edited_at, 0) < ?4
                   AND NOT EXISTS (SELECT 1 FROM inbound_events WHERE account_id = ?1 AND event_key = ?2)`;
   const stmt = (query: string, ...more: unknown[]) => d1.prepare(query).bind(account.id, ev.eventKey, ev.providerMessageId, ev.editedAt, ...more);
-  const batch = await d1.batch<Record<string, unknown>>([
+  const batch = await webhookBatch(d1, account, [
     stmt(`INSERT INTO message_revisions (message_id, body, replaced_at) SELECT id, body, ?4 FROM messages WHERE ${target}`),
     stmt(`UPDATE messages SET body = ?5, attachments = ?6, edited_at = ?4, updated_at = ?7 WHERE ${target} RETURNING id`, ev.text, JSON.stringify(ev.attachments), now),
-    ...finishIngest(d1, account.id, ev.eventKey, now),
+    receipt(d1, account.id, ev.eventKey, now),
     selectMessageWithTicket(d1, account.id, ev.providerMessageId),
-  ]);
+  ], now);
   const loaded = joined(account, batch.at(-1));
   if (!loaded) return { result: "unknown_message" };
   if (!batch[1]?.results.length) return { result: "duplicate", ...loaded };
@@ -127,16 +123,13 @@ export async function ingestEdit(d1: D1Database, account: WebhookAccount, ev: Ed
 }
 
 /** Records an authentic event the hub does not act on, so a retry is recognisably the same. */
-export async function ingestIgnored(d1: D1Database, accountId: string, eventKey: string, now = Date.now()) {
-  await d1.batch(finishIngest(d1, accountId, eventKey, now));
+export async function ingestIgnored(d1: D1Database, account: WebhookAccount, eventKey: string, now = Date.now()) {
+  await webhookBatch(d1, account, [receipt(d1, account.id, eventKey, now)], now);
 }
 
-/** The receipt that makes the event's retries no-ops, and the account's last-webhook time. */
-export function finishIngest(d1: D1Database, accountId: string, eventKey: string, now: number) {
-  return [
-    d1.prepare("INSERT INTO inbound_events (account_id, event_key, received_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING").bind(accountId, eventKey, now),
-    d1.prepare("UPDATE channel_accounts SET last_webhook_at = ?2 WHERE id = ?1").bind(accountId, now),
-  ];
+/** The receipt that makes the event's retries no-ops. */
+export function receipt(d1: D1Database, accountId: string, eventKey: string, now: number) {
+  return d1.prepare("INSERT INTO inbound_events (account_id, event_key, received_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING").bind(accountId, eventKey, now);
 }
 
 export type JoinedRow = MessageRow & {

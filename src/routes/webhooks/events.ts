@@ -129,7 +129,7 @@ async function storeReport(env: Env, account: ReceivingAccount, event: Exclude<I
   switch (event.kind) {
     case "ignored":
       logIgnored(account, event);
-      await ingestIgnored(env.DB, account.id, event.eventKey);
+      await ingestIgnored(env.DB, account, event.eventKey);
       return async () => {};
     case "edit": {
       const outcome = await ingestEdit(env.DB, account, event);

@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
 import { claimReplayKey, releaseReplayKey, type ReceivingAccount } from "../../db/account-lookup";
+import { AccountChanged } from "../../db/webhook-batch";
 import type { AppContext } from "../../env";
 import { errorBody } from "../../errors";
 import { adapterFor } from "../../providers/registry";
@@ -7,11 +8,14 @@ import { providerKinds, type AccountContext, type ProviderAdapter, type Provider
 import { publicOrigin, publicUrl, receiveUrl } from "../../domain/public-url";
 import { BODY_DEADLINE_MS, MAX_BODY_BYTES, readBoundedBody } from "./body";
 import { receiveEvents } from "./events";
-import { cachedReceiving, confirmReceiving, loadReceiving, openReceiving, type Receiving } from "./receiving-accounts";
+import { cachedReceiving, loadReceiving, openReceiving, type Receiving } from "./receiving-accounts";
 import { refuseUnauthenticated, refuseUnknown, sourceBlocked, sourceOf, tooManyRefusals } from "./refusals";
 
-/** `cached`: the account as this isolate read it earlier, good for refusing only. */
-type Resolved = { adapter: ProviderAdapter<any, any>; account: ReceivingAccount; ctx: AccountContext<any, any>; receiving: Receiving; cached: boolean };
+/** `stale`: the account as this isolate read it longer ago than the TTL, good for storing only (the batch checks it). */
+type Resolved = { adapter: ProviderAdapter<any, any>; account: ReceivingAccount; ctx: AccountContext<any, any>; stale: boolean };
+
+/** How many times one request reads its account again after the batch found it changed (a race with an edit). */
+const MAX_REREADS = 2;
 
 /**
  * /webhooks/{provider}/{accountKey}. POST: authenticate over the raw bytes, normalize, store
@@ -20,68 +24,75 @@ type Resolved = { adapter: ProviderAdapter<any, any>; account: ReceivingAccount;
  */
 export const webhooks = new Hono<AppContext>()
   .get("/webhooks/:provider/:accountKey", async (c) => {
-    const found = await resolve(c);
+    const found = await resolve(c, false);
     if (found instanceof Response) return found;
     const answer = found.adapter.handshake?.(new URL(publicUrl(c.req.url, c.env)), found.ctx) ?? null;
     return answer ?? c.json(errorBody("method_not_allowed", "This receive URL takes POST"), 405);
   })
   .post("/webhooks/:provider/:accountKey", async (c) => {
-    const found = await resolve(c);
+    let found = await resolve(c, true);
     if (found instanceof Response) return found;
-    let { adapter, account, ctx } = found;
 
     const rawBody = await readBoundedBody(c.req.raw, MAX_BODY_BYTES, Number(c.env.WEBHOOK_BODY_TIMEOUT_MS) || BODY_DEADLINE_MS);
     const request = { url: publicUrl(c.req.url, c.env), method: "POST", headers: c.req.raw.headers, rawBody };
 
-    let auth = await adapter.authenticate(request, ctx);
-    if (auth.ok && found.cached) {
-      const now = await current(c, found);
-      if (now instanceof Response) return now;
-      if (now.ctx.creds !== ctx.creds) auth = await adapter.authenticate(request, now.ctx);
-      ({ account, ctx } = now);
-    }
-    const failure = !auth.ok ? auth.reason : auth.replayKey && !(await claimReplayKey(c.env.DB, account.id, auth.replayKey)) ? "replayed request (nonce seen before)" : null;
-    if (failure) return refuseUnauthenticated(c, account, failure, sourceOf(c));
+    // The account may come from this isolate's memory: the batch that stores the events proves it is
+    // still the one in D1 or writes nothing (AccountChanged), and then the request is checked again
+    // against the account read anew. A stale entry that refuses the request is read anew first.
+    for (let rereads = 0; ; ) {
+      const { adapter, account, ctx } = found;
+      const auth = await adapter.authenticate(request, ctx);
+      if (!auth.ok && found.stale && !sourceBlocked(sourceOf(c))) {
+        found = await reread(c, adapter, account.key);
+        if (found instanceof Response) return found;
+        continue;
+      }
+      const failure = !auth.ok ? auth.reason : auth.replayKey && !(await claimReplayKey(c.env.DB, account.id, auth.replayKey)) ? "replayed request (nonce seen before)" : null;
+      if (failure) return refuseUnauthenticated(c, account, failure, sourceOf(c));
 
-    try {
-      const events = await receiveEvents(c.env, c.executionCtx, adapter, { account, ctx }, request);
-      return adapter.acknowledge?.(events) ?? c.json({ ok: true, events: events.length });
-    } catch (err) {
-      // Nothing of a failed request must stand in the way of the provider's retry of it.
-      if (auth.ok && auth.replayKey) await releaseReplayKey(c.env.DB, account.id, auth.replayKey);
-      throw err;
+      try {
+        const events = await receiveEvents(c.env, c.executionCtx, adapter, { account, ctx }, request);
+        return adapter.acknowledge?.(events) ?? c.json({ ok: true, events: events.length });
+      } catch (err) {
+        // Nothing of a failed request must stand in the way of the provider's retry of it.
+        if (auth.ok && auth.replayKey) await releaseReplayKey(c.env.DB, account.id, auth.replayKey);
+        if (!(err instanceof AccountChanged) || rereads++ >= MAX_REREADS) throw err;
+        found = await reread(c, adapter, account.key);
+        if (found instanceof Response) return found;
+      }
     }
   });
 
 /**
  * The adapter and account a receive URL names; one 404 for an unknown provider, key, or a key of
  * another kind. Read from this isolate's cache when it can be (no D1 read for a refusal); a source
- * over its refusal limit gets 429 rather than a D1 read for a key not cached.
+ * over its refusal limit gets 429 rather than a D1 read for a key not cached. With `storing`, an
+ * account cached longer than the TTL is still taken (marked stale), as the batch storing checks it.
  */
-async function resolve(c: Context<AppContext>): Promise<Resolved | Response> {
+async function resolve(c: Context<AppContext>, storing: boolean): Promise<Resolved | Response> {
   const provider = c.req.param("provider") ?? "";
   const adapter = isProvider(provider) ? adapterFor(provider) : undefined;
   if (!adapter) return c.json(errorBody("not_found", "No such receive URL"), 404);
   const key = c.req.param("accountKey") ?? "";
   const source = sourceOf(c);
   let lookup = cachedReceiving(key);
-  if (!lookup || lookup.stale) {
+  if (!lookup || (lookup.stale && !(storing && lookup.found))) {
     // A source over its limit causes no D1 read; a key known to be an account is still served.
     if (!sourceBlocked(source)) lookup = await loadReceiving(c.env, key);
     else if (!lookup?.found) return tooManyRefusals(c);
   }
   if (!lookup.found || lookup.found.account.provider !== provider) return refuseUnknown(c, source);
-  return withContext(c, adapter, lookup.found, lookup.cached);
+  return withContext(c, adapter, lookup.found, lookup.stale === true);
 }
 
-/** A request that authenticated against the cached account, checked against the account as D1 has it now. */
-async function current(c: Context<AppContext>, found: Resolved): Promise<Resolved | Response> {
-  const now = await confirmReceiving(c.env, found.account.key, found.receiving);
-  if (!now || now.account.provider !== found.account.provider) return c.json(errorBody("not_found", "No such receive URL"), 404);
-  return withContext(c, found.adapter, now, false);
+/** The account read from D1 again: its cached entry is stale, or the batch found it changed. */
+async function reread(c: Context<AppContext>, adapter: ProviderAdapter<any, any>, key: string): Promise<Resolved | Response> {
+  const { found } = await loadReceiving(c.env, key);
+  if (!found || found.account.provider !== c.req.param("provider")) return refuseUnknown(c, sourceOf(c));
+  return withContext(c, adapter, found, false);
 }
 
-async function withContext(c: Context<AppContext>, adapter: ProviderAdapter<any, any>, receiving: Receiving, cached: boolean): Promise<Resolved | Response> {
+async function withContext(c: Context<AppContext>, adapter: ProviderAdapter<any, any>, receiving: Receiving, stale: boolean): Promise<Resolved | Response> {
   const { account } = receiving;
   if (account.status === "pending") return c.json(errorBody("channel_not_active", "This channel is not activated yet"), 403);
   const { creds, settings } = await openReceiving(c.env, receiving);
@@ -92,7 +103,7 @@ async function withContext(c: Context<AppContext>, adapter: ProviderAdapter<any,
     receiveUrl: receiveUrl(publicOrigin(c.req.url, c.env), account.provider, account.key),
     now: Date.now(),
   };
-  return { adapter, account, ctx, receiving, cached };
+  return { adapter, account, ctx, stale };
 }
 
 function isProvider(p: string): p is ProviderKind {

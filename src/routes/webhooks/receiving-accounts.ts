@@ -4,11 +4,13 @@ import { adapterFor } from "../../providers/registry";
 import { unseal } from "../../security/crypto";
 
 /**
- * What this isolate last read about each receive key, so a refused request costs no D1 read: the
- * account with its credentials unsealed, or null for a key naming no account. An entry is trusted
- * for refusing only; a request that authenticates is checked against D1 as it is now
- * (`confirmReceiving`). Changes made through the accounts API in this isolate drop the entry at
- * once (`forgetReceivingAccount`); other isolates see them within RECEIVING_TTL_MS.
+ * What this isolate last read about each receive key, so a webhook costs no D1 read for its
+ * account: the account with its credentials unsealed and settings parsed, or null for a key naming
+ * no account. A request that authenticates against an entry is stored by a batch that first proves
+ * the account is still at the version read (`src/db/webhook-batch.ts`), and is checked again
+ * against the account read anew when it is not. Changes made through the accounts API in this
+ * isolate drop the entry at once (`forgetReceivingAccount`); refusals see other isolates' changes
+ * within RECEIVING_TTL_MS.
  */
 export const RECEIVING_TTL_MS = 10_000;
 const MAX_ENTRIES = 10_000;
@@ -44,18 +46,6 @@ export async function loadReceiving(env: Env, key: string, now = Date.now()): Pr
   const found = account ? { account } : null;
   remember(key, found, now);
   return { found, cached: false };
-}
-
-/**
- * The account as D1 has it now, for a request that authenticated against a cached entry; its
- * unsealed credentials are reused while the sealed value is unchanged.
- */
-export async function confirmReceiving(env: Env, key: string, earlier: Receiving, now = Date.now()): Promise<Receiving | null> {
-  const account = await loadAccountByKey(env.DB, key);
-  const unchanged = account && earlier.opened && account.credentials === earlier.account.credentials && account.provider === earlier.account.provider;
-  const found = !account ? null : unchanged ? { account, opened: { creds: earlier.opened!.creds, settings: settingsOf(account) } } : { account };
-  remember(key, found, now);
-  return found;
 }
 
 /** Drops what this isolate knows of `key`: the accounts API calls it on every change of an account. */
