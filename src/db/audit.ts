@@ -35,3 +35,21 @@ export function listAudit(db: Db, f: AuditFilter) {
 export async function recordAudit(d1: D1Database, e: AuditEntry) {
   await auditInsert(openDb(d1), e);
 }
+
+/** The audit entry of a ticket's subject and tags changed through the API, for the same batch: written only if the change applied (the ticket's `updated_at` is `now`). */
+export function ticketUpdateAudit(d1: D1Database, actorId: string, ticketId: number, change: unknown, now: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      "INSERT INTO audit_log (actor_id, action, entity_type, entity_id, details) SELECT ?1, 'ticket.update', 'ticket', ?2, ?3 WHERE EXISTS (SELECT 1 FROM tickets WHERE id = ?4 AND updated_at = ?5)",
+    )
+    .bind(actorId, String(ticketId), JSON.stringify(change), ticketId, now);
+}
+
+/** The audit entry of a ticket closed through the API, for the same batch: written only if this close applied (closed by `actorId` at `now`). */
+export function ticketCloseAudit(d1: D1Database, actorId: string, ticketId: number, disposition: string | null, now: number): D1PreparedStatement {
+  return d1
+    .prepare(
+      "INSERT INTO audit_log (actor_id, action, entity_type, entity_id, details) SELECT ?1, 'ticket.close', 'ticket', ?2, ?3 WHERE EXISTS (SELECT 1 FROM tickets WHERE id = ?4 AND closed_by IS ?1 AND closed_at = ?5)",
+    )
+    .bind(actorId, String(ticketId), JSON.stringify({ disposition }), ticketId, now);
+}

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ticketCloseAudit, ticketUpdateAudit } from "../../db/audit";
 import { isMember } from "../../db/queues";
 import { messageStatuses } from "../../kinds/message";
 import { closeTicket } from "../../db/replies";
@@ -229,9 +230,7 @@ export function ticketRoutes() {
     const now = Date.now();
     const [updated] = await c.env.DB.batch<{ subject: string | null; tags: string }>([
       updateTicketFieldsStatement(c.env.DB, id, change, now),
-      c.env.DB.prepare(
-        "INSERT INTO audit_log (actor_id, action, entity_type, entity_id, details) SELECT ?1, 'ticket.update', 'ticket', ?2, ?3 WHERE EXISTS (SELECT 1 FROM tickets WHERE id = ?4 AND updated_at = ?5)",
-      ).bind(auth.userId, String(id), JSON.stringify(change), id, now),
+      ticketUpdateAudit(c.env.DB, auth.userId, id, change, now),
     ]);
     const row = updated?.results[0];
     if (!row) throw conflict("The ticket is closed");
@@ -251,9 +250,7 @@ export function ticketRoutes() {
     if (refused) throw new ApiError(400, refused.code, refused.message, [{ path: "disposition", message: refused.message }]);
     const disposition = input.disposition ?? null;
     const now = Date.now();
-    const audit = c.env.DB.prepare(
-      "INSERT INTO audit_log (actor_id, action, entity_type, entity_id, details) SELECT ?1, 'ticket.close', 'ticket', ?2, ?3 WHERE EXISTS (SELECT 1 FROM tickets WHERE id = ?4 AND closed_by IS ?1 AND closed_at = ?5)",
-    ).bind(auth.userId, String(id), JSON.stringify({ disposition }), id, now);
+    const audit = ticketCloseAudit(c.env.DB, auth.userId, id, disposition, now);
     if (!(await closeTicket(c.env.DB, id, { closedBy: auth.userId, disposition }, now, [audit]))) throw conflict("The ticket is closed already");
     await c.env.QUEUE_OBJECT.getByName(ticket.queueId).ticketClosed(id, auth.userId, disposition);
     return c.json(toTicketView((await getTicket(d, id))!), 200);
