@@ -164,6 +164,8 @@ export const tickets = sqliteTable(
   (t) => [
     uniqueIndex("tickets_contact_id_current_idx").on(t.contactId, t.current),
     index("tickets_queue_id_status_idx").on(t.queueId, t.status),
+    index("tickets_queue_id_id_idx").on(t.queueId, t.id),
+    index("tickets_status_id_idx").on(t.status, t.id),
     index("tickets_assignee_id_status_idx").on(t.assigneeId, t.status),
   ],
 );

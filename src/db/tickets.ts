@@ -1,39 +1,10 @@
-import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
-import { contacts, messageRevisions, messages, queueMembers, tickets } from "./schema";
+import { asc, eq } from "drizzle-orm";
+import { contacts, messageRevisions, messages, tickets } from "./schema";
 import { conversationSettingsSchema, defaultConversationSettings, type ConversationSettings } from "../domain/conversation-settings";
 import type { Db } from "./database";
 
 export type TicketRow = typeof tickets.$inferSelect;
 export type TicketStatus = TicketRow["status"];
-
-export type TicketFilter = {
-  queueId?: string;
-  /** Only tickets of the queues this user belongs to. */
-  memberId?: string;
-  status?: TicketStatus;
-  /** Tickets with an id below this one (the previous page's last id). */
-  before?: number;
-  limit: number;
-};
-
-/** Newest first; asks for one more than `limit` so the caller knows whether a next page exists. */
-export function listTickets(db: Db, f: TicketFilter) {
-  const where: SQL[] = [];
-  if (f.queueId) where.push(eq(tickets.queueId, f.queueId));
-  if (f.memberId) {
-    const mine = db.select({ id: queueMembers.queueId }).from(queueMembers).where(eq(queueMembers.userId, f.memberId));
-    where.push(inArray(tickets.queueId, mine));
-  }
-  if (f.status) where.push(eq(tickets.status, f.status));
-  if (f.before !== undefined) where.push(lt(tickets.id, f.before));
-  return db
-    .select()
-    .from(tickets)
-    .where(and(...where))
-    .orderBy(desc(tickets.id))
-    .limit(f.limit + 1)
-    .all();
-}
 
 export const getTicket = (db: Db, id: number) => db.select().from(tickets).where(eq(tickets.id, id)).get();
 

@@ -3,8 +3,9 @@ import { ticketCloseAudit, ticketUpdateAudit } from "../../db/audit";
 import { isMember } from "../../db/queues";
 import { messageStatuses } from "../../kinds/message";
 import { closeTicket } from "../../db/replies";
-import { dispositionRefusal, getContact, getTicket, listTicketMessages, listTickets, loadConversationSettings, ticketRevisions, updateTicketFieldsStatement, type TicketRow } from "../../db/tickets";
+import { dispositionRefusal, getContact, getTicket, listTicketMessages, loadConversationSettings, ticketRevisions, updateTicketFieldsStatement, type TicketRow } from "../../db/tickets";
 import { ticketExtras } from "../../db/agent-views";
+import { listTickets, memberQueueIds } from "../../db/ticket-list";
 import { ApiError, badRequest, conflict, notFound } from "../../errors";
 import { roles, type Principal } from "../../kinds/principal";
 import type { Db } from "../../db/database";
@@ -183,9 +184,9 @@ export function ticketRoutes() {
     const { role, userId } = c.var.auth;
     const agent = role === "agent";
     if (agent && queueId !== undefined && !(await isMember(d, queueId, userId))) throw notFound("Queue");
-    const rows = await listTickets(d, { queueId, memberId: agent ? userId : undefined, status, before: cursor, limit });
-    const { items, nextCursor } = page(rows, limit);
-    return c.json({ items: items.map(toTicketView), nextCursor }, 200);
+    const queueIds = queueId !== undefined ? [queueId] : agent ? await memberQueueIds(c.env.DB, userId) : undefined;
+    const rows = await listTickets(c.env.DB, { queueIds, status, before: cursor, limit });
+    return c.json(page(rows, limit), 200);
   });
 
   app.openapi(read, async (c) => {
