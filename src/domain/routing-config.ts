@@ -11,7 +11,6 @@ const id = z.string().min(1).max(64);
 
 /** Where an action plan sends a ticket nobody took: another queue, or one agent. */
 export const destinationSchema = z.union([z.object({ queueId: id }).strict(), z.object({ agentId: id }).strict()]);
-export type Destination = z.output<typeof destinationSchema>;
 
 /** One step of an action plan: the ticket goes to `to` and waits there `timeoutS` before the next step. */
 export const planStepSchema = z.object({ to: destinationSchema, timeoutS: z.number().int().min(5).max(86400).default(60) }).strict();

@@ -14,7 +14,6 @@ export const envelopeSchema = z.looseObject({
   channel: z.looseObject({ uuid: z.string().min(1) }),
   payload: z.looseObject({}),
 });
-export type ConnexeaseEnvelope = z.infer<typeof envelopeSchema>;
 
 const ownId = {
   /** A message's own id: `uuid` (Connexease's objects carry uuids), else `id`. */

@@ -97,10 +97,6 @@ export const knownItemSchemas = {
   status: statusItemSchema,
 } as const;
 
-export type MessageItem = z.infer<typeof messageItemSchema>;
-export type EditItem = z.infer<typeof editItemSchema>;
-export type DeleteItem = z.infer<typeof deleteItemSchema>;
-export type StatusItem = z.infer<typeof statusItemSchema>;
 export type Sender = z.infer<typeof senderSchema>;
 export type Attachment = z.infer<typeof attachmentSchema>;
 

@@ -18,7 +18,6 @@ export const attachmentSchema = z.looseObject({
     })
     .nullish(),
 });
-export type MetaAttachment = z.infer<typeof attachmentSchema>;
 
 export const messageSchema = z.looseObject({
   mid: z.string().min(1),
@@ -80,7 +79,6 @@ export const webhookPayloadSchema = z.looseObject({
   object: z.string(),
   entry: z.array(entrySchema),
 });
-export type MetaWebhookPayload = z.infer<typeof webhookPayloadSchema>;
 
 /** A Graph API error answer: `{"error":{"message","type","code","error_subcode","fbtrace_id"}}`. */
 export const graphErrorSchema = z.looseObject({

@@ -17,7 +17,6 @@ export const sinchCredentialsSchema = z
 export type SinchCredentials = z.infer<typeof sinchCredentialsSchema>;
 
 export const sinchRegions = ["us", "eu", "br"] as const;
-export type SinchRegion = (typeof sinchRegions)[number];
 
 /**
  * The hub keeps a seen nonce for 15 minutes (claimReplayKey); a timestamp window wider than that

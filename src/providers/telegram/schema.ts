@@ -143,7 +143,6 @@ export const botApiResponseSchema = z.looseObject({
     })
     .optional(),
 });
-export type BotApiResponse = z.infer<typeof botApiResponseSchema>;
 
 /** The `result` of sendMessage / editMessageText when the message is in a chat (not inline). */
 export const sentMessageSchema = z.looseObject({
