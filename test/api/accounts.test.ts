@@ -188,6 +188,20 @@ describe("telegram setWebhook", () => {
     expect(await auditRows(account.id)).toEqual([]);
   });
 
+  it("400 for an account whose provider has no webhook to register, without calling out", async () => {
+    const { admin, queueId } = await seedWorld();
+    const account = await seedAccount(queueId);
+    await env.DB.prepare("UPDATE channel_accounts SET provider = 'meta' WHERE id = ?1").bind(account.id).run();
+    const stub = vi.fn(async () => Response.json({ ok: true, result: true }));
+    globalThis.fetch = stub as typeof fetch;
+
+    const res = await call(`/api/v1/accounts/${account.id}/telegram/webhook`, { method: "POST", token: admin.token });
+    expect(res.status).toBe(400);
+    expect(res.data.error.message).toBe("This is a meta account, not a telegram one");
+    expect(stub).not.toHaveBeenCalled();
+    expect(await auditRows(account.id)).toEqual([]);
+  });
+
   it("404 for an unknown account", async () => {
     const { admin } = await seedWorld();
     const res = await call(`/api/v1/accounts/${crypto.randomUUID()}/telegram/webhook`, { method: "POST", token: admin.token });
