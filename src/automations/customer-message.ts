@@ -7,7 +7,7 @@ import { parseCommand } from "./commands";
 import { botAnswerKey, chatbotAnswered, consultChatbot } from "./consult-chatbot";
 import { announceArrival, routeToQueue } from "./queue-arrival";
 import { runCommand } from "./run-command";
-import { tellCustomer, tellCustomerAll } from "./tell-customer";
+import { tellCustomer, tellCustomerAll } from "../outbox/tell-customer";
 
 type MessageEvent = Extract<InboundEvent, { kind: "message" }>;
 

@@ -2,7 +2,7 @@ import { loadQueueRouting, type ReceivingAccount } from "../db/account-lookup";
 import type { Env } from "../env";
 import type { MessageView, TicketView } from "../kinds/views";
 import { needsQueueStatus, outOfHours, positionOnArrival, render, templateVars, type PlannedMessage, type QueueStatus } from "./automatic-messages";
-import { tellCustomerAll } from "./tell-customer";
+import { tellCustomerAll } from "../outbox/tell-customer";
 
 export type RoutableTicket = TicketView & { queueId: string; queueName: string; assigneeId: string | null; lastAgentId: string | null };
 

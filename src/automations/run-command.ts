@@ -7,7 +7,8 @@ import { greetings } from "./automatic-messages";
 import { firstName, renderTemplate, type TemplateVars } from "../domain/templates";
 import { ticketLines, type CustomerCommand } from "./commands";
 import { announceArrival, routeToQueue } from "./queue-arrival";
-import { deliver, tellCustomer } from "./tell-customer";
+import { enqueueDelivery } from "../outbox/enqueue";
+import { sendSystemMessage, tellCustomer } from "../outbox/tell-customer";
 
 /**
  * Carries out a customer command stored as `message` in `ticket` (the contact's current ticket).
@@ -46,14 +47,14 @@ export async function runCommand(env: Env, account: ReceivingAccount, ticket: Ti
         switched: say(answers.ticketSwitched, { "ticket.id": command.ticketId }),
         notFound: say(answers.ticketNotFound, { "ticket.id": command.given }),
       });
-      if (done?.created) await deliver(env, done.ticket.queueId, done.answer);
+      if (done?.created) await sendSystemMessage(env, done.ticket.queueId, done.answer);
       return;
     }
     case "newTicket": {
       const done = await openNewTicket(env.DB, { ...base, accountId: account.id, queueId: account.queueId, text: (id) => say(answers.newTicket, { "ticket.id": id }) });
       // A retry finds the answer stored: the ticket was opened and routed then.
       if (!done?.created || done.ticket.status === "closed") return;
-      await env.OUTBOX.send({ messageId: done.answer.id, ticketId: done.ticket.id, op: "send" });
+      await enqueueDelivery(env, done.answer);
       const fresh = { ...ticket, ...done.ticket, assigneeId: null };
       const { state, away } = await routeToQueue(env, account, fresh, done.answer);
       const pending = greetings(s, { contactCreated: false, conversationCreated: done.conversationCreated, conversationId: done.conversationId });

@@ -39,9 +39,14 @@ type ExtrasRow = {
 
 /** For each ticket: subject, tags, unread customer messages (after `userId`'s read mark) and reply window. */
 export async function ticketExtras(d1: D1Database, ticketIds: readonly number[], userId: string, now = Date.now()): Promise<Map<number, TicketExtras>> {
-  const out = new Map<number, TicketExtras>();
-  if (ticketIds.length === 0) return out;
-  const { results } = await d1
+  if (ticketIds.length === 0) return new Map();
+  const { results } = await ticketExtrasStatement(d1, ticketIds, userId).all<ExtrasRow>();
+  return extrasFromRows(results, now);
+}
+
+/** The statement `ticketExtras` runs, for a batch that reads them along with other things; read its rows with `extrasFromRows`. */
+export function ticketExtrasStatement(d1: D1Database, ticketIds: readonly number[], userId: string): D1PreparedStatement {
+  return d1
     .prepare(
       `SELECT t.id, t.subject, t.tags, a.provider, a.settings,
          (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in' AND m.deleted_at IS NULL
@@ -51,9 +56,12 @@ export async function ticketExtras(d1: D1Database, ticketIds: readonly number[],
        FROM tickets t JOIN channel_accounts a ON a.id = t.account_id
        WHERE t.id IN (SELECT value FROM json_each(?1))`,
     )
-    .bind(JSON.stringify(ticketIds), userId)
-    .all<ExtrasRow>();
-  for (const r of results) {
+    .bind(JSON.stringify(ticketIds), userId);
+}
+
+export function extrasFromRows(rows: readonly unknown[], now = Date.now()): Map<number, TicketExtras> {
+  const out = new Map<number, TicketExtras>();
+  for (const r of rows as ExtrasRow[]) {
     out.set(r.id, {
       subject: r.subject,
       tags: JSON.parse(r.tags) as string[],

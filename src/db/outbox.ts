@@ -1,6 +1,161 @@
-// What the outbox sweep reads and writes: replies a crash left `queued` or `sending`. Every query
-// here walks `messages_queued_updated_at_idx` or
-// `messages_sending_updated_at_idx` (only messages in that state) and stops at a limit.
+import { currentRankSql, reportRankSql } from "../domain/status";
+import type { MessageStatus } from "../kinds/message";
+import type { ProviderKind } from "../providers/types";
+
+// What delivering an outbound message reads and writes in D1: the message with everything its
+// send needs (one read), its claim, and its outcome (one batch). The sweep's queries walk
+// `messages_queued_updated_at_idx` or `messages_sending_updated_at_idx` (only messages in that
+// state) and stop at a limit.
+
+/** An outbound message with its ticket's contact, its account (credentials still sealed) and its author's name. */
+export type OutboundRow = {
+  id: number;
+  ticket_id: number;
+  body: string;
+  status: MessageStatus;
+  status_reason: string | null;
+  claimed_at: number | null;
+  attempts: number;
+  author_id: string | null;
+  provider_message_id: string | null;
+  account_id: string;
+  account_key: string;
+  account_status: "active" | "pending" | "error";
+  provider: ProviderKind;
+  last_inbound_at: number | null;
+  settings: string;
+  credentials: string;
+  queue_id: string;
+  address: string;
+  direction: "out" | "system";
+  /** The account's conversation settings (JSON): how the author's name is shown. */
+  conversation: string;
+  /** The author's users.display_name, for an agent's reply. */
+  author_name: string | null;
+};
+
+/** `OutboundRow`s of the messages `where` picks (its parameters start at ?1). */
+const outboundSql = (where: string) => `
+  SELECT m.id, m.ticket_id, m.body, m.status, m.status_reason, m.claimed_at, m.attempts, m.author_id, m.provider_message_id, m.direction,
+         a.id AS account_id, a.key AS account_key, a.status AS account_status, a.provider, a.settings, a.credentials, t.queue_id, c.address,
+         a.conversation, u.display_name AS author_name,
+         (SELECT max(coalesce(i.sent_at, i.created_at)) FROM messages i JOIN tickets it ON it.id = i.ticket_id
+          WHERE it.contact_id = t.contact_id AND i.direction = 'in') AS last_inbound_at
+  FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts c ON c.id = t.contact_id
+  JOIN channel_accounts a ON a.id = m.account_id
+  LEFT JOIN users u ON u.id = m.author_id
+  WHERE ${where} AND m.direction IN ('out', 'system')`;
+
+/** The outbound message `id` as its delivery reads it. */
+export function outboundStatement(d1: D1Database, id: number): D1PreparedStatement {
+  return d1.prepare(outboundSql("m.id = ?1")).bind(id);
+}
+
+/** The ticket's outbound message with client id `clientMsgId`, as its delivery reads it: read in the batch that stores it. */
+export function outboundByClientIdStatement(d1: D1Database, ticketId: number, clientMsgId: string): D1PreparedStatement {
+  return d1.prepare(outboundSql("m.ticket_id = ?1 AND m.client_msg_id = ?2")).bind(ticketId, clientMsgId);
+}
+
+export async function loadOutbound(d1: D1Database, id: number): Promise<OutboundRow | null> {
+  return outboundStatement(d1, id).first<OutboundRow>();
+}
+
+/**
+ * Claims a queued message for one send attempt (`queued` → `sending`) and reads it, in one round
+ * trip. `claimed` says whether the claim was this call's; the row is null when there is no such
+ * outbound message.
+ */
+export async function claimOutbound(d1: D1Database, id: number, now: number): Promise<{ claimed: boolean; row: OutboundRow | null }> {
+  const [claim, loaded] = await d1.batch<OutboundRow>([
+    d1
+      .prepare(
+        "UPDATE messages SET status = 'sending', claimed_at = ?2, attempts = attempts + 1, updated_at = ?2 WHERE id = ?1 AND status = 'queued' AND direction IN ('out', 'system') RETURNING id",
+      )
+      .bind(id, now),
+    outboundStatement(d1, id),
+  ]);
+  return { claimed: (claim?.results.length ?? 0) > 0, row: loaded?.results[0] ?? null };
+}
+
+/** A retryable failure: the claim is given back (`queued`, with the reason), only while it is still ours. */
+export async function releaseClaim(d1: D1Database, id: number, reason: string, now: number): Promise<void> {
+  await d1
+    .prepare("UPDATE messages SET status = 'queued', status_reason = ?2, claimed_at = NULL, updated_at = ?3 WHERE id = ?1 AND status = 'sending'")
+    .bind(id, reason, now)
+    .run();
+}
+
+/** What a send attempt ended with. */
+export type SendOutcome =
+  | { status: "sent"; providerMessageId: string }
+  | { status: "failed"; reason: string; credentialsRejected?: boolean };
+
+/**
+ * What a reason starting with this marks: a claim settled as failed because its attempt died
+ * mid-send. A late `sent` still replaces it.
+ */
+export const OUTCOME_UNKNOWN_PREFIX = "outcome unknown:";
+
+/**
+ * Records the outcome of a send in one batch and returns the message's status after it: a status
+ * callback that outran the provider's answer may have moved it further than `sent` already.
+ */
+export async function recordOutcome(
+  d1: D1Database,
+  m: { id: number; accountId: string },
+  o: SendOutcome,
+  now: number,
+): Promise<{ status: MessageStatus; reason: string | null }> {
+  const statements =
+    o.status === "sent"
+      ? [
+          // An echo that outran this answer may have recorded the reply as a message of its own: fold it in.
+          d1
+            .prepare("DELETE FROM messages WHERE account_id = ?1 AND provider_message_id = ?2 AND id != ?3 AND direction = 'out' AND author_id IS NULL")
+            .bind(m.accountId, o.providerMessageId, m.id),
+          // A provider's status callback may have moved it past `sent` already: never back. A sweep
+          // that took this slow attempt for a dead one learns the outcome after all.
+          d1
+            .prepare(
+              `UPDATE messages SET status = CASE WHEN status IN ('queued', 'sending') OR (status = 'failed' AND status_reason LIKE '${OUTCOME_UNKNOWN_PREFIX}%') THEN 'sent' ELSE status END,
+               provider_message_id = ?2, status_reason = NULL, updated_at = ?3 WHERE id = ?1`,
+            )
+            .bind(m.id, o.providerMessageId, now),
+          // Reports that outran this answer apply now, the furthest first, forward only.
+          d1
+            .prepare(
+              `UPDATE messages SET status = p.status, status_reason = p.reason, updated_at = ?3
+               FROM (SELECT status, reason FROM pending_statuses WHERE account_id = ?2 AND provider_message_id = ?4
+                     ORDER BY ${reportRankSql("status")} DESC LIMIT 1) AS p
+               WHERE messages.id = ?1 AND ${reportRankSql("p.status")} > ${currentRankSql("messages.status")}`,
+            )
+            .bind(m.id, m.accountId, now, o.providerMessageId),
+          d1
+            .prepare("DELETE FROM pending_statuses WHERE account_id = ?1 AND (provider_message_id = ?2 OR at < ?3)")
+            .bind(m.accountId, o.providerMessageId, now - 24 * 60 * 60 * 1000),
+        ]
+      : [
+          d1.prepare("UPDATE messages SET status = 'failed', status_reason = ?2, updated_at = ?3 WHERE id = ?1").bind(m.id, o.reason, now),
+          d1
+            .prepare("UPDATE channel_accounts SET last_delivery_error_at = ?2, last_delivery_error = ?3 WHERE id = ?1")
+            .bind(m.accountId, now, o.reason),
+          ...(o.credentialsRejected
+            ? [
+                d1
+                  .prepare("UPDATE channel_accounts SET status = 'error', status_reason = ?2, updated_at = ?3 WHERE id = ?1")
+                  .bind(m.accountId, `credentials rejected: ${o.reason}`, now),
+              ]
+            : []),
+        ];
+  if (o.status === "failed") {
+    await d1.batch(statements);
+    return { status: "failed", reason: o.reason };
+  }
+  statements.push(d1.prepare("SELECT status, status_reason FROM messages WHERE id = ?1").bind(m.id));
+  const results = await d1.batch<{ status: MessageStatus; status_reason: string | null }>(statements);
+  const final = results.at(-1)?.results[0];
+  return { status: final?.status ?? "sent", reason: final?.status_reason ?? null };
+}
 
 export type OutboxRef = { id: number; ticketId: number };
 

@@ -1,5 +1,7 @@
 import type { MessageView } from "../kinds/views";
 import { messageViewFromRow, type MessageRow } from "./message-view";
+import { extrasFromRows, ticketExtrasStatement, type TicketExtras } from "./agent-views";
+import { outboundByClientIdStatement, type OutboundRow } from "./outbox";
 
 // What an agent's actions write to D1. The queue object calls these and re-checks its own state after.
 
@@ -11,20 +13,29 @@ import { messageViewFromRow, type MessageRow } from "./message-view";
 export type StoreOutcome = { message: MessageView; created: boolean; enqueue?: boolean } | { refused: "client_msg_id_taken" } | null;
 
 /**
- * Stores a reply as `queued`; a reply re-sent with the same client id returns the stored one —
- * queued again when it had failed and `resend` asks for it. A stored reply still queued is put on
- * the Queue again (harmless: a delivery claims its row first), in case its first Queue message was lost.
+ * A new reply stored already claimed for its first send (`sending`, one attempt), with what the
+ * send needs (`delivery`), read in the same batch: the caller sends it at once and records the
+ * outcome (`deliverClaimed` in `src/outbox/deliver.ts`). If that attempt never happens, the
+ * claim's lease runs out and the outbox sweep settles it, as it does a consumer's attempt that died.
+ */
+export type StoredReply = { message: MessageView; created: true; delivery: OutboundRow };
+
+/**
+ * Stores a new reply, claimed for its first send, in one D1 round trip; a reply re-sent with the
+ * same client id returns the stored one — queued again when it had failed and `resend` asks for
+ * it. A stored reply still queued is put on the Queue again (harmless: a delivery claims its row
+ * first), in case its first Queue message was lost.
  */
 export async function storeReply(
   d1: D1Database,
   r: { ticketId: number; authorId: string; text: string; clientMsgId: string; resend?: boolean },
   now = Date.now(),
-): Promise<StoreOutcome> {
-  const [inserted] = await d1.batch<MessageRow>([
+): Promise<StoredReply | StoreOutcome> {
+  const [inserted, , loaded] = await d1.batch<MessageRow & OutboundRow>([
     d1
       .prepare(
-        `INSERT INTO messages (account_id, ticket_id, conversation_id, direction, author_id, body, client_msg_id, status, created_at, updated_at)
-         SELECT t.account_id, t.id, v.id, 'out', ?2, ?3, ?4, 'queued', ?5, ?5
+        `INSERT INTO messages (account_id, ticket_id, conversation_id, direction, author_id, body, client_msg_id, status, claimed_at, attempts, created_at, updated_at)
+         SELECT t.account_id, t.id, v.id, 'out', ?2, ?3, ?4, 'sending', ?5, 1, ?5, ?5
          FROM tickets t LEFT JOIN conversations v ON v.ticket_id = t.id AND v.open = 1
          WHERE t.id = ?1 AND t.status != 'closed'
          ON CONFLICT DO NOTHING
@@ -32,9 +43,16 @@ export async function storeReply(
       )
       .bind(r.ticketId, r.authorId, r.text, r.clientMsgId, now),
     d1.prepare("UPDATE tickets SET last_message_at = ?2, updated_at = ?2 WHERE id = ?1").bind(r.ticketId, now),
+    outboundByClientIdStatement(d1, r.ticketId, r.clientMsgId),
   ]);
   const row = inserted?.results[0];
-  if (row) return { message: messageViewFromRow(row), created: true };
+  const delivery = loaded?.results[0];
+  // The claim is the delivery's own business: to its author the reply is queued until the outcome is known.
+  if (row) {
+    const message: MessageView = { ...messageViewFromRow(row), status: "queued" };
+    // Without its delivery row (it always joins; never seen) the claim lapses and the sweep settles it.
+    return delivery ? { message, created: true, delivery } : { message, created: true };
+  }
   const existing = await d1
     .prepare("SELECT * FROM messages WHERE ticket_id = ?1 AND client_msg_id = ?2")
     .bind(r.ticketId, r.clientMsgId)
@@ -111,10 +129,30 @@ export async function storeAgentEdit(
 }
 
 export async function markAssigned(d1: D1Database, ticketId: number, agentId: string, now = Date.now()) {
-  await d1
-    .prepare("UPDATE tickets SET status = 'assigned', assignee_id = ?2, updated_at = ?3 WHERE id = ?1 AND status != 'closed'")
-    .bind(ticketId, agentId, now)
-    .run();
+  await markAssignedStatement(d1, ticketId, agentId, now).run();
+}
+
+function markAssignedStatement(d1: D1Database, ticketId: number, agentId: string, now: number) {
+  return d1.prepare("UPDATE tickets SET status = 'assigned', assignee_id = ?2, updated_at = ?3 WHERE id = ?1 AND status != 'closed'").bind(ticketId, agentId, now);
+}
+
+/**
+ * An agent takes a ticket (an accept, a pick, a transfer to them), in one D1 round trip: the
+ * ticket is marked theirs, and what their desk is shown with it is read — its latest messages
+ * (`ticketHistory`) and what their view of it adds (`ticketExtras`).
+ */
+export async function assignTicket(
+  d1: D1Database,
+  ticketId: number,
+  agentId: string,
+  now = Date.now(),
+): Promise<{ messages: MessageView[]; extras: TicketExtras | undefined }> {
+  const [, history, extras] = await d1.batch([
+    markAssignedStatement(d1, ticketId, agentId, now),
+    ticketHistoryStatement(d1, ticketId, HISTORY_LIMIT),
+    ticketExtrasStatement(d1, [ticketId], agentId),
+  ]);
+  return { messages: historyFromRows(history?.results ?? []), extras: extrasFromRows(extras?.results ?? [], now).get(ticketId) };
 }
 
 /**
@@ -143,18 +181,30 @@ export async function closeTicket(
   return (closed?.results.length ?? 0) > 0;
 }
 
+/** How many of a ticket's latest messages a newly assigned agent is shown. */
+const HISTORY_LIMIT = 50;
+
+type HistoryRow = MessageRow & { tr_language: string | null; tr_text: string | null; tr_source: string | null };
+
 /** The latest messages of a ticket, oldest first, internal notes included: what a newly assigned agent is shown. */
-export async function ticketHistory(d1: D1Database, ticketId: number, limit = 50): Promise<MessageView[]> {
-  const { results } = await d1
+export async function ticketHistory(d1: D1Database, ticketId: number, limit = HISTORY_LIMIT): Promise<MessageView[]> {
+  const { results } = await ticketHistoryStatement(d1, ticketId, limit).all<HistoryRow>();
+  return historyFromRows(results);
+}
+
+function ticketHistoryStatement(d1: D1Database, ticketId: number, limit: number) {
+  return d1
     .prepare(
       `SELECT m.*, mt.language AS tr_language, mt.text AS tr_text, mt.source_language AS tr_source
        FROM (SELECT * FROM messages WHERE ticket_id = ?1 ORDER BY id DESC LIMIT ?2) m
        LEFT JOIN message_translations mt ON mt.message_id = m.id
        ORDER BY m.id`,
     )
-    .bind(ticketId, limit)
-    .all<MessageRow & { tr_language: string | null; tr_text: string | null; tr_source: string | null }>();
-  return results.map((row) => {
+    .bind(ticketId, limit);
+}
+
+function historyFromRows(rows: readonly unknown[]): MessageView[] {
+  return (rows as HistoryRow[]).map((row) => {
     const view = messageViewFromRow(row);
     if (row.tr_language !== null && row.tr_text !== null) view.translation = { language: row.tr_language, text: row.tr_text, sourceLanguage: row.tr_source };
     return view;

@@ -2,6 +2,7 @@ import { expiredClaims, takeStrandedQueued } from "../db/outbox";
 import { SEND_LEASE_MS } from "../domain/backoff";
 import type { Env } from "../env";
 import { resolveExpiredClaim } from "./deliver";
+import { enqueueDeliveries } from "./enqueue";
 
 /** A reply queued this long without an attempt has most likely lost its Queue message. */
 export const STRANDED_AFTER_MS = 2 * 60_000;
@@ -26,7 +27,7 @@ export type SweepReport = { requeued: number; resent: number; unknown: number };
 export async function sweepOutbox(env: Env, now = Date.now()): Promise<SweepReport> {
   const stranded = await takeStrandedQueued(env.DB, { before: now - STRANDED_AFTER_MS, staleBefore: now - STALE_AFTER_MS, limit: SWEEP_LIMIT }, now);
   if (stranded.length > 0) {
-    await env.OUTBOX.sendBatch(stranded.map((m) => ({ body: { messageId: m.id, ticketId: m.ticketId, op: "send" as const } })));
+    await enqueueDeliveries(env, stranded);
   }
   const report: SweepReport = { requeued: stranded.length, resent: 0, unknown: 0 };
   for (const id of await expiredClaims(env.DB, { before: now - SEND_LEASE_MS, limit: SWEEP_LIMIT })) {

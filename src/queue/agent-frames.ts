@@ -1,5 +1,5 @@
 // What agents' clients send: accept, pick, decline, reply, edit, note, read, ticket.update, close, transfer, presence.
-import { closeTicket, markAssigned, storeAgentEdit, storeNote, storeReply, ticketHistory } from "../db/replies";
+import { assignTicket, closeTicket, storeAgentEdit, storeNote, storeReply } from "../db/replies";
 import { findCannedFor } from "../db/canned";
 import { markRead, withExtras } from "../db/agent-views";
 import { renderTemplate } from "../domain/templates";
@@ -12,12 +12,15 @@ import { holds, type QueueHost } from "./host";
 import { agentWrote, startAgentTimeout } from "./conversation-timers";
 import { setState } from "./presence";
 import { settingsFor } from "./ticket-settings";
-import { extrasFor, ticketChanged } from "./ticket-views";
+import { ticketChanged } from "./ticket-views";
 import { transferToAgent, transferToQueue } from "./transfers";
 import { claimExtra } from "./capacity";
 import { adapterFor } from "../providers/registry";
 import type { ProviderKind } from "../providers/types";
 import { textTooLong } from "../domain/text-limit";
+import { deliverClaimed, type TellAuthor } from "../outbox/deliver";
+import { enqueueDelivery } from "../outbox/enqueue";
+import { takeTurn } from "../outbox/ticket-order";
 
 export async function handleFrame(q: QueueHost, ws: WebSocket, agentId: string, frame: ClientFrame) {
   const now = Date.now();
@@ -116,14 +119,10 @@ async function take(q: QueueHost, agentId: string, row: TicketRow) {
     for (const agent of q.store.agents()) if (agent.id !== agentId && agent.connected) q.send(agent.id, { type: "ticket.taken", ticketId }, now);
   }
   startAgentTimeout(q, ticketId, now);
-  // The ticket is this agent's from here on; its history comes from D1 (a reassigned ticket has one).
-  const [messages, , extras] = await Promise.all([
-    ticketHistory(q.env.DB, ticketId),
-    markAssigned(q.env.DB, ticketId, agentId, now),
-    extrasFor(q, [ticketId], agentId),
-  ]);
+  // The ticket is this agent's from here on; its history comes from D1 (a reassigned ticket has one), in the round trip that assigns it.
+  const { messages, extras } = await assignTicket(q.env.DB, ticketId, agentId, now);
   if (!holds(q, agentId, ticketId)) return; // closed or revoked while D1 answered
-  q.send(agentId, { type: "ticket.assigned", ticket: withExtras(JSON.parse(row.view) as TicketView, extras.get(ticketId)), messages }, Date.now());
+  q.send(agentId, { type: "ticket.assigned", ticket: withExtras(JSON.parse(row.view) as TicketView, extras), messages }, Date.now());
 }
 
 async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "reply" }>) {
@@ -148,16 +147,43 @@ async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extrac
   if (!holds(q, agentId, frame.ticketId)) {
     return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
   }
-  const stored = await storeReply(q.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: outgoing.text, clientMsgId: frame.clientMsgId, resend: frame.resend });
-  if (!stored) return q.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
-  if ("refused" in stored) return q.reject(ws, agentId, "client_msg_id_taken", "This clientMsgId names another message of the ticket (a note)", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
-  if (stored.created && outgoing.original) {
-    await saveReplyOriginal(q.env, stored.message.id, outgoing.original);
-    stored.message.translation = { language: outgoing.original.language, text: outgoing.original.text, sourceLanguage: outgoing.original.contactLanguage };
+  // The reply is sent from here once stored (one D1 round trip stores and claims it, one records the
+  // outcome); the outbox Queue takes what must be tried again. One ticket's replies go out in order.
+  const key = `${frame.ticketId}:${frame.clientMsgId}`;
+  const earlier = repliesUnderWay.get(key);
+  const turn = earlier ? null : takeTurn(frame.ticketId);
+  const storing = earlier ?? storeReply(q.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: outgoing.text, clientMsgId: frame.clientMsgId, resend: frame.resend });
+  if (!earlier) repliesUnderWay.set(key, storing);
+  try {
+    const outcome = await storing;
+    // A frame re-sent while the first is under way here is answered with its message; the first one sends it.
+    const stored = earlier && outcome && "message" in outcome ? { message: outcome.message, created: false } : outcome;
+    if (!stored) return q.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
+    if ("refused" in stored) return q.reject(ws, agentId, "client_msg_id_taken", "This clientMsgId names another message of the ticket (a note)", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
+    if (stored.created && outgoing.original) {
+      await saveReplyOriginal(q.env, stored.message.id, outgoing.original);
+      stored.message.translation = { language: outgoing.original.language, text: outgoing.original.text, sourceLanguage: outgoing.original.contactLanguage };
+    }
+    agentWrote(q, frame.ticketId, Date.now());
+    q.send(agentId, { type: "reply.queued", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
+    if ("delivery" in stored) {
+      await turn?.ready;
+      await deliverClaimed(q.env, stored.delivery, tellAuthor(q, agentId, stored.message));
+    } else if (stored.created || stored.enqueue) await queueDelivery(q, agentId, stored.message, "send");
+  } finally {
+    if (!earlier) repliesUnderWay.delete(key);
+    turn?.done();
   }
-  agentWrote(q, frame.ticketId, Date.now());
-  q.send(agentId, { type: "reply.queued", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
-  if (stored.created || stored.enqueue) await enqueueDelivery(q, agentId, stored.message, "send");
+}
+
+/** Replies being stored or sent from this isolate, by `ticketId:clientMsgId`. */
+const repliesUnderWay = new Map<string, ReturnType<typeof storeReply>>();
+
+/** The reply's author hears of its delivery on their sockets (as the outbox's `deliveryStatus` report does). */
+function tellAuthor(q: QueueHost, agentId: string, message: MessageView): TellAuthor {
+  return (status, reason) => {
+    if (q.store.agent(agentId)) q.send(agentId, { type: "delivery", ticketId: message.ticketId, messageId: message.id, status, reason }, Date.now());
+  };
 }
 
 /** The agent has read the ticket up to a message: customer messages after it are unread. */
@@ -216,7 +242,7 @@ async function edit(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract
     return q.reject(ws, agentId, result.refused === "not_found" ? "no_such_message" : "not_sent_yet", text, { messageId: frame.messageId });
   }
   q.send(agentId, { type: "message.updated", message: result.message }, Date.now());
-  await enqueueDelivery(q, agentId, result.message, "edit");
+  await queueDelivery(q, agentId, result.message, "edit");
 }
 
 /** Why the ticket's provider would refuse this text as too long (what the customer would get, before any name prefix); null when it fits. */
@@ -232,9 +258,9 @@ function textLimitRefusal(q: QueueHost, ticketId: number, text: string) {
   };
 }
 
-async function enqueueDelivery(q: QueueHost, agentId: string, message: MessageView, op: "send" | "edit") {
+async function queueDelivery(q: QueueHost, agentId: string, message: MessageView, op: "send" | "edit") {
   try {
-    await q.env.OUTBOX.send({ messageId: message.id, ticketId: message.ticketId, op });
+    await enqueueDelivery(q.env, message, { op });
   } catch (err) {
     console.error("could not enqueue delivery", message.id, err);
     // A reply stays queued in D1 and the outbox sweep sends it; an edit must be made again.

@@ -1,6 +1,7 @@
 // The conversation's clocks: who wrote last, Agent Timeout, and ending a conversation when one runs out.
 import { endConversation as endStoredConversation, type ConversationEnd } from "../db/replies";
 import { hasTimer, type QueueHost } from "./host";
+import { enqueueDelivery } from "../outbox/enqueue";
 
 /** A customer message: the idle clocks restart, an unanswered-message clock starts if none runs, the agent's wait for an answer ends. */
 export function customerWrote(q: QueueHost, ticketId: number, now: number) {
@@ -45,5 +46,5 @@ export async function endConversation(q: QueueHost, ticketId: number, reason: Co
   }
   for (const agentId of offerees) q.send(agentId, { type: "offer.withdrawn", ticketId, reason: "closed" }, now);
   const ended = await endStoredConversation(q.env.DB, { ticketId, reason, closeTicket, notice }, now);
-  if (ended.notice) await q.env.OUTBOX.send({ messageId: ended.notice.id, ticketId, op: "send" });
+  if (ended.notice) await enqueueDelivery(q.env, ended.notice);
 }

@@ -2,12 +2,14 @@
 import { formatWait, renderTemplate, waitMinutes, type TemplateVars } from "../domain/templates";
 import { describeHours } from "../domain/business-hours";
 import { estimateWaitS } from "../domain/wait-estimate";
-import { storeSystemMessage } from "../db/system-messages";
-import type { OfferNotification, TicketView } from "./protocol";
+import { tellCustomer, type CustomerNotice } from "../outbox/tell-customer";
+import type { MessageView, OfferNotification, TicketView } from "./protocol";
 import type { TicketRow } from "./store";
 import { ticketVars } from "./ticket-vars";
 import { hasTimer, type QueueHost } from "./host";
 import { settingsOf } from "./ticket-settings";
+
+export type { CustomerNotice };
 
 /** How long the queue's name (for templates) is reused before it is read again from D1. */
 const QUEUE_NAME_TTL_MS = 5 * 60_000;
@@ -43,19 +45,18 @@ export function customerVars(q: QueueHost, row: TicketRow): Partial<TemplateVars
   return ticketVars(view, vars);
 }
 
-/** Stores a message of the hub to the ticket's customer once per `key`, and hands it to the outbox. */
-async function tellCustomer(q: QueueHost, ticketId: number, text: string, key: string) {
-  if (!text.trim()) return;
+/** Tells the customer through the hub's one voice (`src/outbox/tell-customer.ts`); the agent holding the ticket sees it here. */
+async function tell(q: QueueHost, ticketId: number, notice: CustomerNotice) {
+  const showToHolder = (message: MessageView) => {
+    const row = q.store.ticket(ticketId);
+    if (row?.state === "assigned" && row.agent_id) q.send(row.agent_id, { type: "message", message }, Date.now());
+  };
   try {
-    const stored = await storeSystemMessage(q.env.DB, { ticketId, text, key });
-    if (stored) await q.env.OUTBOX.send({ messageId: stored.id, ticketId, op: "send" });
+    await tellCustomer(q.env, { ticketId, queueId: q.queueId }, notice, showToHolder);
   } catch (err) {
-    console.error("could not send an automatic message", { ticketId, key }, err);
+    console.error("could not send an automatic message", { ticketId, key: notice.key }, err);
   }
 }
-
-/** A message to the customer, rendered, with the key that makes it once per ticket (see storeSystemMessage). */
-export type CustomerNotice = { key: string; text: string };
 
 /**
  * messages.away: a new ticket found no agent able to answer now; told once per stay in the queue.
@@ -85,7 +86,7 @@ export async function tellPosition(q: QueueHost, ticketId: number, now: number) 
   if (!settings.messages.queuePosition || settings.queuePositionEveryS <= 0) return;
   const n = q.store.nextPositionUpdate(ticketId);
   q.store.schedule("queue_position", String(ticketId), now + settings.queuePositionEveryS * 1000);
-  await tellCustomer(q, ticketId, renderTemplate(settings.messages.queuePosition, customerVars(q, row)), `position:${ticketId}:${row.enqueued_at}-${n}`);
+  await tell(q, ticketId, { key: `position:${ticketId}:${row.enqueued_at}-${n}`, text: renderTemplate(settings.messages.queuePosition, customerVars(q, row)) });
 }
 
 /** What an agent's client shows for a new interaction: the account's notification template, rendered, with its sound and shake. */
