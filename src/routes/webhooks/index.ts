@@ -67,7 +67,7 @@ export const webhooks = new Hono<AppContext>()
  * The adapter and account a receive URL names; one 404 for an unknown provider, key, or a key of
  * another kind. Read from this isolate's cache when it can be (no D1 read for a refusal); a source
  * over its refusal limit gets 429 rather than a D1 read for a key not cached. With `storing`, an
- * account cached longer than the TTL is still taken (marked stale), as the batch storing checks it.
+ * account cached longer than the TTL is still taken (marked stale): the batch storing checks it.
  */
 async function resolve(c: Context<AppContext>, storing: boolean): Promise<Resolved | Response> {
   const provider = c.req.param("provider") ?? "";
@@ -76,7 +76,9 @@ async function resolve(c: Context<AppContext>, storing: boolean): Promise<Resolv
   const key = c.req.param("accountKey") ?? "";
   const source = sourceOf(c);
   let lookup = cachedReceiving(key);
-  if (!lookup || (lookup.stale && !(storing && lookup.found))) {
+  // What a stale entry would answer without storing anything (404, 403) is read anew first.
+  const storable = storing && lookup?.found?.account.provider === provider && lookup.found.account.status !== "pending";
+  if (!lookup || (lookup.stale && !storable)) {
     // A source over its limit causes no D1 read; a key known to be an account is still served.
     if (!sourceBlocked(source)) lookup = await loadReceiving(c.env, key);
     else if (!lookup?.found) return tooManyRefusals(c);
