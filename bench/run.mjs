@@ -2,12 +2,17 @@
 // offer and reply, N authentic Telegram updates posted over loopback at a fixed concurrency, and a
 // local stand-in for the Bot API. Prints a human summary to stderr and one JSON line, last, to stdout.
 // `--mixed`: the same, with the N updates spread over one account of each of the six providers.
+// `--floor`: also the floor Worker (bench/floor/worker.mjs) in the same workerd process, in four
+// phases one after the other: hub inbound-only, floor inbound-only, hub full cycle, floor full cycle.
+// `--latency`: one update at a time, each once the previous cycle completed (see bench/lib/phase.mjs).
 import { performance } from "node:perf_hooks";
 import { AgentPool } from "./lib/agents.mjs";
-import { cpuReading, findWorkerdPid } from "./lib/cpu.mjs";
+import { cpuReading, findWorkerdPid, memoryOf } from "./lib/cpu.mjs";
 import { parseArgs, UsageError } from "./lib/args.mjs";
-import { buildWorker, migrate, newSecretsKey, OUT_DIR, startHub } from "./lib/hub.mjs";
-import { runLoad } from "./lib/load.mjs";
+import { floorStored, floorWorker, migrateFloor } from "./lib/floor.mjs";
+import { buildWorker, migrate, newSecretsKey, OUT_DIR, readWranglerConfig, seedInboundQueue, startHub } from "./lib/hub.mjs";
+import { runLoad, telegramRequest, userIdOf } from "./lib/load.mjs";
+import { phaseFigures, runPhase } from "./lib/phase.mjs";
 import { selfTimeByFile, startProfiles } from "./lib/profile.mjs";
 import { freePort, mixedScenario, telegramScenario } from "./lib/scenarios.mjs";
 import { round1, summarize } from "./lib/stats.mjs";
@@ -19,6 +24,8 @@ const SETUP_BUDGET_MS = 240_000;
 const WARMUP_REQUESTS = 200;
 /** Cleanup may take this long after the wait ends. */
 const TEARDOWN_BUDGET_MS = 30_000;
+/** Between phases: lets what a phase set going (ledger reports, closing sockets) finish before the next. */
+const PHASE_GAP_MS = 1_000;
 
 const say = (msg) => process.stderr.write(`bench: ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -40,15 +47,15 @@ async function main() {
   }
   const opts = parsed.opts;
   const N = opts.updates;
+  const withInbound = opts.floor && !opts.latency;
+  const phaseCount = opts.floor ? (withInbound ? 4 : 2) : 1;
   const runStarted = performance.now();
-  // Whatever happens, the process ends: setup, the measured part and teardown are each bounded.
-  const hardStop = setTimeout(
-    () => {
-      say(`gave up: the run exceeded ${Math.round((SETUP_BUDGET_MS + opts.deadline * 1000 + TEARDOWN_BUDGET_MS) / 1000)} s`);
-      process.exit(1);
-    },
-    SETUP_BUDGET_MS + opts.deadline * 1000 + TEARDOWN_BUDGET_MS,
-  );
+  // Whatever happens, the process ends: setup, each phase's measured part and teardown are each bounded.
+  const budgetMs = SETUP_BUDGET_MS + phaseCount * (opts.deadline * 1000 + 2 * PHASE_GAP_MS + 60_000) + TEARDOWN_BUDGET_MS;
+  const hardStop = setTimeout(() => {
+    say(`gave up: the run exceeded ${Math.round(budgetMs / 1000)} s`);
+    process.exit(1);
+  }, budgetMs);
   hardStop.unref();
 
   const workerLogs = { counts: {}, samples: [] };
@@ -75,7 +82,10 @@ async function main() {
     else if ((level === "ERROR" || level === "WARN") && mfLogs.samples.length < 10) mfLogs.samples.push(`${level}: ${text}`.slice(0, 500));
   };
 
-  say(`${opts.mixed ? "mode=mixed " : ""}updates=${N} concurrency=${opts.concurrency} agents=${opts.agents} deadline=${opts.deadline}s`);
+  say(
+    `${opts.mixed ? "mode=mixed " : ""}${opts.floor ? "floor " : ""}${opts.latency ? "latency (one update at a time) " : ""}` +
+      `updates=${N} concurrency=${opts.concurrency} agents=${opts.agents} deadline=${opts.deadline}s per phase`,
+  );
   say("building the Worker (wrangler deploy --dry-run)…");
   const scriptPath = await buildWorker();
 
@@ -83,25 +93,55 @@ async function main() {
   const scenario = opts.mixed ? await mixedScenario() : await telegramScenario();
   const bot = scenario.standIn;
   let hub;
-  let pool;
+  const pools = [];
   try {
     say("starting workerd…");
     const inspectorPort = opts.profile ? await freePort() : undefined;
-    hub = await startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, inspectorPort, ...(await scenario.hubOptions()) });
+    const floorOptions = opts.floor ? { compatibilityDate: readCompatibilityDate(), botApiBaseUrl: bot.baseUrl, ...scenario.telegram } : null;
+    hub = await startHub({
+      scriptPath,
+      secretsKey,
+      onLog,
+      onMiniflareLog,
+      inspectorPort,
+      extraWorkers: floorOptions ? [floorWorker(floorOptions)] : [],
+      ...(await scenario.hubOptions()),
+    });
     const db = await hub.mf.getD1Database("DB");
     await migrate(db);
-    const seeded = await scenario.seed(db, { agents: opts.agents, capacity: Math.max(1000, N), secretsKey });
+    // Agents may hold every ticket of every hub phase at once.
+    const seeded = await scenario.seed(db, { agents: opts.agents, capacity: 2 * Math.max(1000, N), secretsKey });
     say(scenario.describe(hub.url));
+    let floorDb = null;
+    let inbound = null;
+    if (opts.floor) {
+      floorDb = await hub.mf.getD1Database("DB", "bench-floor");
+      await migrateFloor(floorDb);
+      if (withInbound) inbound = await seedInboundQueue(db, { agents: seeded.agents, secretsKey, botApiBaseUrl: bot.baseUrl, ...scenario.telegram });
+      say(`floor Worker at ${new URL("/floor/", hub.url).href} (same workerd process, its own D1 database and Durable Object class)`);
+    }
 
-    pool = new AgentPool({ baseUrl: hub.url, queueId: seeded.queueId, agents: seeded.agents, replyText: REPLY_TEXT, identify: scenario.identify });
-    await pool.connect();
-    say(`${opts.agents} agent sockets connected`);
+    const connect = async (options) => {
+      const pool = new AgentPool({ baseUrl: hub.url, agents: seeded.agents, replyText: REPLY_TEXT, identify: scenario.identify, ...options });
+      pools.push(pool);
+      const started = performance.now();
+      await pool.connect();
+      say(`${opts.agents} agent sockets connected to ${options.label} in ${round1((performance.now() - started) / 1000)} s`);
+      return pool;
+    };
+    const floorSocket = (agent) => {
+      const url = new URL("/floor/ws", hub.url.href.replace(/^http/, "ws"));
+      url.searchParams.set("agent", agent.id);
+      return url;
+    };
+    const pool = await connect({ queueId: seeded.queueId, label: "the hub's queue" });
 
     const measureStarted = performance.now();
-    const deadline = measureStarted + opts.deadline * 1000;
+    const warmupDeadline = measureStarted + opts.deadline * 1000;
 
     // Warm-up (not measured): the first requests of a fresh isolate run cold code.
-    await runLoad({ baseUrl: hub.url, count: Math.min(N, WARMUP_REQUESTS), concurrency: opts.concurrency, deadline, make: () => ({ method: "GET", path: "/healthz" }) });
+    await runLoad({ baseUrl: hub.url, count: Math.min(N, WARMUP_REQUESTS), concurrency: opts.concurrency, deadline: warmupDeadline, make: () => ({ method: "GET", path: "/healthz" }) });
+    if (opts.floor) await runLoad({ baseUrl: hub.url, count: Math.min(N, WARMUP_REQUESTS), concurrency: opts.concurrency, deadline: warmupDeadline, make: () => ({ method: "GET", path: "/floor/healthz" }) });
     const workerdPid = findWorkerdPid();
     const cpuAtStart = cpuReading(workerdPid);
 
@@ -110,99 +150,150 @@ async function main() {
       baseUrl: hub.url,
       count: N,
       concurrency: opts.concurrency,
-      deadline,
+      deadline: performance.now() + opts.deadline * 1000,
       make: () => ({ method: "GET", path: "/healthz" }),
     });
     say(`baseline GET /healthz: ${round1(baseline.perSecond)}/s (${baseline.ok}/${N} ok)`);
-
-    const profiles = opts.profile
-      ? await startProfiles({ inspectorPort, targets: [`core:user:${hub.config.name}`, "d1:db"], outDir: OUT_DIR })
-      : null;
     const cpuAfterBaseline = cpuReading(workerdPid);
+
+    const phaseCpu = [];
+    const measured = async (name, fn) => {
+      const before = cpuReading(workerdPid);
+      const startedAt = performance.now();
+      const phase = await fn();
+      const c = cpuReading(workerdPid).since(before);
+      phaseCpu.push([name, c, performance.now() - startedAt]);
+      await sleep(PHASE_GAP_MS);
+      return phase;
+    };
+    const common = { arrivals: bot.arrivals, N, concurrency: opts.concurrency, oneAtATime: opts.latency, deadlineS: opts.deadline, stallS: opts.stall };
+    const hubMeter = hub.readMeter;
+    const floorMeter = async () => (await fetch(new URL("/floor/meter", hub.url))).json();
+    const floorRequest = (index) => telegramRequest(index, { path: "/floor/webhook", secretToken: scenario.telegram.secretToken, date: Math.floor(Date.now() / 1000) });
+    const phases = {};
+
+    // Fresh updates (new chats) in every phase: hub full cycle [0, N), hub inbound [N, 2N), floor inbound [2N, 3N), floor full cycle [3N, 4N).
+    if (withInbound) {
+      phases.hubInbound = await measured("hub inbound", async () => {
+        const p = await connect({ queueId: inbound.queueId, acceptOffers: false, label: "the hub's inbound-only queue" });
+        const path = `/webhooks/telegram/${inbound.account.key}`;
+        const date = Math.floor(Date.now() / 1000);
+        // Its sockets stay open, idle, until the end: closing a thousand of them sets the hub's queue object to work during the next phases.
+        return runPhase({ ...common, pool: p, base: N, mode: "inbound", baseUrl: hub.url, readMeter: hubMeter, make: (index) => telegramRequest(index, { path, secretToken: scenario.telegram.secretToken, date }), stored: () => scenario.storedIndexes(db, N, { accountId: inbound.account.id, base: N }) });
+      });
+      say(`hub inbound-only: ${describePhase(phases.hubInbound)}`);
+      phases.floorInbound = await measured("floor inbound", async () => {
+        const p = await connect({ socketUrl: floorSocket, acceptOffers: false, label: "the floor" });
+        const phase = await runPhase({ ...common, pool: p, base: 2 * N, mode: "inbound", baseUrl: hub.url, readMeter: floorMeter, make: floorRequest, stored: () => floorStored(floorDb, { base: 2 * N, N, userIdOf }) });
+        p.close();
+        return phase;
+      });
+      say(`floor inbound-only: ${describePhase(phases.floorInbound)}`);
+    }
+
+    let profiles = null;
     const requests = scenario.prepare(N);
-    const ingest = await runLoad({ baseUrl: hub.url, count: N, concurrency: opts.concurrency, deadline, make: requests.make });
-    say(`ingest POST ${requests.label}: ${round1(ingest.perSecond)}/s (${ingest.ok}/${N} ok, statuses ${JSON.stringify(ingest.statuses)})`);
-
-    const cpuAfterIngest = cpuReading(workerdPid);
+    let cpuAfterIngest = null;
+    const cpuBeforeIngest = cpuReading(workerdPid);
+    phases.hub = await measured("hub full cycle", async () => {
+      profiles = opts.profile ? await startProfiles({ inspectorPort, targets: [`core:user:${hub.config.name}`, "d1:db"], outDir: OUT_DIR }) : null;
+      const replied = () => [...pool.replies.keys()].filter((i) => bot.arrivals.has(i)).length;
+      return runPhase({
+        ...common,
+        pool,
+        base: 0,
+        mode: "full",
+        baseUrl: hub.url,
+        readMeter: hubMeter,
+        make: (index) => requests.make(index),
+        stored: () => scenario.storedIndexes(db, N),
+        // D1 is read only once the sockets and the stand-in saw everything: polling it sooner would add load.
+        settled: async () => (await scenario.sentCount(db)) >= replied(),
+        onLoaded: () => {
+          cpuAfterIngest = cpuReading(workerdPid);
+        },
+      });
+    });
+    const hubPhase = phases.hub;
+    const ingest = hubPhase.ingest;
     const profiled = profiles ? await profiles.stop() : [];
-    // Wait (bounded) for every offer, every reply at the stand-in and every 'sent' status.
-    const sentCount = () => scenario.sentCount(db);
-    let sent = await sentCount();
-    let lastProgress = performance.now();
-    let lastSeen = "";
-    let stopReason = "complete";
-    for (;;) {
-      const seen = `${pool.offers.size}/${pool.replies.size}/${bot.arrivals.size}/${sent}`;
-      if (seen !== lastSeen) {
-        lastSeen = seen;
-        lastProgress = performance.now();
-      }
-      const everyOffered = pool.offers.size >= ingest.attempted;
-      const everyReplyArrived = bot.arrivals.size >= pool.replies.size && pool.replies.size >= pool.offers.size;
-      if (everyOffered && everyReplyArrived && sent >= bot.arrivals.size) break;
-      if (performance.now() >= deadline) {
-        stopReason = `deadline (${opts.deadline} s)`;
-        break;
-      }
-      if (performance.now() - lastProgress >= opts.stall * 1000) {
-        stopReason = `no progress for ${opts.stall} s`;
-        break;
-      }
-      await sleep(100);
-      // D1 is read only once the sockets and the stand-in saw everything: polling it sooner would add load.
-      if (everyOffered && everyReplyArrived) sent = await sentCount();
-    }
-    const waitEnded = performance.now();
     const cpuAtEnd = cpuReading(workerdPid);
+    say(`hub full cycle: ${describePhase(hubPhase)}`);
 
-    // What the hub stored, by update.
-    const stored = await scenario.storedIndexes(db, N);
-    const outbound = await scenario.outbound(db);
-
-    const offerMs = [];
-    const replyMs = [];
-    let lost = 0;
-    const lostSamples = [];
-    for (let i = 0; i < N; i++) {
-      const posted = ingest.results[i];
-      const offeredAt = pool.offers.get(i);
-      if (posted && offeredAt !== undefined) offerMs.push(offeredAt - posted.start);
-      const repliedAt = pool.replies.get(i);
-      const arrivedAt = bot.arrivals.get(i);
-      if (repliedAt !== undefined && arrivedAt !== undefined) replyMs.push(arrivedAt - repliedAt);
-      if (!stored.has(i) || offeredAt === undefined) {
-        lost++;
-        if (lostSamples.length < 5) {
-          lostSamples.push({ update: i, posted: posted ? posted.status || posted.error : "not sent", stored: stored.has(i), offered: offeredAt !== undefined, body: posted?.body });
-        }
-      }
+    if (opts.floor) {
+      phases.floor = await measured("floor full cycle", async () => {
+        const p = await connect({ socketUrl: floorSocket, label: "the floor" });
+        const phase = await runPhase({ ...common, pool: p, base: 3 * N, mode: "full", baseUrl: hub.url, readMeter: floorMeter, make: floorRequest, stored: () => floorStored(floorDb, { base: 3 * N, N, userIdOf }) });
+        p.close();
+        return phase;
+      });
+      say(`floor full cycle: ${describePhase(phases.floor)}`);
     }
+    const memory = { bench: memoryOf(process.pid), workerd: workerdPid === null ? null : memoryOf(workerdPid) };
 
+    const stored = hubPhase.stored;
+    const outbound = await scenario.outbound(db);
+    const lost = Object.values(phases).reduce((n, p) => n + p.lost, 0);
     const result = {
       ingest_per_s: round1(ingest.perSecond),
       baseline_per_s: round1(baseline.perSecond),
       ratio: baseline.perSecond > 0 ? Math.round((ingest.perSecond / baseline.perSecond) * 1000) / 1000 : 0,
-      offer_ms: summarize(offerMs),
-      reply_ms: summarize(replyMs),
-      sent: await sentCount(),
+      offer_ms: summarize(hubPhase.offerMs),
+      reply_ms: summarize(hubPhase.replyMs),
+      full_per_s: hubPhase.fullPerS,
+      sent: await scenario.sentCount(db),
       stored: stored.size,
       offered: pool.offers.size,
-      replied: bot.arrivals.size,
+      replied: [...pool.replies.keys()].filter((i) => bot.arrivals.has(i)).length,
+      d1_per_message: { ...(phases.hubInbound ? { inbound: phases.hubInbound.d1 } : {}), full: hubPhase.d1 },
+      ...(opts.floor && !opts.latency
+        ? {
+            hub_inbound_per_s: round1(phases.hubInbound.ingest.perSecond),
+            floor_inbound_per_s: round1(phases.floorInbound.ingest.perSecond),
+            floor_per_s: phases.floor.fullPerS,
+            ratio_floor: ratio(hubPhase.fullPerS, phases.floor.fullPerS),
+            ratio_floor_inbound: ratio(phases.hubInbound.ingest.perSecond, phases.floorInbound.ingest.perSecond),
+          }
+        : {}),
+      ...(opts.floor
+        ? {
+            floor: {
+              ...phaseFigures(phases.floor),
+              ...(phases.floorInbound ? { d1_per_message: { inbound: phases.floorInbound.d1, full: phases.floor.d1 } } : {}),
+            },
+          }
+        : {}),
+      agents: opts.agents,
+      workerd_mb: memory.workerd,
       lost,
     };
 
     // The human summary, on stderr.
     const webhookMs = summarize(ingest.results.filter(Boolean).map((r) => r.end - r.start));
     const healthMs = summarize(baseline.results.filter(Boolean).map((r) => r.end - r.start));
-    say(`waited ${round1((waitEnded - ingest.finished) / 1000)} s after the last POST: ${stopReason}`);
+    say(`waited ${round1((hubPhase.waitEnded - ingest.finished) / 1000)} s after the hub's last POST: ${hubPhase.stopReason}`);
     say(`webhook response ms p50/p95/p99: ${webhookMs.p50}/${webhookMs.p95}/${webhookMs.p99}; /healthz: ${healthMs.p50}/${healthMs.p95}/${healthMs.p99}`);
     say(`offer ms (webhook sent → offer at agent) p50/p95/p99: ${result.offer_ms.p50}/${result.offer_ms.p95}/${result.offer_ms.p99}`);
     say(`reply ms (reply sent → at ${scenario.standInName}) p50/p95/p99: ${result.reply_ms.p50}/${result.reply_ms.p95}/${result.reply_ms.p99}`);
+    if (opts.latency) {
+      for (const [name, p] of Object.entries(phases)) {
+        const o = summarize(p.offerMs);
+        const r = summarize(p.replyMs);
+        say(`latency, ${name === "hub" ? "hub  " : "floor"}: offer p50 ${o.p50} ms p99 ${o.p99} ms; reply p50 ${r.p50} ms p99 ${r.p99} ms (${p.offerMs.length} offers, ${p.replyMs.length} replies, one update at a time)`);
+      }
+    }
+    if (opts.floor && !opts.latency) {
+      say(
+        `against the floor: full cycle ${result.full_per_s}/s vs ${result.floor_per_s}/s (ratio_floor ${result.ratio_floor}); ` +
+          `inbound ${result.hub_inbound_per_s}/s vs ${result.floor_inbound_per_s}/s (ratio_floor_inbound ${result.ratio_floor_inbound})`,
+      );
+    }
+    say(`D1 per message (round trips / statements / rows read / rows written): ${Object.entries(phases).map(([name, p]) => `${name} ${p.d1 ? `${p.d1.round_trips} / ${p.d1.statements} / ${p.d1.rows_read} / ${p.d1.rows_written}` : "?"}`).join("; ")}`);
     say(`stored ${result.stored}, offered ${result.offered}, replies sent by agents ${pool.replies.size}, at stand-in ${result.replied}, marked sent ${result.sent}, lost ${lost}`);
     say(`outbound rows by status: ${JSON.stringify(outbound)}`);
     say(`agent frames: ${JSON.stringify(pool.counters)}; stand-in: ${scenario.standInSummary()}`);
     if (scenario.kinds) await describeByProvider(scenario, { N, concurrency: opts.concurrency, ingest, offerMs: pool.offers, replies: pool.replies, arrivals: bot.arrivals, stored, db });
-    const arrivals = [...bot.arrivals.values()].sort((a, b) => a - b);
+    const arrivals = [...pool.replies.keys()].filter((i) => bot.arrivals.has(i)).map((i) => bot.arrivals.get(i)).sort((a, b) => a - b);
     if (arrivals.length > 1) {
       const during = arrivals.filter((t) => t <= ingest.finished).length;
       const repliedDuring = [...pool.replies.values()].filter((t) => t <= ingest.finished).length;
@@ -216,15 +307,15 @@ async function main() {
       `queue batches: ${queueBatches.count} (${JSON.stringify(queueBatches.byQueue)}), ${queueBatches.acked}/${queueBatches.messages} messages acked, ` +
         `${round1(queueBatches.messages / Math.max(1, queueBatches.count))} per batch, consumer ms per batch p50/p95/p99: ${batchMs.p50}/${batchMs.p95}/${batchMs.p99}`,
     );
-    const phases = [
+    const cpuPhases = [
       ["baseline", cpuAfterBaseline.since(cpuAtStart), baseline.finished - baseline.started],
-      ["ingest", cpuAfterIngest.since(cpuAfterBaseline), ingest.finished - ingest.started],
-      ["drain", cpuAtEnd.since(cpuAfterIngest), waitEnded - ingest.finished],
+      ["ingest", cpuAfterIngest.since(cpuBeforeIngest), ingest.finished - ingest.started],
+      ["drain", cpuAtEnd.since(cpuAfterIngest), hubPhase.waitEnded - ingest.finished],
     ];
-    say(
-      `CPU seconds (workerd / bench process) per wall second: ` +
-        phases.map(([name, c, ms]) => `${name} ${c.workerd === null ? "?" : ((c.workerd * 1000) / ms).toFixed(2)} / ${((c.bench * 1000) / ms).toFixed(2)}`).join(", "),
-    );
+    const perWallSecond = ([name, c, ms]) => `${name} ${c.workerd === null ? "?" : ((c.workerd * 1000) / ms).toFixed(2)} / ${((c.bench * 1000) / ms).toFixed(2)}`;
+    say(`CPU seconds (workerd / bench process) per wall second: ${cpuPhases.map(perWallSecond).join(", ")}`);
+    if (phaseCpu.length > 1) say(`CPU seconds per wall second by phase (workerd / bench): ${phaseCpu.map(perWallSecond).join(", ")}`);
+    say(`memory MB (now / peak): workerd ${memory.workerd?.rss ?? "?"} / ${memory.workerd?.peak ?? "?"}, bench process ${memory.bench.rss} / ${memory.bench.peak}`);
     say(`worker log lines by level: ${JSON.stringify(workerLogs.counts)}; other Miniflare lines: ${JSON.stringify(mfLogs.counts)}`);
     for (const { target, file, profile } of profiled) {
       const { totalMs, rows } = selfTimeByFile(profile, target.startsWith("core:user:") ? scriptPath : null);
@@ -233,18 +324,38 @@ async function main() {
     }
     for (const s of workerLogs.samples) say(`  worker ${s}`);
     for (const s of mfLogs.samples) say(`  miniflare ${s}`);
-    for (const s of pool.errorSamples) say(`  agent error frame: ${JSON.stringify(s).slice(0, 400)}`);
-    for (const s of lostSamples) say(`  lost: ${JSON.stringify(s)}`);
-    if (lost > 0 || result.replied < result.offered) await describeQueue(hub.mf, seeded.queueId);
-    say(`total ${round1((performance.now() - runStarted) / 1000)} s (measured part ${round1((waitEnded - measureStarted) / 1000)} s)`);
+    for (const p of pools) for (const s of p.errorSamples) say(`  agent error frame: ${JSON.stringify(s).slice(0, 400)}`);
+    for (const [name, p] of Object.entries(phases)) for (const s of p.lostSamples) say(`  lost (${name}): ${JSON.stringify(s)}`);
+    if (hubPhase.lost > 0 || result.replied < result.offered) await describeQueue(hub.mf, seeded.queueId);
+    say(`total ${round1((performance.now() - runStarted) / 1000)} s (measured part ${round1((performance.now() - measureStarted) / 1000)} s)`);
 
-    await teardown(pool, hub, scenario);
+    await teardown(pools, hub, scenario);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return lost > 0 ? 1 : 0;
   } catch (err) {
-    await teardown(pool, hub, scenario).catch(() => undefined);
+    await teardown(pools, hub, scenario).catch(() => undefined);
     throw err;
   }
+}
+
+const ratio = (a, b) => (a && b ? Math.round((a / b) * 1000) / 1000 : null);
+
+/** One line per phase on stderr. */
+function describePhase(p) {
+  const o = summarize(p.offerMs);
+  const r = summarize(p.replyMs);
+  return (
+    `ingest ${round1(p.ingest.perSecond)}/s (${p.ingest.ok}/${p.ingest.attempted} ok, statuses ${JSON.stringify(p.ingest.statuses)})` +
+    (p.fullPerS === null ? "" : `, full cycle ${p.fullPerS}/s (${p.completed} completed)`) +
+    `, offer ms p50/p99 ${o.p50}/${o.p99}` +
+    (p.replyMs.length ? `, reply ms p50/p99 ${r.p50}/${r.p99}` : "") +
+    (p.d1 ? `, D1 per message ${p.d1.round_trips} round trips / ${p.d1.rows_read} rows read / ${p.d1.rows_written} written` : "") +
+    `, lost ${p.lost}; ${p.stopReason}`
+  );
+}
+
+function readCompatibilityDate() {
+  return readWranglerConfig().compatibility_date;
 }
 
 /**
@@ -321,8 +432,8 @@ async function describeQueue(mf, queueId) {
   }
 }
 
-async function teardown(pool, hub, scenario) {
-  pool?.close();
+async function teardown(pools, hub, scenario) {
+  for (const pool of pools) pool.close();
   await sleep(50);
   if (hub) await hub.mf.dispose();
   await scenario.close();

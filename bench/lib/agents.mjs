@@ -1,10 +1,14 @@
 // K agent desks over real WebSockets: each accepts every offer it gets and answers the customer's
-// message once the ticket is assigned, recording when the offer came and when the reply left.
+// message once the ticket is assigned, recording when the offer came, when the reply left and when
+// the reply's `delivery` frame said it was sent. With `acceptOffers: false` they only take offers
+// (the inbound-only phases of `--floor`). The same pool talks to the hub and to the floor Worker.
 import { performance } from "node:perf_hooks";
 import { replyMarker } from "./bot-api.mjs";
 
 const PING_EVERY_MS = 20_000;
-const CONNECT_TIMEOUT_MS = 15_000;
+const CONNECT_TIMEOUT_MS = 30_000;
+/** Sockets being opened at once: a thousand agents connect in waves, not all in one burst. */
+const CONNECT_CONCURRENCY = 25;
 
 /** The update index a ticket belongs to: each update comes from its own user, username `u<index>`. */
 export const usernameOf = (index) => `u${index}`;
@@ -16,11 +20,20 @@ const indexOf = (username) => {
 /** Telegram mode: the update a ticket belongs to, by its contact's username. */
 const byUsername = (ticket) => indexOf(ticket?.contact?.username);
 
+function hubSocketUrl(baseUrl, queueId, agent) {
+  const url = new URL("/agent/ws", baseUrl.href.replace(/^http/, "ws"));
+  url.searchParams.set("queue", queueId);
+  url.searchParams.set("access_token", agent.token);
+  return url;
+}
+
 export class AgentPool {
   /** update index → ms the offer frame arrived */
   offers = new Map();
   /** update index → ms the reply frame was sent */
   replies = new Map();
+  /** update index → ms the `delivery` frame with status 'sent' arrived: the end of that customer's cycle */
+  deliveries = new Map();
   counters = { offers: 0, duplicateOffers: 0, strayOffers: 0, assigned: 0, replyQueued: 0, withdrawn: 0, errors: 0, deliveredSent: 0, deliveredFailed: 0, closed: 0 };
   errorSamples = [];
   sockets = [];
@@ -32,16 +45,22 @@ export class AgentPool {
    * customer's words the frame carries (the offer's preview, the assigned ticket's inbound
    * messages). Default: the contact's username `u<index>`.
    */
-  constructor({ baseUrl, queueId, agents, replyText, identify = byUsername }) {
+  constructor({ baseUrl, queueId, agents, replyText, identify = byUsername, socketUrl, acceptOffers = true }) {
     this.baseUrl = baseUrl;
     this.queueId = queueId;
     this.agents = agents;
     this.replyText = replyText;
     this.identify = identify;
+    this.socketUrl = socketUrl ?? ((agent) => hubSocketUrl(baseUrl, queueId, agent));
+    this.acceptOffers = acceptOffers;
   }
 
   async connect() {
-    await Promise.all(this.agents.map((a) => this.#open(a)));
+    let next = 0;
+    const opener = async () => {
+      while (next < this.agents.length) await this.#open(this.agents[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, this.agents.length) }, opener));
     this.#pingTimer = setInterval(() => {
       for (const ws of this.sockets) if (ws.readyState === WebSocket.OPEN) ws.send('{"type":"ping"}');
     }, PING_EVERY_MS);
@@ -49,10 +68,7 @@ export class AgentPool {
   }
 
   #open(agent) {
-    const url = new URL("/agent/ws", this.baseUrl.href.replace(/^http/, "ws"));
-    url.searchParams.set("queue", this.queueId);
-    url.searchParams.set("access_token", agent.token);
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(this.socketUrl(agent));
     this.sockets.push(ws);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${agent.id}: no hello within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
@@ -92,7 +108,7 @@ export class AgentPool {
         else if (this.offers.has(index)) this.counters.duplicateOffers++;
         else this.offers.set(index, at);
         if (index !== null) this.#tickets.set(frame.ticket.id, index);
-        ws.send(JSON.stringify({ type: "accept", ticketId: frame.ticket.id }));
+        if (this.acceptOffers) ws.send(JSON.stringify({ type: "accept", ticketId: frame.ticket.id }));
         return;
       }
       case "ticket.assigned": {
@@ -109,7 +125,11 @@ export class AgentPool {
         this.counters.replyQueued++;
         return;
       case "delivery":
-        if (frame.status === "sent") this.counters.deliveredSent++;
+        if (frame.status === "sent") {
+          this.counters.deliveredSent++;
+          const index = this.#tickets.get(frame.ticketId);
+          if (index !== undefined && !this.deliveries.has(index)) this.deliveries.set(index, at);
+        }
         else if (frame.status === "failed") {
           this.counters.deliveredFailed++;
           this.#error(agent, frame);

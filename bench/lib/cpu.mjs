@@ -1,4 +1,4 @@
-// CPU seconds spent by this process and by its workerd child, to tell in the summary who used the
+// CPU seconds (and memory) used by this process and by its workerd child, to tell in the summary who used the
 // cores during a phase. Linux /proc only; elsewhere the workerd figure is null.
 import { readFileSync, readdirSync } from "node:fs";
 
@@ -50,4 +50,15 @@ export function cpuReading(workerdPid) {
       };
     },
   };
+}
+
+/** Resident memory in MB of `pid` now and at its peak (VmRSS, VmHWM); nulls off Linux. */
+export function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+    return { rss: Math.round(kb("VmRSS") / 1024), peak: Math.round(kb("VmHWM") / 1024) };
+  } catch {
+    return { rss: null, peak: null };
+  }
 }

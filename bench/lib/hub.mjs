@@ -83,8 +83,11 @@ export async function buildWorker() {
  * our stdout. `port` 0 picks a free one; `publicBaseUrl` is the PUBLIC_BASE_URL binding (empty: the
  * Worker uses each request's own origin, and the outbox knows no receive URL for status callbacks).
  * `d1Persist`: a directory for D1's SQLite files (on disk, as `wrangler dev` keeps them) instead of memory.
+ * `extraWorkers`: more Workers in the same workerd process (Miniflare worker options, each with its
+ * own `routes`); the hub is the first and answers every request no route claims. The hub's D1 meter
+ * is on (D1_METER, see src/db/meter.ts): `readMeter()` gives its totals so far.
  */
-export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, inspectorPort, port = 0, publicBaseUrl = "", d1Persist }) {
+export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, inspectorPort, port = 0, publicBaseUrl = "", d1Persist, extraWorkers = [] }) {
   const { Miniflare, Log, LogLevel, convertV4MiniflareOptions } = await import("miniflare");
   class CapturingLog extends Log {
     constructor() {
@@ -102,22 +105,14 @@ export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, 
   const consumers = cfg.queues?.consumers ?? [];
   const ratelimits = cfg.ratelimits ?? [];
 
-  const options = convertV4MiniflareOptions({
-    host: "127.0.0.1",
-    port,
-    cf: false,
-    logRequests: false,
-    log: new CapturingLog(),
-    ...(inspectorPort === undefined ? {} : { inspectorPort }),
-    handleStructuredLogs: onLog,
+  const hub = {
     name: cfg.name,
     modules: [{ type: "ESModule", path: scriptPath }],
     modulesRoot: path.dirname(scriptPath),
     compatibilityDate: cfg.compatibility_date,
     compatibilityFlags: cfg.compatibility_flags ?? [],
-    bindings: { ...(cfg.vars ?? {}), SECRETS_KEY: secretsKey, PUBLIC_BASE_URL: publicBaseUrl },
+    bindings: { ...(cfg.vars ?? {}), SECRETS_KEY: secretsKey, PUBLIC_BASE_URL: publicBaseUrl, D1_METER: "on" },
     d1Databases: Object.fromEntries(d1.map((d) => [d.binding, `bench-${d.database_name}`])),
-    ...(d1Persist ? { d1Persist } : {}),
     durableObjects: Object.fromEntries(
       doBindings.map((b) => [b.name, { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) }]),
     ),
@@ -135,10 +130,22 @@ export async function startHub({ scriptPath, secretsKey, onLog, onMiniflareLog, 
         },
       ]),
     ),
+  };
+  const options = convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port,
+    cf: false,
+    logRequests: false,
+    log: new CapturingLog(),
+    ...(inspectorPort === undefined ? {} : { inspectorPort }),
+    handleStructuredLogs: onLog,
+    ...(d1Persist ? { d1Persist } : {}),
+    workers: [hub, ...extraWorkers],
   });
   const mf = new Miniflare(options);
-  const url = await mf.ready;
-  return { mf, url: new URL(url.href.replace(/\/$/, "")), config: cfg };
+  const url = new URL((await mf.ready).href.replace(/\/$/, ""));
+  const readMeter = async () => (await fetch(new URL("/__bench/d1-meter", url))).json();
+  return { mf, url, config: cfg, readMeter };
 }
 
 /** Applies migrations/*.sql in name order, statement by statement, as wrangler d1 migrations would. */
@@ -184,6 +191,26 @@ export async function seed(db, { agents, capacity, secretsKey, botApiBaseUrl, bo
   const people = await agentStatements(db, statements, { agents, capacity, queueId });
   await db.batch(statements);
   return { queueId, account, agents: people };
+}
+
+/**
+ * `--floor`'s inbound-only phase: a second queue with the same agents and a second Telegram account
+ * routed to it. Its agents only take offers, so its ring and presence timers are the longest the
+ * hub allows: nothing there fires again during the rest of the run.
+ */
+export async function seedInboundQueue(db, { agents, secretsKey, botApiBaseUrl, botToken, secretToken }) {
+  const { seal, randomToken } = await hubCrypto();
+  const queueId = "queue-bench-inbound";
+  const account = { id: "acct-bench-inbound", key: `tg-${randomToken(12)}` };
+  const credentials = await seal(secretsKey, JSON.stringify({ botToken, secretToken }));
+  await db.batch([
+    db.prepare("INSERT INTO queues (id, name, routing) VALUES (?1, ?2, ?3)").bind(queueId, "Bench inbound queue", JSON.stringify({ ...ROUTING, agentRingTimeS: 600, presenceGraceS: 600 })),
+    db
+      .prepare("INSERT INTO channel_accounts (id, provider, key, name, queue_id, settings, credentials) VALUES (?1, 'telegram', ?2, ?3, ?4, ?5, ?6)")
+      .bind(account.id, account.key, "Bench inbound bot", queueId, JSON.stringify({ apiBaseUrl: botApiBaseUrl }), credentials),
+    ...agents.map((a) => db.prepare("INSERT INTO queue_members (queue_id, user_id) VALUES (?1, ?2)").bind(queueId, a.id)),
+  ]);
+  return { queueId, account };
 }
 
 /**

@@ -47,10 +47,11 @@ export function telegramUpdate(index, date = Math.floor(Date.now() / 1000)) {
 
 /**
  * Runs `count` requests, `concurrency` at a time, over keep-alive connections. `make(i)` gives
- * each request's method, path, headers and body. Requests not started by `deadline` (a
- * performance.now() instant) are skipped. Resolves with per-request timings and the phase's span.
+ * each request's method, path, headers and body; `after(i, result)`, when given, is awaited before
+ * that worker sends its next request. Requests not started by `deadline` (a performance.now()
+ * instant) are skipped. Resolves with per-request timings and the phase's span.
  */
-export async function runLoad({ baseUrl, count, concurrency, deadline, make }) {
+export async function runLoad({ baseUrl, count, concurrency, deadline, make, after }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
   const results = new Array(count);
   let next = 0;
@@ -59,6 +60,7 @@ export async function runLoad({ baseUrl, count, concurrency, deadline, make }) {
     while (next < count && performance.now() < deadline) {
       const i = next++;
       results[i] = await request(agent, baseUrl, make(i));
+      if (after) await after(i, results[i]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
@@ -87,4 +89,10 @@ function request(agent, baseUrl, { method, path, headers = {}, body }) {
     req.on("error", (err) => resolve({ start, end: performance.now(), status: 0, error: err.code ?? err.message }));
     req.end(body);
   });
+}
+
+/** A webhook request of update `index` (telegramUpdate) to `path`, with Telegram's secret-token header. */
+export function telegramRequest(index, { path, secretToken, date }) {
+  const body = Buffer.from(JSON.stringify(telegramUpdate(index, date)));
+  return { method: "POST", path, headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secretToken }, body };
 }

@@ -21,6 +21,8 @@ export async function telegramScenario() {
     kinds: null,
     standInName: "Bot API stand-in",
     standIn: bot,
+    /** What `--floor` shares with this scenario: the same stand-in, bot token and secret token. */
+    telegram: { botToken: BOT_TOKEN, secretToken },
     hubOptions: async () => ({}),
     async seed(db, { agents, capacity, secretsKey }) {
       const seeded = await seed(db, { agents, capacity, secretsKey, botApiBaseUrl: bot.baseUrl, botToken: BOT_TOKEN, secretToken });
@@ -41,13 +43,13 @@ export async function telegramScenario() {
     },
     sentCount: async (db) =>
       (await db.prepare("SELECT count(*) AS n FROM messages WHERE account_id = ?1 AND direction = 'out' AND status = 'sent'").bind(account.id).first()).n,
-    /** What the hub stored, by update: a private chat's provider message id is "<user id>:1". */
-    async storedIndexes(db, N) {
-      const rows = (await db.prepare("SELECT provider_message_id AS pid FROM messages WHERE account_id = ?1 AND direction = 'in'").bind(account.id).all()).results;
+    /** What the hub stored, by update in [base, base + N): a private chat's provider message id is "<user id>:1". */
+    async storedIndexes(db, N, { accountId = account.id, base = 0 } = {}) {
+      const rows = (await db.prepare("SELECT provider_message_id AS pid FROM messages WHERE account_id = ?1 AND direction = 'in'").bind(accountId).all()).results;
       const stored = new Set();
       for (const { pid } of rows) {
         const index = Number(String(pid).split(":")[0]) - userIdOf(0);
-        if (Number.isInteger(index) && index >= 0 && index < N) stored.add(index);
+        if (Number.isInteger(index) && index >= base && index < base + N) stored.add(index);
       }
       return stored;
     },
