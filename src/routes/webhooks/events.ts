@@ -5,13 +5,15 @@ import { loadAccountsBySetting } from "../../db/accounts-by-setting";
 import { ingestEdit, ingestIgnored, ingestMessage } from "../../db/ingest";
 import { ingestMessageRun, receivedKeys, type PendingRoute } from "../../db/ingest-batch";
 import { ingestDelete, ingestEcho, ingestReaction, ingestStatus, type ChangedMessage } from "../../db/ingest-reports";
+import type { ReplayClaim } from "../../db/webhook-batch";
 import type { Env } from "../../env";
 import { ApiError } from "../../errors";
 import type { AccountContext, InboundEvent, ProviderAdapter, WebhookRequest } from "../../providers/types";
 import { accountContext } from "./account-context";
 
 type MessageEvent = Extract<InboundEvent, { kind: "message" }>;
-type Receiver = { account: ReceivingAccount; ctx: AccountContext<any, any> };
+/** `replay`: the request's one-time value, claimed by the first batch storing the account's events. */
+type Receiver = { account: ReceivingAccount & { replay?: ReplayClaim }; ctx: AccountContext<any, any> };
 
 /** How long after a multi-event webhook the backstop job routes what is still pending (past the 30 s `waitUntil` allows). */
 export const ROUTE_BACKSTOP_S = 60;

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import { claimReplayKey, releaseReplayKey, type ReceivingAccount } from "../../db/account-lookup";
-import { AccountChanged } from "../../db/webhook-batch";
+import { AccountChanged, ReplayedRequest } from "../../db/webhook-batch";
 import type { AppContext } from "../../env";
 import { errorBody } from "../../errors";
 import { adapterFor } from "../../providers/registry";
@@ -13,6 +13,8 @@ import { refuseUnauthenticated, refuseUnknown, sourceBlocked, sourceOf, tooManyR
 
 /** `stale`: the account as this isolate read it longer ago than the TTL, good for storing only (the batch checks it). */
 type Resolved = { adapter: ProviderAdapter<any, any>; account: ReceivingAccount; ctx: AccountContext<any, any>; stale: boolean };
+
+const REPLAYED = "replayed request (nonce seen before)";
 
 /** How many times one request reads its account again after the batch found it changed (a race with an edit). */
 const MAX_REREADS = 2;
@@ -47,15 +49,19 @@ export const webhooks = new Hono<AppContext>()
         if (found instanceof Response) return found;
         continue;
       }
-      const failure = !auth.ok ? auth.reason : auth.replayKey && !(await claimReplayKey(c.env.DB, account.id, auth.replayKey)) ? "replayed request (nonce seen before)" : null;
-      if (failure) return refuseUnauthenticated(c, account, failure, sourceOf(c));
+      if (!auth.ok) return refuseUnauthenticated(c, account, auth.reason, sourceOf(c));
 
+      // A one-time value is claimed by the batch that stores the request's first events.
+      const replay = auth.replayKey ? { key: auth.replayKey, claimed: false } : undefined;
       try {
-        const events = await receiveEvents(c.env, c.executionCtx, adapter, { account, ctx }, request);
+        const events = await receiveEvents(c.env, c.executionCtx, adapter, { account: replay ? { ...account, replay } : account, ctx }, request);
+        // Nothing was stored (every event was seen before): the value is claimed on its own.
+        if (replay && !replay.claimed && !(await claimReplayKey(c.env.DB, account.id, replay.key))) return refuseUnauthenticated(c, account, REPLAYED, sourceOf(c));
         return adapter.acknowledge?.(events) ?? c.json({ ok: true, events: events.length });
       } catch (err) {
+        if (err instanceof ReplayedRequest) return refuseUnauthenticated(c, account, REPLAYED, sourceOf(c));
         // Nothing of a failed request must stand in the way of the provider's retry of it.
-        if (auth.ok && auth.replayKey) await releaseReplayKey(c.env.DB, account.id, auth.replayKey);
+        if (replay?.claimed) await releaseReplayKey(c.env.DB, account.id, replay.key);
         if (!(err instanceof AccountChanged) || rereads++ >= MAX_REREADS) throw err;
         found = await reread(c, adapter, account.key);
         if (found instanceof Response) return found;
