@@ -1,4 +1,5 @@
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { auditLog } from "./schema";
 import { openDb, type Db } from "./database";
 
@@ -11,8 +12,13 @@ export type AuditEntry = {
   details?: Record<string, unknown>;
 };
 
-/** The audit row of a change; put it in the same db.batch as the change itself. */
+/** The audit row of a change; `audited` writes it in the same batch as the change itself. */
 export const auditInsert = (db: Db, e: AuditEntry) => db.insert(auditLog).values({ ...e, details: e.details ?? null });
+
+/** Runs the writes and their audit entry as one D1 batch (one transaction): the entry exists only if they all applied. Answers every statement's result, the entry's last. */
+export function audited<T extends Readonly<[BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]>>(db: Db, writes: T, entry: AuditEntry) {
+  return db.batch<BatchItem<"sqlite">, [...T, ReturnType<typeof auditInsert>]>([...writes, auditInsert(db, entry)]);
+}
 
 export type AuditFilter = { entityType?: string; entityId?: string; actorId?: string; before?: number; limit: number };
 

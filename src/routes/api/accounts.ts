@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { type AccountRow, countAccountTickets, deleteAccount, getAccount, insertAccount, listAccounts, updateAccount, updateAccountUnchanged } from "../../db/accounts";
-import { auditInsert } from "../../db/audit";
+import { audited, auditInsert } from "../../db/audit";
 import { getQueue } from "../../db/queues";
 import type { AppContext } from "../../env";
 import { conversationSettingsSchema, type ConversationSettings } from "../../domain/conversation-settings";
@@ -341,8 +341,7 @@ export function accountRoutes() {
     const chatbot = await chatbotSecretFor(c, conversation, null);
     if (chatbot.revealed) revealed.chatbotSecret = chatbot.revealed;
 
-    const [rows] = await d.batch([
-      insertAccount(d, {
+    const [rows] = await audited(d, [insertAccount(d, {
         id,
         provider: body.provider,
         key,
@@ -353,8 +352,7 @@ export function accountRoutes() {
         conversation,
         chatbotSecret: chatbot.sealed,
         ...(outcome ? { status: outcome.status, statusReason: outcome.statusReason } : {}),
-      }),
-      auditInsert(d, {
+      })], {
         actorId: c.var.auth.userId,
         action: "account.create",
         entityType: "account",
@@ -369,8 +367,7 @@ export function accountRoutes() {
           ...(chatbot.revealed ? { chatbotSecretGenerated: true } : {}),
           ...(outcome ? { activation: { status: outcome.status, reason: outcome.statusReason } } : {}),
         },
-      }),
-    ]);
+      });
     // The key may have been probed (and cached as unknown) before it existed.
     forgetReceivingAccount(key);
     const view = await toView(c, rows[0]!);
@@ -425,7 +422,7 @@ export function accountRoutes() {
       await auditInsert(d, audit);
       return answer(updated);
     }
-    const [rows] = await d.batch([updateAccount(d, id, patch), auditInsert(d, audit)]);
+    const [rows] = await audited(d, [updateAccount(d, id, patch)], audit);
     return answer(rows[0]!);
   });
 
@@ -460,16 +457,13 @@ export function accountRoutes() {
     const row = await loadAccount(d, id);
     const tickets = await countAccountTickets(d, id);
     if (tickets > 0) throw conflict(`The account has ${tickets} tickets; deleting it would erase their history`);
-    await d.batch([
-      deleteAccount(d, id),
-      auditInsert(d, {
+    await audited(d, [deleteAccount(d, id)], {
         actorId: c.var.auth.userId,
         action: "account.delete",
         entityType: "account",
         entityId: id,
         details: { provider: row.provider, name: row.name },
-      }),
-    ]);
+      });
     forgetReceivingAccount(row.key);
     return c.body(null, 204);
   });

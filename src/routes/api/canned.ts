@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { accountExists } from "../../db/accounts";
-import { auditInsert } from "../../db/audit";
+import { audited } from "../../db/audit";
 import { cannedVariables, deleteCanned, getCanned, insertCanned, isVisibleTo, listCanned, updateCanned, type CannedRow } from "../../db/canned";
 import { templateSchema } from "../../domain/templates";
 import { badRequest, conflict, notFound } from "../../errors";
@@ -114,11 +114,7 @@ export function cannedRoutes() {
     const d = db(c);
     await checkScope(d, input.scope);
     const id = crypto.randomUUID();
-    const [rows] = await d
-      .batch([
-        insertCanned(d, { id, ...input }),
-        auditInsert(d, { actorId: c.var.auth.userId, action: "canned.create", entityType: "canned_answer", entityId: id, details: input }),
-      ])
+    const [rows] = await audited(d, [insertCanned(d, { id, ...input })], { actorId: c.var.auth.userId, action: "canned.create", entityType: "canned_answer", entityId: id, details: input })
       .catch((err) => {
         throw isUniqueViolation(err, "canned_answers.scope") ? taken(input) : err;
       });
@@ -133,11 +129,7 @@ export function cannedRoutes() {
     const current = await getCanned(d, id);
     if (!current) throw notFound("Canned answer");
     if (patch.scope !== undefined) await checkScope(d, patch.scope);
-    const [rows] = await d
-      .batch([
-        updateCanned(d, id, { ...patch, updatedAt: Date.now() }),
-        auditInsert(d, { actorId: c.var.auth.userId, action: "canned.update", entityType: "canned_answer", entityId: id, details: patch }),
-      ])
+    const [rows] = await audited(d, [updateCanned(d, id, { ...patch, updatedAt: Date.now() })], { actorId: c.var.auth.userId, action: "canned.update", entityType: "canned_answer", entityId: id, details: patch })
       .catch((err) => {
         throw isUniqueViolation(err, "canned_answers.scope") ? taken({ ...current, ...patch }) : err;
       });
@@ -149,10 +141,7 @@ export function cannedRoutes() {
     const d = db(c);
     const current = await getCanned(d, id);
     if (!current) throw notFound("Canned answer");
-    await d.batch([
-      deleteCanned(d, id),
-      auditInsert(d, { actorId: c.var.auth.userId, action: "canned.delete", entityType: "canned_answer", entityId: id, details: { scope: current.scope, shortcut: current.shortcut } }),
-    ]);
+    await audited(d, [deleteCanned(d, id)], { actorId: c.var.auth.userId, action: "canned.delete", entityType: "canned_answer", entityId: id, details: { scope: current.scope, shortcut: current.shortcut } });
     return c.body(null, 204);
   });
 

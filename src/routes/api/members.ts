@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { auditInsert } from "../../db/audit";
+import { audited } from "../../db/audit";
 import { deleteMember, getMember, getQueue, insertMember, isMember, listMembers, setMemberWeight } from "../../db/queues";
 import { getUser } from "../../db/users";
 import { routingConfigSchema } from "../../domain/routing-config";
@@ -101,21 +101,15 @@ export function memberRoutes() {
     if (!queue) throw notFound("Queue");
     if (!user) throw notFound("User");
     if (!(await isMember(d, id, userId))) {
-      await d.batch([
-        insertMember(d, id, userId, weight).onConflictDoNothing(),
-        auditInsert(d, {
+      await audited(d, [insertMember(d, id, userId, weight).onConflictDoNothing()], {
           actorId: c.var.auth.userId,
           action: "member.add",
           entityType: "queue",
           entityId: id,
           details: { userId, weight },
-        }),
-      ]);
+        });
     } else if (weight !== undefined) {
-      await d.batch([
-        setMemberWeight(d, id, userId, weight),
-        auditInsert(d, { actorId: c.var.auth.userId, action: "member.update", entityType: "queue", entityId: id, details: { userId, weight } }),
-      ]);
+      await audited(d, [setMemberWeight(d, id, userId, weight)], { actorId: c.var.auth.userId, action: "member.update", entityType: "queue", entityId: id, details: { userId, weight } });
     }
     const member = await getMember(d, id, userId);
     if (!member) throw notFound("Membership");
@@ -126,10 +120,7 @@ export function memberRoutes() {
     const { id, userId } = c.req.valid("param");
     const d = db(c);
     if (!(await isMember(d, id, userId))) throw notFound("Membership");
-    await d.batch([
-      deleteMember(d, id, userId),
-      auditInsert(d, { actorId: c.var.auth.userId, action: "member.remove", entityType: "queue", entityId: id, details: { userId } }),
-    ]);
+    await audited(d, [deleteMember(d, id, userId)], { actorId: c.var.auth.userId, action: "member.remove", entityType: "queue", entityId: id, details: { userId } });
     await signOutOfQueue(c.env, id, userId);
     return c.body(null, 204);
   });
@@ -143,10 +134,7 @@ export function memberRoutes() {
     const routing = routingConfigSchema.parse(queue.routing);
     if (!routing.agentManagementAccess || !routing.agentsMayJoin) throw selfServiceRefused();
     if (!(await isMember(d, id, userId))) {
-      await d.batch([
-        insertMember(d, id, userId).onConflictDoNothing(),
-        auditInsert(d, { actorId: userId, action: "member.join", entityType: "queue", entityId: id, details: { userId } }),
-      ]);
+      await audited(d, [insertMember(d, id, userId).onConflictDoNothing()], { actorId: userId, action: "member.join", entityType: "queue", entityId: id, details: { userId } });
     }
     return c.json((await getMember(d, id, userId))!, 200);
   });
@@ -158,10 +146,7 @@ export function memberRoutes() {
     const queue = await getQueue(d, id);
     if (!queue || !(await isMember(d, id, userId))) throw notFound("Membership");
     if (!routingConfigSchema.parse(queue.routing).agentManagementAccess) throw selfServiceRefused();
-    await d.batch([
-      deleteMember(d, id, userId),
-      auditInsert(d, { actorId: userId, action: "member.leave", entityType: "queue", entityId: id, details: { userId } }),
-    ]);
+    await audited(d, [deleteMember(d, id, userId)], { actorId: userId, action: "member.leave", entityType: "queue", entityId: id, details: { userId } });
     await signOutOfQueue(c.env, id, userId);
     return c.body(null, 204);
   });

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { auditInsert } from "../../db/audit";
+import { audited } from "../../db/audit";
 import {
   deleteQueue,
   getQueue,
@@ -136,17 +136,13 @@ export function queueRoutes() {
     const routing: RoutingConfig = body.routing ?? defaultRoutingConfig;
     const id = crypto.randomUUID();
     await checkPlanTargets(d, routing, id);
-    const [rows] = await d
-      .batch([
-        insertQueue(d, { id, name: body.name, routing }),
-        auditInsert(d, {
+    const [rows] = await audited(d, [insertQueue(d, { id, name: body.name, routing })], {
           actorId: c.var.auth.userId,
           action: "queue.create",
           entityType: "queue",
           entityId: id,
           details: { name: body.name, routing },
-        }),
-      ])
+        })
       .catch((err) => {
         throw isUniqueViolation(err, "queues.name") ? nameTaken(body.name) : err;
       });
@@ -161,11 +157,7 @@ export function queueRoutes() {
     const d = db(c);
     if (!(await getQueue(d, id))) throw notFound("Queue");
     if (body.routing) await checkPlanTargets(d, body.routing, id);
-    const [rows] = await d
-      .batch([
-        updateQueue(d, id, { ...body, updatedAt: Date.now() }),
-        auditInsert(d, { actorId: c.var.auth.userId, action: "queue.update", entityType: "queue", entityId: id, details: body }),
-      ])
+    const [rows] = await audited(d, [updateQueue(d, id, { ...body, updatedAt: Date.now() })], { actorId: c.var.auth.userId, action: "queue.update", entityType: "queue", entityId: id, details: body })
       .catch((err) => {
         throw isUniqueViolation(err, "queues.name") ? nameTaken(body.name ?? "") : err;
       });
@@ -184,10 +176,7 @@ export function queueRoutes() {
       throw conflict("Accounts still route to this queue; move or delete them first", { accounts: deps.accounts });
     }
     if (deps.tickets > 0) throw conflict(`${deps.tickets} tickets belong to this queue; it cannot be deleted`);
-    await d.batch([
-      deleteQueue(d, id),
-      auditInsert(d, { actorId: c.var.auth.userId, action: "queue.delete", entityType: "queue", entityId: id, details: { name: queue.name } }),
-    ]);
+    await audited(d, [deleteQueue(d, id)], { actorId: c.var.auth.userId, action: "queue.delete", entityType: "queue", entityId: id, details: { name: queue.name } });
     return c.body(null, 204);
   });
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { auditInsert } from "../../db/audit";
+import { audited } from "../../db/audit";
 import { listQueuesOfMember } from "../../db/queues";
 import { deleteTokenByHash, findUserByEmail, getUser, insertToken, queuesWithSocketsOf } from "../../db/users";
 import { unauthorized } from "../../errors";
@@ -76,10 +76,7 @@ export function sessionRoutes() {
     const now = Date.now();
     const expiresAt = now + TOKEN_TTL_MS;
     const tokenId = crypto.randomUUID();
-    await d.batch([
-      insertToken(d, { id: tokenId, userId: user.id, tokenHash: await sha256Hex(token), label: "login", expiresAt }),
-      auditInsert(d, { actorId: user.id, action: "auth.login", entityType: "user", entityId: user.id, details: { tokenId } }),
-    ]);
+    await audited(d, [insertToken(d, { id: tokenId, userId: user.id, tokenHash: await sha256Hex(token), label: "login", expiresAt })], { actorId: user.id, action: "auth.login", entityType: "user", entityId: user.id, details: { tokenId } });
     return c.json({ token, expiresAt, user: toUserView(user) }, 200);
   });
 
@@ -87,10 +84,7 @@ export function sessionRoutes() {
     const d = db(c);
     const { userId, role } = c.var.auth;
     const token = bearerToken(c.req.header("authorization")) ?? "";
-    const [deleted] = await d.batch([
-      deleteTokenByHash(d, await sha256Hex(token)),
-      auditInsert(d, { actorId: userId, action: "auth.logout", entityType: "user", entityId: userId }),
-    ]);
+    const [deleted] = await audited(d, [deleteTokenByHash(d, await sha256Hex(token))], { actorId: userId, action: "auth.logout", entityType: "user", entityId: userId });
     const tokenId = deleted[0]?.id;
     if (tokenId) await closeSocketsOf(c.env, await queuesWithSocketsOf(d, userId, role !== "agent"), userId, { reason: "logged_out", tokenId });
     return c.body(null, 204);

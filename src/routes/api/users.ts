@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { auditInsert } from "../../db/audit";
+import { audited } from "../../db/audit";
 import { deleteTokensOfUser, deleteUser, getUser, insertUser, listUsers, queuesWithSocketsOf, updateUser, type UserPatch } from "../../db/users";
 import { badRequest, conflict, notFound } from "../../errors";
 import { hashPassword } from "../../security/crypto";
@@ -110,17 +110,13 @@ export function userRoutes() {
     const d = db(c);
     const id = crypto.randomUUID();
     const passwordHash = password === undefined ? null : await hashPassword(password);
-    const [rows] = await d
-      .batch([
-        insertUser(d, { id, ...body, passwordHash }),
-        auditInsert(d, {
+    const [rows] = await audited(d, [insertUser(d, { id, ...body, passwordHash })], {
           actorId: c.var.auth.userId,
           action: "user.create",
           entityType: "user",
           entityId: id,
           details: auditDetails({ ...body, password }),
-        }),
-      ])
+        })
       .catch((err) => {
         throw isUniqueViolation(err, "users.email") ? emailTaken(body.email) : err;
       });
@@ -143,18 +139,13 @@ export function userRoutes() {
     // A new password or a deactivation ends every session the user had, sockets included.
     const revokeSessions = password !== undefined || body.active === false;
     const watched = revokeSessions ? await queuesWithSocketsOf(d, id, before.role !== "agent" || (body.role ?? before.role) !== "agent") : [];
-    const [rows] = await d
-      .batch([
-        updateUser(d, id, patch),
-        ...(revokeSessions ? [deleteTokensOfUser(d, id)] : []),
-        auditInsert(d, {
+    const [rows] = await audited(d, [updateUser(d, id, patch), ...(revokeSessions ? [deleteTokensOfUser(d, id)] : [])], {
           actorId: c.var.auth.userId,
           action: "user.update",
           entityType: "user",
           entityId: id,
           details: auditDetails({ ...body, password }),
-        }),
-      ])
+        })
       .catch((err) => {
         throw isUniqueViolation(err, "users.email") ? emailTaken(body.email ?? "") : err;
       });
@@ -170,16 +161,13 @@ export function userRoutes() {
     if (!user) throw notFound("User");
     // Read before the deletion takes the memberships with it.
     const watched = await queuesWithSocketsOf(d, id, user.role !== "agent");
-    await d.batch([
-      deleteUser(d, id),
-      auditInsert(d, {
+    await audited(d, [deleteUser(d, id)], {
         actorId: c.var.auth.userId,
         action: "user.delete",
         entityType: "user",
         entityId: id,
         details: { email: user.email },
-      }),
-    ]);
+      });
     await closeSocketsOf(c.env, watched, id, { reason: "deleted" });
     return c.body(null, 204);
   });
