@@ -196,6 +196,30 @@ describe("the account in the isolate's memory", () => {
   });
 });
 
+describe("an account's version", () => {
+  it("moves when what a webhook reads of the account or its queue changes, and only then", async () => {
+    const queueId = await createQueue();
+    const account = await createTelegramAccount(queueId);
+    const version = async () => (await row("SELECT version FROM channel_accounts WHERE id = ?1", account.id)).version as number;
+    const write = (sql: string, ...binds: unknown[]) => env.DB.prepare(sql).bind(...binds).run();
+    expect(await version()).toBe(0);
+
+    await write("UPDATE channel_accounts SET last_webhook_at = 1, last_auth_failure = 'x', auth_failure_count = 3, last_delivery_error = 'y' WHERE id = ?1", account.id);
+    await write("UPDATE queues SET name = name || ' (renamed)' WHERE id = ?1", queueId);
+    expect(await version()).toBe(0);
+
+    await write("UPDATE channel_accounts SET status = 'error', status_reason = 'credentials rejected' WHERE id = ?1", account.id);
+    await write("UPDATE channel_accounts SET status = 'error', status_reason = 'credentials rejected again' WHERE id = ?1", account.id);
+    expect(await version()).toBe(1);
+    await write("UPDATE channel_accounts SET settings = json_set(settings, '$.apiBaseUrl', 'https://elsewhere.test') WHERE id = ?1", account.id);
+    expect(await version()).toBe(2);
+    await write("UPDATE queues SET routing = routing WHERE id = ?1", queueId);
+    expect(await version()).toBe(2);
+    await write("UPDATE queues SET routing = json_set(routing, '$.strategy', 'random') WHERE id = ?1", queueId);
+    expect(await version()).toBe(3);
+  });
+});
+
 describe("a delivery report costs at most two D1 round trips", () => {
   it("a Twilio status callback for a reply the hub sent", async () => {
     const queueId = await createQueue();
