@@ -2,6 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import { contacts, messageRevisions, messages, tickets } from "./schema";
 import { conversationSettingsSchema, defaultConversationSettings, type ConversationSettings } from "../domain/conversation-settings";
 import type { Db } from "./database";
+import { ticketUpdateAudit } from "./audit";
 
 export type TicketRow = typeof tickets.$inferSelect;
 export type TicketStatus = TicketRow["status"];
@@ -54,7 +55,7 @@ export function dispositionRefusal(settings: Pick<ConversationSettings, "disposi
 }
 
 /** The statement setting an open ticket's subject and/or tags; it returns the row's `subject, tags` (none when not open). */
-export function updateTicketFieldsStatement(d1: D1Database, ticketId: number, u: { subject?: string | null; tags?: string[] }, now: number): D1PreparedStatement {
+function updateTicketFieldsStatement(d1: D1Database, ticketId: number, u: { subject?: string | null; tags?: string[] }, now: number): D1PreparedStatement {
   return d1
     .prepare(
       `UPDATE tickets SET subject = CASE WHEN ?2 THEN ?3 ELSE subject END, tags = CASE WHEN ?4 THEN ?5 ELSE tags END, updated_at = ?6
@@ -71,5 +72,21 @@ export async function updateTicketFields(
   now = Date.now(),
 ): Promise<{ subject: string | null; tags: string[] } | null> {
   const row = await updateTicketFieldsStatement(d1, ticketId, u, now).first<{ subject: string | null; tags: string }>();
+  return row ? { subject: row.subject, tags: JSON.parse(row.tags) as string[] } : null;
+}
+
+/** Sets an open ticket's subject and/or tags for `actorId`, with the audit entry in the same batch; null when there is no such open ticket. */
+export async function updateTicketFieldsAudited(
+  d1: D1Database,
+  ticketId: number,
+  u: { subject?: string | null; tags?: string[] },
+  actorId: string,
+  now = Date.now(),
+): Promise<{ subject: string | null; tags: string[] } | null> {
+  const [updated] = await d1.batch<{ subject: string | null; tags: string }>([
+    updateTicketFieldsStatement(d1, ticketId, u, now),
+    ticketUpdateAudit(d1, actorId, ticketId, u, now),
+  ]);
+  const row = updated?.results[0];
   return row ? { subject: row.subject, tags: JSON.parse(row.tags) as string[] } : null;
 }

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { ticketCloseAudit, ticketUpdateAudit } from "../../db/audit";
+import { ticketCloseAudit } from "../../db/audit";
 import { isMember } from "../../db/queues";
 import { messageStatuses } from "../../kinds/message";
 import { closeTicket } from "../../db/replies";
-import { dispositionRefusal, getContact, getTicket, listTicketMessages, loadConversationSettings, ticketRevisions, updateTicketFieldsStatement, type TicketRow } from "../../db/tickets";
+import { dispositionRefusal, getContact, getTicket, listTicketMessages, loadConversationSettings, ticketRevisions, updateTicketFieldsAudited, type TicketRow } from "../../db/tickets";
 import { ticketExtras } from "../../db/agent-views";
 import { listTickets, memberQueueIds } from "../../db/ticket-list";
 import { ApiError, badRequest, conflict, notFound } from "../../errors";
@@ -228,14 +228,9 @@ export function ticketRoutes() {
     if (ticket.status === "closed") throw conflict("The ticket is closed");
     mayChange(auth, ticket);
     const change = normalizeTicketUpdate(body);
-    const now = Date.now();
-    const [updated] = await c.env.DB.batch<{ subject: string | null; tags: string }>([
-      updateTicketFieldsStatement(c.env.DB, id, change, now),
-      ticketUpdateAudit(c.env.DB, auth.userId, id, change, now),
-    ]);
-    const row = updated?.results[0];
-    if (!row) throw conflict("The ticket is closed");
-    await c.env.QUEUE_OBJECT.getByName(ticket.queueId).ticketChanged(id, { subject: row.subject, tags: JSON.parse(row.tags) as string[] });
+    const updated = await updateTicketFieldsAudited(c.env.DB, id, change, auth.userId);
+    if (!updated) throw conflict("The ticket is closed");
+    await c.env.QUEUE_OBJECT.getByName(ticket.queueId).ticketChanged(id, updated);
     return c.json(toTicketView((await getTicket(d, id))!), 200);
   });
 
