@@ -26,6 +26,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  */
 export async function runPhase({ baseUrl, pool, arrivals, N, base, concurrency, oneAtATime = false, deadlineS, stallS, mode, make, readMeter, stored, settled, onLoaded }) {
   const full = mode === "full";
+  // Built before the clock starts, as every phase's are.
+  const requests = Array.from({ length: N }, (_, i) => make(base + i));
   const meterBefore = await readMeter();
   const started = performance.now();
   const deadline = started + deadlineS * 1000;
@@ -36,7 +38,7 @@ export async function runPhase({ baseUrl, pool, arrivals, N, base, concurrency, 
         while (!doneWith(base + i) && performance.now() < until) await sleep(1);
       }
     : undefined;
-  const ingest = await runLoad({ baseUrl, count: N, concurrency, deadline, make: (i) => make(base + i), after });
+  const ingest = await runLoad({ baseUrl, count: N, concurrency, deadline, make: (i) => requests[i], after });
   await onLoaded?.();
 
   let stopReason = "complete";
