@@ -174,20 +174,19 @@ async function main() {
 
     // Fresh updates (new chats) in every phase: hub full cycle [0, N), hub inbound [N, 2N), floor inbound [2N, 3N), floor full cycle [3N, 4N).
     if (withInbound) {
-      phases.hubInbound = await measured("hub inbound", async () => {
-        const p = await connect({ queueId: inbound.queueId, acceptOffers: false, label: "the hub's inbound-only queue" });
-        const path = `/webhooks/telegram/${inbound.account.key}`;
-        const date = Math.floor(Date.now() / 1000);
-        // Its sockets stay open, idle, until the end: closing a thousand of them sets the hub's queue object to work during the next phases.
-        return runPhase({ ...common, pool: p, base: N, mode: "inbound", baseUrl: hub.url, readMeter: hubMeter, make: (index) => telegramRequest(index, { path, secretToken: scenario.telegram.secretToken, date }), stored: () => scenario.storedIndexes(db, N, { accountId: inbound.account.id, base: N }) });
-      });
+      // Its sockets stay open, idle, until the end: closing a thousand of them sets the hub's queue object to work during the next phases.
+      const inboundPool = await connect({ queueId: inbound.queueId, acceptOffers: false, label: "the hub's inbound-only queue" });
+      const path = `/webhooks/telegram/${inbound.account.key}`;
+      const date = Math.floor(Date.now() / 1000);
+      phases.hubInbound = await measured("hub inbound", () =>
+        runPhase({ ...common, pool: inboundPool, base: N, mode: "inbound", baseUrl: hub.url, readMeter: hubMeter, make: (index) => telegramRequest(index, { path, secretToken: scenario.telegram.secretToken, date }), stored: () => scenario.storedIndexes(db, N, { accountId: inbound.account.id, base: N }) }),
+      );
       say(`hub inbound-only: ${describePhase(phases.hubInbound)}`);
-      phases.floorInbound = await measured("floor inbound", async () => {
-        const p = await connect({ socketUrl: floorSocket, acceptOffers: false, label: "the floor" });
-        const phase = await runPhase({ ...common, pool: p, base: 2 * N, mode: "inbound", baseUrl: hub.url, readMeter: floorMeter, make: floorRequest, stored: () => floorStored(floorDb, { base: 2 * N, N, userIdOf }) });
-        p.close();
-        return phase;
-      });
+      const floorPool = await connect({ socketUrl: floorSocket, acceptOffers: false, label: "the floor" });
+      phases.floorInbound = await measured("floor inbound", () =>
+        runPhase({ ...common, pool: floorPool, base: 2 * N, mode: "inbound", baseUrl: hub.url, readMeter: floorMeter, make: floorRequest, stored: () => floorStored(floorDb, { base: 2 * N, N, userIdOf }) }),
+      );
+      floorPool.close();
       say(`floor inbound-only: ${describePhase(phases.floorInbound)}`);
     }
 
@@ -221,12 +220,10 @@ async function main() {
     say(`hub full cycle: ${describePhase(hubPhase)}`);
 
     if (opts.floor) {
-      phases.floor = await measured("floor full cycle", async () => {
-        const p = await connect({ socketUrl: floorSocket, label: "the floor" });
-        const phase = await runPhase({ ...common, pool: p, base: 3 * N, mode: "full", baseUrl: hub.url, readMeter: floorMeter, make: floorRequest, stored: () => floorStored(floorDb, { base: 3 * N, N, userIdOf }) });
-        p.close();
-        return phase;
-      });
+      const floorPool = await connect({ socketUrl: floorSocket, label: "the floor" });
+      phases.floor = await measured("floor full cycle", () =>
+        runPhase({ ...common, pool: floorPool, base: 3 * N, mode: "full", baseUrl: hub.url, readMeter: floorMeter, make: floorRequest, stored: () => floorStored(floorDb, { base: 3 * N, N, userIdOf }) }),
+      );
       say(`floor full cycle: ${describePhase(phases.floor)}`);
     }
     const memory = { bench: memoryOf(process.pid), workerd: workerdPid === null ? null : memoryOf(workerdPid) };
