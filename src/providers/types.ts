@@ -173,7 +173,13 @@ export type ActivationResult =
   | { status: "active"; credentialsPatch?: Record<string, unknown>; /** shown once to the admin, never stored in clear */ reveal?: Record<string, string> }
   | { status: "pending"; reason: string };
 
-/** One provider: authenticate, parse, normalize, send. Credentials arrive unsealed. */
+/**
+ * One provider: authenticate, parse, normalize, send. Credentials arrive unsealed. A new provider
+ * gives its kind, source name, schemas, `authenticate`, `normalize` and `send`, and is listed in
+ * `registry.ts`; everything else is a capability with a default (no handshake, no edits, no webhook
+ * registration, no reply window, no text limit, a JSON acknowledgement). Code elsewhere asks the
+ * adapter what the provider can do, never its name.
+ */
 export interface ProviderAdapter<Creds = unknown, Settings = unknown> {
   kind: ProviderKind;
   /** How the channel is named to people ({{source}}, error messages): the app the customer wrote in. */
