@@ -54,6 +54,18 @@ export async function ingestReaction(d1: D1Database, account: WebhookAccount, ev
  * back from their updates with their tickets' queue, status and assignee.
  */
 export async function ingestStatus(d1: D1Database, account: WebhookAccount, ev: Event<"status">, now = Date.now()): Promise<ReportOutcome> {
+  return (await ingestStatuses(d1, account, [ev], now))[0]!;
+}
+
+/** Delivery reports of one webhook, each stored as `ingestStatus` stores it, in order, in one D1 batch. */
+export async function ingestStatuses(d1: D1Database, account: WebhookAccount, evs: Event<"status">[], now = Date.now()): Promise<ReportOutcome[]> {
+  const parts = evs.map((ev) => statusStatements(d1, account, ev, now));
+  const batch = await webhookBatch(d1, account, parts.flatMap((p) => p.statements), now);
+  let at = 0;
+  return parts.map((p) => p.outcome(batch.slice(at, (at += p.statements.length))));
+}
+
+function statusStatements(d1: D1Database, account: WebhookAccount, ev: Event<"status">, now: number) {
   const rank = statusRank[ev.status];
   const reason = ev.status === "failed" ? (ev.reason ?? "failed") : null;
   const one = d1
@@ -83,11 +95,15 @@ export async function ingestStatus(d1: D1Database, account: WebhookAccount, ev: 
     )
     .bind(account.id, ev.eventKey, ev.providerMessageId, ev.status, reason, now);
   const known = d1.prepare("SELECT 1 FROM messages WHERE account_id = ?1 AND provider_message_id = ?2").bind(account.id, ev.providerMessageId);
-  const statements = ev.cumulative && ev.status === "read" ? [earlier, one] : [one];
-  const batch = await webhookBatch(d1, account, [...statements, early, receipt(d1, account.id, ev.eventKey, now), known], now);
-  const rows = statements.flatMap((_, i) => batch[i]?.results ?? []).sort((a, b) => Number(a.id) - Number(b.id));
-  if (rows.length === 0) return { result: batch.at(-1)?.results.length ? "duplicate" : "unknown_message", changed: [] };
-  return { result: "stored", changed: rows.map(changedOf) };
+  const updates = ev.cumulative && ev.status === "read" ? [earlier, one] : [one];
+  return {
+    statements: [...updates, early, receipt(d1, account.id, ev.eventKey, now), known],
+    outcome(results: D1Result<Record<string, unknown>>[]): ReportOutcome {
+      const rows = updates.flatMap((_, i) => results[i]?.results ?? []).sort((a, b) => Number(a.id) - Number(b.id));
+      if (rows.length === 0) return { result: results.at(-1)?.results.length ? "duplicate" : "unknown_message", changed: [] };
+      return { result: "stored", changed: rows.map(changedOf) };
+    },
+  };
 }
 
 /**

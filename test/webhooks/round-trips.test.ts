@@ -296,5 +296,19 @@ describe("a delivery report costs at most two D1 round trips", () => {
     expect((await post(notification([customerEvent(igsid, { read: { mid: mids[1] } })]), db.DB)).status).toBe(200);
     expect(db.trips).toHaveLength(1);
     expect(await count("messages", "account_id = ?1 AND direction = 'out' AND status = 'read'", account.id)).toBe(2);
+
+    // Several in one POST: the lookup of those received before, and one batch for all of them.
+    const more = [newMid(), newMid(), newMid()];
+    for (const mid of more) {
+      await env.DB.prepare("INSERT INTO messages (account_id, ticket_id, direction, body, provider_message_id, status) VALUES (?1, ?2, 'out', 'Yanıt', ?3, 'sent')")
+        .bind(account.id, ticket.id, mid)
+        .run();
+    }
+    const several = meteredDb();
+    const reads = notification(more.map((mid) => customerEvent(igsid, { read: { mid } })));
+    expect((await post(reads, several.DB)).status).toBe(200);
+    expect(several.trips).toHaveLength(2);
+    expect(await count("messages", "account_id = ?1 AND direction = 'out' AND status = 'read'", account.id)).toBe(5);
+    expect(await count("inbound_events", "account_id = ?1 AND event_key LIKE 'status:%'", account.id)).toBe(4);
   });
 });

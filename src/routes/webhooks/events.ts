@@ -4,7 +4,7 @@ import { recordAuthFailure, type ReceivingAccount } from "../../db/account-looku
 import { loadAccountsBySetting } from "../../db/accounts-by-setting";
 import { ingestEdit, ingestIgnored, ingestMessage } from "../../db/ingest";
 import { ingestMessageRun, receivedKeys, type PendingRoute } from "../../db/ingest-batch";
-import { ingestDelete, ingestEcho, ingestReaction, ingestStatus, type ChangedMessage } from "../../db/ingest-reports";
+import { ingestDelete, ingestEcho, ingestReaction, ingestStatus, ingestStatuses, type ChangedMessage, type ReportOutcome } from "../../db/ingest-reports";
 import type { ReplayClaim } from "../../db/webhook-batch";
 import type { Env } from "../../env";
 import { ApiError } from "../../errors";
@@ -12,6 +12,7 @@ import type { AccountContext, InboundEvent, ProviderAdapter, WebhookRequest } fr
 import { accountContext } from "./account-context";
 
 type MessageEvent = Extract<InboundEvent, { kind: "message" }>;
+type StatusEvent = Extract<InboundEvent, { kind: "status" }>;
 /** `replay`: the request's one-time value, claimed by the first batch storing the account's events. */
 type Receiver = { account: ReceivingAccount & { replay?: ReplayClaim }; ctx: AccountContext<any, any> };
 
@@ -82,11 +83,14 @@ export async function ingestAndRoute(env: Env, account: ReceivingAccount, event:
   await (await storeReport(env, account, event))();
 }
 
+/** Delivery reports stored together in one D1 batch (five statements or so each). */
+const STATUS_CHUNK = 50;
+
 /**
  * Many events of one account: the ones already received are found with one query and skipped
  * (a retried batch costs that lookup); consecutive customer messages are stored set-wise, a few
- * statements per hundred, other events one batch each, all in order. Returns the routing to run
- * after the answer.
+ * statements per hundred, consecutive delivery reports in one batch per STATUS_CHUNK, other
+ * events one batch each, all in order. Returns the routing to run after the answer.
  */
 async function ingestMany(env: Env, account: ReceivingAccount, events: InboundEvent[]): Promise<() => Promise<void>> {
   const keys = new Set<string>();
@@ -101,6 +105,7 @@ async function ingestMany(env: Env, account: ReceivingAccount, events: InboundEv
   const ephemeral = new Map<string, MessageEvent["ephemeral"]>();
   let messages: MessageEvent[] = [];
   let ignored: string[] = [];
+  let statuses: StatusEvent[] = [];
   const storeRun = async () => {
     if (messages.length === 0 && ignored.length === 0) return;
     const routes: PendingRoute[] = await ingestMessageRun(env.DB, account, messages, ignored);
@@ -108,19 +113,33 @@ async function ingestMany(env: Env, account: ReceivingAccount, events: InboundEv
     messages = [];
     ignored = [];
   };
+  const storeStatuses = async () => {
+    for (let i = 0; i < statuses.length; i += STATUS_CHUNK) {
+      const chunk = statuses.slice(i, i + STATUS_CHUNK);
+      const outcomes = await ingestStatuses(env.DB, account, chunk);
+      steps.push(...chunk.map((event, j) => () => tellStatus(env, account, event, outcomes[j]!)));
+    }
+    statuses = [];
+  };
   for (const event of fresh) {
     if (event.kind === "message") {
+      await storeStatuses();
       messages.push(event);
       if (event.ephemeral) ephemeral.set(event.eventKey, event.ephemeral);
     } else if (event.kind === "ignored") {
       logIgnored(account, event);
       ignored.push(event.eventKey);
+    } else if (event.kind === "status") {
+      await storeRun();
+      statuses.push(event);
     } else {
       await storeRun();
+      await storeStatuses();
       steps.push(await storeReport(env, account, event));
     }
   }
   await storeRun();
+  await storeStatuses();
   return async () => {
     for (const step of steps) await step();
   };
@@ -156,20 +175,23 @@ async function storeReport(env: Env, account: ReceivingAccount, event: Exclude<I
     }
     case "status": {
       const outcome = await ingestStatus(env.DB, account, event);
-      return async () => {
-        if (outcome.result === "unknown_message") return logUnknown(account, event);
-        for (const { message, queueId } of outcome.changed) {
-          if (!message.authorId) continue;
-          await env.QUEUE_OBJECT.getByName(queueId).deliveryStatus({
-            agentId: message.authorId,
-            ticketId: message.ticketId,
-            messageId: message.id,
-            status: message.status,
-            reason: message.statusReason,
-          });
-        }
-      };
+      return () => tellStatus(env, account, event, outcome);
     }
+  }
+}
+
+/** A delivery report's changes go to each reply's author. */
+async function tellStatus(env: Env, account: ReceivingAccount, event: StatusEvent, outcome: ReportOutcome) {
+  if (outcome.result === "unknown_message") return logUnknown(account, event);
+  for (const { message, queueId } of outcome.changed) {
+    if (!message.authorId) continue;
+    await env.QUEUE_OBJECT.getByName(queueId).deliveryStatus({
+      agentId: message.authorId,
+      ticketId: message.ticketId,
+      messageId: message.id,
+      status: message.status,
+      reason: message.statusReason,
+    });
   }
 }
 
