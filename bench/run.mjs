@@ -24,6 +24,8 @@ const SETUP_BUDGET_MS = 240_000;
 const WARMUP_REQUESTS = 200;
 /** Cleanup may take this long after the wait ends. */
 const TEARDOWN_BUDGET_MS = 30_000;
+/** With --floor, each inbound-only phase first posts this many updates, unmeasured, so hub and floor both start warm. */
+const WARMUP_UPDATES = 100;
 /** Between phases: lets what a phase set going (ledger reports, closing sockets) finish before the next. */
 const PHASE_GAP_MS = 1_000;
 
@@ -173,18 +175,20 @@ async function main() {
     const phases = {};
 
     // Fresh updates (new chats) in every phase: hub full cycle [0, N), hub inbound [N, 2N), floor inbound [2N, 3N), floor full cycle [3N, 4N).
+    // The inbound-only phases, each the first webhooks its target sees, start with W unmeasured ones from 4N on.
+    const warmupUpdates = Math.min(N, WARMUP_UPDATES);
     if (withInbound) {
       // Its sockets stay open, idle, until the end: closing a thousand of them sets the hub's queue object to work during the next phases.
       const inboundPool = await connect({ queueId: inbound.queueId, acceptOffers: false, label: "the hub's inbound-only queue" });
       const path = `/webhooks/telegram/${inbound.account.key}`;
       const date = Math.floor(Date.now() / 1000);
       phases.hubInbound = await measured("hub inbound", () =>
-        runPhase({ ...common, pool: inboundPool, base: N, mode: "inbound", baseUrl: hub.url, readMeter: hubMeter, make: (index) => telegramRequest(index, { path, secretToken: scenario.telegram.secretToken, date }), stored: () => scenario.storedIndexes(db, N, { accountId: inbound.account.id, base: N }) }),
+        runPhase({ ...common, pool: inboundPool, base: N, warmup: { base: 4 * N, count: warmupUpdates }, mode: "inbound", baseUrl: hub.url, readMeter: hubMeter, make: (index) => telegramRequest(index, { path, secretToken: scenario.telegram.secretToken, date }), stored: () => scenario.storedIndexes(db, N, { accountId: inbound.account.id, base: N }) }),
       );
       say(`hub inbound-only: ${describePhase(phases.hubInbound)}`);
       const floorPool = await connect({ socketUrl: floorSocket, acceptOffers: false, label: "the floor" });
       phases.floorInbound = await measured("floor inbound", () =>
-        runPhase({ ...common, pool: floorPool, base: 2 * N, mode: "inbound", baseUrl: hub.url, readMeter: floorMeter, make: floorRequest, stored: () => floorStored(floorDb, { base: 2 * N, N, userIdOf }) }),
+        runPhase({ ...common, pool: floorPool, base: 2 * N, warmup: { base: 4 * N + warmupUpdates, count: warmupUpdates }, mode: "inbound", baseUrl: hub.url, readMeter: floorMeter, make: floorRequest, stored: () => floorStored(floorDb, { base: 2 * N, N, userIdOf }) }),
       );
       floorPool.close();
       say(`floor inbound-only: ${describePhase(phases.floorInbound)}`);

@@ -23,53 +23,68 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * when given, is asked once everything else is seen (the hub's 'sent' count in D1).
  * `oneAtATime`: each worker posts its next update only once the previous cycle completed (or was
  * offered, in inbound mode). `onLoaded()` runs right after the last POST answered.
+ * `warmup` ({ base, count }): before the clock starts, that many updates of the same kind (indexes
+ * from `warmup.base`) go the same way, unmeasured, so the target's code paths are warm.
  */
-export async function runPhase({ baseUrl, pool, arrivals, N, base, concurrency, oneAtATime = false, deadlineS, stallS, mode, make, readMeter, stored, settled, onLoaded }) {
+export async function runPhase({ baseUrl, pool, arrivals, N, base, concurrency, oneAtATime = false, deadlineS, stallS, mode, make, readMeter, stored, settled, onLoaded, warmup }) {
   const full = mode === "full";
-  // Built before the clock starts, as every phase's are.
-  const requests = Array.from({ length: N }, (_, i) => make(base + i));
-  const meterBefore = await readMeter();
-  const started = performance.now();
-  const deadline = started + deadlineS * 1000;
   const doneWith = (index) => (full ? pool.deliveries.has(index) : pool.offers.has(index));
-  const after = oneAtATime
-    ? async (i) => {
-        const until = Math.min(deadline, performance.now() + ONE_AT_A_TIME_WAIT_MS);
-        while (!doneWith(base + i) && performance.now() < until) await sleep(1);
-      }
-    : undefined;
-  const ingest = await runLoad({ baseUrl, count: N, concurrency, deadline, make: (i) => requests[i], after });
-  await onLoaded?.();
 
-  let stopReason = "complete";
-  let lastSeen = "";
-  let lastProgress = performance.now();
-  const repliesArrived = () => {
-    let n = 0;
-    for (const index of pool.replies.keys()) if (arrivals.has(index)) n++;
-    return n;
+  /** Posts [from, from + count) and waits, bounded, until each is offered (and its cycle completed). */
+  const drive = async (from, count, { measure }) => {
+    // Built before the clock starts.
+    const requests = Array.from({ length: count }, (_, i) => make(from + i));
+    const deadline = performance.now() + deadlineS * 1000;
+    const after = oneAtATime
+      ? async (i) => {
+          const until = Math.min(deadline, performance.now() + ONE_AT_A_TIME_WAIT_MS);
+          while (!doneWith(from + i) && performance.now() < until) await sleep(1);
+        }
+      : undefined;
+    const ingest = await runLoad({ baseUrl, count, concurrency, deadline, make: (i) => requests[i], after });
+    if (measure) await onLoaded?.();
+
+    const inRange = (map) => {
+      let n = 0;
+      for (const index of map.keys()) if (index >= from && index < from + count) n++;
+      return n;
+    };
+    const repliesArrived = () => {
+      let n = 0;
+      for (const index of pool.replies.keys()) if (index >= from && index < from + count && arrivals.has(index)) n++;
+      return n;
+    };
+    let stopReason = "complete";
+    let lastSeen = "";
+    let lastProgress = performance.now();
+    for (;;) {
+      const offered = inRange(pool.offers);
+      const replied = full ? inRange(pool.replies) : 0;
+      const arrived = full ? repliesArrived() : 0;
+      const delivered = full ? inRange(pool.deliveries) : 0;
+      const seen = `${offered}/${replied}/${arrived}/${delivered}`;
+      if (seen !== lastSeen) {
+        lastSeen = seen;
+        lastProgress = performance.now();
+      }
+      const everyCycle = !full || (replied >= offered && arrived >= replied && delivered >= arrived);
+      if (offered >= ingest.attempted && everyCycle && (!measure || !settled || (await settled()))) break;
+      if (performance.now() >= deadline) {
+        stopReason = `deadline (${deadlineS} s)`;
+        break;
+      }
+      if (performance.now() - lastProgress >= stallS * 1000) {
+        stopReason = `no progress for ${stallS} s`;
+        break;
+      }
+      await sleep(oneAtATime ? 10 : 100);
+    }
+    return { ingest, stopReason, waitEnded: performance.now() };
   };
-  for (;;) {
-    const arrived = full ? repliesArrived() : 0;
-    const seen = `${pool.offers.size}/${pool.replies.size}/${arrived}/${pool.deliveries.size}`;
-    if (seen !== lastSeen) {
-      lastSeen = seen;
-      lastProgress = performance.now();
-    }
-    const everyOffered = pool.offers.size >= ingest.attempted;
-    const everyCycle = !full || (pool.replies.size >= pool.offers.size && arrived >= pool.replies.size && pool.deliveries.size >= arrived);
-    if (everyOffered && everyCycle && (!settled || (await settled()))) break;
-    if (performance.now() >= deadline) {
-      stopReason = `deadline (${deadlineS} s)`;
-      break;
-    }
-    if (performance.now() - lastProgress >= stallS * 1000) {
-      stopReason = `no progress for ${stallS} s`;
-      break;
-    }
-    await sleep(oneAtATime ? 10 : 100);
-  }
-  const waitEnded = performance.now();
+
+  if (warmup?.count) await drive(warmup.base, warmup.count, { measure: false });
+  const meterBefore = await readMeter();
+  const { ingest, stopReason, waitEnded } = await drive(base, N, { measure: true });
   const meterAfter = await readMeter();
 
   const offerMs = [];
