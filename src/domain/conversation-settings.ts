@@ -45,6 +45,8 @@ export const conversationSettingsSchema = z
     dispositions: z.array(z.string().trim().min(1).max(100)).max(100).default([]),
     /** A ticket cannot be closed without one of `dispositions`. */
     mandatoryDisposition: z.boolean().default(false),
+    /** Supervisors may delete this account's tickets and erase its contacts (admins always may). */
+    supervisorsMayDelete: z.boolean().default(false),
     /** Business hours of the account; a queue's own hours take precedence. Null: always open. */
     businessHours: businessHoursSchema.nullable().default(null),
     messages: z

@@ -148,6 +148,8 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("note.added"), clientMsgId: z.string(), message: messageViewSchema }),
   z.object({ type: z.literal("delivery"), ticketId, messageId: z.number().int(), status: z.enum(messageStatuses), reason: z.string().nullable() }),
   z.object({ type: z.literal("ticket.closed"), ticketId, by: z.string().nullable(), disposition: z.string().nullable() }),
+  /** The ticket was erased (an admin's deletion, a contact's erasure): drop it and everything of it, offer included. */
+  z.object({ type: z.literal("ticket.deleted"), ticketId }),
   /** Close Auto Assign queues: a ticket waits to be picked; `ticket.taken` when someone has. */
   z.object({ type: z.literal("ticket.waiting"), ticket: ticketViewSchema, preview: z.string(), notification: offerNotificationSchema }),
   z.object({ type: z.literal("ticket.taken"), ticketId }),

@@ -10,7 +10,8 @@ describe("OpenAPI document: the agent desk's routes", () => {
     expect(Object.keys(paths[`${prefix}/canned-answers`]).sort()).toEqual(["get", "post"]);
     expect(Object.keys(paths[`${prefix}/canned-answers/{id}`]).sort()).toEqual(["delete", "get", "patch"]);
     expect(paths[`${prefix}/canned-answers`].post["x-required-roles"]).toEqual(["admin", "supervisor"]);
-    expect(Object.keys(paths[`${prefix}/tickets/{id}`]).sort()).toEqual(["get", "patch"]);
+    expect(Object.keys(paths[`${prefix}/tickets/{id}`]).sort()).toEqual(["delete", "get", "patch"]);
+    expect(paths[`${prefix}/tickets/{id}`].delete["x-required-roles"]).toEqual(["admin", "supervisor"]);
     expect(paths[`${prefix}/tickets/{id}/close`].post.requestBody.content["application/json"].schema.$ref).toBe("#/components/schemas/TicketClose");
     const schemas = res.data.components.schemas;
     expect(Object.keys(schemas.Ticket.properties)).toEqual(expect.arrayContaining(["disposition", "closedBy", "tags", "subject"]));

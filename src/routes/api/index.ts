@@ -3,6 +3,7 @@ import type { AppContext } from "../../env";
 import { accountRoutes } from "./accounts";
 import { auditRoutes } from "./audit";
 import { cannedRoutes } from "./canned";
+import { erasureRoutes } from "./erasure";
 import { memberRoutes } from "./members";
 import { queueRoutes } from "./queues";
 import { sessionRoutes } from "./session";
@@ -17,7 +18,7 @@ export function apiRoutes() {
     scheme: "bearer",
     description: "A token from POST /api/v1/auth/login",
   });
-  for (const routes of [sessionRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, ticketRoutes, cannedRoutes, auditRoutes]) {
+  for (const routes of [sessionRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, erasureRoutes, ticketRoutes, cannedRoutes, auditRoutes]) {
     api.route("/", routes());
   }
   return api;
