@@ -17,6 +17,8 @@ export type OutboundRow = {
   claimed_at: number | null;
   attempts: number;
   author_id: string | null;
+  /** The agent's id for a reply (null for the hub's own messages). */
+  client_msg_id: string | null;
   provider_message_id: string | null;
   account_id: string;
   account_key: string;
@@ -36,7 +38,7 @@ export type OutboundRow = {
 
 /** `OutboundRow`s of the messages `where` picks (its parameters start at ?1). */
 const outboundSql = (where: string) => `
-  SELECT m.id, m.ticket_id, m.body, m.status, m.status_reason, m.claimed_at, m.attempts, m.author_id, m.provider_message_id, m.direction,
+  SELECT m.id, m.ticket_id, m.body, m.status, m.status_reason, m.claimed_at, m.attempts, m.author_id, m.client_msg_id, m.provider_message_id, m.direction,
          a.id AS account_id, a.key AS account_key, a.status AS account_status, a.provider, a.settings, a.credentials, t.queue_id, c.address,
          a.conversation, u.display_name AS author_name,
          (SELECT max(coalesce(i.sent_at, i.created_at)) FROM messages i JOIN tickets it ON it.id = i.ticket_id

@@ -8,6 +8,7 @@ import type { MessageView } from "../kinds/views";
 import { receiveUrl } from "../domain/public-url";
 import { accountSecrets, maskSecrets } from "../security/redact";
 import { enqueueDelivery } from "./enqueue";
+import type { FirstAttempt } from "./first-attempts";
 import { openCredentials } from "./opened-credentials";
 
 export type DeliveryOutcome =
@@ -87,8 +88,11 @@ export async function resolveExpiredClaim(env: Env, messageId: number, now = Dat
 
 async function settleClaim(env: Env, row: OutboundRow, now: number): Promise<"requeued" | "unknown" | "none"> {
   const tell = tellOverRpc(env, row);
-  if (adapterFor(row.provider)?.repeatSafe) {
-    const reason = "the last attempt was interrupted; sending again (the channel drops a repeat of the same message id)";
+  const neverSent = (await firstAttemptStopped(env, row)) === "storing";
+  if (neverSent || adapterFor(row.provider)?.repeatSafe) {
+    const reason = neverSent
+      ? "the first attempt stopped before the provider was called; sending now"
+      : "the last attempt was interrupted; sending again (the channel drops a repeat of the same message id)";
     if (!(await settleExpiredClaim(env.DB, { id: row.id, claimedAt: row.claimed_at, to: "queued", reason }, now))) return "none";
     await enqueueDelivery(env, { id: row.id, ticketId: row.ticket_id });
     await tell("queued", `will retry: ${reason}`);
@@ -97,6 +101,21 @@ async function settleClaim(env: Env, row: OutboundRow, now: number): Promise<"re
   if (!(await settleExpiredClaim(env.DB, { id: row.id, claimedAt: row.claimed_at, to: "failed", reason: OUTCOME_UNKNOWN }, now))) return "none";
   await tell("failed", OUTCOME_UNKNOWN);
   return "unknown";
+}
+
+/**
+ * A reply's first attempt is made by the queue object that stored it, which marks how far it got
+ * (`first-attempts.ts`): "storing" means the provider was never called. Null when the object has
+ * no mark (the attempt was the consumer's, the ticket moved queues) or cannot be asked.
+ */
+async function firstAttemptStopped(env: Env, row: OutboundRow): Promise<FirstAttempt | null> {
+  if (row.direction !== "out" || row.client_msg_id === null || row.attempts !== 1) return null;
+  try {
+    return await env.QUEUE_OBJECT.getByName(row.queue_id).firstAttemptStopped(row.ticket_id, row.client_msg_id);
+  } catch (err) {
+    console.error(JSON.stringify({ event: "outbox_first_attempt_unknown", messageId: row.id, error: String(err) }));
+    return null;
+  }
 }
 
 /** Sends an agent's edit of an already sent reply. Failures are reported; the stored text stays edited. */

@@ -21,6 +21,7 @@ import { textTooLong } from "../domain/text-limit";
 import { deliverClaimed, type TellAuthor } from "../outbox/deliver";
 import { enqueueDelivery } from "../outbox/enqueue";
 import { takeTurn } from "../outbox/ticket-order";
+import { clearFirstAttempt, firstAttemptOf, markFirstAttempt } from "../outbox/first-attempts";
 
 export async function handleFrame(q: QueueHost, ws: WebSocket, agentId: string, frame: ClientFrame) {
   const now = Date.now();
@@ -152,10 +153,18 @@ async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extrac
   const key = `${frame.ticketId}:${frame.clientMsgId}`;
   const earlier = repliesUnderWay.get(key);
   const turn = earlier ? null : takeTurn(frame.ticketId);
+  const kv = q.ctx.storage.kv;
+  // A mark left by an attempt that died here (the object restarted) stays as it is for the sweep.
+  const marked = !earlier && !firstAttemptOf(kv, frame.ticketId, frame.clientMsgId);
+  if (marked) markFirstAttempt(kv, frame.ticketId, frame.clientMsgId, "storing");
   const storing = earlier ?? storeReply(q.env.DB, { ticketId: frame.ticketId, authorId: agentId, text: outgoing.text, clientMsgId: frame.clientMsgId, resend: frame.resend });
   if (!earlier) repliesUnderWay.set(key, storing);
+  let answered = false;
+  let claimed = false;
   try {
     const outcome = await storing;
+    answered = true;
+    claimed = !earlier && outcome !== null && "delivery" in outcome;
     // A frame re-sent while the first is under way here is answered with its message; the first one sends it.
     const stored = earlier && outcome && "message" in outcome ? { message: outcome.message, created: false } : outcome;
     if (!stored) return q.reject(ws, agentId, "ticket_closed", "The ticket is closed", { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId });
@@ -168,10 +177,13 @@ async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extrac
     q.send(agentId, { type: "reply.queued", clientMsgId: frame.clientMsgId, message: stored.message }, Date.now());
     if ("delivery" in stored) {
       await turn?.ready;
+      markFirstAttempt(kv, frame.ticketId, frame.clientMsgId, "sending");
       await deliverClaimed(q.env, stored.delivery, tellAuthor(q, agentId, stored.message));
     } else if (stored.created || stored.enqueue) await queueDelivery(q, agentId, stored.message, "send");
   } finally {
     if (!earlier) repliesUnderWay.delete(key);
+    // A store whose answer was lost may have stored the reply claimed: its "storing" mark stays for the sweep.
+    if ((marked && answered) || claimed) clearFirstAttempt(kv, frame.ticketId, frame.clientMsgId);
     turn?.done();
   }
 }

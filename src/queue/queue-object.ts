@@ -19,7 +19,7 @@ import { forgetTicket, handleFrame } from "./agent-frames";
 import { supervisorFrame } from "./supervisor";
 import { ticketChanged } from "./ticket-views";
 import { movedTo } from "./hand-over";
-import { forgetTickets } from "./forget";
+import { takeFirstAttempt, type FirstAttempt } from "../outbox/first-attempts";
 
 export type { AgentIdentity, SocketAccess } from "./host";
 export { SOCKET_IDLE_LIMIT_MS } from "./presence";
@@ -163,6 +163,11 @@ export class QueueObject extends DurableObject<Env> {
     this.q.send(agentId, { type: "delivery", ...rest }, Date.now());
   }
 
+  /** How far a reply's first attempt got here, for the outbox settling a claim it left (`src/outbox/first-attempts.ts`). */
+  async firstAttemptStopped(ticketId: number, clientMsgId: string): Promise<FirstAttempt | null> {
+    return takeFirstAttempt(this.ctx.storage.kv, ticketId, clientMsgId);
+  }
+
   /** The ticket was closed outside the socket (admin API): forget it here and free the agent. */
   async ticketClosed(ticketId: number, by: string | null, disposition: string | null = null): Promise<void> {
     await ensureQueueName(this.q);
@@ -172,16 +177,6 @@ export class QueueObject extends DurableObject<Env> {
     this.q.dispatch(Date.now());
     this.q.armAlarm();
     this.q.publish(Date.now());
-  }
-
-  /** Tickets erased from D1: forgotten here, their holders and offerees told; answers the ids this queue had. */
-  async forgetTickets(ticketIds: number[]): Promise<number[]> {
-    return this.entry("forgetTickets", () => {
-      const now = Date.now();
-      const held = forgetTickets(this.q, ticketIds, now);
-      this.afterEvent(now);
-      return held;
-    });
   }
 
   /** A ticket transferred here from another queue: it waits for an agent here, and returns if nobody takes it in time. */
