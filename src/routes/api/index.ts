@@ -7,6 +7,7 @@ import { erasureRoutes } from "./erasure";
 import { memberRoutes } from "./members";
 import { queueRoutes } from "./queues";
 import { sessionRoutes } from "./session";
+import { ticketTranscriptRoutes } from "./ticket-transcript";
 import { ticketRoutes } from "./tickets";
 import { userRoutes } from "./users";
 
@@ -18,7 +19,7 @@ export function apiRoutes() {
     scheme: "bearer",
     description: "A token from POST /api/v1/auth/login",
   });
-  for (const routes of [sessionRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, erasureRoutes, ticketRoutes, cannedRoutes, auditRoutes]) {
+  for (const routes of [sessionRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, ticketTranscriptRoutes, erasureRoutes, ticketRoutes, cannedRoutes, auditRoutes]) {
     api.route("/", routes());
   }
   return api;
