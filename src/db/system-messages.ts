@@ -8,7 +8,19 @@ import { messageViewFromRow, type MessageRow } from "./message-view";
  * webhook, an alarm that fires twice). Deliver the returned message through the outbox.
  */
 export async function storeSystemMessage(d1: D1Database, m: { ticketId: number; text: string; key: string }, now = Date.now()): Promise<MessageView | null> {
-  const row = await d1
+  const row = await insertSystemMessage(d1, m.ticketId, m, now).first<MessageRow>();
+  return row ? messageViewFromRow(row) : null;
+}
+
+/** Several of them for one ticket, in order, in one D1 batch: the ones stored now, each once as above. */
+export async function storeSystemMessages(d1: D1Database, ticketId: number, messages: readonly { text: string; key: string }[], now = Date.now()): Promise<MessageView[]> {
+  if (messages.length === 0) return [];
+  const results = await d1.batch<MessageRow>(messages.map((m) => insertSystemMessage(d1, ticketId, m, now)));
+  return results.flatMap((r) => r.results.map(messageViewFromRow));
+}
+
+function insertSystemMessage(d1: D1Database, ticketId: number, m: { text: string; key: string }, now: number) {
+  return d1
     .prepare(
       `INSERT INTO messages (account_id, ticket_id, conversation_id, direction, body, client_msg_id, status, created_at, updated_at)
        SELECT t.account_id, t.id, v.id, 'system', ?2, ?3, 'queued', ?4, ?4
@@ -16,7 +28,5 @@ export async function storeSystemMessage(d1: D1Database, m: { ticketId: number; 
        WHERE t.id = ?1 AND t.status != 'closed'
        ON CONFLICT DO NOTHING RETURNING *`,
     )
-    .bind(m.ticketId, m.text, `auto:${m.key}`, now)
-    .first<MessageRow>();
-  return row ? messageViewFromRow(row) : null;
+    .bind(ticketId, m.text, `auto:${m.key}`, now);
 }

@@ -1,4 +1,4 @@
-import { storeSystemMessage } from "../db/system-messages";
+import { storeSystemMessage, storeSystemMessages } from "../db/system-messages";
 import type { Env } from "../env";
 import type { MessageView } from "../kinds/views";
 import { enqueueDelivery } from "./enqueue";
@@ -35,7 +35,8 @@ export async function tellCustomer(env: Env, to: TicketRef, m: CustomerNotice, s
   return message;
 }
 
-/** In order: each is stored and on its way before the next. */
+/** In order: all stored in one D1 batch, then each on its way before the next. */
 export async function tellCustomerAll(env: Env, to: TicketRef, messages: readonly CustomerNotice[]) {
-  for (const m of messages) await tellCustomer(env, to, m);
+  const stored = await storeSystemMessages(env.DB, to.ticketId, messages.filter((m) => m.text.trim()));
+  for (const message of stored) await sendSystemMessage(env, to.queueId, message);
 }

@@ -153,14 +153,16 @@ describe("an authentic webhook costs one D1 round trip", () => {
     expect(await count("messages", "account_id = ?1", account.id)).toBe(2);
   });
 
-  it("greetings: a new contact's welcome is stored in one more round trip", async () => {
-    await setConversation(account.id, { messages: { welcome: "Hoş geldiniz {{contact.firstName}}!" } });
+  it("greetings: a new contact's welcome and new-conversation message are stored in one more round trip", async () => {
+    await setConversation(account.id, { messages: { welcome: "Hoş geldiniz {{contact.firstName}}!", newConversation: "Talebiniz #{{ticket.id}} açıldı." } });
     expect((await send(telegram(account.key, telegramUpdate({ updateId: userId + 9, userId, messageId: 10 })))).status).toBe(200); // the account read anew
     const db = meteredDb();
     const other = nextUser();
     expect((await send(telegram(account.key, telegramUpdate({ updateId: other, userId: other, messageId: 1, firstName: "Ayşe" })), db.DB)).status).toBe(200);
     expect(db.trips).toHaveLength(2);
-    expect(await count("messages", "account_id = ?1 AND direction = 'system' AND body = ?2", account.id, "Hoş geldiniz Ayşe!")).toBe(1);
+    const ticket = await row("SELECT id FROM tickets WHERE contact_id = (SELECT id FROM contacts WHERE account_id = ?1 AND external_id = ?2)", account.id, String(other));
+    const { results } = await env.DB.prepare("SELECT body FROM messages WHERE ticket_id = ?1 AND direction = 'system' ORDER BY id").bind(ticket.id).all<{ body: string }>();
+    expect(results.map((r) => r.body)).toEqual(["Hoş geldiniz Ayşe!", `Talebiniz #${ticket.id} açıldı.`]);
   });
 });
 
