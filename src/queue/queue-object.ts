@@ -19,6 +19,7 @@ import { forgetTicket, handleFrame } from "./agent-frames";
 import { supervisorFrame } from "./supervisor";
 import { ticketChanged } from "./ticket-views";
 import { movedTo } from "./hand-over";
+import { forgetTickets } from "./forget";
 import { takeFirstAttempt, type FirstAttempt } from "../outbox/first-attempts";
 
 export type { AgentIdentity, SocketAccess } from "./host";
@@ -177,6 +178,16 @@ export class QueueObject extends DurableObject<Env> {
     this.q.dispatch(Date.now());
     this.q.armAlarm();
     this.q.publish(Date.now());
+  }
+
+  /** Tickets erased from D1: forgotten here, their holders and offerees told; answers the ids this queue had. */
+  async forgetTickets(ticketIds: number[]): Promise<number[]> {
+    return this.entry("forgetTickets", () => {
+      const now = Date.now();
+      const held = forgetTickets(this.q, ticketIds, now);
+      this.afterEvent(now);
+      return held;
+    });
   }
 
   /** A ticket transferred here from another queue: it waits for an agent here, and returns if nobody takes it in time. */
