@@ -18,8 +18,17 @@ export type LedgerReport = { queueId: string; seq: number; slots: ReportedSlot[]
 /**
  * `stale`: a later report of the queue came first, this one changed nothing. `refused`: claims not
  * granted. `slots`: what the ledger now counts for the queue. `version` grows whenever a slot goes.
+ * `elsewhere`: none lets a queue the agent alone belongs to count their slots itself (src/queue/capacity.ts).
  */
-export type LedgerAnswer = { seq: number; stale: boolean; refused: number[]; slots: { ticketId: number; kind: SlotKind }[]; version: number };
+export type LedgerAnswer = {
+  seq: number;
+  stale: boolean;
+  refused: number[];
+  slots: { ticketId: number; kind: SlotKind }[];
+  version: number;
+  /** Slots of the agent's that count now in other queues than the reporting one. */
+  elsewhere: number;
+};
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS slots (
@@ -83,7 +92,7 @@ export class LedgerStore {
   apply(report: LedgerReport, now: number): LedgerAnswer & { freed: boolean } {
     const last = this.sql.exec<{ seq: number }>("SELECT seq FROM reporters WHERE queue_id = ?", report.queueId).toArray()[0]?.seq;
     if (last !== undefined && report.seq <= last) {
-      return { seq: report.seq, stale: true, refused: [], slots: this.slotsOf(report.queueId), version: this.version(), freed: false };
+      return { seq: report.seq, stale: true, refused: [], slots: this.slotsOf(report.queueId), version: this.version(), elsewhere: this.elsewhere(report.queueId, now), freed: false };
     }
     const before = this.live(now);
     const known = new Set(this.slotsOf(report.queueId).map((s) => s.ticketId));
@@ -118,7 +127,12 @@ export class LedgerStore {
       refused.length > 0 ? 1 : 0,
       freed ? 1 : 0,
     );
-    return { seq: report.seq, stale: false, refused, slots: this.slotsOf(report.queueId), version, freed };
+    return { seq: report.seq, stale: false, refused, slots: this.slotsOf(report.queueId), version, elsewhere: this.elsewhere(report.queueId, now), freed };
+  }
+
+  /** The agent's live slots in queues other than `queueId`. */
+  private elsewhere(queueId: string, now: number): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM slots WHERE queue_id != ?1 AND (kind = 'hold' OR expires_at > ?2)", queueId, now).one().n;
   }
 
   /** Offers past their lease stop counting: true when any went (the version then grows). */

@@ -4,7 +4,7 @@ import { findCannedFor } from "../db/canned";
 import { markRead, withExtras } from "../db/agent-views";
 import { renderTemplate } from "../domain/templates";
 import { dispositionRefusal, updateTicketFields } from "../db/tickets";
-import { normalizeTicketUpdate, type ClientFrame, type MessageView, type TicketView } from "./protocol";
+import { normalizeTicketUpdate, type ClientFrame, type MessageView } from "./protocol";
 import type { TicketRow } from "./store";
 import { sourceName, ticketVars } from "./ticket-vars";
 import { saveReplyOriginal, translateReply } from "./translation";
@@ -123,7 +123,7 @@ async function take(q: QueueHost, agentId: string, row: TicketRow) {
   // The ticket is this agent's from here on; its history comes from D1 (a reassigned ticket has one), in the round trip that assigns it.
   const { messages, extras } = await assignTicket(q.env.DB, ticketId, agentId, now);
   if (!holds(q, agentId, ticketId)) return; // closed or revoked while D1 answered
-  q.send(agentId, { type: "ticket.assigned", ticket: withExtras(JSON.parse(row.view) as TicketView, extras), messages }, Date.now());
+  q.send(agentId, { type: "ticket.assigned", ticket: withExtras(row.view, extras), messages }, Date.now());
 }
 
 async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "reply" }>) {
@@ -132,7 +132,7 @@ async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extrac
   }
   let text = frame.text;
   if (frame.canned !== undefined) {
-    const view = JSON.parse(q.store.ticket(frame.ticketId)!.view) as TicketView;
+    const view = q.store.ticket(frame.ticketId)!.view;
     const found = await findCannedFor(q.env.DB, { accountId: view.accountId, shortcut: frame.canned, queueId: q.queueId });
     if (!found) {
       return q.reject(ws, agentId, "no_such_canned_answer", `No canned answer "${frame.canned}" for this ticket's account`, { ticketId: frame.ticketId, clientMsgId: frame.clientMsgId, canned: frame.canned });
@@ -239,7 +239,7 @@ async function close(q: QueueHost, ws: WebSocket, agentId: string, frame: Extrac
 
 async function edit(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract<ClientFrame, { type: "edit" }>) {
   if (!holds(q, agentId, frame.ticketId)) return q.reject(ws, agentId, "not_your_ticket", "You do not hold this ticket", { ticketId: frame.ticketId });
-  const { provider } = JSON.parse(q.store.ticket(frame.ticketId)!.view) as TicketView;
+  const { provider } = q.store.ticket(frame.ticketId)!.view;
   if (!adapterFor(provider as ProviderKind)?.canEdit) {
     return q.reject(ws, agentId, "edit_not_supported", `${sourceName(provider)} (${provider}) does not let a sent message be edited; send a new reply instead`, {
       ticketId: frame.ticketId,
@@ -261,7 +261,7 @@ async function edit(q: QueueHost, ws: WebSocket, agentId: string, frame: Extract
 function textLimitRefusal(q: QueueHost, ticketId: number, text: string) {
   const row = q.store.ticket(ticketId);
   if (!row) return null;
-  const { provider } = JSON.parse(row.view) as TicketView;
+  const { provider } = row.view;
   const over = textTooLong(text, adapterFor(provider as ProviderKind)?.textLimit);
   if (!over) return null;
   return {

@@ -66,7 +66,7 @@ export async function followPlan(q: QueueHost, row: TicketRow, steps: readonly P
   withdrawRing(q, row.id, now);
   const timers = q.store.conversationTimers(row.id);
   q.store.removeTicket(row.id);
-  const input = { moveId: crypto.randomUUID(), ticket: JSON.parse(row.view) as TicketView, preview: row.preview, steps: rest, timeoutS: step.timeoutS, settings: row.settings, timers };
+  const input = { moveId: crypto.randomUUID(), ticket: row.view, preview: row.preview, steps: rest, timeoutS: step.timeoutS, settings: row.settings, timers };
   await handOver(q, to.queueId, { kind: "planned", input }, row.enqueued_at);
 }
 

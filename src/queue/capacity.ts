@@ -6,28 +6,89 @@
 import type { LedgerAnswer, ReportedSlot } from "../agents/agent-ledger";
 import type { AgentRow } from "./store";
 import type { QueueHost } from "./host";
-import { offerView } from "./dispatch";
+import { offerView } from "./offer-view";
 
 /** How long past its own lapse an offer still counts in the ledger: the queue withdraws it first; this only covers a queue that failed to. */
 const LEDGER_OFFER_MARGIN_MS = 60_000;
 
-/** What the object keeps in memory for its reports: the latest sent per agent, and picks and transfers awaiting an answer. */
-export type LedgerLink = { sent: Map<string, number>; waiters: Map<string, (granted: boolean) => void> };
+/** How long the members' number of queues is used before it is read again from D1 (in the background). */
+const MEMBERSHIP_TTL_MS = 60_000;
 
-export const newLedgerLink = (): LedgerLink => ({ sent: new Map(), waiters: new Map() });
+/**
+ * What the object keeps in memory for its reports: the latest sent per agent, picks and transfers
+ * awaiting an answer, and how many queues each member of this queue belongs to (as D1 said at `at`).
+ */
+export type LedgerLink = {
+  sent: Map<string, number>;
+  waiters: Map<string, (granted: boolean) => void>;
+  membership: { at: number; queues: Map<string, number> } | undefined;
+  loading: Promise<void> | undefined;
+};
+
+export const newLedgerLink = (): LedgerLink => ({ sent: new Map(), waiters: new Map(), membership: undefined, loading: undefined });
 
 const key = (agentId: string, ticketId: number) => `${agentId}\u0000${ticketId}`;
 
+/**
+ * Whether the agent's ledger decides their slots here. An agent who is a member of this queue only,
+ * and whose ledger last counted no slot of theirs in another queue (an offer of a queue they left
+ * may still count there until its lease ends), has all their slots here, where this object counts
+ * them itself: their ledger is not asked. Not known yet (a new member, D1 unread, no answer yet): asked.
+ */
+export function countsElsewhere(q: QueueHost, agentId: string): boolean {
+  const n = q.ledger.membership?.queues.get(agentId);
+  return n === undefined || n > 1 || (q.store.agent(agentId)?.elsewhere ?? 1) > 0;
+}
+
+/** Reads the members' number of queues when never read; a stale count is refreshed in the background. */
+export async function ensureMembership(q: QueueHost): Promise<void> {
+  const m = q.ledger.membership;
+  if (!m) return loadMembership(q);
+  if (Date.now() - m.at >= MEMBERSHIP_TTL_MS) q.ctx.waitUntil(loadMembership(q));
+}
+
+/** Reads every member's number of queues from D1 (one query); members now in several queues are reported to their ledgers. */
+export function loadMembership(q: QueueHost): Promise<void> {
+  q.ledger.loading ??= (async () => {
+    const before = q.ledger.membership?.queues;
+    try {
+      const { results } = await q.env.DB.prepare(
+        `SELECT m.user_id AS id, count(*) AS n FROM queue_members m JOIN queue_members o ON o.user_id = m.user_id
+         WHERE m.queue_id = ?1 GROUP BY m.user_id`,
+      )
+        .bind(q.queueId)
+        .all<{ id: string; n: number }>();
+      q.ledger.membership = { at: Date.now(), queues: new Map(results.map((r) => [r.id, r.n])) };
+    } catch (err) {
+      console.error("could not read the queue's members", { queueId: q.queueId }, err);
+      // Unknown counts ask the ledgers; tried again after the TTL.
+      q.ledger.membership = { at: Date.now(), queues: before ?? new Map() };
+      return;
+    } finally {
+      q.ledger.loading = undefined;
+    }
+    // Those now in another queue too: their ledger hears of their slots here before anything else is claimed.
+    const joined = [...q.ledger.membership.queues].filter(([id, n]) => n > 1 && (before?.get(id) ?? 2) <= 1).map(([id]) => id);
+    if (joined.length > 0) {
+      q.store.touchAgents(joined);
+      syncCapacity(q);
+    }
+  })();
+  return q.ledger.loading;
+}
+
 /** Reports every agent whose slots here changed since their ledger last heard (cheap when none did). */
 export function syncCapacity(q: QueueHost) {
-  for (const agentId of q.store.ledgerChanges()) report(q, agentId);
+  for (const agentId of q.store.ledgerChanges((id) => countsElsewhere(q, id))) report(q, agentId);
 }
 
 /**
  * Asks the agent's ledger for one more slot — a pick, or a transfer's offer already recorded —
- * under capacity + the queue's Maximum Extra Webchat Count, counted in every queue.
+ * under capacity + the queue's Maximum Extra Webchat Count, counted in every queue. An agent in
+ * this queue only is granted it here (the caller has counted their slots here against the limit).
  */
 export function claimExtra(q: QueueHost, agent: AgentRow, ticketId: number, kind: "offer" | "pick"): Promise<boolean> {
+  if (!countsElsewhere(q, agent.id)) return Promise.resolve(true);
   q.store.addClaim(ticketId, agent.id, kind, agent.capacity + q.store.config().maxExtraChats);
   const answer = new Promise<boolean>((resolve) => q.ledger.waiters.set(key(agent.id, ticketId), resolve));
   report(q, agent.id);
@@ -59,7 +120,10 @@ function report(q: QueueHost, agentId: string) {
 function answered(q: QueueHost, agentId: string, slots: ReportedSlot[], answer: LedgerAnswer) {
   if (answer.stale) return; // a later report was applied first; its answer decides
   const latest = (q.ledger.sent.get(agentId) ?? answer.seq) === answer.seq;
-  if (latest) q.store.setTold(agentId, answer.slots);
+  if (latest) {
+    q.store.setTold(agentId, answer.slots);
+    if (answer.elsewhere !== undefined) q.store.setElsewhere(agentId, answer.elsewhere);
+  }
   const now = Date.now();
   const refused = new Set(answer.refused);
   let decided = false;
@@ -107,7 +171,7 @@ function failed(q: QueueHost, agentId: string, slots: ReportedSlot[], seq: numbe
 }
 
 /** A granted offer goes out: a ring's offer, or a colleague's transfer (sent by the transfer itself). */
-function sendOffer(q: QueueHost, agentId: string, ticketId: number, now: number) {
+export function sendOffer(q: QueueHost, agentId: string, ticketId: number, now: number) {
   const row = q.store.ticket(ticketId);
   if (!row || !q.store.hasOffer(ticketId, agentId) || row.state !== "offered") return;
   q.send(agentId, { type: "offer", ...offerView(q, row) }, now);

@@ -30,7 +30,7 @@ export function estimate(q: QueueHost, position: number): number {
 
 /** Template variables for a message to the ticket's customer: the ticket, the queue, the wait, the agent holding it. */
 export function customerVars(q: QueueHost, row: TicketRow): Partial<TemplateVars> {
-  const view = JSON.parse(row.view) as TicketView;
+  const view = row.view;
   const settings = settingsOf(row);
   const vars: Partial<TemplateVars> = {
     "queue.name": q.queueName?.name ?? "",
@@ -92,7 +92,7 @@ export async function tellPosition(q: QueueHost, ticketId: number, now: number) 
 /** What an agent's client shows for a new interaction: the account's notification template, rendered, with its sound and shake. */
 export function notificationFor(q: QueueHost, row: TicketRow): OfferNotification {
   const { notification } = settingsOf(row);
-  const view = JSON.parse(row.view) as TicketView;
+  const view = row.view;
   return { text: renderTemplate(notification.template, ticketVars(view, { "queue.name": q.queueName?.name ?? "" })), sound: notification.sound, shake: notification.shake };
 }
 

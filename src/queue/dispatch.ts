@@ -1,9 +1,8 @@
 // Offering waiting tickets to available agents, by the queue's ring strategy.
 import { chooseAgents, type RingCandidate } from "../domain/ring";
-import type { OfferView, TicketView } from "./protocol";
-import { fullElsewhere, type AgentRow, type TicketRow } from "./store";
+import { fullElsewhere, type AgentRow } from "./store";
 import { hasTimer, socketsOf, type QueueHost } from "./host";
-import { notificationFor } from "./customer-notices";
+import { countsElsewhere, sendOffer } from "./capacity";
 
 /** When every available agent has passed on a ticket, it waits this long before the next round. */
 const RING_ROUND_PAUSE_MS = 5_000;
@@ -16,8 +15,9 @@ function asCandidate(a: AgentRow & { load: number }): AgentRow & RingCandidate {
 export function dispatch(q: QueueHost, now: number) {
   const config = q.store.config();
   if (config.closeAutoAssign) return; // agents pick tickets themselves
+  let available = availableAgents(q, now);
+  if (available.length === 0) return;
   for (const ticket of q.store.waitingTickets()) {
-    const available = availableAgents(q, now);
     if (available.length === 0) return;
     const tried = q.store.attemptedAgents(ticket.id);
     let untried = available.filter((a) => !tried.has(a.id));
@@ -38,7 +38,13 @@ export function dispatch(q: QueueHost, now: number) {
     q.store.offer(ticket.id, chosen.map((a) => a.id), expiresAt, now);
     q.store.schedule("offer_expiry", String(ticket.id), expiresAt);
     // Each offer is a claim on the agent's capacity in every queue: it goes out once their ledger grants it (capacity.ts).
-    for (const agent of chosen) q.store.addClaim(ticket.id, agent.id, "offer", agent.capacity);
+    // An agent in this queue only has all their slots counted here: theirs goes out now.
+    for (const agent of chosen) {
+      if (countsElsewhere(q, agent.id)) q.store.addClaim(ticket.id, agent.id, "offer", agent.capacity);
+      else sendOffer(q, agent.id, ticket.id, now);
+    }
+    // The chosen agents' load and last offer changed: the next ticket sees them as they are now.
+    available = availableAgents(q, now);
   }
 }
 
@@ -62,10 +68,4 @@ function availableAgents(q: QueueHost, now: number): (AgentRow & { load: number 
 /** Online (not away) with a live socket: able to answer a customer now. */
 export function isAvailable(q: QueueHost, agentId: string, agent = q.store.agent(agentId)): boolean {
   return !!agent && agent.connected === 1 && agent.chosen_status === "online" && socketsOf(q, agentId).length > 0;
-}
-
-export function offerView(q: QueueHost, row: TicketRow): OfferView {
-  const view: OfferView = { ticket: JSON.parse(row.view) as TicketView, preview: row.preview, expiresAt: row.offer_expires_at ?? 0, notification: notificationFor(q, row) };
-  if (row.transfer_to && row.agent_id) view.transferFrom = { agentId: row.agent_id, queueId: q.queueId };
-  return view;
 }

@@ -1,8 +1,8 @@
 // Frames to agents: numbered and kept for replay, errors to one socket, and hello with the replay.
 import { withExtras, type TicketExtras } from "../db/agent-views";
-import type { AgentStatus, ServerFrame, TicketView } from "./protocol";
+import type { AgentStatus, ServerFrame } from "./protocol";
 import { socketsOf, type QueueHost } from "./host";
-import { offerView } from "./dispatch";
+import { offerView } from "./offer-view";
 import { boundFrame } from "./frame-bounds";
 
 /**
@@ -11,9 +11,11 @@ import { boundFrame } from "./frame-bounds";
  */
 export function send(q: QueueHost, agentId: string, frame: ServerFrame, now: number, liveOnly?: Record<string, unknown>) {
   const bounded = boundFrame(frame);
-  const seq = q.store.appendFrame(agentId, bounded, now);
-  const text = JSON.stringify({ ...bounded, ...liveOnly, seq });
-  for (const ws of socketsOf(q, agentId)) {
+  const kept = q.store.appendFrame(agentId, bounded, now);
+  const sockets = socketsOf(q, agentId);
+  if (sockets.length === 0) return;
+  const text = liveOnly ? JSON.stringify({ ...bounded, ...liveOnly, seq: kept.seq }) : kept.json;
+  for (const ws of sockets) {
     try {
       ws.send(text);
     } catch {
@@ -34,7 +36,7 @@ export function greet(q: QueueHost, ws: WebSocket, agentId: string, lastSeq: num
   const missed = lastSeq === null ? [] : q.store.framesAfter(agentId, lastSeq);
   const oldest = q.store.oldestFrameSeq(agentId);
   const complete = lastSeq === null || lastSeq >= agent.last_seq || (oldest !== null && oldest <= lastSeq + 1);
-  const assigned = q.store.heldBy(agentId).map((t) => withExtras(JSON.parse(t.view) as TicketView, extras.get(t.id)));
+  const assigned = q.store.heldBy(agentId).map((t) => withExtras(t.view, extras.get(t.id)));
   const offers = q.store.offeredTo(agentId).filter((t) => !q.store.pendingOffer(t.id, agentId)).map((t) => offerView(q, t));
   const status: AgentStatus = q.store.status(agent);
   const hello: ServerFrame = {

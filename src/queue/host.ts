@@ -31,6 +31,8 @@ export interface QueueHost {
   peerCache: { at: number; priority: number | null; ids: string[] } | undefined;
   /** Reports to agents' ledgers in flight (capacity across queues, capacity.ts). */
   readonly ledger: LedgerLink;
+  /** Each agent's sockets as the runtime last listed them; an agent's entry goes whenever one of their sockets opens or closes. */
+  readonly sockets: Map<string, WebSocket[]>;
   send(agentId: string, frame: ServerFrame, now: number, liveOnly?: Record<string, unknown>): void;
   reject(ws: WebSocket, agentId: string, code: string, message: string, ref?: unknown): void;
   dispatch(now: number): void;
@@ -39,11 +41,18 @@ export interface QueueHost {
 }
 
 export function socketsOf(q: QueueHost, agentId: string): WebSocket[] {
-  return q.ctx.getWebSockets(agentId);
+  let sockets = q.sockets.get(agentId);
+  if (!sockets) q.sockets.set(agentId, (sockets = q.ctx.getWebSockets(agentId)));
+  return sockets;
+}
+
+/** One of the agent's sockets opened or closed: the next look asks the runtime again. */
+export function socketsChanged(q: QueueHost, agentId: string) {
+  q.sockets.delete(agentId);
 }
 
 export function hasTimer(q: QueueHost, kind: Timer["kind"], ref: string) {
-  return q.store.timers().some((t) => t.kind === kind && t.ref === ref);
+  return q.store.hasTimer(kind, ref);
 }
 
 export function holds(q: QueueHost, agentId: string, ticketId: number) {

@@ -3,13 +3,14 @@ import { releaseTickets } from "../db/replies";
 import type { TicketExtras } from "../db/agent-views";
 import type { RoutingConfig } from "../domain/routing-config";
 import type { AgentRow, TicketRow } from "./store";
-import { OBSERVER_TAG, socketsOf, type AgentIdentity, type QueueHost, type SocketAccess, type SocketAttachment } from "./host";
+import { OBSERVER_TAG, socketsChanged, socketsOf, type AgentIdentity, type QueueHost, type SocketAccess, type SocketAttachment } from "./host";
 import { ensureQueueName, startPositionUpdates } from "./customer-notices";
 import { startQueueWait } from "./between-queues";
 import { greet } from "./frames-out";
 import { queueState } from "./queue-state";
 import { settingsOf } from "./ticket-settings";
 import { extrasFor } from "./ticket-views";
+import { loadMembership } from "./capacity";
 
 /** A socket with no ping or frame for this long is treated as gone. */
 export const SOCKET_IDLE_LIMIT_MS = 90_000;
@@ -28,10 +29,11 @@ export async function connect(q: QueueHost, request: Request): Promise<Response>
   // An agent back before the grace period ends keeps everything, even if the alarm runs while D1 answers below.
   if (!observer && q.store.agent(identity.id)?.connected) q.store.cancelTimer("presence_grace", identity.id);
   // What hello shows of the tickets the agent holds (unread, reply window) comes from D1: read before the socket opens.
-  const extras =
-    request.headers.get("X-Observer") === "1"
-      ? new Map<number, TicketExtras>()
-      : await extrasFor(q, q.store.heldBy(identity.id).map((t) => t.id), identity.id);
+  // A member this queue does not know yet: their number of queues (capacity across queues) is read with it.
+  const [extras] = await Promise.all([
+    observer ? new Map<number, TicketExtras>() : extrasFor(q, q.store.heldBy(identity.id).map((t) => t.id), identity.id),
+    observer || q.ledger.membership?.queues.has(identity.id) ? undefined : loadMembership(q),
+  ]);
 
   const now = Date.now();
   if (configHeader) q.store.setConfig(JSON.parse(decodeURIComponent(configHeader)) as RoutingConfig);
@@ -47,6 +49,7 @@ export async function connect(q: QueueHost, request: Request): Promise<Response>
     return new Response(null, { status: 101, webSocket: client });
   }
   q.ctx.acceptWebSocket(server, [identity.id]);
+  socketsChanged(q, identity.id);
   server.serializeAttachment({ agentId: identity.id, connectedAt: now, lastActivity: now, ...(access ? { access } : {}) } satisfies SocketAttachment);
 
   q.store.upsertAgent(identity, now);
@@ -63,6 +66,7 @@ export async function connect(q: QueueHost, request: Request): Promise<Response>
 export function socketGone(q: QueueHost, ws: WebSocket) {
   const att = ws.deserializeAttachment() as SocketAttachment | null;
   if (!att || att.observer) return;
+  socketsChanged(q, att.agentId);
   const now = Date.now();
   const others = socketsOf(q, att.agentId).filter((s) => s !== ws && s.readyState === WebSocket.OPEN);
   if (others.length === 0) {
@@ -83,6 +87,7 @@ export function closeSockets(q: QueueHost, agentId: string, code: number, reason
       // already closing
     }
   }
+  socketsChanged(q, agentId);
 }
 
 /** An agent's own `presence` frame or a supervisor's command: away stops new offers, online resumes them. */
@@ -165,6 +170,7 @@ export function endAccess(q: QueueHost, userId: string, end: AccessEnd, now: num
     goOffline(q, agent, now);
   }
   for (const ws of closing) revokeSocket(ws, `access revoked: ${end.reason.replace("_", " ")}`);
+  socketsChanged(q, userId);
   if (!gone) for (const ws of closing) socketGone(q, ws);
 }
 

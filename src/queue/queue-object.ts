@@ -7,8 +7,8 @@ import { QueueStore, type PeerClaim } from "./store";
 import { hasTimer, socketsOf, type QueueHost, type SocketAttachment } from "./host";
 import { send, reject } from "./frames-out";
 import { dispatch } from "./dispatch";
-import { capacityFreed, newLedgerLink, syncCapacity } from "./capacity";
-import { armAlarm, fire } from "./timers";
+import { capacityFreed, ensureMembership, newLedgerLink, syncCapacity } from "./capacity";
+import { fire, setAlarm } from "./timers";
 import { publish, snapshot } from "./queue-state";
 import { ensureQueueName, queueStatus } from "./customer-notices";
 import { announceDemand, leaveIfEmpty, receivePlanned, type PlannedTicket } from "./between-queues";
@@ -19,7 +19,6 @@ import { forgetTicket, handleFrame } from "./agent-frames";
 import { supervisorFrame } from "./supervisor";
 import { ticketChanged } from "./ticket-views";
 import { movedTo } from "./hand-over";
-import { forgetTickets } from "./forget";
 import { takeFirstAttempt, type FirstAttempt } from "../outbox/first-attempts";
 
 export type { AgentIdentity, SocketAccess } from "./host";
@@ -39,7 +38,7 @@ export class QueueObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, meterD1(env));
     const q: QueueHost = {
-      store: new QueueStore(ctx.storage.sql),
+      store: new QueueStore(ctx.storage.sql, (at) => setAlarm(ctx, at)),
       env,
       ctx,
       get queueId() {
@@ -48,6 +47,7 @@ export class QueueObject extends DurableObject<Env> {
       queueName: undefined,
       peerCache: undefined,
       ledger: newLedgerLink(),
+      sockets: new Map(),
       send: (agentId, frame, now, liveOnly) => send(q, agentId, frame, now, liveOnly),
       reject: (ws, agentId, code, message, ref) => reject(q, ws, agentId, code, message, ref),
       // After offers are made and before the queue's state goes out, changed agents are reported to their ledgers.
@@ -55,7 +55,7 @@ export class QueueObject extends DurableObject<Env> {
         dispatch(q, now);
         syncCapacity(q);
       },
-      armAlarm: () => armAlarm(q),
+      armAlarm: () => q.store.timersTable.rearm(),
       publish: (now) => {
         syncCapacity(q);
         publish(q, now);
@@ -74,50 +74,45 @@ export class QueueObject extends DurableObject<Env> {
   // ---- RPC from the Worker
 
   async configure(config: RoutingConfig): Promise<void> {
-    await ensureQueueName(this.q, true);
-    const priorityChanged = this.q.store.config().priority !== config.priority;
-    this.q.store.setConfig(config);
-    const now = Date.now();
-    if (priorityChanged) announceDemand(this.q, now, { everyPeer: true });
-    await leaveIfEmpty(this.q, now);
-    this.q.dispatch(now);
-    this.q.armAlarm();
-    this.q.publish(now);
+    return this.entry("configure", async () => {
+      await ensureQueueName(this.q, true);
+      const priorityChanged = this.q.store.config().priority !== config.priority;
+      this.q.store.setConfig(config);
+      const now = Date.now();
+      if (priorityChanged) announceDemand(this.q, now, { everyPeer: true });
+      await leaveIfEmpty(this.q, now);
+      this.afterEvent(now);
+    });
   }
 
   /** The agent's ledger: a slot of theirs freed (in any queue) after this queue was refused one. */
   async capacityFreed(agentId: string, version: number): Promise<void> {
-    await ensureQueueName(this.q);
-    capacityFreed(this.q, agentId, version);
-    const now = Date.now();
-    this.q.dispatch(now);
-    this.q.armAlarm();
-    this.q.publish(now);
+    return this.entry("capacityFreed", () => {
+      capacityFreed(this.q, agentId, version);
+      this.afterEvent(Date.now());
+    });
   }
 
   /** Another queue's claim on agents it shares with this one (null: it has nothing waiting any more). */
   async peerDemand(queueId: string, claim: PeerClaim | null): Promise<void> {
-    await ensureQueueName(this.q);
-    this.q.store.setPeerDemand(queueId, claim);
-    const now = Date.now();
-    this.q.dispatch(now);
-    this.q.armAlarm();
-    this.q.publish(now);
+    return this.entry("peerDemand", () => {
+      this.q.store.setPeerDemand(queueId, claim);
+      this.afterEvent(Date.now());
+    });
   }
 
   /** The user is no longer a member: signed out of this queue at once, their tickets and offers go to others. */
   async memberRemoved(agentId: string): Promise<void> {
-    await ensureQueueName(this.q);
-    const agent = this.q.store.agent(agentId);
-    if (!agent) return;
-    const now = Date.now();
-    this.q.store.cancelTimer("presence_grace", agentId);
-    if (agent.connected) goOffline(this.q, agent, now);
-    closeSockets(this.q, agentId, 4003, "no longer a member of this queue");
-    await leaveIfEmpty(this.q, now);
-    this.q.dispatch(now);
-    this.q.armAlarm();
-    this.q.publish(now);
+    return this.entry("memberRemoved", async () => {
+      const agent = this.q.store.agent(agentId);
+      if (!agent) return;
+      const now = Date.now();
+      this.q.store.cancelTimer("presence_grace", agentId);
+      if (agent.connected) goOffline(this.q, agent, now);
+      closeSockets(this.q, agentId, 4003, "no longer a member of this queue");
+      await leaveIfEmpty(this.q, now);
+      this.afterEvent(now);
+    });
   }
 
   /**
@@ -125,18 +120,17 @@ export class QueueObject extends DurableObject<Env> {
    * with 4004; see `endAccess`. Called for every queue the user may have a socket on.
    */
   async accessEnded(userId: string, end: AccessEnd): Promise<void> {
-    await ensureQueueName(this.q);
-    const now = Date.now();
-    endAccess(this.q, userId, end, now);
-    await leaveIfEmpty(this.q, now);
-    this.q.dispatch(now);
-    this.q.armAlarm();
-    this.q.publish(now);
+    return this.entry("accessEnded", async () => {
+      const now = Date.now();
+      endAccess(this.q, userId, end, now);
+      await leaveIfEmpty(this.q, now);
+      this.afterEvent(now);
+    });
   }
 
   /** A ticket sent here by another queue's action plan: it waits here `timeoutS`, then goes on to `steps`. */
   async receivePlanned(input: PlannedTicket): Promise<void> {
-    return receivePlanned(this.q, input);
+    return this.entry("receivePlanned", () => receivePlanned(this.q, input));
   }
 
   /**
@@ -144,70 +138,61 @@ export class QueueObject extends DurableObject<Env> {
    * ticket someone holds goes to that agent. Repeated calls for one message deliver it once.
    */
   async routeInbound(input: InboundMessage): Promise<RouteOutcome> {
-    return routeInbound(this.q, input);
+    return this.entry("routeInbound", () => routeInbound(this.q, input));
   }
 
   /** A stored message changed (the customer edited it): the agent holding the ticket sees the new text. */
   async messageUpdated(message: MessageView): Promise<void> {
-    return messageUpdated(this.q, message);
+    return this.entry("messageUpdated", () => messageUpdated(this.q, message));
   }
 
   /** A message joined a ticket without routing (sent from the provider's own app): the agent holding it sees it. */
   async messageAdded(message: MessageView): Promise<void> {
-    return messageAdded(this.q, message);
+    return this.entry("messageAdded", () => messageAdded(this.q, message));
   }
 
   /** The outbox reports a reply's delivery: its author hears of it. */
   async deliveryStatus(report: { agentId: string; ticketId: number; messageId: number; status: MessageView["status"]; reason: string | null }) {
-    if (!this.q.store.agent(report.agentId)) return;
-    const { agentId, ...rest } = report;
-    this.q.send(agentId, { type: "delivery", ...rest }, Date.now());
+    return this.entry("deliveryStatus", () => {
+      if (!this.q.store.agent(report.agentId)) return;
+      const { agentId, ...rest } = report;
+      this.q.send(agentId, { type: "delivery", ...rest }, Date.now());
+    });
   }
 
   /** How far a reply's first attempt got here, for the outbox settling a claim it left (`src/outbox/first-attempts.ts`). */
   async firstAttemptStopped(ticketId: number, clientMsgId: string): Promise<FirstAttempt | null> {
-    return takeFirstAttempt(this.ctx.storage.kv, ticketId, clientMsgId);
+    return this.entry("firstAttemptStopped", () => takeFirstAttempt(this.ctx.storage.kv, ticketId, clientMsgId));
   }
 
   /** The ticket was closed outside the socket (admin API): forget it here and free the agent. */
   async ticketClosed(ticketId: number, by: string | null, disposition: string | null = null): Promise<void> {
-    await ensureQueueName(this.q);
-    const to = await movedTo(this.q, ticketId);
-    if (to) return this.env.QUEUE_OBJECT.getByName(to).ticketClosed(ticketId, by, disposition);
-    forgetTicket(this.q, ticketId, by, Date.now(), disposition);
-    this.q.dispatch(Date.now());
-    this.q.armAlarm();
-    this.q.publish(Date.now());
-  }
-
-  /** Tickets erased from D1: forgotten here, their holders and offerees told; answers the ids this queue had. */
-  async forgetTickets(ticketIds: number[]): Promise<number[]> {
-    return this.entry("forgetTickets", () => {
-      const now = Date.now();
-      const held = forgetTickets(this.q, ticketIds, now);
-      this.afterEvent(now);
-      return held;
+    return this.entry("ticketClosed", async () => {
+      const to = await movedTo(this.q, ticketId);
+      if (to) return this.env.QUEUE_OBJECT.getByName(to).ticketClosed(ticketId, by, disposition);
+      forgetTicket(this.q, ticketId, by, Date.now(), disposition);
+      this.afterEvent(Date.now());
     });
   }
 
   /** A ticket transferred here from another queue: it waits for an agent here, and returns if nobody takes it in time. */
   async receiveTransfer(input: TransferIn) {
-    return receiveTransfer(this.q, input);
+    return this.entry("receiveTransfer", () => receiveTransfer(this.q, input));
   }
 
   /** A ticket this queue transferred away came back unaccepted: it is the transferring agent's again. */
   async transferReturned(input: TransferBack) {
-    return transferReturned(this.q, input);
+    return this.entry("transferReturned", () => transferReturned(this.q, input));
   }
 
   /** Where a waiting ticket stands: its position and the estimated wait (capped), or null once someone holds it. */
   async queueStatus(ticketId: number): Promise<{ position: number; waiting: number; estimateS: number } | null> {
-    return queueStatus(this.q, ticketId);
+    return this.entry("queueStatus", () => queueStatus(this.q, ticketId));
   }
 
   /** State as a supervisor sees it; also what tests look at. */
   async snapshot() {
-    return snapshot(this.q);
+    return this.entry("snapshot", () => snapshot(this.q));
   }
 
   /**
@@ -215,29 +200,30 @@ export class QueueObject extends DurableObject<Env> {
    * and the agent holding it gets `ticket.updated` with its whole view.
    */
   async ticketChanged(ticketId: number, change: { subject: string | null; tags: string[] }): Promise<void> {
-    return ticketChanged(this.q, ticketId, change);
+    return this.entry("ticketChanged", () => ticketChanged(this.q, ticketId, change));
   }
 
   // ---- sockets
 
   /** Only the WebSocket upgrade arrives here; the Worker has authenticated the agent already. */
   override async fetch(request: Request): Promise<Response> {
-    return connect(this.q, request);
+    return this.entry("fetch", () => connect(this.q, request));
   }
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    const att = ws.deserializeAttachment() as SocketAttachment;
-    if (att.revoked) return; // closing: its user's access ended
-    const now = Date.now();
-    if (accessExpired(att, now)) {
-      revokeSocket(ws, "access expired");
-      socketGone(this.q, ws);
-      return;
-    }
-    ws.serializeAttachment({ ...att, lastActivity: now });
+    let att: SocketAttachment | undefined;
     let ref: Record<string, unknown> | undefined;
     try {
-      await ensureQueueName(this.q);
+      att = ws.deserializeAttachment() as SocketAttachment;
+      if (att.revoked) return; // closing: its user's access ended
+      const now = Date.now();
+      if (accessExpired(att, now)) {
+        revokeSocket(ws, "access expired");
+        socketGone(this.q, ws);
+        return;
+      }
+      ws.serializeAttachment({ ...att, lastActivity: now });
+      await this.ready();
       if (att.observer) await supervisorFrame(this.q, ws, att.agentId, raw);
       else {
         const frame = this.parseFrame(ws, att.agentId, raw);
@@ -246,17 +232,16 @@ export class QueueObject extends DurableObject<Env> {
       }
     } catch (err) {
       // Every frame gets an answer: a failure (a store write, D1) is logged and the sender told.
-      console.error("frame failed", { queueId: this.q.queueId, userId: att.agentId, ...ref }, err);
+      console.error("frame failed", { queueId: this.q.queueId, userId: att?.agentId, ...ref }, err);
       const answer = { code: "internal_error", message: "The hub could not carry out this frame; try again", ...(ref ? { ref } : {}) };
       try {
-        if (att.observer) ws.send(JSON.stringify({ type: "error", ...answer }));
+        if (!att || att.observer) ws.send(JSON.stringify({ type: "error", ...answer }));
         else this.q.reject(ws, att.agentId, answer.code, answer.message, ref);
       } catch (sendErr) {
         console.error("could not answer a failed frame", sendErr);
       }
     }
-    this.q.armAlarm();
-    this.q.publish(Date.now());
+    this.settle("webSocketMessage", Date.now());
   }
 
   /** The agent's frame, or undefined when it was refused (answered with an error frame). */
@@ -277,7 +262,7 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    socketGone(this.q, ws);
+    await this.entry("webSocketClose", () => socketGone(this.q, ws)).catch(() => undefined);
     try {
       ws.close(code === 1005 ? 1000 : code, "bye");
     } catch {
@@ -286,26 +271,65 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    socketGone(this.q, ws);
+    await this.entry("webSocketError", () => socketGone(this.q, ws)).catch(() => undefined);
   }
 
   // ---- timers
 
   override async alarm(): Promise<void> {
-    await ensureQueueName(this.q);
-    const now = Date.now();
-    for (const timer of this.q.store.dueTimers(now)) {
-      // Handlers await D1 and other objects: a timer rescheduled or cancelled meanwhile is not fired.
-      if (!this.q.store.claimTimer(timer, now)) continue;
-      try {
-        await fire(this.q, timer, now);
-      } catch (err) {
-        console.error("timer failed", timer, err);
+    return this.entry("alarm", async () => {
+      const now = Date.now();
+      for (const timer of this.q.store.dueTimers(now)) {
+        // Handlers await D1 and other objects: a timer rescheduled or cancelled meanwhile is not fired.
+        if (!this.q.store.claimTimer(timer, now)) continue;
+        try {
+          await fire(this.q, timer, now);
+        } catch (err) {
+          console.error("timer failed", timer, err);
+        }
       }
+      this.q.store.timersTable.rearm(true); // the runtime cleared the alarm that woke us
+      this.afterEvent(now);
+    });
+  }
+
+  // ---- what every entry point shares
+
+  /** What an event needs known before it runs: the queue's name (templates) and its members' number of queues (capacity). */
+  private async ready() {
+    await Promise.all([ensureQueueName(this.q), ensureMembership(this.q)]);
+  }
+
+  /**
+   * One wrapper around every RPC method, the socket upgrade, the alarm and socket closes: the queue
+   * made ready, the event run, a failure logged with the entry point's name and thrown back to the
+   * caller (an RPC's caller, the runtime retrying an alarm). Socket frames are answered instead (webSocketMessage).
+   */
+  private async entry<T>(name: string, event: () => T | Promise<T>): Promise<T> {
+    try {
+      await this.ready();
+      return await event();
+    } catch (err) {
+      console.error("queue object event failed", { queueId: this.q.queueId, entry: name }, err);
+      throw err;
     }
+  }
+
+  /** After a change: waiting tickets are offered, the alarm follows the timers, supervisors and peers hear. */
+  private afterEvent(now: number) {
     this.q.dispatch(now);
     this.q.armAlarm();
     this.q.publish(now);
+  }
+
+  /** After a socket frame: the alarm and the state published (the frame's handler dispatched if it had to); a failure is logged. */
+  private settle(name: string, now: number) {
+    try {
+      this.q.armAlarm();
+      this.q.publish(now);
+    } catch (err) {
+      console.error("queue object event failed", { queueId: this.q.queueId, entry: name }, err);
+    }
   }
 }
 

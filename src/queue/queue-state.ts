@@ -1,5 +1,5 @@
 // The queue's state for supervisors: published after every change, and the snapshot.
-import type { QueueState, TicketView } from "./protocol";
+import type { QueueState } from "./protocol";
 import { OBSERVER_TAG, socketsOf, type QueueHost } from "./host";
 import type { AgentRow } from "./store";
 import { estimate } from "./customer-notices";
@@ -22,7 +22,7 @@ export function queueState(q: QueueHost, now: number): QueueState {
     })),
     waiting: q.store.unheldTickets().map((t, i) => ({
       ticketId: t.id,
-      contact: (JSON.parse(t.view) as TicketView).contact.name,
+      contact: (t.view).contact.name,
       position: i + 1,
       ageS: Math.round((now - t.enqueued_at) / 1000),
       estimateS: estimate(q, i + 1),

@@ -1,6 +1,5 @@
 // Tickets as the agent holding them sees them: the view with D1's extras, and ticket.updated.
 import { ticketExtras, withExtras, type TicketExtras } from "../db/agent-views";
-import type { TicketView } from "./protocol";
 import type { QueueHost } from "./host";
 
 /**
@@ -10,7 +9,7 @@ import type { QueueHost } from "./host";
 export async function ticketChanged(q: QueueHost, ticketId: number, change: { subject: string | null; tags: string[] }): Promise<void> {
   const row = q.store.ticket(ticketId);
   if (!row) return;
-  const view = { ...(JSON.parse(row.view) as TicketView), subject: change.subject, tags: change.tags };
+  const view = { ...(row.view), subject: change.subject, tags: change.tags };
   q.store.setView(ticketId, view);
   if (row.state === "assigned" && row.agent_id) await sendTicketUpdated(q, row.agent_id, ticketId);
 }
@@ -20,7 +19,7 @@ export async function sendTicketUpdated(q: QueueHost, agentId: string, ticketId:
   const extras = await extrasFor(q, [ticketId], agentId);
   const row = q.store.ticket(ticketId);
   if (row?.state !== "assigned" || row.agent_id !== agentId) return; // left the agent while D1 answered
-  q.send(agentId, { type: "ticket.updated", ticket: withExtras(JSON.parse(row.view) as TicketView, extras.get(ticketId)) }, Date.now());
+  q.send(agentId, { type: "ticket.updated", ticket: withExtras(row.view, extras.get(ticketId)) }, Date.now());
 }
 
 /** D1's additions to agents' ticket views; none when D1 fails (the views are still useful without them). */

@@ -2,7 +2,6 @@
 import { markEscalated } from "../db/replies";
 import { renderTemplate } from "../domain/templates";
 import { planStepsAt, type PlanStep } from "../domain/routing-config";
-import type { TicketView } from "./protocol";
 import type { Timer } from "./store";
 import { socketsOf, type QueueHost } from "./host";
 import { customerVars, tellPosition } from "./customer-notices";
@@ -71,7 +70,7 @@ export async function fire(q: QueueHost, timer: Timer, now: number) {
       const timers = q.store.conversationTimers(row.id);
       q.store.removeTicket(row.id);
       for (const agentId of offerees) q.send(agentId, { type: "offer.withdrawn", ticketId: row.id, reason: "closed" }, now);
-      const back = { moveId: crypto.randomUUID(), ticket: JSON.parse(row.view) as TicketView, preview: row.preview, agentId: row.return_agent, settings: row.settings, timers };
+      const back = { moveId: crypto.randomUUID(), ticket: row.view, preview: row.preview, agentId: row.return_agent, settings: row.settings, timers };
       await handOver(q, row.return_queue, { kind: "returned", input: back }, row.enqueued_at);
       return;
     }
@@ -114,11 +113,8 @@ export async function fire(q: QueueHost, timer: Timer, now: number) {
   }
 }
 
-export function armAlarm(q: QueueHost) {
-  const next = q.store.nextDue();
-  if (next === null) {
-    void q.ctx.storage.deleteAlarm();
-    return;
-  }
-  void q.ctx.storage.setAlarm(next);
+/** Sets the object's alarm to `at`, or clears it (null). The timers table calls it whenever its earliest due time changes. */
+export function setAlarm(ctx: DurableObjectState, at: number | null) {
+  if (at === null) void ctx.storage.deleteAlarm();
+  else void ctx.storage.setAlarm(at);
 }

@@ -3,7 +3,7 @@ import { canMoveTo } from "../db/ticket-moves";
 import type { TicketView } from "./protocol";
 import { holds, socketsOf, type QueueHost } from "./host";
 import { ensureQueueName, startPositionUpdates } from "./customer-notices";
-import { offerView } from "./dispatch";
+import { offerView } from "./offer-view";
 import { claimExtra } from "./capacity";
 import type { CarriedTimer } from "./store";
 import { alreadyServed, giveBack, handOver } from "./hand-over";
@@ -86,7 +86,7 @@ export async function transferToQueue(q: QueueHost, ws: WebSocket, agentId: stri
   q.send(agentId, { type: "ticket.transferred", ticketId, to: { queueId: toQueueId } }, now);
   const input = {
     moveId: crypto.randomUUID(),
-    ticket: JSON.parse(row.view) as TicketView,
+    ticket: row.view,
     preview: row.preview,
     from: { queueId: q.queueId, agentId },
     returnAfterS: q.store.config().transferTimeoutS,

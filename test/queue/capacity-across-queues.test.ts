@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RoutingConfig } from "../../src/domain/routing-config";
@@ -188,6 +188,8 @@ describe("capacity across queues", () => {
     await runInDurableObject(queueStub(b.queueId), (_o: QueueObject, state) => {
       state.storage.sql.exec("UPDATE agents SET full_version = 7 WHERE id = ?", ayse.id);
     });
+    // The object keeps its roster in memory: it reads the row written above when it wakes again.
+    await evictDurableObject(queueStub(b.queueId), { webSockets: "hibernate" });
     await customer(b.key, "Faturam yanlış 🧾");
     await quiet();
     expect(first.all("offer")).toEqual([]);
