@@ -19,6 +19,7 @@ import { forgetTicket, handleFrame } from "./agent-frames";
 import { supervisorFrame } from "./supervisor";
 import { ticketChanged } from "./ticket-views";
 import { movedTo } from "./hand-over";
+import { forgetTickets } from "./forget";
 import { takeFirstAttempt, type FirstAttempt } from "../outbox/first-attempts";
 
 export type { AgentIdentity, SocketAccess } from "./host";
@@ -172,6 +173,16 @@ export class QueueObject extends DurableObject<Env> {
       if (to) return this.env.QUEUE_OBJECT.getByName(to).ticketClosed(ticketId, by, disposition);
       forgetTicket(this.q, ticketId, by, Date.now(), disposition);
       this.afterEvent(Date.now());
+    });
+  }
+
+  /** Tickets erased from D1: forgotten here, their holders and offerees told; answers the ids this queue had. */
+  async forgetTickets(ticketIds: number[]): Promise<number[]> {
+    return this.entry("forgetTickets", () => {
+      const now = Date.now();
+      const held = forgetTickets(this.q, ticketIds, now);
+      this.afterEvent(now);
+      return held;
     });
   }
 
