@@ -71,7 +71,7 @@ describe("GET /api/v1/tickets/{id}/transcript.zip", () => {
     expect(res.headers.get("content-disposition")).toBe(`attachment; filename="ticket-${ticketId}-transcript.zip"`);
     const files = unzipSync(res.bytes);
     expect(Object.keys(files).sort()).toEqual(["messages.json", "transcript.html", "transcript.txt"]);
-    const everything = Object.values(files).map(strFromU8).join("\n");
+    const everything = Object.values(files).map((f) => strFromU8(f)).join("\n");
     expect(everything).not.toContain("lookaside.fbsbx.com");
     expect(everything).not.toContain("story-123");
 
