@@ -198,6 +198,26 @@ describe("the account in the isolate's memory", () => {
   });
 });
 
+describe("a receive URL shared by several accounts (Meta)", () => {
+  it("an entry for another Instagram account of the app: that account from memory too, one round trip", async () => {
+    const a = await createMetaAccount(await createQueue());
+    const igB = String(17841400009000000 + Math.floor(Math.random() * 400000));
+    const b = await createMetaAccount(await createQueue(), { settings: { igAccountId: igB } });
+    const post = async (body: unknown, db?: D1Database) => {
+      const raw = JSON.stringify(body);
+      const headers = { "Content-Type": "application/json", "X-Hub-Signature-256": await signatureOf(raw) };
+      return send(new Request(`${BASE}/webhooks/meta/${a.key}`, { method: "POST", headers, body: raw }), db);
+    };
+    const toB = (text: string) => ({ object: "instagram", entry: [{ id: igB, time: Date.now(), messaging: [{ ...customerMessage(igsid, newMid(), text), recipient: { id: igB } }] }] });
+    const igsid = newIgsid();
+    expect((await post(toB("Hallo"))).status).toBe(200);
+    const db = meteredDb();
+    expect((await post(toB("Noch da?"), db.DB)).status).toBe(200);
+    expect(db.trips).toHaveLength(1);
+    expect(await count("messages", "account_id = ?1", b.id)).toBe(2);
+  });
+});
+
 describe("an account's version", () => {
   it("moves when what a webhook reads of the account or its queue changes, and only then", async () => {
     const queueId = await createQueue();

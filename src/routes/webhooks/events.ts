@@ -1,7 +1,6 @@
 import { handleCustomerMessage } from "../../automations/customer-message";
 import { routePending } from "../../automations/route-pending";
 import { recordAuthFailure, type ReceivingAccount } from "../../db/account-lookup";
-import { loadAccountsBySetting } from "../../db/accounts-by-setting";
 import { ingestEdit, ingestIgnored, ingestMessage } from "../../db/ingest";
 import { ingestMessageRun, receivedKeys, type PendingRoute } from "../../db/ingest-batch";
 import { ingestDelete, ingestEcho, ingestReaction, ingestStatus, ingestStatuses, type ChangedMessage, type ReportOutcome } from "../../db/ingest-reports";
@@ -9,7 +8,7 @@ import type { ReplayClaim } from "../../db/webhook-batch";
 import type { Env } from "../../env";
 import { ApiError } from "../../errors";
 import type { AccountContext, InboundEvent, ProviderAdapter, WebhookRequest } from "../../providers/types";
-import { accountContext } from "./account-context";
+import { receivingBySetting, receivingContext } from "./receiving-accounts";
 
 type MessageEvent = Extract<InboundEvent, { kind: "message" }>;
 type StatusEvent = Extract<InboundEvent, { kind: "status" }>;
@@ -57,15 +56,16 @@ async function otherReceivers(env: Env, adapter: ProviderAdapter<any, any>, own:
   const ownId = (own.ctx.settings as Record<string, unknown>)[shared.setting];
   const ids = [...new Set(shared.recipients(request))].filter((id) => id !== ownId);
   if (ids.length === 0) return [];
-  const accounts = await loadAccountsBySetting(env.DB, own.account.provider, shared.setting, ids);
+  const accounts = await receivingBySetting(env, own.account.provider, shared.setting, ids);
   const receivers: Receiver[] = [];
   for (const id of ids) {
-    const account = accounts.get(id);
-    if (!account || account.status === "pending") {
+    const receiving = accounts.get(id);
+    if (!receiving || receiving.account.status === "pending") {
       console.warn(JSON.stringify({ event: "webhook_unknown_recipient", provider: own.account.provider, viaAccountId: own.account.id, [shared.setting]: id }));
       continue;
     }
-    const ctx = await accountContext(env, request.url, adapter, account);
+    const { account } = receiving;
+    const ctx = await receivingContext(env, request.url, receiving);
     const auth = await adapter.authenticate(request, ctx);
     if (!auth.ok) {
       console.warn(JSON.stringify({ event: "webhook_auth_failed", provider: account.provider, accountId: account.id, viaAccountId: own.account.id, reason: auth.reason }));

@@ -5,10 +5,10 @@ import type { AppContext } from "../../env";
 import { errorBody } from "../../errors";
 import { adapterFor } from "../../providers/registry";
 import { providerKinds, type AccountContext, type ProviderAdapter, type ProviderKind } from "../../providers/types";
-import { publicOrigin, publicUrl, receiveUrl } from "../../domain/public-url";
+import { publicUrl } from "../../domain/public-url";
 import { BODY_DEADLINE_MS, MAX_BODY_BYTES, readBoundedBody } from "./body";
 import { receiveEvents } from "./events";
-import { cachedReceiving, loadReceiving, openReceiving, type Receiving } from "./receiving-accounts";
+import { cachedReceiving, forgetReceivingAccountById, loadReceiving, receivingContext, type Receiving } from "./receiving-accounts";
 import { refuseUnauthenticated, refuseUnknown, sourceBlocked, sourceOf, tooManyRefusals } from "./refusals";
 
 /** `stale`: the account as this isolate read it longer ago than the TTL, good for storing only (the batch checks it). */
@@ -63,6 +63,7 @@ export const webhooks = new Hono<AppContext>()
         // Nothing of a failed request must stand in the way of the provider's retry of it.
         if (replay?.claimed) await releaseReplayKey(c.env.DB, account.id, replay.key);
         if (!(err instanceof AccountChanged) || rereads++ >= MAX_REREADS) throw err;
+        forgetReceivingAccountById(err.accountId);
         found = await reread(c, adapter, account.key);
         if (found instanceof Response) return found;
       }
@@ -103,15 +104,7 @@ async function reread(c: Context<AppContext>, adapter: ProviderAdapter<any, any>
 async function withContext(c: Context<AppContext>, adapter: ProviderAdapter<any, any>, receiving: Receiving, stale: boolean): Promise<Resolved | Response> {
   const { account } = receiving;
   if (account.status === "pending") return c.json(errorBody("channel_not_active", "This channel is not activated yet"), 403);
-  const { creds, settings } = await openReceiving(c.env, receiving);
-  const ctx: AccountContext<any, any> = {
-    accountId: account.id,
-    creds,
-    settings,
-    receiveUrl: receiveUrl(publicOrigin(c.req.url, c.env), account.provider, account.key),
-    now: Date.now(),
-  };
-  return { adapter, account, ctx, stale };
+  return { adapter, account, ctx: await receivingContext(c.env, c.req.url, receiving), stale };
 }
 
 function isProvider(p: string): p is ProviderKind {

@@ -1,6 +1,9 @@
 import { loadAccountByKey, loadAccountKeys, type ReceivingAccount } from "../../db/account-lookup";
+import { loadAccountsBySetting } from "../../db/accounts-by-setting";
+import { publicOrigin, receiveUrl } from "../../domain/public-url";
 import type { Env } from "../../env";
 import { adapterFor } from "../../providers/registry";
+import type { AccountContext } from "../../providers/types";
 import { unseal } from "../../security/crypto";
 
 /**
@@ -29,6 +32,8 @@ export type Receiving = { account: ReceivingAccount; opened?: { creds: unknown; 
 export type ReceivingLookup = { found: Receiving | null; cached: boolean; stale?: boolean };
 
 const byKey = new Map<string, { at: number; found: Receiving | null }>();
+/** Receive keys by `<provider>:<setting>:<value>`, for receive URLs shared by several accounts. */
+const keyBySetting = new Map<string, string>();
 let allKeys: { at: number; keys: Set<string> } | undefined;
 let allKeysLoading = false;
 const vainLookups = { second: 0, count: 0 };
@@ -52,6 +57,45 @@ export async function loadReceiving(env: Env, key: string, now = Date.now()): Pr
 export function forgetReceivingAccount(key: string) {
   byKey.delete(key);
   allKeys?.keys.add(key);
+}
+
+/** Drops the account with this id: a batch found it changed. */
+export function forgetReceivingAccountById(id: string) {
+  for (const [key, entry] of byKey) if (entry.found?.account.id === id) forgetReceivingAccount(key);
+}
+
+/**
+ * The accounts of `provider` whose `settings[setting]` is one of `values`, by value: the accounts
+ * one shared receive URL delivers to (Meta: the Instagram accounts of one app). Taken from this
+ * isolate's memory while younger than the TTL, otherwise read from D1 (`loadAccountsBySetting`)
+ * and kept; a value no account has is read again each time.
+ */
+export async function receivingBySetting(env: Env, provider: string, setting: string, values: string[], now = Date.now()): Promise<Map<string, Receiving>> {
+  const found = new Map<string, Receiving>();
+  const missing: string[] = [];
+  for (const value of values) {
+    const key = keyBySetting.get(`${provider}:${setting}:${value}`);
+    const hit = key === undefined ? undefined : cachedReceiving(key, now);
+    if (hit?.found && !hit.stale) found.set(value, hit.found);
+    else missing.push(value);
+  }
+  if (missing.length === 0) return found;
+  for (const [value, account] of await loadAccountsBySetting(env.DB, provider, setting, missing)) {
+    const receiving: Receiving = { account };
+    remember(account.key, receiving, now);
+    keyBySetting.delete(`${provider}:${setting}:${value}`);
+    if (keyBySetting.size >= MAX_ENTRIES) keyBySetting.delete(keyBySetting.keys().next().value!);
+    keyBySetting.set(`${provider}:${setting}:${value}`, account.key);
+    found.set(value, receiving);
+  }
+  return found;
+}
+
+/** The account as its adapter sees it for one request: credentials unsealed and settings parsed (once per entry). */
+export async function receivingContext(env: Env, requestUrl: string, receiving: Receiving): Promise<AccountContext<any, any>> {
+  const { account } = receiving;
+  const { creds, settings } = await openReceiving(env, receiving);
+  return { accountId: account.id, creds, settings, receiveUrl: receiveUrl(publicOrigin(requestUrl, env), account.provider, account.key), now: Date.now() };
 }
 
 /**
