@@ -73,12 +73,6 @@ export async function deletePendingRoutes(d1: D1Database, accountId: string, eve
     .run();
 }
 
-/** Accounts with messages pending since before `before`: what the backstop job looks at. */
-export async function accountsWithPendingRoutes(d1: D1Database, before: number): Promise<string[]> {
-  const { results } = await d1.prepare("SELECT DISTINCT account_id FROM pending_routes WHERE created_at < ?1").bind(before).all<{ account_id: string }>();
-  return results.map((r) => r.account_id);
-}
-
 function messageStatements(d1: D1Database, account: WebhookAccount, chunk: MessageEvent[], now: number) {
   const events = JSON.stringify(
     chunk.map((e) => ({

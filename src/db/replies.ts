@@ -265,19 +265,3 @@ export async function markEscalated(d1: D1Database, ticketId: number, now = Date
     .bind(ticketId, now)
     .run();
 }
-
-/** Moves an open ticket to another queue, nobody holding it; false when that queue does not exist. */
-export async function moveToQueue(d1: D1Database, ticketId: number, queueId: string, now = Date.now()): Promise<boolean> {
-  const moved = await d1
-    .prepare(
-      `UPDATE tickets SET queue_id = ?2, status = 'open', assignee_id = NULL, updated_at = ?3
-       WHERE id = ?1 AND status != 'closed' AND EXISTS (SELECT 1 FROM queues WHERE id = ?2) RETURNING id`,
-    )
-    .bind(ticketId, queueId, now)
-    .first();
-  return moved !== null;
-}
-
-export async function isOpenTicket(d1: D1Database, ticketId: number): Promise<boolean> {
-  return (await d1.prepare("SELECT 1 FROM tickets WHERE id = ? AND status != 'closed'").bind(ticketId).first()) !== null;
-}
