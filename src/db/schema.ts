@@ -160,6 +160,20 @@ export const tickets = sqliteTable(
     updatedAt: now(),
     lastMessageAt: now(),
     closedAt: integer(),
+    /** The customer's messages not unsent; kept by triggers on `messages` (migration 0013). */
+    inboundCount: integer().notNull().default(0),
+    /** When an agent first replied; kept by a trigger on `messages`. */
+    firstReplyAt: integer(),
+    /** The last message with the customer (not a note), for the list's preview; kept by triggers on `messages`. */
+    previewMessageId: integer(),
+    previewBody: text().notNull().default(""),
+    previewKinds: text({ mode: "json" }).notNull().$type<string[]>().default(sql`'[]'`),
+    /** When Contact Message Timeout escalated it. */
+    escalatedAt: integer(),
+    /** The contact's display name, external id and username, kept in step with the contact by triggers. */
+    contactName: text().notNull().default(""),
+    contactHandle: text().notNull().default(""),
+    contactUsername: text(),
   },
   (t) => [
     uniqueIndex("tickets_contact_id_current_idx").on(t.contactId, t.current),
@@ -167,6 +181,12 @@ export const tickets = sqliteTable(
     index("tickets_queue_id_id_idx").on(t.queueId, t.id),
     index("tickets_status_id_idx").on(t.status, t.id),
     index("tickets_assignee_id_status_idx").on(t.assigneeId, t.status),
+    index("tickets_account_id_id_idx").on(t.accountId, t.id),
+    index("tickets_assignee_id_id_idx").on(t.assigneeId, t.id),
+    index("tickets_contact_id_id_idx").on(t.contactId, t.id),
+    index("tickets_disposition_id_idx").on(t.disposition, t.id).where(sql`${t.disposition} IS NOT NULL`),
+    index("tickets_created_at_idx").on(t.createdAt),
+    index("tickets_closed_at_idx").on(t.closedAt).where(sql`${t.closedAt} IS NOT NULL`),
   ],
 );
 
@@ -370,7 +390,27 @@ export const ticketReads = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     lastReadMessageId: integer().notNull(),
+    /** The customer's messages up to the mark, kept by triggers (migration 0013): unread = the ticket's inbound count minus this. */
+    readInbound: integer().notNull().default(0),
     updatedAt: now(),
   },
-  (t) => [primaryKey({ columns: [t.ticketId, t.userId] })],
+  (t) => [primaryKey({ columns: [t.ticketId, t.userId] }), index("ticket_reads_user_id_ticket_id_idx").on(t.userId, t.ticketId)],
+);
+
+/** A user's saved search (docs/interactions.md); `shared` ones are listed to every user. */
+export const savedSearches = sqliteTable(
+  "saved_searches",
+  {
+    id: text().primaryKey(),
+    ownerId: text()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    match: text({ enum: ["all", "any"] }).notNull(),
+    conditions: text({ mode: "json" }).notNull().$type<unknown[]>(),
+    shared: integer({ mode: "boolean" }).notNull().default(false),
+    createdAt: now(),
+    updatedAt: now(),
+  },
+  (t) => [index("saved_searches_owner_id_idx").on(t.ownerId), index("saved_searches_shared_idx").on(t.shared).where(sql`${t.shared} = 1`)],
 );
