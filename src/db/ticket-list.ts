@@ -1,18 +1,26 @@
 import type { TicketRow, TicketStatus } from "./tickets";
 
-/** A ticket as the list shows it: every column but `current`. */
-export type TicketListRow = Omit<TicketRow, "current">;
+/** A ticket as the list reads it: every column but `current` and the preview's message id. */
+export type TicketListRow = Omit<TicketRow, "current" | "previewMessageId">;
+
+/** An SQL condition on the ticket `t`, whose values it binds through `param` (which returns the placeholder). */
+export type TicketCondition = (param: (value: unknown) => string) => string;
 
 export type TicketListFilter = {
   /** Only tickets of these queues; undefined for every queue. */
   queueIds?: readonly string[];
   status?: TicketStatus;
+  /** Any further condition (the search's, `src/db/ticket-search.ts`), applied in every walk. */
+  where?: TicketCondition;
   /** Tickets with an id below this one (the previous page's last id). */
   before?: number;
   limit: number;
 };
 
-const COLUMNS = ["id", "account_id", "contact_id", "queue_id", "status", "assignee_id", "subject", "tags", "disposition", "closed_by", "created_at", "updated_at", "last_message_at", "closed_at"]
+const COLUMNS = [
+  ...["id", "account_id", "contact_id", "queue_id", "status", "assignee_id", "subject", "tags", "disposition", "closed_by", "created_at", "updated_at", "last_message_at", "closed_at"],
+  ...["inbound_count", "first_reply_at", "preview_body", "preview_kinds", "escalated_at", "contact_name", "contact_handle", "contact_username"],
+]
   .map((c) => `t.${c} AS ${c.replace(/_(\w)/g, (_, l: string) => l.toUpperCase())}`)
   .join(", ");
 
@@ -36,10 +44,10 @@ export async function listTickets(d1: D1Database, f: TicketListFilter): Promise<
     .flatMap((p) => p.results)
     .sort((a, b) => b.id - a.id)
     .slice(0, f.limit + 1)
-    .map((r) => ({ ...r, tags: JSON.parse(r.tags) as string[] }));
+    .map((r) => ({ ...r, tags: JSON.parse(r.tags) as string[], previewKinds: JSON.parse(r.previewKinds) as string[] }));
 }
 
-type StoredRow = Omit<TicketListRow, "tags"> & { tags: string };
+type StoredRow = Omit<TicketListRow, "tags" | "previewKinds"> & { tags: string; previewKinds: string };
 
 /**
  * The page's statements, run in one batch and merged newest first. They read in proportion to
@@ -68,7 +76,8 @@ function conditions(f: TicketListFilter) {
   const param = (value: unknown) => `?${params.push(value)}`;
   const status = f.status === undefined ? "" : ` AND t.status = ${param(f.status)}`;
   const before = f.before === undefined ? "" : ` AND t.id < ${param(f.before)}`;
-  return { params, param, status, before };
+  const where = f.where === undefined ? "" : ` AND (${f.where(param)})`;
+  return { params, param, status: status + where, before };
 }
 
 /** One SELECT per queue (`null`: no queue condition), merged newest first, at most `limit + 1` rows. */

@@ -6,8 +6,10 @@ import { cannedRoutes } from "./canned";
 import { erasureRoutes } from "./erasure";
 import { memberRoutes } from "./members";
 import { queueRoutes } from "./queues";
+import { savedSearchRoutes } from "./saved-searches";
 import { sessionRoutes } from "./session";
 import { ticketTranscriptRoutes } from "./ticket-transcript";
+import { ticketFindingRoutes } from "./ticket-finding";
 import { ticketRoutes } from "./tickets";
 import { userRoutes } from "./users";
 
@@ -19,7 +21,7 @@ export function apiRoutes() {
     scheme: "bearer",
     description: "A token from POST /api/v1/auth/login",
   });
-  for (const routes of [sessionRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, ticketTranscriptRoutes, erasureRoutes, ticketRoutes, cannedRoutes, auditRoutes]) {
+  for (const routes of [sessionRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, ticketTranscriptRoutes, erasureRoutes, ticketFindingRoutes, ticketRoutes, savedSearchRoutes, cannedRoutes, auditRoutes]) {
     api.route("/", routes());
   }
   return api;

@@ -5,11 +5,10 @@ import { messageStatuses } from "../../kinds/message";
 import { closeTicket } from "../../db/replies";
 import { dispositionRefusal, getContact, getTicket, listTicketMessages, loadConversationSettings, ticketRevisions, updateTicketFieldsAudited, type TicketRow } from "../../db/tickets";
 import { ticketExtras } from "../../db/agent-views";
-import { listTickets, memberQueueIds } from "../../db/ticket-list";
 import { ApiError, badRequest, conflict, notFound } from "../../errors";
 import { roles, type Principal } from "../../kinds/principal";
 import type { Db } from "../../db/database";
-import { apiRoute, db, errors, jsonBody, jsonResponse, page, pageOf, pageQuery, router, timestamp } from "./shared";
+import { apiRoute, db, errors, jsonBody, jsonResponse, router, timestamp } from "./shared";
 import { ticketTranslations } from "../../db/translations";
 import { attachmentViewSchema, messageTranslationSchema, normalizeTicketUpdate, replyWindowViewSchema, ticketUpdateFields } from "../../queue/protocol";
 
@@ -82,18 +81,9 @@ const messageSchema = z
 
 const allRoles = roles;
 
-const toTicketView = ({ current, ...ticket }: TicketRow) => ticket;
-
-const list = apiRoute(allRoles, {
-  method: "get",
-  path: "/tickets",
-  tags: ["tickets"],
-  summary: "List tickets, newest first (agents: tickets of their queues)",
-  request: {
-    query: z.object({ status: ticketStatus.optional(), queueId: z.string().min(1).max(64).optional(), ...pageQuery }),
-  },
-  responses: { 200: jsonResponse(pageOf(ticketSchema), "A page of tickets"), 404: errors[404] },
-});
+// The derived columns (inboundCount, the preview's) show in the list's rows (ticket-finding.ts).
+const toTicketView = ({ current, inboundCount, firstReplyAt, previewMessageId, previewBody, previewKinds, escalatedAt, contactName, contactHandle, contactUsername, ...ticket }: TicketRow) =>
+  ticket;
 
 const read = apiRoute(allRoles, {
   method: "get",
@@ -177,17 +167,6 @@ function mayChange(auth: Principal, ticket: TicketRow) {
 
 export function ticketRoutes() {
   const app = router();
-
-  app.openapi(list, async (c) => {
-    const { status, queueId, cursor, limit } = c.req.valid("query");
-    const d = db(c);
-    const { role, userId } = c.var.auth;
-    const agent = role === "agent";
-    if (agent && queueId !== undefined && !(await isMember(d, queueId, userId))) throw notFound("Queue");
-    const queueIds = queueId !== undefined ? [queueId] : agent ? await memberQueueIds(c.env.DB, userId) : undefined;
-    const rows = await listTickets(c.env.DB, { queueIds, status, before: cursor, limit });
-    return c.json(page(rows, limit), 200);
-  });
 
   app.openapi(read, async (c) => {
     const { id } = c.req.valid("param");
