@@ -13,7 +13,7 @@ ALTER TABLE `tickets` ADD `preview_kinds` text DEFAULT '[]' NOT NULL;--> stateme
 ALTER TABLE `tickets` ADD `contact_name` text DEFAULT '' NOT NULL;--> statement-breakpoint
 ALTER TABLE `tickets` ADD `contact_handle` text DEFAULT '' NOT NULL;--> statement-breakpoint
 ALTER TABLE `tickets` ADD `contact_username` text;--> statement-breakpoint
--- Contact Message Timeout marks it; the queue object keeps its own flag for the live view.
+-- Contact Message Timeout's first escalation (markEscalated also tags the ticket "escalated").
 ALTER TABLE `tickets` ADD `escalated_at` integer;--> statement-breakpoint
 ALTER TABLE `ticket_reads` ADD `read_inbound` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 -- A page of the list reads the caller's marks in its id range.
@@ -121,6 +121,7 @@ UPDATE `tickets` SET
 WHERE `preview_message_id` IS NOT NULL;--> statement-breakpoint
 UPDATE `ticket_reads` SET `read_inbound` = (SELECT count(*) FROM `messages` m
 	WHERE m.`ticket_id` = `ticket_reads`.`ticket_id` AND m.`direction` = 'in' AND m.`deleted_at` IS NULL AND m.`id` <= `ticket_reads`.`last_read_message_id`);--> statement-breakpoint
+UPDATE `tickets` SET `escalated_at` = `updated_at` WHERE EXISTS (SELECT 1 FROM json_each(`tags`) WHERE value = 'escalated');--> statement-breakpoint
 INSERT INTO `messages_fts` (rowid, `body`) SELECT `id`, replace(replace(replace(`body`, 'ı', 'i'), 'ß', 'ss'), 'ẞ', 'ss') FROM `messages` WHERE `body` != '';--> statement-breakpoint
 -- Saved searches: a user's own, or shared with everyone by a supervisor or an admin.
 CREATE TABLE `saved_searches` (

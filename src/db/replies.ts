@@ -255,12 +255,17 @@ export async function endConversation(
   return { ended: (results[0]?.results.length ?? 0) > 0, notice: noticeRow ? messageViewFromRow(noticeRow) : null };
 }
 
-/** Contact Message Timeout: the ticket is marked escalated (a tag supervisors and reports see). */
+/**
+ * Contact Message Timeout: the ticket is marked escalated (a tag supervisors and reports see) and
+ * `escalated_at` records the first time, which the search's `escalated` reads even if the tag is taken off.
+ */
 export async function markEscalated(d1: D1Database, ticketId: number, now = Date.now()) {
+  const tagged = "EXISTS (SELECT 1 FROM json_each(tags) WHERE value = 'escalated')";
   await d1
     .prepare(
-      `UPDATE tickets SET tags = json_insert(tags, '$[#]', 'escalated'), updated_at = ?2
-       WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM json_each(tags) WHERE value = 'escalated')`,
+      `UPDATE tickets SET tags = CASE WHEN ${tagged} THEN tags ELSE json_insert(tags, '$[#]', 'escalated') END,
+         escalated_at = coalesce(escalated_at, ?2), updated_at = ?2
+       WHERE id = ?1 AND (escalated_at IS NULL OR NOT ${tagged})`,
     )
     .bind(ticketId, now)
     .run();

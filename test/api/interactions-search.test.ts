@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { markEscalated } from "../../src/db/replies";
 import { operatorsFor, searchFieldNames } from "../../src/domain/search-conditions";
-import { call, seedAccount, seedQueue, seedUser, unique, type SeededUser } from "../helpers/api";
+import { call, seedAccount, seedQueue, seedTicket, seedUser, unique, type SeededUser } from "../helpers/api";
 
 // Every list filter and every search field and operator, each compared with a plain computation
 // over the same seeded tickets (the model below, written to D1 as it is built).
@@ -512,5 +513,26 @@ describe("saved searches", () => {
     const res = await call("/api/v1/saved-searches", { method: "POST", token: admin.token, json: { ...body, conditions: [{ field: "closed", op: "contains", value: "x" }] } });
     expect(res.status).toBe(400);
     expect(res.data.error.details[0].path).toBe("conditions.0");
+  });
+});
+
+describe("escalated", () => {
+  it("is Contact Message Timeout's mark, kept when the tag is taken off", async () => {
+    const { ticketId, contactId } = await seedTicket(accA, q1);
+    const search = async () =>
+      (
+        await call("/api/v1/tickets/search", {
+          method: "POST",
+          token: admin.token,
+          json: { conditions: [{ field: "contact", op: "equals", value: String(contactId) }, { field: "escalated", op: "equals", value: true }] },
+        })
+      ).data.items.map((t: { id: number }) => t.id);
+    expect(await search()).toEqual([]);
+    await markEscalated(env.DB, ticketId, 1_000);
+    expect(await search()).toEqual([ticketId]);
+    await env.DB.prepare("UPDATE tickets SET tags = '[]' WHERE id = ?1").bind(ticketId).run();
+    expect(await search()).toEqual([ticketId]);
+    const row = (await call(`/api/v1/tickets?contactId=${contactId}`, { token: admin.token })).data.items[0];
+    expect(row.escalated).toBe(true);
   });
 });
