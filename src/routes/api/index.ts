@@ -8,8 +8,9 @@ import { memberRoutes } from "./members";
 import { queueRoutes } from "./queues";
 import { savedSearchRoutes } from "./saved-searches";
 import { sessionRoutes } from "./session";
-import { ticketTranscriptRoutes } from "./ticket-transcript";
 import { ticketFindingRoutes } from "./ticket-finding";
+import { ticketExportRoutes } from "./ticket-export";
+import { ticketTranscriptRoutes } from "./ticket-transcript";
 import { ticketRoutes } from "./tickets";
 import { userRoutes } from "./users";
 
@@ -21,7 +22,7 @@ export function apiRoutes() {
     scheme: "bearer",
     description: "A token from POST /api/v1/auth/login",
   });
-  for (const routes of [sessionRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, ticketTranscriptRoutes, erasureRoutes, ticketFindingRoutes, ticketRoutes, savedSearchRoutes, cannedRoutes, auditRoutes]) {
+  for (const routes of [sessionRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, ticketExportRoutes, ticketTranscriptRoutes, erasureRoutes, ticketFindingRoutes, ticketRoutes, savedSearchRoutes, cannedRoutes, auditRoutes]) {
     api.route("/", routes());
   }
   return api;
