@@ -10,7 +10,7 @@ import { checkSearch, filterConditions, operatorsFor, searchFieldNames, searchOp
 import { ApiError, notFound } from "../../errors";
 import { roles, type Principal } from "../../kinds/principal";
 import { providerKinds } from "../../providers/types";
-import type { Db } from "../../db/database";
+import { openDb, type Db } from "../../db/database";
 import { apiRoute, db, errors, jsonBody, jsonResponse, page, pageOf, pageQuery, router, timestamp } from "./shared";
 
 export const searchEnums: EnumValues = { status: ticketStatuses, provider: providerKinds };
@@ -49,7 +49,8 @@ const time = z
   .union([z.coerce.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))])
   .openapi({ type: "string", description: "Epoch milliseconds, or an ISO 8601 date-time with its offset" });
 
-export const listQuery = z.object({
+/** The list's filters; the CSV export takes the same (without `cursor` and `limit`). */
+export const ticketListFilters = {
   accountId: z.string().min(1).max(64).optional(),
   queueId: z.string().min(1).max(64).optional(),
   provider: z.enum(providerKinds).optional(),
@@ -71,8 +72,21 @@ export const listQuery = z.object({
   closedFrom: time.optional().openapi({ description: "Closed at or after" }),
   closedTo: time.optional().openapi({ description: "Closed before" }),
   q: z.string().trim().min(1).max(200).optional().openapi({ description: "Words in any message of the ticket (full text: each word begins a word of the message; case and accents ignored)" }),
-  ...pageQuery,
-});
+};
+
+export const listQuery = z.object({ ...ticketListFilters, ...pageQuery });
+
+type ListFilterValues = z.output<z.ZodObject<typeof ticketListFilters>>;
+
+/**
+ * What the list's filters select for the caller: the queues to walk (an agent's own; a `queueId`
+ * of another queue is a 404 for an agent) and the other filters as conditions matched all.
+ */
+export async function listSelection(d1: D1Database, auth: Principal, filters: ListFilterValues): Promise<{ queueIds?: string[]; conditions: Condition[] }> {
+  if (auth.role === "agent" && filters.queueId !== undefined && !(await isMember(openDb(d1), filters.queueId, auth.userId))) throw notFound("Queue");
+  const queueIds = filters.queueId !== undefined ? [filters.queueId] : await visibleQueues(d1, auth);
+  return { queueIds, conditions: filterConditions({ ...filters, queueId: undefined }) };
+}
 
 const list = apiRoute(roles, {
   method: "get",
@@ -157,11 +171,8 @@ export function ticketFindingRoutes() {
 
   app.openapi(list, async (c) => {
     const { cursor, limit, ...filters } = c.req.valid("query");
-    const { role, userId } = c.var.auth;
-    if (role === "agent" && filters.queueId !== undefined && !(await isMember(db(c), filters.queueId, userId))) throw notFound("Queue");
-    const queueIds = filters.queueId !== undefined ? [filters.queueId] : await visibleQueues(c.env.DB, c.var.auth);
-    const conditions = filterConditions({ ...filters, queueId: undefined });
-    const rows = await findTickets(c.env.DB, { queueIds, conditions, match: "all", userId, before: cursor, limit });
+    const { queueIds, conditions } = await listSelection(c.env.DB, c.var.auth, filters);
+    const rows = await findTickets(c.env.DB, { queueIds, conditions, match: "all", userId: c.var.auth.userId, before: cursor, limit });
     return c.json(page(rows, limit), 200);
   });
 
