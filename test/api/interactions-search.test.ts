@@ -536,3 +536,32 @@ describe("escalated", () => {
     expect(row.escalated).toBe(true);
   });
 });
+
+describe("what the row keeps in step", () => {
+  it("the unread count after the caller's mark follows unsends before it and messages after it", async () => {
+    const { ticketId, contactId } = await seedTicket(accA, q1, ["bir", "iki", "üç"]);
+    const unreadNow = async () => (await call(`/api/v1/tickets?contactId=${contactId}`, { token: admin.token })).data.items[0].unread;
+    const ids = (await env.DB.prepare("SELECT id FROM messages WHERE ticket_id = ?1 ORDER BY id").bind(ticketId).all<{ id: number }>()).results.map((r) => r.id);
+    expect(await unreadNow()).toBe(3);
+    expect((await call(`/api/v1/tickets/${ticketId}/read`, { method: "POST", token: admin.token, json: { messageId: ids[1] } })).data).toEqual({ lastReadMessageId: ids[1], unread: 1 });
+    expect(await unreadNow()).toBe(1);
+    await env.DB.prepare("UPDATE messages SET body = '', deleted_at = 5 WHERE id = ?1").bind(ids[0]).run();
+    expect(await unreadNow()).toBe(1);
+    await env.DB.prepare("INSERT INTO messages (account_id, ticket_id, direction, body, status) VALUES (?1, ?2, 'in', 'dört', 'received')").bind(accA, ticketId).run();
+    expect(await unreadNow()).toBe(2);
+    await env.DB.prepare("DELETE FROM messages WHERE id = ?1").bind(ids[1]).run();
+    expect(await unreadNow()).toBe(2);
+    const last = await env.DB.prepare("SELECT max(id) AS id FROM messages WHERE ticket_id = ?1").bind(ticketId).first<{ id: number }>();
+    await call(`/api/v1/tickets/${ticketId}/read`, { method: "POST", token: admin.token, json: { messageId: last!.id } });
+    expect(await unreadNow()).toBe(0);
+  });
+
+  it("the contact's name and handle follow the contact", async () => {
+    const { contactId } = await seedTicket(accA, q1);
+    await env.DB.prepare("UPDATE contacts SET display_name = 'Zeynep Ç. Yıldız', username = 'zeyneply' WHERE id = ?1").bind(contactId).run();
+    const row = (await call(`/api/v1/tickets?contactId=${contactId}`, { token: admin.token })).data.items[0];
+    expect(row).toMatchObject({ contactName: "Zeynep Ç. Yıldız", contactUsername: "zeyneply" });
+    const found = await call("/api/v1/tickets/search", { method: "POST", token: admin.token, json: { conditions: [{ field: "contactName", op: "contains", value: "Ç. Yıl" }] } });
+    expect(found.data.items.map((t: { contactId: number }) => t.contactId)).toEqual([contactId]);
+  });
+});
