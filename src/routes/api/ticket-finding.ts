@@ -67,10 +67,10 @@ export const ticketListFilters = {
   tagsMatch: z.enum(["any", "all"]).default("any").openapi({ description: "Tickets with any of the tags (default) or all of them" }),
   disposition: z.string().min(1).max(100).optional(),
   contactId: z.coerce.number().int().positive().optional(),
-  createdFrom: time.optional().openapi({ description: "Created at or after" }),
-  createdTo: time.optional().openapi({ description: "Created before" }),
-  closedFrom: time.optional().openapi({ description: "Closed at or after" }),
-  closedTo: time.optional().openapi({ description: "Closed before" }),
+  createdFrom: time.optional().openapi({ description: "Created at or after: epoch milliseconds or an ISO 8601 date-time with offset" }),
+  createdTo: time.optional().openapi({ description: "Created before: epoch milliseconds or an ISO 8601 date-time with offset" }),
+  closedFrom: time.optional().openapi({ description: "Closed at or after: epoch milliseconds or an ISO 8601 date-time with offset" }),
+  closedTo: time.optional().openapi({ description: "Closed before: epoch milliseconds or an ISO 8601 date-time with offset" }),
   q: z.string().trim().min(1).max(200).optional().openapi({ description: "Words in any message of the ticket (full text: each word begins a word of the message; case and accents ignored)" }),
 };
 
