@@ -1,4 +1,5 @@
-import { loadQueueRouting, type ReceivingAccount } from "../db/account-lookup";
+import type { ReceivingAccount } from "../db/account-lookup";
+import { routingVersion } from "../domain/routing-version";
 import type { Env } from "../env";
 import type { MessageView, TicketView } from "../kinds/views";
 import { needsQueueStatus, outOfHours, positionOnArrival, render, templateVars, type PlannedMessage, type QueueStatus } from "./automatic-messages";
@@ -23,8 +24,8 @@ export async function routeToQueue(env: Env, account: ReceivingAccount, ticket: 
     assigneeId,
     lastAgentId,
     message,
-    // A ticket moved to another queue (transfer, action plan) is routed by that queue's configuration.
-    config: queueId === account.queueId ? account.routing : ((await loadQueueRouting(env.DB, queueId)) ?? account.routing),
+    // The object keeps its queue's configuration: only which one the account's queue has now is sent (a ticket moved to another queue goes by that queue's own).
+    ...(queueId === account.queueId ? { configVersion: routingVersion(account.routing) } : {}),
     settings: account.conversation,
     ephemeral,
   });

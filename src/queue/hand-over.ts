@@ -2,7 +2,6 @@
 // of this queue, delivered (D1, then the other object) until that object confirms, and customer
 // messages that still reach this queue afterwards forwarded there.
 import { withExtras } from "../db/agent-views";
-import { loadQueueRouting } from "../db/account-lookup";
 import { markAssigned, ticketHistory } from "../db/replies";
 import { moveBetweenQueues } from "../db/ticket-moves";
 import { retryDelayS } from "../domain/backoff";
@@ -93,8 +92,9 @@ export async function forwardInbound(q: QueueHost, input: InboundMessage): Promi
   if (outcome === "stayed") return null;
   if (outcome === "closed") return { state: "left" };
   if (outcome === "pending") throw new Error(`ticket ${ticketId} is still on its way to queue ${h.to_queue}`);
-  const config = (await loadQueueRouting(q.env.DB, h.to_queue)) ?? input.config;
-  return q.env.QUEUE_OBJECT.getByName(h.to_queue).routeInbound({ ...input, config, forwardedBy: [...(input.forwardedBy ?? []), q.queueId] });
+  // That queue's object routes it by its own configuration.
+  const { config: _config, configVersion: _version, ...rest } = input;
+  return q.env.QUEUE_OBJECT.getByName(h.to_queue).routeInbound({ ...rest, forwardedBy: [...(input.forwardedBy ?? []), q.queueId] });
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ProviderKind } from "../providers/types";
 import { previewOf } from "../domain/ring";
 import type { ConversationSettings } from "../domain/conversation-settings";
 import type { RoutingConfig } from "../domain/routing-config";
+import { routingVersion } from "../domain/routing-version";
 import type { MessageView, TicketView } from "./protocol";
 import type { TicketRow } from "./store";
 import { translateInbound } from "./translation";
@@ -15,6 +16,7 @@ import { isAvailable, stickyFor } from "./dispatch";
 import { settingsOf } from "./ticket-settings";
 import { sendTicketUpdated } from "./ticket-views";
 import { forwardInbound } from "./hand-over";
+import { reloadConfig } from "./queue-config";
 
 /**
  * What routing did: where the ticket stands, and the away message (messages.away) when a new
@@ -28,7 +30,13 @@ export type InboundMessage = {
   ticket: TicketView;
   assigneeId: string | null;
   message: MessageView;
-  config: RoutingConfig;
+  /**
+   * The queue's configuration as the Worker routes by it: `configVersion` (routing-version.ts) names
+   * it, and the object reads its own from D1 only when that differs from the one it keeps (pushed by
+   * `configure` whenever the queue changes). `config` itself may be sent instead (tests, older callers).
+   */
+  configVersion?: string;
+  config?: RoutingConfig;
   /** The ticket's account's conversation settings (automatic messages, reassignment…). */
   settings?: ConversationSettings;
   /** The agent who last served this contact, for the sticky strategy. */
@@ -48,8 +56,9 @@ export async function routeInbound(q: QueueHost, input: InboundMessage): Promise
   // A ticket handed over to another queue: the message follows it there.
   const forwarded = q.store.ticket(input.ticket.id) ? null : await forwardInbound(q, input);
   if (forwarded) return forwarded;
+  if (input.config) q.store.setConfig(input.config);
+  else if (input.configVersion !== undefined && input.configVersion !== routingVersion(q.store.config())) await reloadConfig(q);
   const now = Date.now();
-  q.store.setConfig(input.config);
   const { ticket, message } = input;
   const preview = previewOf(message.body, message.attachments.map((a) => a.kind));
   let row = q.store.ticket(ticket.id);

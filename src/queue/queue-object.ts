@@ -8,6 +8,7 @@ import { hasTimer, socketsOf, type QueueHost, type SocketAttachment } from "./ho
 import { send, reject } from "./frames-out";
 import { dispatch } from "./dispatch";
 import { capacityFreed, ensureMembership, newLedgerLink, syncCapacity } from "./capacity";
+import { ensureConfig } from "./queue-config";
 import { fire, setAlarm } from "./timers";
 import { publish, snapshot } from "./queue-state";
 import { ensureQueueName, queueStatus } from "./customer-notices";
@@ -306,9 +307,9 @@ export class QueueObject extends DurableObject<Env> {
 
   // ---- what every entry point shares
 
-  /** What an event needs known before it runs: the queue's name (templates) and its members' number of queues (capacity). */
+  /** What an event needs known before it runs: the queue's name (templates), its members' number of queues (capacity), its configuration. */
   private async ready() {
-    await Promise.all([ensureQueueName(this.q), ensureMembership(this.q)]);
+    await Promise.all([ensureQueueName(this.q), ensureMembership(this.q), ensureConfig(this.q)]);
   }
 
   /**

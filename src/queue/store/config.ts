@@ -14,6 +14,12 @@ export class ConfigTable {
     return this.cached.config;
   }
 
+  /** Whether a configuration was ever written here (else `get` answers the defaults). */
+  stored(): boolean {
+    this.get();
+    return this.cached!.json !== "";
+  }
+
   /** Written only when it changed. */
   set(config: RoutingConfig) {
     const json = JSON.stringify(config);
