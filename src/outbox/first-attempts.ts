@@ -32,6 +32,6 @@ export function takeFirstAttempt(kv: SyncKvStorage, ticketId: number, clientMsgI
   const key = keyOf(ticketId, clientMsgId);
   const mark = kv.get<Mark>(key);
   kv.delete(key);
-  for (const [other, m] of kv.list<Mark>({ prefix: PREFIX })) if (now - m.at > FORGET_AFTER_MS) kv.delete(other);
+  for (const [other, m] of [...kv.list<Mark>({ prefix: PREFIX })]) if (now - m.at > FORGET_AFTER_MS) kv.delete(other);
   return mark?.phase ?? null;
 }
