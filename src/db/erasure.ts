@@ -59,9 +59,9 @@ export async function erasableContact(d1: D1Database, contactId: number): Promis
 }
 
 /**
- * The statements that take the tickets' content out of D1, children first: delivery reports and
- * routing rows waiting on their messages, translations, revisions, the messages (a full-text index
- * on them follows through its triggers), read marks, conversations, the tickets. The tickets' audit
+ * The statements that take the tickets' content out of D1: delivery reports and routing rows
+ * waiting on their messages, translations, revisions, read marks, then the tickets, whose messages
+ * (the full-text index follows through its triggers) and conversations go with them. The tickets' audit
  * entries keep who did what and when but lose their details (a subject or tags changed through the
  * API). Each ticket gets an entry `ticket.erase` naming who erased it and how many messages went,
  * written first, in the same transaction. `ids` is a JSON array of ticket ids.
@@ -88,9 +88,9 @@ function eraseStatements(d1: D1Database, ids: string, actorId: string, via: stri
     run(`DELETE FROM pending_routes WHERE (account_id, provider_message_id) IN (${providerIds})`),
     run(`DELETE FROM message_translations WHERE message_id IN (${messageIds})`),
     run(`DELETE FROM message_revisions WHERE message_id IN (${messageIds})`),
-    run(`DELETE FROM messages WHERE ticket_id IN (${ticketIds})`),
     run(`DELETE FROM ticket_reads WHERE ticket_id IN (${ticketIds})`),
-    run(`DELETE FROM conversations WHERE ticket_id IN (${ticketIds})`),
+    // Messages and conversations go with their tickets (ON DELETE CASCADE), after them: the messages'
+    // triggers (the full-text index's, 0014) then find no ticket row left to keep counts on.
     run(`DELETE FROM tickets WHERE id IN (${ticketIds}) RETURNING id`),
   ];
 }
@@ -122,10 +122,8 @@ export async function eraseContact(d1: D1Database, contactId: number, actorId: s
          FROM contacts c WHERE c.id = ?1`,
       )
       .bind(contactId, actorId, now),
-    // Tickets opened after the list above was read are caught by the contact's own id.
     ...eraseStatements(d1, ids, actorId, "contact", now),
-    d1.prepare("DELETE FROM messages WHERE ticket_id IN (SELECT id FROM tickets WHERE contact_id = ?1)").bind(contactId),
-    d1.prepare("DELETE FROM conversations WHERE ticket_id IN (SELECT id FROM tickets WHERE contact_id = ?1)").bind(contactId),
+    // A ticket opened after the list above was read goes by the contact's id, its messages with it.
     d1.prepare("DELETE FROM tickets WHERE contact_id = ?1").bind(contactId),
     d1.prepare("DELETE FROM contacts WHERE id = ?1 RETURNING id").bind(contactId),
   ]);

@@ -1,4 +1,4 @@
--- Erasure (docs/interactions.md#erasing): a deleted or unsent message's words leave D1 at once.
+-- Erasure (docs/interactions.md#erasing). First, a deleted or unsent message's words leave D1 at once.
 -- A contentless_delete FTS5 table only records a deletion (a tombstone) and keeps the words in its
 -- pages until some merge rewrites them, so erased text could still be read from `messages_fts_data`.
 -- The index becomes a plain contentless table with secure-delete on: a row is taken out with the
@@ -28,4 +28,8 @@ BEGIN
 		`preview_kinds` = coalesce((SELECT (SELECT json_group_array(json_extract(a.value, '$.kind')) FROM json_each(m.`attachments`) a) FROM `messages` m
 			WHERE m.`ticket_id` = OLD.`ticket_id` AND m.`direction` IN ('in', 'out', 'system') ORDER BY m.`id` DESC LIMIT 1), '[]')
 	WHERE `id` = OLD.`ticket_id` AND `preview_message_id` = OLD.`id`;
-END;
+END;--> statement-breakpoint
+-- A conversation deleted with its ticket sets its messages' conversation_id to NULL (ON DELETE SET
+-- NULL), and SQLite finds those messages by that column: without an index every conversation
+-- erased read the whole messages table (410,000 rows read for one, measured at 205,000 messages).
+CREATE INDEX `messages_conversation_id_idx` ON `messages` (`conversation_id`);
