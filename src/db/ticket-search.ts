@@ -58,9 +58,11 @@ function conditionSql(c: Condition, p: Param, userId: string): string {
     case "tags": {
       if (op === "is_empty") return "t.tags = '[]'";
       if (op === "is_not_empty") return "t.tags != '[]'";
+      // Tags are stored as a compact JSON array of strings: a tag is there when its JSON string
+      // is. A text test per ticket, where json_each would add a row per tag to what D1 counts.
       const values = op === "in" ? (c as { value: string[] }).value : [(c as { value: string }).value];
-      const has = `EXISTS (SELECT 1 FROM json_each(t.tags) st WHERE st.value IN (SELECT value FROM json_each(${p(JSON.stringify(values))})))`;
-      return op === "not_contains" ? `NOT ${has}` : has;
+      const has = values.map((v) => `instr(t.tags, ${p(JSON.stringify(v))}) > 0`).join(" OR ");
+      return op === "not_contains" ? `NOT (${has})` : `(${has})`;
     }
     case "contactHandle": {
       if (op === "is_empty") return "0";

@@ -101,6 +101,8 @@ export type EnumValues = { status: readonly string[]; provider: readonly string[
 
 const MAX_TEXT = 200;
 const MAX_LIST = 100;
+/** Tags are tested one by one, each a bound value. */
+const MAX_TAGS = 20;
 
 function time(v: unknown): number | null {
   if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
@@ -158,7 +160,8 @@ export function checkCondition(c: ConditionInput, enums: EnumValues): Condition 
     }
     default: {
       if (op === "in" || op === "not_in") {
-        if (!Array.isArray(value) || value.length === 0 || value.length > MAX_LIST) return `${op} takes a list of 1–${MAX_LIST} values`;
+        const max = type === "tags" ? MAX_TAGS : MAX_LIST;
+        if (!Array.isArray(value) || value.length === 0 || value.length > max) return `${op} takes a list of 1–${max} values`;
         const list = value.map(one);
         if (list.some((v) => v === null)) return `${op} takes a list whose values are each ${oneMessage}`;
         return { field, op, value: [...new Set(list as string[])] };

@@ -67,12 +67,13 @@ beforeAll(async () => {
   // Numbers are written into the SQL (D1 binds a JS number as a REAL). One ticket a minute.
   await env.DB.prepare(
     `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${TICKETS - 1})
-     INSERT INTO tickets (account_id, contact_id, queue_id, status, assignee_id, disposition, created_at, updated_at, last_message_at, closed_at)
+     INSERT INTO tickets (account_id, contact_id, queue_id, status, assignee_id, disposition, tags, created_at, updated_at, last_message_at, closed_at)
      SELECT CASE i % 2 WHEN 0 THEN ?1 ELSE ?2 END, (SELECT min(id) FROM contacts WHERE external_id = 'rr-1') + i % 1000,
        CASE i % 2 WHEN 0 THEN ?3 ELSE ?4 END,
        CASE WHEN (i / 7) % 50 = 0 THEN 'open' WHEN (i / 7) % 50 < 5 THEN 'assigned' ELSE 'closed' END,
        CASE WHEN (i / 7) % 50 = 0 THEN NULL ELSE CASE i % 4 WHEN 0 THEN ?5 WHEN 1 THEN ?6 WHEN 2 THEN ?7 ELSE ?8 END END,
        CASE WHEN (i / 7) % 50 >= 5 THEN CASE i % 3 WHEN 0 THEN 'solved' WHEN 1 THEN 'spam' ELSE 'callback' END END,
+       CASE i % 5 WHEN 0 THEN '["vip","iade"]' WHEN 1 THEN '["kargo"]' ELSE '[]' END,
        ${START} + i * ${MINUTE}, ${START} + i * ${MINUTE}, ${START} + i * ${MINUTE},
        CASE WHEN (i / 7) % 50 >= 5 THEN ${START} + i * ${MINUTE} + 600000 END
      FROM n`,
@@ -116,6 +117,8 @@ describe("rows read per page of the list and the search", () => {
       query: () => `status=closed&assigneeId=${agents[1]!.id}`,
       where: () => `queue_id = '${queues[1]}' AND status = 'closed' AND assignee_id = '${agents[1]!.id}'`,
     },
+    // A tag on one ticket in five: the walk tests the tag on each ticket, about five per ticket returned.
+    { name: "by a tag on a fifth of the tickets", user: () => admin, query: () => "tags=vip", where: () => `tags LIKE '%"vip"%'`, bound: 6 * PAGE + FIXED },
     {
       name: "full text, a rare word",
       user: () => admin,

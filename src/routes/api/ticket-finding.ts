@@ -62,8 +62,9 @@ export const ticketListFilters = {
     .min(1)
     .max(1_000)
     .transform((s) => [...new Set(s.split(",").map((t) => t.trim()).filter(Boolean))])
+    .refine((tags) => tags.length <= 20, "At most 20 tags")
     .optional()
-    .openapi({ description: "Comma-separated tags" }),
+    .openapi({ description: "Comma-separated tags, at most 20" }),
   tagsMatch: z.enum(["any", "all"]).default("any").openapi({ description: "Tickets with any of the tags (default) or all of them" }),
   disposition: z.string().min(1).max(100).optional(),
   contactId: z.coerce.number().int().positive().optional(),
