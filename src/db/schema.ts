@@ -247,6 +247,8 @@ export const messages = sqliteTable(
     uniqueIndex("messages_account_id_provider_message_id_idx").on(t.accountId, t.providerMessageId),
     uniqueIndex("messages_ticket_id_client_msg_id_idx").on(t.ticketId, t.clientMsgId),
     index("messages_ticket_id_id_idx").on(t.ticketId, t.id),
+    /** A conversation deleted with its ticket (erasure) finds its messages through it (migration 0014). */
+    index("messages_conversation_id_idx").on(t.conversationId),
     /** The outbox sweep's: only messages in flight, the oldest change first. */
     index("messages_queued_updated_at_idx").on(t.updatedAt).where(sql`${t.status} = 'queued'`),
     index("messages_sending_updated_at_idx").on(t.updatedAt).where(sql`${t.status} = 'sending'`),
