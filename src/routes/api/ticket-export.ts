@@ -2,13 +2,11 @@
 import { z } from "@hono/zod-openapi";
 import { listTickets } from "../../db/ticket-list";
 import { findTickets, withNames, type TicketListItem } from "../../db/ticket-search";
-import { isMember } from "../../db/queues";
-import { filterConditions, type Condition } from "../../domain/search-conditions";
-import { notFound } from "../../errors";
+import type { Condition } from "../../domain/search-conditions";
 import { roles } from "../../kinds/principal";
 import { csvLine, csvTime, secondsBetween, type Cell } from "../../domain/csv";
-import { checkedSearch, listQuery, searchBodySchema, visibleQueues } from "./ticket-finding";
-import { apiRoute, db, errors, jsonBody, router } from "./shared";
+import { checkedSearch, listSelection, searchBodySchema, ticketListFilters, visibleQueues } from "./ticket-finding";
+import { apiRoute, errors, jsonBody, router } from "./shared";
 
 /** Tickets read and written per step of the stream. */
 export const EXPORT_PAGE = 50;
@@ -57,7 +55,7 @@ const exportGet = apiRoute(roles, {
   path: "/tickets/export.csv",
   tags: ["tickets"],
   summary: "Every ticket the list's filters match, as CSV (agents: tickets of their queues)",
-  request: { query: listQuery.omit({ cursor: true, limit: true }) },
+  request: { query: z.object(ticketListFilters) },
   responses: { 200: csvResponse, 404: errors[404] },
 });
 
@@ -140,12 +138,8 @@ export function ticketExportRoutes() {
   const app = router();
 
   app.openapi(exportGet, async (c) => {
-    const filters = c.req.valid("query");
-    const { role, userId } = c.var.auth;
-    if (role === "agent" && filters.queueId !== undefined && !(await isMember(db(c), filters.queueId, userId))) throw notFound("Queue");
-    const queueIds = filters.queueId !== undefined ? [filters.queueId] : await visibleQueues(c.env.DB, c.var.auth);
-    const conditions = filterConditions({ ...filters, queueId: undefined });
-    return c.body(csvStream(searchPages(c.env.DB, { queueIds, conditions, match: "all", userId })), 200, csvHeaders());
+    const { queueIds, conditions } = await listSelection(c.env.DB, c.var.auth, c.req.valid("query"));
+    return c.body(csvStream(searchPages(c.env.DB, { queueIds, conditions, match: "all", userId: c.var.auth.userId })), 200, csvHeaders());
   });
 
   app.openapi(exportPost, async (c) => {
