@@ -28,8 +28,8 @@ const MIN_KEYS_REFRESH_MS = 2_000;
 
 /** `opened`: the credentials unsealed and the settings parsed, once the account is used for its provider. */
 export type Receiving = { account: ReceivingAccount; opened?: { creds: unknown; settings: unknown } };
-/** `cached`: read earlier by this isolate, not by this request; `stale`: longer ago than the TTL. */
-export type ReceivingLookup = { found: Receiving | null; cached: boolean; stale?: boolean };
+/** `stale`: read by this isolate longer ago than the TTL. */
+export type ReceivingLookup = { found: Receiving | null; stale?: boolean };
 
 const byKey = new Map<string, { at: number; found: Receiving | null }>();
 /** Receive keys by `<provider>:<setting>:<value>`, for receive URLs shared by several accounts. */
@@ -41,7 +41,7 @@ const vainLookups = { second: 0, count: 0 };
 /** The cached lookup of `key`, `stale` when older than the TTL (D1 should be read again); undefined when never read. */
 export function cachedReceiving(key: string, now = Date.now()): ReceivingLookup | undefined {
   const entry = byKey.get(key);
-  return entry && { found: entry.found, cached: true, stale: now - entry.at >= RECEIVING_TTL_MS };
+  return entry && { found: entry.found, stale: now - entry.at >= RECEIVING_TTL_MS };
 }
 
 /** Reads `key` from D1 (one indexed read), unseals its credentials and caches the outcome, unknown included. */
@@ -50,7 +50,7 @@ export async function loadReceiving(env: Env, key: string, now = Date.now()): Pr
   if (!account) vainLookups.count += 1;
   const found = account ? { account } : null;
   remember(key, found, now);
-  return { found, cached: false };
+  return { found };
 }
 
 /** Drops what this isolate knows of `key`: the accounts API calls it on every change of an account. */
