@@ -8,14 +8,15 @@ import type { QueueHost } from "./host";
  * agent replays no erased text and its sequence has no gap. Returns the ids this queue held.
  */
 export function forgetTickets(q: QueueHost, ticketIds: readonly number[], now: number): number[] {
+  // The replay log is not among the tables kept in memory: it is rewritten in SQLite directly, in one pass.
+  const ticketOf = "coalesce(json_extract(json, '$.ticketId'), json_extract(json, '$.ticket.id'), json_extract(json, '$.message.ticketId'))";
+  q.ctx.storage.sql.exec(
+    `UPDATE frames SET json = json_object('type', 'ticket.deleted', 'ticketId', ${ticketOf}, 'seq', seq)
+     WHERE ${ticketOf} IN (SELECT value FROM json_each(?))`,
+    JSON.stringify(ticketIds),
+  );
   const held: number[] = [];
   for (const ticketId of ticketIds) {
-    // The replay log is not among the tables kept in memory: it is rewritten in SQLite directly.
-    q.ctx.storage.sql.exec(
-      `UPDATE frames SET json = json_object('type', 'ticket.deleted', 'ticketId', ?1, 'seq', seq)
-       WHERE json_extract(json, '$.ticketId') = ?1 OR json_extract(json, '$.ticket.id') = ?1 OR json_extract(json, '$.message.ticketId') = ?1`,
-      ticketId,
-    );
     q.store.dropHandOver(ticketId);
     const row = q.store.ticket(ticketId);
     if (!row) continue;

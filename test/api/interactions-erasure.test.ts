@@ -123,6 +123,30 @@ describe("erasing tickets", () => {
     expect(await customerWrites(key, newCustomer(), "Yeni soru")).toBe(200);
   });
 
+  it("a ticket offered and one waiting: the offer is withdrawn by ticket.deleted, the queue forgets both and offers what comes next", async () => {
+    stubBotApi();
+    const { queueId, key } = await desk({ routing: { strategy: "ring-all" } });
+    const a = await agentIn(queueId, "Ayşe Yılmaz", 1);
+    const admin = await createUser({ role: "admin" });
+    const ayse = await connect(a.token, queueId);
+    await customerWrites(key, newCustomer(), "İlk müşteri");
+    const offer = await ayse.next("offer");
+    await customerWrites(key, newCustomer(), "İkinci müşteri, bekliyor");
+    await expect.poll(async () => (await queueStub(queueId).snapshot()).tickets.length).toBe(2);
+    const waiting = (await queueStub(queueId).snapshot()).tickets.map((t: { id: number }) => t.id).find((id: number) => id !== offer.ticket.id)!;
+
+    const res = await call("/api/v1/tickets/delete", { method: "POST", token: admin.token, json: { ids: [offer.ticket.id, waiting] } });
+    expect(res.data.deleted).toEqual([offer.ticket.id, waiting].sort((x, y) => x - y));
+    expect(await ayse.next("ticket.deleted")).toMatchObject({ ticketId: offer.ticket.id });
+    expect(ayse.all("ticket.deleted").map((f) => f.ticketId)).toEqual([offer.ticket.id]);
+    expect((await queueStub(queueId).snapshot()).tickets).toEqual([]);
+
+    await customerWrites(key, newCustomer(), "Üçüncü müşteri");
+    const next = await ayse.next("offer");
+    expect(next.ticket.id).not.toBe(offer.ticket.id);
+    expect(next.ticket.id).not.toBe(waiting);
+  });
+
   it("in bulk: all the named tickets go in one transaction, unknown ids are reported", async () => {
     const queueId = await seedQueue();
     const account = await seedAccount(queueId);
