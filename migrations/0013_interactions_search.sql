@@ -23,7 +23,11 @@ CREATE INDEX `tickets_account_id_id_idx` ON `tickets` (`account_id`,`id`);--> st
 CREATE INDEX `tickets_assignee_id_id_idx` ON `tickets` (`assignee_id`,`id`);--> statement-breakpoint
 CREATE INDEX `tickets_contact_id_id_idx` ON `tickets` (`contact_id`,`id`);--> statement-breakpoint
 CREATE INDEX `tickets_disposition_id_idx` ON `tickets` (`disposition`,`id`) WHERE `disposition` IS NOT NULL;--> statement-breakpoint
-CREATE INDEX `tickets_created_at_idx` ON `tickets` (`created_at`);--> statement-breakpoint
+-- The latest creation time up to each ticket (a running maximum in id order, kept by the insert
+-- trigger below): it never falls as ids rise, so the first ticket at or after a time in this index
+-- is the lowest id a `created after` can match, and a page's walk stops there.
+ALTER TABLE `tickets` ADD `created_max_at` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX `tickets_created_max_at_idx` ON `tickets` (`created_max_at`);--> statement-breakpoint
 CREATE INDEX `tickets_closed_at_idx` ON `tickets` (`closed_at`) WHERE `closed_at` IS NOT NULL;--> statement-breakpoint
 -- Full text over message bodies. Contentless (the text stays in `messages` only) with deletes, so an
 -- erased or unsent message leaves the index with its row. unicode61 folds case and drops diacritics
@@ -82,6 +86,7 @@ END;--> statement-breakpoint
 CREATE TRIGGER `tickets_contact_names` AFTER INSERT ON `tickets`
 BEGIN
 	UPDATE `tickets` SET
+		`created_max_at` = max(NEW.`created_at`, coalesce((SELECT p.`created_max_at` FROM `tickets` p WHERE p.`id` < NEW.`id` ORDER BY p.`id` DESC LIMIT 1), 0)),
 		`contact_name` = coalesce((SELECT c.`display_name` FROM `contacts` c WHERE c.`id` = NEW.`contact_id`), ''),
 		`contact_handle` = coalesce((SELECT c.`external_id` FROM `contacts` c WHERE c.`id` = NEW.`contact_id`), ''),
 		`contact_username` = (SELECT c.`username` FROM `contacts` c WHERE c.`id` = NEW.`contact_id`)
@@ -121,6 +126,7 @@ UPDATE `tickets` SET
 WHERE `preview_message_id` IS NOT NULL;--> statement-breakpoint
 UPDATE `ticket_reads` SET `read_inbound` = (SELECT count(*) FROM `messages` m
 	WHERE m.`ticket_id` = `ticket_reads`.`ticket_id` AND m.`direction` = 'in' AND m.`deleted_at` IS NULL AND m.`id` <= `ticket_reads`.`last_read_message_id`);--> statement-breakpoint
+UPDATE `tickets` SET `created_max_at` = w.`m` FROM (SELECT `id`, max(`created_at`) OVER (ORDER BY `id`) AS `m` FROM `tickets`) w WHERE w.`id` = `tickets`.`id`;--> statement-breakpoint
 UPDATE `tickets` SET `escalated_at` = `updated_at` WHERE EXISTS (SELECT 1 FROM json_each(`tags`) WHERE value = 'escalated');--> statement-breakpoint
 INSERT INTO `messages_fts` (rowid, `body`) SELECT `id`, replace(replace(replace(`body`, 'ı', 'i'), 'ß', 'ss'), 'ẞ', 'ss') FROM `messages` WHERE `body` != '';--> statement-breakpoint
 -- Saved searches: a user's own, or shared with everyone by a supervisor or an admin.

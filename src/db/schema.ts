@@ -174,6 +174,8 @@ export const tickets = sqliteTable(
     contactName: text().notNull().default(""),
     contactHandle: text().notNull().default(""),
     contactUsername: text(),
+    /** The latest `created_at` of this ticket and every one before it (id order), kept by a trigger: never falls as ids rise. */
+    createdMaxAt: integer().notNull().default(0),
   },
   (t) => [
     uniqueIndex("tickets_contact_id_current_idx").on(t.contactId, t.current),
@@ -185,7 +187,7 @@ export const tickets = sqliteTable(
     index("tickets_assignee_id_id_idx").on(t.assigneeId, t.id),
     index("tickets_contact_id_id_idx").on(t.contactId, t.id),
     index("tickets_disposition_id_idx").on(t.disposition, t.id).where(sql`${t.disposition} IS NOT NULL`),
-    index("tickets_created_at_idx").on(t.createdAt),
+    index("tickets_created_max_at_idx").on(t.createdMaxAt),
     index("tickets_closed_at_idx").on(t.closedAt).where(sql`${t.closedAt} IS NOT NULL`),
   ],
 );

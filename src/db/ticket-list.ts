@@ -1,7 +1,7 @@
 import type { TicketRow, TicketStatus } from "./tickets";
 
-/** A ticket as the list reads it: every column but `current` and the preview's message id. */
-export type TicketListRow = Omit<TicketRow, "current" | "previewMessageId">;
+/** A ticket as the list reads it: every column but `current`, the preview's message id and `created_max_at`. */
+export type TicketListRow = Omit<TicketRow, "current" | "previewMessageId" | "createdMaxAt">;
 
 /** An SQL condition on the ticket `t`, whose values it binds through `param` (which returns the placeholder). */
 export type TicketCondition = (param: (value: unknown) => string) => string;

@@ -44,6 +44,13 @@ function textTest(expr: string, c: Condition & { value: string | string[] }, p: 
   }
 }
 
+/**
+ * Implied by `created_at >= from`, and what stops a page's walk: no ticket below the first whose
+ * running maximum of creation times (`created_max_at`, never falling as ids rise) reaches `from`
+ * was created at or after it. One index row, once per statement; NULL (nothing matches) when none.
+ */
+const createdFloor = (from: string) => `t.id >= (SELECT sx.id FROM tickets sx WHERE sx.created_max_at >= ${from} ORDER BY sx.created_max_at, sx.id LIMIT 1)`;
+
 const negated = (op: string) => op === "not_equals" || op === "not_contains" || op === "not_in";
 
 // LIKE folds ASCII case only; the list's text tests fold it the same for every field.
@@ -87,14 +94,16 @@ function conditionSql(c: Condition, p: Param, userId: string): string {
         case "less_than":
           return `${expr} < ${p(v)}`;
         case "after":
-          return `${expr} >= ${p(v)}`;
+          return `${expr} >= ${p(v)}${field === "created" ? ` AND ${createdFloor(p(v))}` : ""}`;
         case "greater_than":
           return `${expr} > ${p(v)}`;
         case "equals":
           return `${expr} = ${p(v)}`;
         case "between": {
           const [from, to] = v as [number, number];
-          return field === "firstResponseSeconds" ? `${expr} BETWEEN ${p(from)} AND ${p(to)}` : `${expr} >= ${p(from)} AND ${expr} < ${p(to)}`;
+          if (field === "firstResponseSeconds") return `${expr} BETWEEN ${p(from)} AND ${p(to)}`;
+          const floor = field === "created" ? ` AND ${createdFloor(p(from))}` : "";
+          return `${expr} >= ${p(from)} AND ${expr} < ${p(to)}${floor}`;
         }
       }
       break;

@@ -76,7 +76,8 @@ beforeAll(async () => {
   for (let i = 0; i < N; i++) {
     const accountId = i % 2 ? accB : accA;
     const status = (["open", "assigned", "closed"] as const)[i % 3]!;
-    const createdAt = BASE_TIME + i * HOUR;
+    // One ticket is created out of order (an older time after newer ones): times never decide the order.
+    const createdAt = i === 30 ? BASE_TIME + 2.5 * HOUR : BASE_TIME + i * HOUR;
     const contact = await env.DB.prepare(
       "INSERT INTO contacts (account_id, external_id, address, display_name, username) VALUES (?1, ?2, ?2, ?3, ?4) RETURNING id",
     )

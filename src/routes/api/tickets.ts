@@ -82,7 +82,7 @@ const messageSchema = z
 const allRoles = roles;
 
 // The derived columns (inboundCount, the preview's) show in the list's rows (ticket-finding.ts).
-const toTicketView = ({ current, inboundCount, firstReplyAt, previewMessageId, previewBody, previewKinds, escalatedAt, contactName, contactHandle, contactUsername, ...ticket }: TicketRow) =>
+const toTicketView = ({ current, inboundCount, firstReplyAt, previewMessageId, previewBody, previewKinds, escalatedAt, contactName, contactHandle, contactUsername, createdMaxAt, ...ticket }: TicketRow) =>
   ticket;
 
 const read = apiRoute(allRoles, {
