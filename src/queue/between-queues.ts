@@ -32,7 +32,6 @@ export async function receivePlanned(q: QueueHost, input: PlannedTicket): Promis
   q.store.resumeTimers(input.ticket.id, input.timers);
   q.store.schedule("plan_step", String(input.ticket.id), now + input.timeoutS * 1000);
   q.dispatch(now);
-  q.armAlarm();
   q.publish(now);
 }
 

@@ -30,14 +30,22 @@ export const newLedgerLink = (): LedgerLink => ({ sent: new Map(), waiters: new 
 const key = (agentId: string, ticketId: number) => `${agentId}\u0000${ticketId}`;
 
 /**
- * Whether the agent's ledger decides their slots here. An agent who is a member of this queue only,
- * and whose ledger last counted no slot of theirs in another queue (an offer of a queue they left
- * may still count there until its lease ends), has all their slots here, where this object counts
- * them itself: their ledger is not asked. Not known yet (a new member, D1 unread, no answer yet): asked.
+ * Whether all the agent's slots are here, where this object counts them itself: a member of this
+ * queue only, whose ledger last counted no slot of theirs in another queue (an offer of a queue they
+ * left may still count there until its lease ends). Not known yet (a new member, D1 unread, the
+ * ledger not asked yet): no.
  */
-export function countsElsewhere(q: QueueHost, agentId: string): boolean {
-  const n = q.ledger.membership?.queues.get(agentId);
-  return n === undefined || n > 1 || (q.store.agent(agentId)?.elsewhere ?? 1) > 0;
+export function alone(q: QueueHost, agentId: string): boolean {
+  return q.ledger.membership?.queues.get(agentId) === 1 && q.store.agent(agentId)?.elsewhere === 0;
+}
+
+/**
+ * Whether a new slot of the agent's (an offer already recorded, or a pick about to be) needs their
+ * ledger's grant: unless they are `alone` here and it leaves them under `limit`. Their last slot
+ * under the limit is always the ledger's to grant, so that a slot elsewhere it knows of counts.
+ */
+export function needsGrant(q: QueueHost, agentId: string, loadAfter: number, limit: number): boolean {
+  return !alone(q, agentId) || loadAfter >= limit;
 }
 
 /** Reads the members' number of queues when never read; a stale count is refreshed in the background. */
@@ -77,19 +85,29 @@ export function loadMembership(q: QueueHost): Promise<void> {
   return q.ledger.loading;
 }
 
+/**
+ * A member of this queue only whose ledger was never asked (a first connection): asked now, in the
+ * background, whether they have slots elsewhere, so that their first offer need not wait on it.
+ */
+export function learnElsewhere(q: QueueHost, agentId: string) {
+  if (q.ledger.membership?.queues.get(agentId) === 1 && q.store.agent(agentId)?.elsewhere === null && !q.ledger.sent.has(agentId)) report(q, agentId);
+}
+
 /** Reports every agent whose slots here changed since their ledger last heard (cheap when none did). */
 export function syncCapacity(q: QueueHost) {
-  for (const agentId of q.store.ledgerChanges((id) => countsElsewhere(q, id))) report(q, agentId);
+  for (const agentId of q.store.ledgerChanges((id) => !alone(q, id))) report(q, agentId);
 }
 
 /**
  * Asks the agent's ledger for one more slot — a pick, or a transfer's offer already recorded —
- * under capacity + the queue's Maximum Extra Webchat Count, counted in every queue. An agent in
- * this queue only is granted it here (the caller has counted their slots here against the limit).
+ * under capacity + the queue's Maximum Extra Webchat Count, counted in every queue. An agent whose
+ * slots are all here is granted it here while it is not their last (see `needsGrant`).
  */
 export function claimExtra(q: QueueHost, agent: AgentRow, ticketId: number, kind: "offer" | "pick"): Promise<boolean> {
-  if (!countsElsewhere(q, agent.id)) return Promise.resolve(true);
-  q.store.addClaim(ticketId, agent.id, kind, agent.capacity + q.store.config().maxExtraChats);
+  const limit = agent.capacity + q.store.config().maxExtraChats;
+  const loadAfter = q.store.load(agent.id) + (q.store.hasOffer(ticketId, agent.id) ? 0 : 1);
+  if (!needsGrant(q, agent.id, loadAfter, limit)) return Promise.resolve(true);
+  q.store.addClaim(ticketId, agent.id, kind, limit);
   const answer = new Promise<boolean>((resolve) => q.ledger.waiters.set(key(agent.id, ticketId), resolve));
   report(q, agent.id);
   return answer;
@@ -152,7 +170,6 @@ function answered(q: QueueHost, agentId: string, slots: ReportedSlot[], answer: 
   if (withdrawn) q.dispatch(now); // the ticket goes to someone else
   else syncCapacity(q); // the ledger's picture may differ from ours: report again
   if (!decided) return;
-  q.armAlarm();
   q.publish(now);
 }
 

@@ -2,14 +2,11 @@
 import { chooseAgents, type RingCandidate } from "../domain/ring";
 import { fullElsewhere, type AgentRow } from "./store";
 import { hasTimer, socketsOf, type QueueHost } from "./host";
-import { countsElsewhere, sendOffer } from "./capacity";
+import { needsGrant, sendOffer } from "./capacity";
 
 /** When every available agent has passed on a ticket, it waits this long before the next round. */
 const RING_ROUND_PAUSE_MS = 5_000;
 
-function asCandidate(a: AgentRow & { load: number }): AgentRow & RingCandidate {
-  return { ...a, lastOfferAt: a.last_offer_at, idleSince: a.idle_since, assignedCount: a.assigned_count };
-}
 
 /** Offers every waiting ticket it can, oldest first, to the agents the queue's strategy picks. */
 export function dispatch(q: QueueHost, now: number) {
@@ -29,7 +26,7 @@ export function dispatch(q: QueueHost, now: number) {
       if (!sticky && !hasTimer(q, "ring_retry", String(ticket.id))) q.store.schedule("ring_retry", String(ticket.id), now + RING_ROUND_PAUSE_MS);
       continue;
     }
-    const chosen = chooseAgents(config.strategy, untried.map(asCandidate), {
+    const chosen = chooseAgents(config.strategy, untried, {
       random: Math.random,
       preferredAgentId: ticket.preferred_agent_id,
       fallback: config.stickyFallback,
@@ -38,9 +35,9 @@ export function dispatch(q: QueueHost, now: number) {
     q.store.offer(ticket.id, chosen.map((a) => a.id), expiresAt, now);
     q.store.schedule("offer_expiry", String(ticket.id), expiresAt);
     // Each offer is a claim on the agent's capacity in every queue: it goes out once their ledger grants it (capacity.ts).
-    // An agent in this queue only has all their slots counted here: theirs goes out now.
+    // An agent whose slots are all here, short of their last, is offered at once (needsGrant).
     for (const agent of chosen) {
-      if (countsElsewhere(q, agent.id)) q.store.addClaim(ticket.id, agent.id, "offer", agent.capacity);
+      if (needsGrant(q, agent.id, q.store.load(agent.id), agent.capacity)) q.store.addClaim(ticket.id, agent.id, "offer", agent.capacity);
       else sendOffer(q, agent.id, ticket.id, now);
     }
     // The chosen agents' load and last offer changed: the next ticket sees them as they are now.
@@ -57,12 +54,15 @@ export function stickyFor(q: QueueHost, lastAgentId: string | null, now: number)
 }
 
 /** Available, with room under their capacity (here, and in every queue as their ledger last said), and not claimed by a queue of higher priority. */
-function availableAgents(q: QueueHost, now: number): (AgentRow & { load: number })[] {
+function availableAgents(q: QueueHost, now: number): (AgentRow & RingCandidate)[] {
   const claimed = q.store.claimedAgents(q.store.config().priority, now);
-  return q.store
-    .agents()
-    .map((a) => ({ ...a, load: q.store.load(a.id) }))
-    .filter((a) => !claimed.has(a.id) && isAvailable(q, a.id, a) && a.load < a.capacity && !fullElsewhere(a));
+  const available: (AgentRow & RingCandidate)[] = [];
+  for (const a of q.store.agents()) {
+    if (claimed.has(a.id) || fullElsewhere(a) || !isAvailable(q, a.id, a)) continue;
+    const load = q.store.load(a.id);
+    if (load < a.capacity) available.push({ ...a, load, lastOfferAt: a.last_offer_at, idleSince: a.idle_since, assignedCount: a.assigned_count });
+  }
+  return available;
 }
 
 /** Online (not away) with a live socket: able to answer a customer now. */

@@ -30,7 +30,6 @@ export function handOver(q: QueueHost, to: string, move: HandOver, enqueuedAt: n
   const ticketId = move.input.ticket.id;
   q.store.recordHandOver(ticketId, to, move.input.moveId, JSON.stringify(move), enqueuedAt);
   q.store.schedule("handover", String(ticketId), Date.now() + retryDelayS(0) * 1000);
-  q.armAlarm();
   return deliverHandOver(q, ticketId);
 }
 
@@ -73,8 +72,6 @@ export async function deliverHandOver(q: QueueHost, ticketId: number): Promise<H
       const failed = q.store.handOverFailed(h.move_id);
       q.store.schedule("handover", String(ticketId), Date.now() + retryDelayS(failed) * 1000);
     }
-  } finally {
-    q.armAlarm();
   }
   return standing(q, ticketId);
 }

@@ -16,8 +16,8 @@ export type SocketAttachment = { agentId: string; connectedAt: number; lastActiv
 export const OBSERVER_TAG = "observers";
 
 /**
- * One queue object's state and bindings. `send`, `reject`, `dispatch`, `armAlarm` and `publish` are
- * the functions of frames-out, dispatch, timers and queue-state bound to it: the modules reach them
+ * One queue object's state and bindings. `send`, `reject`, `dispatch` and `publish` are
+ * the functions of frames-out, dispatch and queue-state bound to it: the modules reach them
  * here rather than importing one another in a circle.
  */
 export interface QueueHost {
@@ -36,7 +36,6 @@ export interface QueueHost {
   send(agentId: string, frame: ServerFrame, now: number, liveOnly?: Record<string, unknown>): void;
   reject(ws: WebSocket, agentId: string, code: string, message: string, ref?: unknown): void;
   dispatch(now: number): void;
-  armAlarm(): void;
   publish(now: number): void;
 }
 

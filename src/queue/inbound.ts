@@ -108,7 +108,6 @@ export async function routeInbound(q: QueueHost, input: InboundMessage): Promise
   translateForAgent(q, message);
   await leaveIfEmpty(q, now);
   q.dispatch(now);
-  q.armAlarm();
   q.publish(now);
   return { state: q.store.ticket(ticket.id)?.state ?? "left", ...(nobodyThere ? withAway(q, ticket.id) : {}) };
 }

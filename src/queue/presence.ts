@@ -10,7 +10,7 @@ import { greet } from "./frames-out";
 import { queueState } from "./queue-state";
 import { settingsOf } from "./ticket-settings";
 import { extrasFor } from "./ticket-views";
-import { loadMembership } from "./capacity";
+import { learnElsewhere, loadMembership } from "./capacity";
 
 /** A socket with no ping or frame for this long is treated as gone. */
 export const SOCKET_IDLE_LIMIT_MS = 90_000;
@@ -45,7 +45,6 @@ export async function connect(q: QueueHost, request: Request): Promise<Response>
     server.serializeAttachment({ agentId: identity.id, connectedAt: now, lastActivity: now, observer: true, ...(access ? { access } : {}) } satisfies SocketAttachment);
     server.send(JSON.stringify(queueState(q, now)));
     q.store.schedule("sweep", "sockets", now + q.store.config().periodToCheckS * 1000);
-    q.armAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
   q.ctx.acceptWebSocket(server, [identity.id]);
@@ -53,12 +52,12 @@ export async function connect(q: QueueHost, request: Request): Promise<Response>
   server.serializeAttachment({ agentId: identity.id, connectedAt: now, lastActivity: now, ...(access ? { access } : {}) } satisfies SocketAttachment);
 
   q.store.upsertAgent(identity, now);
+  learnElsewhere(q, identity.id);
   q.store.cancelTimer("presence_grace", identity.id);
   agentIsBack(q, identity.id);
   greet(q, server, identity.id, Number.isInteger(lastSeq) && lastSeq >= 0 ? lastSeq : null, extras);
   q.store.schedule("sweep", "sockets", now + q.store.config().periodToCheckS * 1000);
   q.dispatch(now);
-  q.armAlarm();
   q.publish(now);
   return new Response(null, { status: 101, webSocket: client });
 }
@@ -75,7 +74,6 @@ export function socketGone(q: QueueHost, ws: WebSocket) {
     q.store.schedule("presence_grace", att.agentId, now + q.store.config().presenceGraceS * 1000);
     q.dispatch(now);
   }
-  q.armAlarm();
   q.publish(now);
 }
 

@@ -57,7 +57,6 @@ export class QueueObject extends DurableObject<Env> {
         dispatch(q, now);
         syncCapacity(q);
       },
-      armAlarm: () => q.store.timersTable.rearm(),
       publish: (now) => {
         syncCapacity(q);
         publish(q, now);
@@ -327,17 +326,15 @@ export class QueueObject extends DurableObject<Env> {
     }
   }
 
-  /** After a change: waiting tickets are offered, the alarm follows the timers, supervisors and peers hear. */
+  /** After a change: waiting tickets are offered, supervisors and peers hear (the alarm follows the timers by itself). */
   private afterEvent(now: number) {
     this.q.dispatch(now);
-    this.q.armAlarm();
     this.q.publish(now);
   }
 
-  /** After a socket frame: the alarm and the state published (the frame's handler dispatched if it had to); a failure is logged. */
+  /** After a socket frame: the state published (the frame's handler dispatched if it had to); a failure is logged. */
   private settle(name: string, now: number) {
     try {
-      this.q.armAlarm();
       this.q.publish(now);
     } catch (err) {
       console.error("queue object event failed", { queueId: this.q.queueId, entry: name }, err);

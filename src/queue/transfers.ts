@@ -24,7 +24,6 @@ export async function receiveTransfer(q: QueueHost, input: TransferIn) {
   startPositionUpdates(q, input.ticket.id, now);
   q.store.schedule("transfer_return", String(input.ticket.id), now + input.returnAfterS * 1000);
   q.dispatch(now);
-  q.armAlarm();
   q.publish(now);
 }
 
@@ -34,7 +33,6 @@ export async function transferReturned(q: QueueHost, input: TransferBack) {
   if (!q.store.firstArrival(input.moveId, input.ticket.id, Date.now())) return; // a repeat: acknowledged, not applied again
   await giveBack(q, input, "not_accepted");
   q.dispatch(Date.now());
-  q.armAlarm();
   q.publish(Date.now());
 }
 
