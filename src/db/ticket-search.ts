@@ -1,6 +1,6 @@
 import type { Condition, SearchField } from "../domain/search-conditions";
 import { previewOf } from "../domain/ring";
-import { ftsQuery } from "../domain/search-text";
+import { caseFolds, foldCase, ftsQuery } from "../domain/search-text";
 import { listTickets, type TicketCondition, type TicketListRow } from "./ticket-list";
 
 // The ticket list's filters and the search's conditions as SQL on the ticket `t`, every value
@@ -23,6 +23,9 @@ const textColumn: Partial<Record<SearchField, string>> = {
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
+/** `expr` with case folded as `foldCase` folds a value (the capitals are constants, not input). */
+const foldedSql = (expr: string) => caseFolds.reduce((e, [from, to]) => `replace(${e}, '${from}', '${to}')`, `lower(${expr})`);
+
 /** A positive text test on `expr` (null never passes); negations wrap it. */
 function textTest(expr: string, c: Condition & { value: string | string[] }, p: Param): string {
   switch (c.op) {
@@ -31,11 +34,11 @@ function textTest(expr: string, c: Condition & { value: string | string[] }, p: 
       return `${expr} = ${p(c.value)}`;
     case "contains":
     case "not_contains":
-      return `${expr} LIKE ${p(`%${likeEscape(c.value as string)}%`)} ESCAPE '\\'`;
+      return `${foldedSql(expr)} LIKE ${p(`%${likeEscape(foldCase(c.value as string))}%`)} ESCAPE '\\'`;
     case "starts_with":
-      return `${expr} LIKE ${p(`${likeEscape(c.value as string)}%`)} ESCAPE '\\'`;
+      return `${foldedSql(expr)} LIKE ${p(`${likeEscape(foldCase(c.value as string))}%`)} ESCAPE '\\'`;
     case "ends_with":
-      return `${expr} LIKE ${p(`%${likeEscape(c.value as string)}`)} ESCAPE '\\'`;
+      return `${foldedSql(expr)} LIKE ${p(`%${likeEscape(foldCase(c.value as string))}`)} ESCAPE '\\'`;
     case "in":
     case "not_in":
       return `${expr} IN (SELECT value FROM json_each(${p(JSON.stringify(c.value))}))`;
@@ -53,7 +56,6 @@ const createdFloor = (from: string) => `t.id >= (SELECT sx.id FROM tickets sx WH
 
 const negated = (op: string) => op === "not_equals" || op === "not_contains" || op === "not_in";
 
-// LIKE folds ASCII case only; the list's text tests fold it the same for every field.
 function conditionSql(c: Condition, p: Param, userId: string): string {
   const { field, op } = c;
   switch (field) {

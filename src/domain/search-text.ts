@@ -24,3 +24,19 @@ export function ftsQuery(text: string): string | null {
   if (words.length === 0) return null;
   return words.map((w) => `"${w.replace(/"/g, '""')}" *`).join(" ");
 }
+
+// Text conditions (contains, starts with, ends with) ignore case. SQLite's lower() and LIKE fold
+// ASCII only, so these capitals are folded first, in SQL and in the value alike.
+const CAPITALS = "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞĞŞŒŸŁŃŘŠŽČĆĘĄŚŹŻ";
+/**
+ * Each capital and the small letter it folds to. Turkish İ and ı fold to i, as I does (SQLite's
+ * lower()), so ışık, IŞIK and isik match one another as they do in full text.
+ */
+export const caseFolds: readonly [string, string][] = [...[...CAPITALS].map((c): [string, string] => [c, c.toLowerCase()]), ["İ", "i"], ["ı", "i"]];
+
+/** The value as a text condition compares it: the capitals above and ASCII folded to small letters. */
+export function foldCase(text: string): string {
+  let out = text;
+  for (const [from, to] of caseFolds) out = out.split(from).join(to);
+  return out.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkCondition, checkSearch, operatorsFor, searchFieldNames, searchOperators } from "../../src/domain/search-conditions";
-import { foldSearchText, ftsQuery } from "../../src/domain/search-text";
+import { foldCase, foldSearchText, ftsQuery } from "../../src/domain/search-text";
 
 const enums = { status: ["open", "assigned", "closed"], provider: ["telegram", "meta"] };
 
@@ -14,6 +14,10 @@ describe("full-text queries", () => {
   it("folds what unicode61 does not: dotless ı and ß", () => {
     expect(foldSearchText("IŞIK ışık Straße GROẞ")).toBe("IŞIK işik Strasse GROss");
     expect(ftsQuery("ışık")).toBe('"işik" *');
+  });
+
+  it("text conditions fold case beyond ASCII, Turkish I and ı to i", () => {
+    expect(foldCase("ZEYNEP ÇELİK Işık MÜLLER NÚÑEZ 😀")).toBe("zeynep çelik işik müller núñez 😀");
   });
 
   it("keeps emoji as words", () => {
