@@ -25,9 +25,13 @@ CREATE INDEX `tickets_contact_id_id_idx` ON `tickets` (`contact_id`,`id`);--> st
 CREATE INDEX `tickets_disposition_id_idx` ON `tickets` (`disposition`,`id`) WHERE `disposition` IS NOT NULL;--> statement-breakpoint
 -- The latest creation time up to each ticket (a running maximum in id order, kept by the insert
 -- trigger below): it never falls as ids rise, so the first ticket at or after a time in this index
--- is the lowest id a `created after` can match, and a page's walk stops there.
+-- is the lowest id a `created after` can match, and a page's walk stops there; the last one before
+-- a time is the highest a `created before` can match, but for tickets created out of order.
 ALTER TABLE `tickets` ADD `created_max_at` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 CREATE INDEX `tickets_created_max_at_idx` ON `tickets` (`created_max_at`);--> statement-breakpoint
+-- The tickets created out of order (before a ticket with a lower id): few, and all a `created
+-- before` has to look at above the last ticket whose running maximum is before its time.
+CREATE INDEX `tickets_out_of_order_idx` ON `tickets` (`id`) WHERE `created_at` < `created_max_at`;--> statement-breakpoint
 CREATE INDEX `tickets_closed_at_idx` ON `tickets` (`closed_at`) WHERE `closed_at` IS NOT NULL;--> statement-breakpoint
 -- Full text over message bodies. Contentless (the text stays in `messages` only) with deletes, so an
 -- erased or unsent message leaves the index with its row. unicode61 folds case and drops diacritics

@@ -54,6 +54,17 @@ function textTest(expr: string, c: Condition & { value: string | string[] }, p: 
  */
 const createdFloor = (from: string) => `t.id >= (SELECT sx.id FROM tickets sx WHERE sx.created_max_at >= ${from} ORDER BY sx.created_max_at, sx.id LIMIT 1)`;
 
+/**
+ * Implied by `created_at < to`, and what starts a page's walk below the newer tickets: above the
+ * last ticket whose running maximum is still before `to`, only a ticket created out of order (its
+ * own time below the maximum before it; a partial index holds those) can have been created before
+ * `to`. When one has, there is no ceiling.
+ */
+const createdCeiling = (to: string) =>
+  `t.id <= (SELECT CASE WHEN EXISTS (SELECT 1 FROM tickets so WHERE so.created_at < so.created_max_at AND so.id > coalesce(u.id, 0) AND so.created_at < ${to})
+     THEN 9223372036854775807 ELSE coalesce(u.id, 0) END
+   FROM (SELECT (SELECT sx.id FROM tickets sx WHERE sx.created_max_at < ${to} ORDER BY sx.created_max_at DESC, sx.id DESC LIMIT 1) AS id) u)`;
+
 const negated = (op: string) => op === "not_equals" || op === "not_contains" || op === "not_in";
 
 function conditionSql(c: Condition, p: Param, userId: string): string {
@@ -94,7 +105,7 @@ function conditionSql(c: Condition, p: Param, userId: string): string {
           return `${expr} IS NOT NULL`;
         case "before":
         case "less_than":
-          return `${expr} < ${p(v)}`;
+          return `${expr} < ${p(v)}${field === "created" ? ` AND ${createdCeiling(p(v))}` : ""}`;
         case "after":
           return `${expr} >= ${p(v)}${field === "created" ? ` AND ${createdFloor(p(v))}` : ""}`;
         case "greater_than":
@@ -104,7 +115,7 @@ function conditionSql(c: Condition, p: Param, userId: string): string {
         case "between": {
           const [from, to] = v as [number, number];
           if (field === "firstResponseSeconds") return `${expr} BETWEEN ${p(from)} AND ${p(to)}`;
-          const floor = field === "created" ? ` AND ${createdFloor(p(from))}` : "";
+          const floor = field === "created" ? ` AND ${createdFloor(p(from))} AND ${createdCeiling(p(to))}` : "";
           return `${expr} >= ${p(from)} AND ${expr} < ${p(to)}${floor}`;
         }
       }

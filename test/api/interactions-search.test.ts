@@ -289,6 +289,9 @@ function searchCases(): Case[] {
     { field: "contactHandle", op: "is_not_empty", pred: () => true },
     { field: "messageText", op: "contains", value: "isik", pred: (m) => m.bodies.some((b) => b.includes("IŞIK")) },
     { field: "created", op: "before", value: t10, pred: (m) => times(m) < t10 },
+    // No ticket created out of order before 2h: the walk starts below the newer tickets.
+    { field: "created", op: "before", value: BASE_TIME + 2 * HOUR, pred: (m) => times(m) < BASE_TIME + 2 * HOUR },
+    { field: "created", op: "between", value: [BASE_TIME + 2 * HOUR, BASE_TIME + 3 * HOUR], pred: (m) => times(m) >= BASE_TIME + 2 * HOUR && times(m) < BASE_TIME + 3 * HOUR },
     { field: "created", op: "after", value: new Date(t10).toISOString(), pred: (m) => times(m) >= t10 },
     { field: "created", op: "between", value: [t10, t20], pred: (m) => times(m) >= t10 && times(m) < t20 },
     { field: "created", op: "is_empty", pred: () => false },
