@@ -32,7 +32,6 @@ CREATE INDEX `tickets_created_max_at_idx` ON `tickets` (`created_max_at`);--> st
 -- The tickets created out of order (before a ticket with a lower id): few, and all a `created
 -- before` has to look at above the last ticket whose running maximum is before its time.
 CREATE INDEX `tickets_out_of_order_idx` ON `tickets` (`id`) WHERE `created_at` < `created_max_at`;--> statement-breakpoint
-CREATE INDEX `tickets_closed_at_idx` ON `tickets` (`closed_at`) WHERE `closed_at` IS NOT NULL;--> statement-breakpoint
 -- Full text over message bodies. Contentless (the text stays in `messages` only) with deletes, so an
 -- erased or unsent message leaves the index with its row. unicode61 folds case and drops diacritics
 -- (ş→s, ü→u, ñ→n, İ→i); emoji (category So) are tokens too. What unicode61 does not fold is folded

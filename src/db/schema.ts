@@ -189,7 +189,6 @@ export const tickets = sqliteTable(
     index("tickets_disposition_id_idx").on(t.disposition, t.id).where(sql`${t.disposition} IS NOT NULL`),
     index("tickets_created_max_at_idx").on(t.createdMaxAt),
     index("tickets_out_of_order_idx").on(t.id).where(sql`${t.createdAt} < ${t.createdMaxAt}`),
-    index("tickets_closed_at_idx").on(t.closedAt).where(sql`${t.closedAt} IS NOT NULL`),
   ],
 );
 

@@ -14,7 +14,6 @@ const textColumn: Partial<Record<SearchField, string>> = {
   status: "t.status",
   account: "t.account_id",
   queue: "t.queue_id",
-  contact: "CAST(t.contact_id AS TEXT)",
   agent: "t.assignee_id",
   disposition: "t.disposition",
   subject: "t.subject",
@@ -94,8 +93,8 @@ function conditionSql(c: Condition, p: Param, userId: string): string {
     case "created":
     case "closed":
     case "firstResponseSeconds": {
-      // Unary + keeps SQLite off the time indexes here: the page walks ids newest first and tests
-      // the time on each, instead of sorting every ticket in the range.
+      // The page walks ids newest first and tests the time on each (unary + keeps SQLite from
+      // sorting a range of an index instead); a created range also bounds the walk.
       const expr = field === "created" ? "+t.created_at" : field === "closed" ? "+t.closed_at" : "(t.first_reply_at - t.created_at)";
       const v = (c as { value: number | [number, number] }).value;
       switch (op) {
