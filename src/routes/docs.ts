@@ -7,7 +7,8 @@ const tags = [
   { name: "members", description: "Which users work in which queue" },
   { name: "users", description: "Admins, supervisors and agents" },
   { name: "accounts", description: "Channel accounts: where provider webhooks come in and replies go out" },
-  { name: "tickets", description: "Customer tickets and their message history (read-only)" },
+  { name: "tickets", description: "Customer tickets and their message history: the list, the search, read marks" },
+  { name: "saved searches", description: "Ticket searches kept by a user, or shared with everyone by a supervisor or an admin" },
   { name: "audit", description: "Who changed what" },
 ];
 

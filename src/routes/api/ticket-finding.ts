@@ -93,7 +93,7 @@ const list = apiRoute(roles, {
   method: "get",
   path: "/tickets",
   tags: ["tickets"],
-  summary: "List tickets newest first, filtered (agents: tickets of their queues)",
+  summary: "List tickets, newest first, filtered (agents: tickets of their queues)",
   request: { query: listQuery },
   responses: { 200: jsonResponse(pageOf(ticketListItemSchema), "A page of tickets"), 404: errors[404] },
 });
