@@ -117,7 +117,7 @@ async function take(q: QueueHost, agentId: string, row: TicketRow) {
   for (const other of outrun) q.send(other, { type: "offer.withdrawn", ticketId, reason: "taken" }, now);
   if (outrun.length > 0) q.dispatch(now); // the others' freed room goes to the next waiting ticket
   if (q.store.config().closeAutoAssign) {
-    for (const agent of q.store.agents()) if (agent.id !== agentId && agent.connected) q.send(agent.id, { type: "ticket.taken", ticketId }, now);
+    q.sendToAll(q.store.agents().filter((a) => a.id !== agentId && a.connected).map((a) => a.id), { type: "ticket.taken", ticketId }, now);
   }
   startAgentTimeout(q, ticketId, now);
   // The ticket is this agent's from here on; its history comes from D1 (a reassigned ticket has one), in the round trip that assigns it.

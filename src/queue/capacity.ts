@@ -55,6 +55,12 @@ export async function ensureMembership(q: QueueHost): Promise<void> {
   if (Date.now() - m.at >= MEMBERSHIP_TTL_MS) q.ctx.waitUntil(loadMembership(q));
 }
 
+/** Reads the members' number of queues again, after any read under way (which may have missed a membership just added). */
+export async function reloadMembership(q: QueueHost): Promise<void> {
+  await q.ledger.loading;
+  await loadMembership(q);
+}
+
 /** Reads every member's number of queues from D1 (one query); members now in several queues are reported to their ledgers. */
 export function loadMembership(q: QueueHost): Promise<void> {
   q.ledger.loading ??= (async () => {

@@ -24,6 +24,21 @@ export function send(q: QueueHost, agentId: string, frame: ServerFrame, now: num
   }
 }
 
+/** The same frame to many agents (Close Auto Assign's waiting and taken tickets): kept for each, bounded and serialized once. */
+export function sendToAll(q: QueueHost, agentIds: readonly string[], frame: ServerFrame, now: number) {
+  if (agentIds.length === 0) return;
+  const kept = q.store.appendFrameToAll(agentIds, boundFrame(frame), now);
+  for (const [agentId, text] of kept) {
+    for (const ws of socketsOf(q, agentId)) {
+      try {
+        ws.send(text);
+      } catch {
+        // closing socket: the frame stays in the log for the replay
+      }
+    }
+  }
+}
+
 /** Answers one socket only (not logged): the frame carries the agent's latest sequence number. */
 export function reject(q: QueueHost, ws: WebSocket, agentId: string, code: string, message: string, ref?: unknown) {
   const seq = q.store.agent(agentId)?.last_seq ?? 0;

@@ -16,7 +16,7 @@ export type SocketAttachment = { agentId: string; connectedAt: number; lastActiv
 export const OBSERVER_TAG = "observers";
 
 /**
- * One queue object's state and bindings. `send`, `reject`, `dispatch` and `publish` are
+ * One queue object's state and bindings. `send`, `sendToAll`, `reject`, `dispatch` and `publish` are
  * the functions of frames-out, dispatch and queue-state bound to it: the modules reach them
  * here rather than importing one another in a circle.
  */
@@ -34,6 +34,7 @@ export interface QueueHost {
   /** Each agent's sockets as the runtime last listed them; an agent's entry goes whenever one of their sockets opens or closes. */
   readonly sockets: Map<string, WebSocket[]>;
   send(agentId: string, frame: ServerFrame, now: number, liveOnly?: Record<string, unknown>): void;
+  sendToAll(agentIds: readonly string[], frame: ServerFrame, now: number): void;
   reject(ws: WebSocket, agentId: string, code: string, message: string, ref?: unknown): void;
   dispatch(now: number): void;
   publish(now: number): void;

@@ -79,7 +79,7 @@ export async function routeInbound(q: QueueHost, input: InboundMessage): Promise
       startQueueWait(q, ticket.id, now);
       if (q.store.config().closeAutoAssign) {
         const notification = notificationFor(q, q.store.ticket(ticket.id)!);
-        for (const agent of q.store.agents()) if (agent.connected) q.send(agent.id, { type: "ticket.waiting", ticket, preview, notification }, now);
+        q.sendToAll(q.store.agents().filter((a) => a.connected).map((a) => a.id), { type: "ticket.waiting", ticket, preview, notification }, now);
       }
     }
     row = q.store.ticket(ticket.id)!;

@@ -5,9 +5,9 @@ import type { Env } from "../env";
 import { meterD1 } from "../db/meter";
 import { QueueStore, type PeerClaim } from "./store";
 import { hasTimer, socketsOf, type QueueHost, type SocketAttachment } from "./host";
-import { send, reject } from "./frames-out";
+import { send, sendToAll, reject } from "./frames-out";
 import { dispatch } from "./dispatch";
-import { capacityFreed, ensureMembership, newLedgerLink, syncCapacity } from "./capacity";
+import { capacityFreed, ensureMembership, newLedgerLink, reloadMembership, syncCapacity } from "./capacity";
 import { ensureConfig } from "./queue-config";
 import { fire, setAlarm } from "./timers";
 import { publish, snapshot } from "./queue-state";
@@ -51,6 +51,7 @@ export class QueueObject extends DurableObject<Env> {
       ledger: newLedgerLink(),
       sockets: new Map(),
       send: (agentId, frame, now, liveOnly) => send(q, agentId, frame, now, liveOnly),
+      sendToAll: (agentIds, frame, now) => sendToAll(q, agentIds, frame, now),
       reject: (ws, agentId, code, message, ref) => reject(q, ws, agentId, code, message, ref),
       // After offers are made and before the queue's state goes out, changed agents are reported to their ledgers.
       dispatch: (now) => {
@@ -113,6 +114,14 @@ export class QueueObject extends DurableObject<Env> {
       closeSockets(this.q, agentId, 4003, "no longer a member of this queue");
       await leaveIfEmpty(this.q, now);
       this.afterEvent(now);
+    });
+  }
+
+  /** A member of this queue joined another: from now on their ledger counts their slots here too. */
+  async memberJoinedElsewhere(_agentId: string): Promise<void> {
+    return this.entry("memberJoinedElsewhere", async () => {
+      await reloadMembership(this.q);
+      this.afterEvent(Date.now());
     });
   }
 

@@ -180,6 +180,38 @@ describe("capacity across queues", () => {
     expect(await ledger(ayse.id).slots()).toEqual([expect.objectContaining({ queueId: b.queueId, kind: "offer" })]);
   });
 
+  it("an agent added to a second queue is counted across both at once: the first queue stops counting them alone", async () => {
+    const a = await desk();
+    const b = await desk();
+    const admin = await createUser({ role: "admin" });
+    const ayse = await createUser({ name: "Ayşe Yılmaz", capacity: 3, queues: [a.queueId] });
+    const deskA = await connect(ayse.token, a.queueId);
+    await customer(a.key, "Kargom nerede? 📦");
+    const first = await deskA.next("offer");
+    deskA.send({ type: "accept", ticketId: first.ticket.id });
+    await deskA.next("ticket.assigned");
+
+    // An admin adds her to queue B; she takes two customers there: her capacity of 3 is full.
+    const added = await exports.default.fetch(`${BASE}/api/v1/queues/${b.queueId}/members/${ayse.id}`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${admin.token}`, "Content-Type": "application/json" },
+      body: "{}",
+    });
+    expect(added.status).toBe(200);
+    const deskB = await connect(ayse.token, b.queueId);
+    for (const text of ["Faturam yanlış 🧾", "İade istiyorum ↩️"]) {
+      await customer(b.key, text);
+      const inB = await deskB.next("offer");
+      deskB.send({ type: "accept", ticketId: inB.ticket.id });
+      await deskB.next("ticket.assigned");
+    }
+
+    await customer(a.key, "Siparişim gelmedi 🚚");
+    await quiet();
+    expect(deskA.all("offer")).toHaveLength(1);
+    expect(await states(a.queueId)).toEqual(["assigned", "waiting"]);
+  });
+
   it("an agent a queue holds as full is tried again when they connect, in case the ledger's notice of a freed slot was lost", async () => {
     const b = await desk();
     const ayse = await createUser({ name: "Ayşe Yılmaz", capacity: 1, queues: [b.queueId] });

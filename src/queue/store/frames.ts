@@ -23,6 +23,27 @@ export class FramesTable {
     return { seq, json };
   }
 
+  /** The same frame to many agents (a broadcast): each under their next number, in a few multi-row writes. Returns each kept text. */
+  appendToAll(agentIds: readonly string[], frame: ServerFrame, at: number): Map<string, string> {
+    const body = JSON.stringify(frame).slice(0, -1);
+    const kept = new Map<string, string>();
+    const rows: { agentId: string; seq: number; json: string }[] = [];
+    for (const agentId of agentIds) {
+      const agent = this.agents.get(agentId);
+      if (!agent) continue;
+      const seq = agent.last_seq + 1;
+      const json = `${body},"seq":${seq}}`;
+      rows.push({ agentId, seq, json });
+      kept.set(agentId, json);
+    }
+    for (let i = 0; i < rows.length; i += 25) {
+      const chunk = rows.slice(i, i + 25);
+      this.sql.exec(`INSERT INTO frames (agent_id, seq, json, at) VALUES ${chunk.map(() => "(?, ?, ?, ?)").join(", ")}`, ...chunk.flatMap((r) => [r.agentId, r.seq, r.json, at]));
+    }
+    this.agents.advanceSeq(rows.map((r) => r.agentId));
+    return kept;
+  }
+
   after(agentId: string, seq: number): string[] {
     return this.sql
       .exec<{ json: string }>("SELECT json FROM frames WHERE agent_id = ? AND seq > ? ORDER BY seq", agentId, seq)

@@ -486,6 +486,11 @@ export class QueueStore {
     return this.frames.append(agentId, frame, at);
   }
 
+  /** The same frame to many agents, each under their next number; returns each kept text. */
+  appendFrameToAll(agentIds: readonly string[], frame: ServerFrame, at: number): Map<string, string> {
+    return this.frames.appendToAll(agentIds, frame, at);
+  }
+
   framesAfter(agentId: string, seq: number): string[] {
     return this.frames.after(agentId, seq);
   }

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { audited } from "../../db/audit";
 import { deleteMember, getMember, getQueue, insertMember, isMember, listMembers, setMemberWeight } from "../../db/queues";
-import { getUser } from "../../db/users";
+import { getUser, queuesWithSocketsOf } from "../../db/users";
+import type { Db } from "../../db/database";
 import { routingConfigSchema } from "../../domain/routing-config";
 import { ApiError, notFound } from "../../errors";
 import type { Env } from "../../env";
@@ -83,6 +84,15 @@ async function signOutOfQueue(env: Env, queueId: string, userId: string) {
   await env.QUEUE_OBJECT.getByName(queueId).memberRemoved(userId);
 }
 
+/** A user who joined a queue: the queues they were in already count their slots across queues from now on (capacity.ts). */
+async function joinedQueue(env: Env, d: Db, queueId: string, userId: string) {
+  const others = (await queuesWithSocketsOf(d, userId, false)).filter((q) => q !== queueId);
+  const results = await Promise.allSettled(others.map((q) => env.QUEUE_OBJECT.getByName(q).memberJoinedElsewhere(userId)));
+  results.forEach((r, i) => {
+    if (r.status === "rejected") console.error("could not tell a queue its member joined another", { queueId: others[i], userId }, r.reason);
+  });
+}
+
 export function memberRoutes() {
   const app = router();
 
@@ -108,6 +118,7 @@ export function memberRoutes() {
           entityId: id,
           details: { userId, weight },
         });
+      await joinedQueue(c.env, d, id, userId);
     } else if (weight !== undefined) {
       await audited(d, [setMemberWeight(d, id, userId, weight)], { actorId: c.var.auth.userId, action: "member.update", entityType: "queue", entityId: id, details: { userId, weight } });
     }
@@ -135,6 +146,7 @@ export function memberRoutes() {
     if (!routing.agentManagementAccess || !routing.agentsMayJoin) throw selfServiceRefused();
     if (!(await isMember(d, id, userId))) {
       await audited(d, [insertMember(d, id, userId).onConflictDoNothing()], { actorId: userId, action: "member.join", entityType: "queue", entityId: id, details: { userId } });
+      await joinedQueue(c.env, d, id, userId);
     }
     return c.json((await getMember(d, id, userId))!, 200);
   });
