@@ -401,6 +401,9 @@ export const ticketReads = sqliteTable(
   (t) => [primaryKey({ columns: [t.ticketId, t.userId] }), index("ticket_reads_user_id_ticket_id_idx").on(t.userId, t.ticketId)],
 );
 
+/** Each ticket's tags, one row each, kept by triggers on `tickets` (migration 0013): a tag's tickets newest first. */
+export const ticketTags = sqliteTable("ticket_tags", { tag: text().notNull(), ticketId: integer().notNull() }, (t) => [primaryKey({ columns: [t.tag, t.ticketId] })]);
+
 /** A user's saved search (docs/interactions.md); `shared` ones are listed to every user. */
 export const savedSearches = sqliteTable(
   "saved_searches",

@@ -12,6 +12,8 @@ export type TicketListFilter = {
   status?: TicketStatus;
   /** Any further condition (the search's, `src/db/ticket-search.ts`), applied in every walk. */
   where?: TicketCondition;
+  /** Walk the tickets with this tag (`ticket_tags`) instead of every ticket; only without `queueIds`. */
+  tag?: string;
   /** Tickets with an id below this one (the previous page's last id). */
   before?: number;
   limit: number;
@@ -64,7 +66,7 @@ type StoredRow = Omit<TicketListRow, "tags" | "previewKinds"> & { tags: string; 
  */
 export function ticketPageQueries(f: TicketListFilter): { sql: string; params: unknown[] }[] {
   const queues = f.queueIds;
-  if (queues === undefined) return [mergedQuery(f, [null])];
+  if (queues === undefined) return [f.tag === undefined ? mergedQuery(f, [null]) : taggedQuery(f, f.tag)];
   if (queues.length >= WALKED_QUEUES) return [walkQuery(f, queues)];
   const chunks: string[][] = [];
   for (let i = 0; i < queues.length; i += MERGED_QUEUES) chunks.push(queues.slice(i, i + MERGED_QUEUES));
@@ -75,9 +77,19 @@ function conditions(f: TicketListFilter) {
   const params: unknown[] = [f.limit + 1];
   const param = (value: unknown) => `?${params.push(value)}`;
   const status = f.status === undefined ? "" : ` AND t.status = ${param(f.status)}`;
-  const before = f.before === undefined ? "" : ` AND t.id < ${param(f.before)}`;
+  const beforeParam = f.before === undefined ? undefined : param(f.before);
+  const before = beforeParam === undefined ? "" : ` AND t.id < ${beforeParam}`;
   const where = f.where === undefined ? "" : ` AND (${f.where(param)})`;
-  return { params, param, status: status + where, before };
+  return { params, param, status: status + where, before, beforeParam };
+}
+
+/** A tag's tickets newest first, through `ticket_tags` (tag, ticket_id): about two rows per ticket returned. */
+function taggedQuery(f: TicketListFilter, tag: string) {
+  const { params, param, status, beforeParam } = conditions(f);
+  const before = beforeParam === undefined ? "" : ` AND tt.ticket_id < ${beforeParam}`;
+  const sql = `SELECT ${COLUMNS} FROM ticket_tags tt CROSS JOIN tickets t ON t.id = tt.ticket_id
+    WHERE tt.tag = ${param(tag)}${before}${status} ORDER BY tt.ticket_id DESC LIMIT ?1`;
+  return { sql, params };
 }
 
 /** One SELECT per queue (`null`: no queue condition), merged newest first, at most `limit + 1` rows. */

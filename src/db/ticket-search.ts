@@ -188,12 +188,23 @@ export async function findTickets(d1: D1Database, f: TicketPage): Promise<Ticket
   }
   const rows = await listTickets(d1, {
     queueIds,
+    tag: queueIds === undefined && f.match === "all" ? drivingTag(rest) : undefined,
     status: status?.value,
     where: searchCondition(rest, f.match, f.userId),
     before: f.before,
     limit: f.limit,
   });
   return withNames(d1, rows, f.userId);
+}
+
+/** A tag every match has (`tags contains`, or `in` one tag), for a walk through the tag's tickets; its condition stays, true of each. */
+function drivingTag(conditions: readonly Condition[]): string | undefined {
+  for (const c of conditions) {
+    if (c.field !== "tags") continue;
+    if (c.op === "contains") return (c as { value: string }).value;
+    if (c.op === "in" && (c as { value: string[] }).value.length === 1) return (c as { value: string[] }).value[0];
+  }
+  return undefined;
 }
 
 /** A `status equals` among conditions matched all: the list walks its status index for it. */

@@ -132,8 +132,10 @@ describe("rows read per page of the list and the search", () => {
       query: () => `status=closed&assigneeId=${agents[1]!.id}`,
       where: () => `queue_id = '${queues[1]}' AND status = 'closed' AND assignee_id = '${agents[1]!.id}'`,
     },
-    // A tag on one ticket in five: the walk tests the tag on each ticket, about five per ticket returned.
-    { name: "by a tag on a fifth of the tickets", user: () => admin, query: () => "tags=vip", where: () => `tags LIKE '%"vip"%'`, bound: 6 * PAGE + FIXED },
+    { name: "by a tag on a fifth of the tickets", user: () => admin, query: () => "tags=vip", where: () => `tags LIKE '%"vip"%'` },
+    { name: "by two tags, all of them", user: () => admin, query: () => "tags=iade,vip&tagsMatch=all", where: () => `tags LIKE '%"vip"%' AND tags LIKE '%"iade"%'` },
+    // An agent's page walks their queues and tests the tag on each ticket: about five per ticket returned here.
+    { name: "agent, by a tag on a fifth of the tickets", user: () => agent, query: () => "tags=kargo", where: () => `queue_id = '${queues[1]}' AND tags LIKE '%"kargo"%'`, bound: 6 * PAGE + FIXED },
     {
       name: "full text, a rare word",
       user: () => admin,

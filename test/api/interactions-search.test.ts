@@ -561,6 +561,22 @@ describe("what the row keeps in step", () => {
     expect(await unreadNow()).toBe(0);
   });
 
+  it("a tag's tickets follow the tickets' tags", async () => {
+    const { ticketId } = await seedTicket(accA, q1);
+    const tag = unique("etiket");
+    const tagged = async (t: string) => (await call(`/api/v1/tickets?tags=${encodeURIComponent(t)}`, { token: admin.token })).data.items.map((x: { id: number }) => x.id);
+    expect(await tagged(tag)).toEqual([]);
+    await env.DB.prepare("UPDATE tickets SET tags = ?2 WHERE id = ?1").bind(ticketId, JSON.stringify([tag, "İade"])).run();
+    expect(await tagged(tag)).toEqual([ticketId]);
+    await env.DB.prepare("UPDATE tickets SET tags = ?2 WHERE id = ?1").bind(ticketId, JSON.stringify(["İade"])).run();
+    expect(await tagged(tag)).toEqual([]);
+    expect(await tagged("İade")).toContain(ticketId);
+    const rows = async () => (await env.DB.prepare("SELECT count(*) AS n FROM ticket_tags WHERE ticket_id = ?1").bind(ticketId).first<{ n: number }>())!.n;
+    expect(await rows()).toBe(1);
+    await env.DB.batch([env.DB.prepare("DELETE FROM messages WHERE ticket_id = ?1").bind(ticketId), env.DB.prepare("DELETE FROM tickets WHERE id = ?1").bind(ticketId)]);
+    expect(await rows()).toBe(0);
+  });
+
   it("the contact's name and handle follow the contact", async () => {
     const { contactId } = await seedTicket(accA, q1);
     await env.DB.prepare("UPDATE contacts SET display_name = 'Zeynep Ç. Yıldız', username = 'zeyneply' WHERE id = ?1").bind(contactId).run();
