@@ -222,20 +222,32 @@ function inList(values: readonly unknown[], params: unknown[]): string {
   return `(${values.map((v) => `?${params.push(v)}`).join(", ")})`;
 }
 
+/** D1 binds at most 100 values to one statement; longer `IN` lists are split into statements of this many. */
+const IN_CHUNK = 90;
+
+/** `SELECT … IN (…)` over the values, as many statements as the binding limit needs (none for no values). */
+function inStatements(d1: D1Database, sql: (list: string) => string, values: readonly unknown[], first: readonly unknown[] = []): D1PreparedStatement[] {
+  const statements: D1PreparedStatement[] = [];
+  for (let i = 0; i < values.length; i += IN_CHUNK) {
+    const params = [...first];
+    statements.push(d1.prepare(sql(inList(values.slice(i, i + IN_CHUNK), params))).bind(...params));
+  }
+  return statements;
+}
+
 /**
  * The caller's read marks on the page's tickets. D1 counts a row for every lookup, found or not, so
  * a page of neighbouring ids reads the caller's marks in its id range through
  * `(user_id, ticket_id)` (only marks that exist), and a sparse page looks its tickets up one by one.
  */
-function readsStatement(d1: D1Database, rows: readonly TicketListRow[], userId: string): D1PreparedStatement {
+function readsStatements(d1: D1Database, rows: readonly TicketListRow[], userId: string): D1PreparedStatement[] {
   const ids = rows.map((r) => r.id);
   const low = Math.min(...ids);
   const high = Math.max(...ids);
   if (high - low < 2 * ids.length) {
-    return d1.prepare("SELECT ticket_id AS id, read_inbound AS n FROM ticket_reads WHERE user_id = ?1 AND ticket_id BETWEEN ?2 AND ?3").bind(userId, low, high);
+    return [d1.prepare("SELECT ticket_id AS id, read_inbound AS n FROM ticket_reads WHERE user_id = ?1 AND ticket_id BETWEEN ?2 AND ?3").bind(userId, low, high)];
   }
-  const params: unknown[] = [userId];
-  return d1.prepare(`SELECT ticket_id AS id, read_inbound AS n FROM ticket_reads WHERE user_id = ?1 AND ticket_id IN ${inList(ids, params)}`).bind(...params);
+  return inStatements(d1, (list) => `SELECT ticket_id AS id, read_inbound AS n FROM ticket_reads WHERE user_id = ?1 AND ticket_id IN ${list}`, ids, [userId]);
 }
 
 /**
@@ -245,18 +257,16 @@ function readsStatement(d1: D1Database, rows: readonly TicketListRow[], userId: 
 export async function withNames(d1: D1Database, rows: readonly TicketListRow[], userId: string): Promise<TicketListItem[]> {
   if (rows.length === 0) return [];
   const distinct = <T>(values: (T | null)[]) => [...new Set(values.filter((v): v is T => v !== null))];
-  const statement = (sql: (params: unknown[]) => string, ...first: unknown[]) => {
-    const params = [...first];
-    return d1.prepare(sql(params)).bind(...params);
-  };
-  const assignees = distinct(rows.map((r) => r.assigneeId));
-  const [accounts, queues, users, reads] = await d1.batch<Record<string, unknown>>([
-    statement((p) => `SELECT id, name, provider FROM channel_accounts WHERE id IN ${inList(distinct(rows.map((r) => r.accountId)), p)}`),
-    statement((p) => `SELECT id, name FROM queues WHERE id IN ${inList(distinct(rows.map((r) => r.queueId)), p)}`),
-    assignees.length === 0 ? d1.prepare("SELECT NULL AS id WHERE 0") : statement((p) => `SELECT id, display_name AS name FROM users WHERE id IN ${inList(assignees, p)}`),
-    readsStatement(d1, rows, userId),
-  ]);
-  const byId = <T>(r: D1Result<Record<string, unknown>> | undefined) => new Map((r?.results ?? []).map((x) => [String(x.id), x as T]));
+  const groups = [
+    inStatements(d1, (list) => `SELECT id, name, provider FROM channel_accounts WHERE id IN ${list}`, distinct(rows.map((r) => r.accountId))),
+    inStatements(d1, (list) => `SELECT id, name FROM queues WHERE id IN ${list}`, distinct(rows.map((r) => r.queueId))),
+    inStatements(d1, (list) => `SELECT id, display_name AS name FROM users WHERE id IN ${list}`, distinct(rows.map((r) => r.assigneeId))),
+    readsStatements(d1, rows, userId),
+  ];
+  const results = await d1.batch<Record<string, unknown>>(groups.flat());
+  let next = 0;
+  const [accounts, queues, users, reads] = groups.map((group) => results.slice(next, (next += group.length)).flatMap((r) => r.results ?? []));
+  const byId = <T>(found: Record<string, unknown>[] | undefined) => new Map((found ?? []).map((x) => [String(x.id), x as T]));
   const accountOf = byId<Named>(accounts);
   const queueOf = byId<Named>(queues);
   const userOf = byId<Named>(users);
