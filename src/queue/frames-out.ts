@@ -41,16 +41,17 @@ export function sendToAll(q: QueueHost, agentIds: readonly string[], frame: Serv
 
 /** Answers one socket only (not logged): the frame carries the agent's latest sequence number. */
 export function reject(q: QueueHost, ws: WebSocket, agentId: string, code: string, message: string, ref?: unknown) {
-  const seq = q.store.agent(agentId)?.last_seq ?? 0;
+  const seq = q.store.lastFrameSeq(agentId);
   ws.send(JSON.stringify({ type: "error", code, message, ...(ref === undefined ? {} : { ref }), seq } satisfies ServerFrame & { seq: number }));
 }
 
 /** hello with the agent's state, then every frame after `lastSeq` the agent missed. */
 export function greet(q: QueueHost, ws: WebSocket, agentId: string, lastSeq: number | null, extras: Map<number, TicketExtras>) {
   const agent = q.store.agent(agentId)!;
+  const last = q.store.lastFrameSeq(agentId);
   const missed = lastSeq === null ? [] : q.store.framesAfter(agentId, lastSeq);
   const oldest = q.store.oldestFrameSeq(agentId);
-  const complete = lastSeq === null || lastSeq >= agent.last_seq || (oldest !== null && oldest <= lastSeq + 1);
+  const complete = lastSeq === null || lastSeq >= last || (oldest !== null && oldest <= lastSeq + 1);
   const assigned = q.store.heldBy(agentId).map((t) => withExtras(t.view, extras.get(t.id)));
   const offers = q.store.offeredTo(agentId).filter((t) => !q.store.pendingOffer(t.id, agentId)).map((t) => offerView(q, t));
   const status: AgentStatus = q.store.status(agent);
@@ -63,6 +64,6 @@ export function greet(q: QueueHost, ws: WebSocket, agentId: string, lastSeq: num
     replayed: missed.length,
     complete,
   };
-  ws.send(JSON.stringify({ ...hello, seq: agent.last_seq }));
+  ws.send(JSON.stringify({ ...hello, seq: last }));
   for (const text of missed) ws.send(text);
 }

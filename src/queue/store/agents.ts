@@ -144,18 +144,8 @@ export class AgentsTable {
     this.patch(id, { elsewhere: n });
   }
 
-  /** Each of these agents' frame sequence moved on by one (a broadcast, frames.ts). */
-  advanceSeq(ids: readonly string[]) {
-    for (let i = 0; i < ids.length; i += 90) {
-      const chunk = ids.slice(i, i + 90);
-      this.sql.exec(`UPDATE agents SET last_seq = last_seq + 1 WHERE id IN (${chunk.map(() => "?").join(", ")})`, ...chunk);
-    }
-    for (const id of ids) this.patch(id, { last_seq: this.rows.get(id)!.last_seq + 1 });
-  }
-
-  /** The agent's frame sequence moved to `seq` (frames.ts writes the frame in the same step). */
-  setLastSeq(id: string, seq: number) {
-    this.sql.exec("UPDATE agents SET last_seq = ? WHERE id = ?", seq, id);
+  /** The agent's latest frame number, in memory only: the replay log holds it (frames.ts). */
+  noteSeq(id: string, seq: number) {
     this.patch(id, { last_seq: seq });
   }
 }

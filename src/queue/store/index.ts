@@ -199,8 +199,7 @@ export class QueueStore {
   /** The ticket is the agent's: every offer of it closes. Returns the agents whose offers were withdrawn. */
   assign(ticketId: number, agentId: string, now: number): string[] {
     const last = this.stat("last_assign_at");
-    if (last !== null) this.setStat("pace_ms", nextPace(this.stat("pace_ms"), now - last));
-    this.setStat("last_assign_at", now);
+    this.stats.setAll(last === null ? { last_assign_at: now } : { pace_ms: nextPace(this.stat("pace_ms"), now - last), last_assign_at: now });
     const others = this.offerees(ticketId).filter((a) => a !== agentId);
     this.touchTicket(ticketId);
     this.touch(agentId);
@@ -489,6 +488,11 @@ export class QueueStore {
   /** The same frame to many agents, each under their next number; returns each kept text. */
   appendFrameToAll(agentIds: readonly string[], frame: ServerFrame, at: number): Map<string, string> {
     return this.frames.appendToAll(agentIds, frame, at);
+  }
+
+  /** The agent's latest frame number (0: none yet). */
+  lastFrameSeq(agentId: string): number {
+    return this.frames.lastSeq(agentId);
   }
 
   framesAfter(agentId: string, seq: number): string[] {

@@ -15,8 +15,17 @@ export class StatsTable {
   }
 
   set(key: StatKey, value: number) {
-    if (this.values.get(key) === value) return;
-    this.sql.exec("INSERT INTO stats (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
-    this.values.set(key, value);
+    this.setAll({ [key]: value });
+  }
+
+  /** Writes the counters that changed, in one statement. */
+  setAll(values: Partial<Record<StatKey, number>>) {
+    const changed = (Object.entries(values) as [StatKey, number][]).filter(([k, v]) => this.values.get(k) !== v);
+    if (changed.length === 0) return;
+    this.sql.exec(
+      `INSERT INTO stats (key, value) VALUES ${changed.map(() => "(?, ?)").join(", ")} ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      ...changed.flat(),
+    );
+    for (const [k, v] of changed) this.values.set(k, v);
   }
 }

@@ -135,16 +135,15 @@ export class TicketsTable {
       sticky?.agentId ?? null,
       sticky?.until ?? null,
     );
-    const parsed = JSON.parse(json) as TicketView;
-    if (this.rows.has(view.id)) return this.patch(view.id, { view: parsed });
-    this.put(fresh(view.id, parsed, { preview: boundPreview(preview), enqueued_at: at, preferred_agent_id: sticky?.agentId ?? null, sticky_until: sticky?.until ?? null }));
+    if (this.rows.has(view.id)) return this.patch(view.id, { view: bounded });
+    this.put(fresh(view.id, bounded, { preview: boundPreview(preview), enqueued_at: at, preferred_agent_id: sticky?.agentId ?? null, sticky_until: sticky?.until ?? null }));
   }
 
   adoptAssigned(view: TicketView, agentId: string, at: number) {
     if (this.rows.has(view.id)) return;
-    const json = JSON.stringify(boundView(view));
-    this.sql.exec("INSERT INTO tickets (id, view, preview, state, agent_id, enqueued_at) VALUES (?, ?, '', 'assigned', ?, ?) ON CONFLICT (id) DO NOTHING", view.id, json, agentId, at);
-    this.put(fresh(view.id, JSON.parse(json) as TicketView, { state: "assigned", agent_id: agentId, enqueued_at: at }));
+    const bounded = boundView(view);
+    this.sql.exec("INSERT INTO tickets (id, view, preview, state, agent_id, enqueued_at) VALUES (?, ?, '', 'assigned', ?, ?) ON CONFLICT (id) DO NOTHING", view.id, JSON.stringify(bounded), agentId, at);
+    this.put(fresh(view.id, bounded, { state: "assigned", agent_id: agentId, enqueued_at: at }));
   }
 
   /** Writes the changed columns of an existing ticket. */
@@ -171,7 +170,7 @@ export class TicketsTable {
   }
 
   setView(id: number, view: TicketView) {
-    this.update(id, { view: JSON.parse(JSON.stringify(boundView(view))) as TicketView });
+    this.update(id, { view: boundView(view) });
   }
 
   setPreview(id: number, preview: string) {
