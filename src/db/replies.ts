@@ -133,7 +133,7 @@ export async function markAssigned(d1: D1Database, ticketId: number, agentId: st
 }
 
 function markAssignedStatement(d1: D1Database, ticketId: number, agentId: string, now: number) {
-  return d1.prepare("UPDATE tickets SET status = 'assigned', assignee_id = ?2, updated_at = ?3 WHERE id = ?1 AND status != 'closed'").bind(ticketId, agentId, now);
+  return d1.prepare("UPDATE tickets SET status = 'assigned', assignee_id = ?2, updated_at = ?3, assigned_at = coalesce(assigned_at, ?3) WHERE id = ?1 AND status != 'closed'").bind(ticketId, agentId, now);
 }
 
 /**

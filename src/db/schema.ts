@@ -176,6 +176,8 @@ export const tickets = sqliteTable(
     contactUsername: text(),
     /** The latest `created_at` of this ticket and every one before it (id order), kept by a trigger: never falls as ids rise. */
     createdMaxAt: integer().notNull().default(0),
+    /** When an agent first took it (migration 0015): service level, handle time. */
+    assignedAt: integer(),
   },
   (t) => [
     uniqueIndex("tickets_contact_id_current_idx").on(t.contactId, t.current),
@@ -189,6 +191,8 @@ export const tickets = sqliteTable(
     index("tickets_disposition_id_idx").on(t.disposition, t.id).where(sql`${t.disposition} IS NOT NULL`),
     index("tickets_created_max_at_idx").on(t.createdMaxAt),
     index("tickets_out_of_order_idx").on(t.id).where(sql`${t.createdAt} < ${t.createdMaxAt}`),
+    index("tickets_queue_id_created_at_idx").on(t.queueId, t.createdAt),
+    index("tickets_created_at_idx").on(t.createdAt),
   ],
 );
 

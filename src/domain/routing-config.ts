@@ -101,6 +101,8 @@ export const routingConfigSchema = z
     translation: translationConfigSchema.default({ provider: "none" }),
     /** The queue's own business hours; they take precedence over its accounts' (null: the account's). */
     businessHours: businessHoursSchema.nullable().default(null),
+    /** Service level: the share of tickets an agent took within this many seconds of their arrival. */
+    serviceLevelTargetSeconds: z.number().int().min(1).max(86400).default(20),
     /** Free text for the people who run the queue. */
     notes: z.string().max(2000).default(""),
   })
