@@ -4,6 +4,7 @@ import type { AgentStatus, ServerFrame } from "./protocol";
 import { socketsOf, type QueueHost } from "./host";
 import { offerView } from "./offer-view";
 import { boundFrame } from "./frame-bounds";
+import { tellSpies } from "./spying";
 
 /**
  * Numbers the frame in the agent's sequence, keeps it for replay, and sends it to each of the
@@ -11,6 +12,7 @@ import { boundFrame } from "./frame-bounds";
  */
 export function send(q: QueueHost, agentId: string, frame: ServerFrame, now: number, liveOnly?: Record<string, unknown>) {
   const bounded = boundFrame(frame);
+  tellSpies(q, bounded);
   const kept = q.store.appendFrame(agentId, bounded, now);
   const sockets = socketsOf(q, agentId);
   if (sockets.length === 0) return;

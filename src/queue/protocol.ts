@@ -86,6 +86,13 @@ export type ClientFrame = z.infer<typeof clientFrameSchema>;
 export const supervisorFrameSchema = z.discriminatedUnion("type", [
   /** Set an agent's state: away stops new offers, offline signs the agent out and hands their tickets to others. */
   z.object({ type: z.literal("agent.state"), agentId: z.string().min(1).max(64), status: z.enum(["online", "away", "offline"]) }),
+  /** Watch a ticket of this queue: `spy.started` with its history, then `spy.event` for everything that happens to it. */
+  z.object({ type: z.literal("spy.start"), ticketId }),
+  z.object({ type: z.literal("spy.stop"), ticketId }),
+  /** An internal note on a ticket of this queue: the holding agent sees it live, the customer never does. */
+  z.object({ type: z.literal("note"), ticketId, text, clientMsgId: z.string().min(1).max(64) }),
+  /** Ask for the queue's figures now (`queue.stats`). */
+  z.object({ type: z.literal("stats") }),
 ]);
 export type SupervisorFrame = z.infer<typeof supervisorFrameSchema>;
 
@@ -219,3 +226,60 @@ export const queueStateSchema = z.object({
   paceS: z.number().nullable(),
 });
 export type QueueState = z.infer<typeof queueStateSchema>;
+
+const seconds = z.number().nullable();
+
+/** Service figures over a set of tickets (docs/interactions.md#figures-and-reports). */
+export const serviceFiguresSchema = z
+  .object({
+    created: z.number().int(),
+    handled: z.number().int(),
+    abandoned: z.number().int(),
+    firstResponse: z.object({ count: z.number().int(), avgS: seconds, p90S: seconds }),
+    handleTime: z.object({ count: z.number().int(), avgS: seconds }),
+    serviceLevel: z.object({ targetS: z.number().int().nullable(), within: z.number().int(), of: z.number().int(), pct: z.number().nullable() }),
+  });
+
+/** A queue's figures: live ones, and since midnight in the queue's time zone. */
+export const queueStatsSchema = z
+  .object({
+    queueId: z.string(),
+    at: z.number(),
+    timeZone: z.string(),
+    /** Midnight in the queue's time zone (epoch ms): where `today` starts. */
+    since: z.number(),
+    waiting: z.number().int(),
+    longestWaitS: z.number().int(),
+    offersInFlight: z.number().int(),
+    agentsByState: z.object({ online: z.number().int(), away: z.number().int(), offline: z.number().int() }),
+    load: z.number().int(),
+    /** Capacity of the agents online or away. */
+    capacity: z.number().int(),
+    today: serviceFiguresSchema,
+    agents: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        status: agentStatus,
+        load: z.number().int(),
+        capacity: z.number().int(),
+        today: serviceFiguresSchema,
+      }),
+    ),
+  });
+export type QueueStats = z.infer<typeof queueStatsSchema>;
+
+/** Frames a supervisor's socket receives besides `queue.state` (not numbered). */
+export const supervisorServerFrameSchema = z.discriminatedUnion("type", [
+  /** Spying began: the ticket, who holds it, its history (oldest first, notes included). `spy.event`s follow. */
+  z.object({ type: z.literal("spy.started"), ticket: ticketViewSchema, holderId: z.string().nullable(), messages: z.array(messageViewSchema) }),
+  /** Something happened to a ticket you spy on: the frame its holder got (without their `seq`). */
+  z.object({ type: z.literal("spy.event"), ticketId, frame: serverFrameSchema }),
+  /** Spying ended: you stopped, the ticket closed, was erased or left the queue. */
+  z.object({ type: z.literal("spy.stopped"), ticketId, reason: z.enum(["stopped", "closed", "deleted", "left_queue"]) }),
+  /** Your note is stored (direction `note`); the holder got it as a `message` frame. */
+  z.object({ type: z.literal("note.added"), clientMsgId: z.string(), message: messageViewSchema }),
+  queueStatsSchema.extend({ type: z.literal("queue.stats") }),
+  z.object({ type: z.literal("error"), code: z.string(), message: z.string(), ref: z.unknown().optional() }),
+]);
+export type SupervisorServerFrame = z.infer<typeof supervisorServerFrameSchema>;

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { clientFrameSchema, type ClientFrame, type MessageView } from "./protocol";
+import { clientFrameSchema, type ClientFrame, type MessageView, type QueueStats } from "./protocol";
 import type { RoutingConfig } from "../domain/routing-config";
 import type { Env } from "../env";
 import { meterD1 } from "../db/meter";
@@ -18,6 +18,7 @@ import { receiveTransfer, transferReturned, type TransferBack, type TransferIn }
 import { accessExpired, closeSockets, connect, endAccess, goOffline, revokeSocket, socketGone, type AccessEnd } from "./presence";
 import { forgetTicket, handleFrame } from "./agent-frames";
 import { supervisorFrame } from "./supervisor";
+import { queueStats } from "./live-figures";
 import { ticketChanged } from "./ticket-views";
 import { movedTo } from "./hand-over";
 import { forgetTickets } from "./forget";
@@ -208,6 +209,11 @@ export class QueueObject extends DurableObject<Env> {
   /** Where a waiting ticket stands: its position and the estimated wait (capped), or null once someone holds it. */
   async queueStatus(ticketId: number): Promise<{ position: number; waiting: number; estimateS: number } | null> {
     return this.entry("queueStatus", () => queueStatus(this.q, ticketId));
+  }
+
+  /** The queue's live figures and today's (GET /api/v1/queues/{id}/stats, the supervisor's `stats` frame). */
+  async stats(): Promise<QueueStats> {
+    return this.entry("stats", () => queueStats(this.q, Date.now()));
   }
 
   /** State as a supervisor sees it; also what tests look at. */

@@ -1,9 +1,11 @@
-// Supervisors' commands on the socket: an agent's state (online, away, signed out).
+// Supervisors' commands on the socket: an agent's state (online, away, signed out), spying on a ticket, a note, the queue's figures.
 import { recordAudit } from "../db/audit";
 import { supervisorFrameSchema, type SupervisorFrame } from "./protocol";
 import type { QueueHost } from "./host";
 import { leaveIfEmpty } from "./between-queues";
 import { closeSockets, goOffline, setState } from "./presence";
+import { startSpying, stopSpying, supervisorNote } from "./spying";
+import { queueStats } from "./live-figures";
 
 export async function supervisorFrame(q: QueueHost, ws: WebSocket, supervisorId: string, raw: string | ArrayBuffer) {
   const answer = (code: string, message: string, ref?: unknown) => ws.send(JSON.stringify({ type: "error", code, message, ...(ref === undefined ? {} : { ref }) }));
@@ -14,6 +16,16 @@ export async function supervisorFrame(q: QueueHost, ws: WebSocket, supervisorId:
     frame = parsed.data;
   } catch {
     return answer("invalid_json", "Frames must be JSON");
+  }
+  switch (frame.type) {
+    case "spy.start":
+      return startSpying(q, ws, frame.ticketId, answer);
+    case "spy.stop":
+      return stopSpying(q, ws, frame.ticketId);
+    case "note":
+      return supervisorNote(q, ws, supervisorId, frame, answer);
+    case "stats":
+      return ws.send(JSON.stringify({ type: "queue.stats", ...(await queueStats(q, Date.now())) }));
   }
   const agent = q.store.agent(frame.agentId);
   if (!agent?.connected) return answer("agent_not_connected", "That agent is not signed in to this queue", { agentId: frame.agentId });

@@ -4,6 +4,7 @@ import { accountRoutes } from "./accounts";
 import { auditRoutes } from "./audit";
 import { cannedRoutes } from "./canned";
 import { erasureRoutes } from "./erasure";
+import { figureRoutes } from "./figures";
 import { memberRoutes } from "./members";
 import { queueRoutes } from "./queues";
 import { savedSearchRoutes } from "./saved-searches";
@@ -22,7 +23,7 @@ export function apiRoutes() {
     scheme: "bearer",
     description: "A token from POST /api/v1/auth/login",
   });
-  for (const routes of [sessionRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, ticketExportRoutes, ticketTranscriptRoutes, erasureRoutes, ticketFindingRoutes, ticketRoutes, savedSearchRoutes, cannedRoutes, auditRoutes]) {
+  for (const routes of [sessionRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, ticketExportRoutes, ticketTranscriptRoutes, erasureRoutes, ticketFindingRoutes, ticketRoutes, savedSearchRoutes, cannedRoutes, auditRoutes, figureRoutes]) {
     api.route("/", routes());
   }
   return api;
