@@ -8,13 +8,7 @@ import type { QueueHost } from "./host";
  * agent replays no erased text and its sequence has no gap. Returns the ids this queue held.
  */
 export function forgetTickets(q: QueueHost, ticketIds: readonly number[], now: number): number[] {
-  // The replay log is not among the tables kept in memory: it is rewritten in SQLite directly, in one pass.
-  const ticketOf = "coalesce(json_extract(json, '$.ticketId'), json_extract(json, '$.ticket.id'), json_extract(json, '$.message.ticketId'))";
-  q.ctx.storage.sql.exec(
-    `UPDATE frames SET json = json_object('type', 'ticket.deleted', 'ticketId', ${ticketOf}, 'seq', seq)
-     WHERE ${ticketOf} IN (SELECT value FROM json_each(?))`,
-    JSON.stringify(ticketIds),
-  );
+  q.store.eraseFrames(ticketIds);
   const held: number[] = [];
   for (const ticketId of ticketIds) {
     q.store.dropHandOver(ticketId);

@@ -60,6 +60,16 @@ export class FramesTable {
     return kept;
   }
 
+  /** Frames about these tickets (their messages, their views) become `ticket.deleted` under the same numbers, in one pass: a replay carries no erased text and has no gap. */
+  erase(ticketIds: readonly number[]) {
+    const ticketOf = "coalesce(json_extract(json, '$.ticketId'), json_extract(json, '$.ticket.id'), json_extract(json, '$.message.ticketId'))";
+    this.sql.exec(
+      `UPDATE frames SET json = json_object('type', 'ticket.deleted', 'ticketId', ${ticketOf}, 'seq', seq)
+       WHERE ${ticketOf} IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(ticketIds),
+    );
+  }
+
   after(agentId: string, seq: number): string[] {
     return this.sql
       .exec<{ json: string }>("SELECT json FROM frames WHERE agent_id = ? AND seq > ? ORDER BY seq", agentId, seq)

@@ -490,6 +490,11 @@ export class QueueStore {
     return this.frames.appendToAll(agentIds, frame, at);
   }
 
+  /** Frames about erased tickets are overwritten by `ticket.deleted` (see frames.ts). */
+  eraseFrames(ticketIds: readonly number[]) {
+    this.frames.erase(ticketIds);
+  }
+
   /** The agent's latest frame number (0: none yet). */
   lastFrameSeq(agentId: string): number {
     return this.frames.lastSeq(agentId);
