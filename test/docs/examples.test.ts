@@ -14,7 +14,7 @@ import { sendAnswerSchema } from "../../src/providers/custom/schema";
 import { outboundPayload } from "../../src/providers/custom/send";
 import { sendBody as sinchSendBody } from "../../src/providers/sinch/send";
 import type { ProviderKind } from "../../src/providers/types";
-import { clientFrameSchema, queueStateSchema, replyWindowViewSchema, sequencedFrameSchema, supervisorFrameSchema } from "../../src/queue/protocol";
+import { clientFrameSchema, queueStateSchema, replyWindowViewSchema, sequencedFrameSchema, supervisorFrameSchema, supervisorServerFrameSchema } from "../../src/queue/protocol";
 import { apiRoutes } from "../../src/routes/api";
 import { errorSchema } from "../../src/routes/api/shared";
 
@@ -176,6 +176,7 @@ const named: Record<string, (value: unknown) => Verdict> = {
   "client-frame": byZod(clientFrameSchema),
   "server-frame": byZod(sequencedFrameSchema),
   "supervisor-frame": byZod(supervisorFrameSchema),
+  "supervisor-server-frame": byZod(supervisorServerFrameSchema),
   "queue-state": byZod(queueStateSchema),
   "reply-window": byZod(replyWindowViewSchema),
   "conversation-settings": byZod(conversationSettingsSchema),
