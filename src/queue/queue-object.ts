@@ -18,6 +18,7 @@ import { receiveTransfer, transferReturned, type TransferBack, type TransferIn }
 import { accessExpired, closeSockets, connect, endAccess, goOffline, revokeSocket, socketGone, type AccessEnd } from "./presence";
 import { forgetTicket, handleFrame } from "./agent-frames";
 import { supervisorFrame } from "./supervisor";
+import { spySocketGone } from "./spying";
 import { queueStats } from "./live-figures";
 import { ticketChanged } from "./ticket-views";
 import { movedTo } from "./hand-over";
@@ -288,7 +289,10 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    await this.entry("webSocketClose", () => socketGone(this.q, ws)).catch(() => undefined);
+    await this.entry("webSocketClose", () => {
+      spySocketGone(this.q, ws);
+      return socketGone(this.q, ws);
+    }).catch(() => undefined);
     try {
       ws.close(code === 1005 ? 1000 : code, "bye");
     } catch {
@@ -297,7 +301,10 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
-    await this.entry("webSocketError", () => socketGone(this.q, ws)).catch(() => undefined);
+    await this.entry("webSocketError", () => {
+      spySocketGone(this.q, ws);
+      return socketGone(this.q, ws);
+    }).catch(() => undefined);
   }
 
   // ---- timers

@@ -1,6 +1,5 @@
 // Supervisors spying on tickets: which of their sockets watch which ticket, and what they are sent.
-import { ticketHistory } from "../db/replies";
-import { storeNote } from "../db/replies";
+import { storeNote, ticketHistory } from "../db/replies";
 import { OBSERVER_TAG, type QueueHost, type SocketAttachment } from "./host";
 import type { ServerFrame, SupervisorServerFrame } from "./protocol";
 
@@ -145,6 +144,13 @@ export async function startSpying(q: QueueHost, ws: WebSocket, ticketId: number,
     const end = endOf(frame);
     if (end) return stop(q, ws, ticketId, end);
   }
+}
+
+/** A supervisor's socket closed: it spies on nothing any more. */
+export function spySocketGone(q: QueueHost, ws: WebSocket) {
+  const map = indexes.get(q);
+  if (!map) return;
+  for (const [ticketId, spies] of map) if (spies.some((s) => s.ws === ws)) drop(q, ticketId, ws);
 }
 
 export function stopSpying(q: QueueHost, ws: WebSocket, ticketId: number) {

@@ -31,7 +31,7 @@ async function supervise(token: string, queueId: string) {
       await new Promise((r) => setTimeout(r, 20));
     }
   };
-  return { frames, next, send: (frame: unknown) => ws.send(JSON.stringify(frame)), rest: () => frames.slice(cursor) };
+  return { frames, next, send: (frame: unknown) => ws.send(JSON.stringify(frame)), rest: () => frames.slice(cursor), close: () => ws.close(1000) };
 }
 
 describe("spying on a ticket", () => {
@@ -129,5 +129,26 @@ describe("spying on a ticket", () => {
     watcher.send({ type: "note", ticketId, text: "Bunu ilk boşalan alsın", clientMsgId: "w-1" });
     await watcher.next("note.added");
     expect(await watcher.next("spy.event")).toMatchObject({ frame: { type: "message", message: { direction: "note", body: "Bunu ilk boşalan alsın" } } });
+  });
+
+  it("lets several supervisors spy on one ticket; one closing its socket leaves the others watching", async () => {
+    stubBotApi();
+    const { queueId, key } = await desk();
+    const a = await agentIn(queueId);
+    const [s1, s2] = [await createUser({ role: "supervisor" }), await createUser({ role: "admin" })];
+    const ayse = await connect(a.token, queueId);
+    const { ticketId, customer } = await heldTicket(key, ayse);
+    const one = await supervise(s1.token, queueId);
+    const two = await supervise(s2.token, queueId);
+    for (const w of [one, two]) {
+      w.send({ type: "spy.start", ticketId });
+      await w.next("spy.started");
+    }
+    one.close();
+    await settle();
+    expect(await customerWrites(key, customer, "Orada mısınız?")).toBe(200);
+    await ayse.next("message");
+    expect(await two.next("spy.event")).toMatchObject({ frame: { type: "message", message: { body: "Orada mısınız?" } } });
+    expect(one.rest().filter((f) => f.type === "spy.event")).toEqual([]);
   });
 });
