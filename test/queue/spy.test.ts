@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { BASE, createUser, settle } from "../helpers/hub";
 import { trackSocket } from "../helpers/session";
 import { agentIn, cleanUp, connect, customerWrites, desk, heldTicket, messagesOf, stubBotApi } from "./desk";
@@ -35,7 +35,7 @@ async function supervise(token: string, queueId: string) {
 }
 
 describe("spying on a ticket", () => {
-  it("gives the supervisor the history, then every message, reply, note and delivery; the supervisor's note reaches the agent and never the customer", async () => {
+  it("gives the supervisor the history, then every message, reply, edit, note and delivery; the supervisor's note reaches the agent and never the customer", async () => {
     const calls = stubBotApi();
     const { queueId, key } = await desk();
     const a = await agentIn(queueId, "Ayşe Yılmaz");
@@ -64,8 +64,12 @@ describe("spying on a ticket", () => {
 
     // The agent's reply, its delivery and the agent's own note.
     ayse.send({ type: "reply", ticketId, text: "Teşekkürler, kontrol ediyorum", clientMsgId: "r-2" });
-    expect(await watcher.next("spy.event")).toMatchObject({ frame: { type: "reply.queued", message: { body: "Teşekkürler, kontrol ediyorum" } } });
+    const queued = await watcher.next("spy.event");
+    expect(queued).toMatchObject({ frame: { type: "reply.queued", message: { body: "Teşekkürler, kontrol ediyorum" } } });
     expect(await watcher.next("spy.event", 15_000)).toMatchObject({ frame: { type: "delivery", ticketId, status: "sent" } });
+    await ayse.next("delivery", 15_000);
+    ayse.send({ type: "edit", ticketId, messageId: queued.frame.message.id, text: "Teşekkürler, hemen kontrol ediyorum" });
+    expect(await watcher.next("spy.event")).toMatchObject({ frame: { type: "message.updated", message: { id: queued.frame.message.id, body: "Teşekkürler, hemen kontrol ediyorum" } } });
     ayse.send({ type: "note", ticketId, text: "Müşteri sabırsız", clientMsgId: "n-1" });
     expect(await watcher.next("spy.event")).toMatchObject({ frame: { type: "note.added", message: { direction: "note", body: "Müşteri sabırsız" } } });
 
@@ -77,7 +81,9 @@ describe("spying on a ticket", () => {
     expect(toAgent.message).toMatchObject({ id: added.message.id, direction: "note", authorId: sup.id });
     expect(await watcher.next("spy.event")).toMatchObject({ frame: { type: "message", message: { id: added.message.id } } });
     await settle();
-    expect(calls.map((c) => c.body.text)).toEqual(["Bakıyorum, bir dakika 🙏", "Teşekkürler, kontrol ediyorum"]);
+    await vi.waitFor(() => expect(calls.filter((c) => c.method === "editMessageText")).toHaveLength(1), { timeout: 15_000, interval: 50 });
+    expect(calls.map((c) => c.body.text)).toEqual(["Bakıyorum, bir dakika 🙏", "Teşekkürler, kontrol ediyorum", "Teşekkürler, hemen kontrol ediyorum"]);
+    expect(calls.map((c) => c.method)).toEqual(["sendMessage", "sendMessage", "editMessageText"]);
     const notes = (await messagesOf(ticketId)).filter((m) => m.direction === "note");
     expect(notes.map((m) => [m.author_id, m.body])).toEqual([
       [a.id, "Müşteri sabırsız"],
