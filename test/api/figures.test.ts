@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import Papa from "papaparse";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { supervisorServerFrameSchema } from "../../src/queue/protocol";
 import { reportColumns } from "../../src/routes/api/figures";
 import { call, seedAccount, seedQueue, seedUser, BASE } from "../helpers/api";
 import { createUser, queueStub, settle } from "../helpers/hub";
@@ -133,6 +134,7 @@ describe("GET /api/v1/queues/{id}/stats and the supervisor's stats frame", () =>
     for (let i = 0; i < 100 && !got.some((f) => f.type === "queue.stats"); i++) await new Promise((r) => setTimeout(r, 20));
     const frame = got.find((f) => f.type === "queue.stats");
     expect(frame).toMatchObject({ queueId, waiting: 2, agentsByState: { online: 1, offline: 1 }, today: stats.today });
+    expect(supervisorServerFrameSchema.parse(frame)).toEqual(frame);
     ws.close(1000);
 
     // Taking a ticket records when: it counts as taken from then on.

@@ -2,9 +2,15 @@ import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BASE, createUser, settle } from "../helpers/hub";
 import { trackSocket } from "../helpers/session";
+import { supervisorServerFrameSchema } from "../../src/queue/protocol";
 import { agentIn, cleanUp, connect, customerWrites, desk, heldTicket, messagesOf, stubBotApi } from "./desk";
 
-afterEach(cleanUp);
+const misfits: unknown[] = [];
+
+afterEach(async () => {
+  await cleanUp();
+  expect(misfits.splice(0)).toEqual([]);
+});
 
 /** A supervisor's socket: `next(type)` takes the first frame of that type not taken yet (queue.state frames are skipped). */
 async function supervise(token: string, queueId: string) {
@@ -17,7 +23,11 @@ async function supervise(token: string, queueId: string) {
   let cursor = 0;
   ws.addEventListener("message", (e) => {
     const frame = JSON.parse(e.data as string);
-    if (frame.type !== "queue.state") frames.push(frame);
+    if (frame.type === "queue.state") return;
+    frames.push(frame);
+    // Every frame is one the protocol describes.
+    const parsed = supervisorServerFrameSchema.safeParse(frame);
+    if (!parsed.success) misfits.push({ type: frame.type, issues: parsed.error.issues });
   });
   const next = async (type: string, timeoutMs = 5000) => {
     const until = Date.now() + timeoutMs;
