@@ -14,6 +14,7 @@ import { setState } from "./presence";
 import { settingsFor } from "./ticket-settings";
 import { ticketChanged } from "./ticket-views";
 import { transferToAgent, transferToQueue } from "./transfers";
+import { ticketGone } from "./spying";
 import { claimExtra } from "./capacity";
 import { adapterFor } from "../providers/registry";
 import type { ProviderKind } from "../providers/types";
@@ -291,4 +292,5 @@ export function forgetTicket(q: QueueHost, ticketId: number, by: string | null, 
     q.send(row.agent_id, { type: "ticket.closed", ticketId, by, disposition }, now);
   }
   for (const agentId of offerees) q.send(agentId, { type: "offer.withdrawn", ticketId, reason: "closed" }, now);
+  ticketGone(q, ticketId, "closed");
 }

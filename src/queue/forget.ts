@@ -1,5 +1,6 @@
 // Tickets erased from D1 (the tickets API's deletions, a contact's erasure): the queue object lets go of them.
 import type { QueueHost } from "./host";
+import { ticketGone } from "./spying";
 
 /**
  * Forgets each ticket here: its row, offers, timers and any mark of its hand-over go; the agent
@@ -21,6 +22,7 @@ export function forgetTickets(q: QueueHost, ticketIds: readonly number[], now: n
     q.store.removeTicket(ticketId);
     if (row.state === "assigned" && row.agent_id) q.store.markFreed(row.agent_id, now);
     for (const agentId of told) if (q.store.agent(agentId)) q.send(agentId, { type: "ticket.deleted", ticketId }, now);
+    ticketGone(q, ticketId, "deleted");
   }
   return held;
 }

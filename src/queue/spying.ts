@@ -103,6 +103,16 @@ export function tellSpies(q: QueueHost, frame: ServerFrame) {
   }
 }
 
+/**
+ * The queue let go of the ticket (closed or erased while nobody held it, so no holder's frame said
+ * so): its spies are told. A spy still reading the history finds the ticket gone by itself.
+ */
+export function ticketGone(q: QueueHost, ticketId: number, reason: "closed" | "deleted") {
+  const spies = spiesOf(q).get(ticketId);
+  if (!spies) return;
+  for (const spy of [...spies]) if (!spy.pending) stop(q, spy.ws, ticketId, reason);
+}
+
 /** Stops one socket's spying on the ticket and tells it why. */
 function stop(q: QueueHost, ws: WebSocket, ticketId: number, reason: "stopped" | "closed" | "deleted" | "left_queue") {
   drop(q, ticketId, ws);
@@ -135,7 +145,7 @@ export async function startSpying(q: QueueHost, ws: WebSocket, ticketId: number,
   const row = q.store.ticket(ticketId);
   const pending = spy.pending ?? [];
   spy.pending = null;
-  if (!row) return stop(q, ws, ticketId, "closed");
+  if (!row) return stop(q, ws, ticketId, pending.map(endOf).find((e) => e !== null) ?? "closed");
   sendTo(ws, { type: "spy.started", ticket: row.view, holderId: row.state === "assigned" ? row.agent_id : null, messages });
   const shown = new Set(messages.map((m) => m.id));
   for (const frame of pending) {

@@ -1,6 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BASE, createUser, settle } from "../helpers/hub";
+import { call } from "../helpers/api";
+import { BASE, createUser, queueStub, settle } from "../helpers/hub";
 import { trackSocket } from "../helpers/session";
 import { supervisorServerFrameSchema } from "../../src/queue/protocol";
 import { agentIn, cleanUp, connect, customerWrites, desk, heldTicket, messagesOf, stubBotApi } from "./desk";
@@ -131,7 +132,7 @@ describe("spying on a ticket", () => {
     expect(await watcher.next("spy.stopped")).toMatchObject({ ticketId, reason: "closed" });
   }, 30_000);
 
-  it("gives a waiting ticket's spy the note when nobody holds it", async () => {
+  it("gives a waiting ticket's spy the note when nobody holds it, and tells it when the ticket is closed or erased", async () => {
     stubBotApi();
     const { queueId, key } = await desk();
     const sup = await createUser({ role: "supervisor" });
@@ -145,6 +146,20 @@ describe("spying on a ticket", () => {
     watcher.send({ type: "note", ticketId, text: "Bunu ilk boşalan alsın", clientMsgId: "w-1" });
     await watcher.next("note.added");
     expect(await watcher.next("spy.event")).toMatchObject({ frame: { type: "message", message: { direction: "note", body: "Bunu ilk boşalan alsın" } } });
+
+    // Closed while it waits (no holder to tell): the spy is told all the same.
+    const admin = await createUser({ role: "admin" });
+    expect((await call(`/api/v1/tickets/${ticketId}/close`, { method: "POST", token: admin.token, json: {} })).status).toBe(200);
+    expect(await watcher.next("spy.stopped")).toEqual({ type: "spy.stopped", ticketId, reason: "closed" });
+
+    // Erased while it waits: likewise.
+    expect(await customerWrites(key, 8_800_002, "Bir sorum var")).toBe(200);
+    await settle();
+    const second = (await queueStub(queueId).snapshot()).tickets[0]!.id;
+    watcher.send({ type: "spy.start", ticketId: second });
+    await watcher.next("spy.started");
+    expect((await call(`/api/v1/tickets/${second}`, { method: "DELETE", token: admin.token })).status).toBe(200);
+    expect(await watcher.next("spy.stopped")).toEqual({ type: "spy.stopped", ticketId: second, reason: "deleted" });
   });
 
   it("lets several supervisors spy on one ticket; one closing its socket leaves the others watching", async () => {
