@@ -3,12 +3,13 @@ import type { AppContext } from "../env";
 
 const tags = [
   { name: "auth", description: "Logging in and the caller's own identity" },
-  { name: "queues", description: "Queues and their routing configuration" },
+  { name: "queues", description: "Queues, their routing configuration and their live figures" },
   { name: "members", description: "Which users work in which queue" },
   { name: "users", description: "Admins, supervisors and agents" },
   { name: "accounts", description: "Channel accounts: where provider webhooks come in and replies go out" },
   { name: "tickets", description: "Customer tickets and their message history: the list, the search, read marks" },
   { name: "saved searches", description: "Ticket searches kept by a user, or shared with everyone by a supervisor or an admin" },
+  { name: "reports", description: "Service figures (handled, abandoned, first response, handle time, service level) over a date range" },
   { name: "audit", description: "Who changed what" },
 ];
 
