@@ -52,8 +52,9 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
   const stmt = (query: string, ...more: unknown[]) => d1.prepare(query).bind(account.id, ev.eventKey, c.externalId, now, ...more);
 
   // The contact is inserted and updated in two statements: an upsert's RETURNING cannot tell
-  // which of two racing first messages created it. Each "created" statement returns a row only
-  // when it inserted one.
+  // which of two racing first messages created it (the update writes nothing when it would change
+  // nothing, as for the contact just inserted). Each "created" statement returns a row only when it
+  // inserted one. The ticket's last_message_at moves with the message, by the insert trigger (0016).
   const batch = await webhookBatch(d1, account, [
     stmt(
       `INSERT INTO contacts (account_id, external_id, address, display_name, username, language, created_at, last_seen_at)
@@ -63,7 +64,8 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
     ),
     stmt(
       `UPDATE contacts SET address = ?5, display_name = ?6, username = ?7, language = coalesce(?8, language), last_seen_at = ?4
-       WHERE account_id = ?1 AND external_id = ?3 AND ${guard}`,
+       WHERE account_id = ?1 AND external_id = ?3 AND ${guard}
+         AND NOT (last_seen_at = ?4 AND address IS ?5 AND display_name IS ?6 AND username IS ?7 AND (?8 IS NULL OR language IS ?8))`,
       c.address, c.displayName, c.username ?? null, c.language ?? null,
     ),
     stmt(
@@ -86,7 +88,6 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
        ON CONFLICT DO NOTHING RETURNING id`,
       ev.text, JSON.stringify(ev.attachments), ev.providerMessageId, ev.sentAt, ev.replyTo ?? null,
     ),
-    stmt(`UPDATE tickets SET last_message_at = ?4, updated_at = ?4 WHERE id = ${currentTicket} AND ${guard}`),
     receipt(d1, account.id, ev.eventKey, now),
     selectMessageWithTicket(d1, account.id, ev.providerMessageId),
   ], now);
@@ -149,7 +150,8 @@ export type JoinedRow = MessageRow & {
 function selectMessageWithTicket(d1: D1Database, accountId: string, providerMessageId: string) {
   return d1
     .prepare(
-      `SELECT m.*, t.status AS t_status, t.queue_id AS t_queue_id, t.assignee_id AS t_assignee_id,
+      `SELECT m.id, m.ticket_id, m.conversation_id, m.direction, m.body, m.attachments, m.status, m.status_reason, m.author_id,
+              m.created_at, m.edited_at, m.deleted_at, m.reaction, t.status AS t_status, t.queue_id AS t_queue_id, t.assignee_id AS t_assignee_id,
               t.subject AS t_subject, t.created_at AS t_created_at, q.name AS q_name,
               c.id AS c_id, c.display_name AS c_display_name, c.username AS c_username,
               (SELECT p.assignee_id FROM tickets p WHERE p.contact_id = c.id AND p.assignee_id IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS c_last_agent
