@@ -1,5 +1,7 @@
 import { createApp } from "./app";
+import { openDb } from "./db/database";
 import { d1MeterReading, meterD1 } from "./db/meter";
+import { pruneSocketTickets } from "./db/socket-tickets";
 import type { Env } from "./env";
 import { handleOutboxBatch } from "./outbox/consumer";
 import type { OutboxMessage } from "./outbox/message";
@@ -13,8 +15,10 @@ const app = createApp();
 export default {
   fetch: (request, env, ctx) => d1MeterReading(request, env) ?? app.fetch(request, env, ctx),
   queue: (batch, env) => handleOutboxBatch(batch, meterD1(env)),
-  // The cron trigger (every minute): replies a crash left queued or sending are settled.
+  // The cron trigger (every minute): replies a crash left queued or sending are settled, and
+  // socket tickets nobody used are deleted.
   scheduled: async (_controller, env) => {
-    await sweepOutbox(meterD1(env));
+    const metered = meterD1(env);
+    await Promise.all([sweepOutbox(metered), pruneSocketTickets(openDb(metered.DB), Date.now())]);
   },
 } satisfies ExportedHandler<Env, OutboxMessage>;

@@ -47,6 +47,19 @@ export const apiTokens = sqliteTable(
   (t) => [uniqueIndex("api_tokens_token_hash_idx").on(t.tokenHash), index("api_tokens_user_id_idx").on(t.userId)],
 );
 
+/** A socket ticket (migration 0016): single use, short-lived, kept as its SHA-256 only; goes with its token. */
+export const socketTickets = sqliteTable(
+  "socket_tickets",
+  {
+    ticketHash: text().primaryKey(),
+    tokenId: text()
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: "cascade" }),
+    expiresAt: integer().notNull(),
+  },
+  (t) => [index("socket_tickets_token_id_idx").on(t.tokenId), index("socket_tickets_expires_at_idx").on(t.expiresAt)],
+);
+
 export const queues = sqliteTable(
   "queues",
   {

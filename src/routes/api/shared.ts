@@ -47,7 +47,7 @@ type ApiRouteConfig = Omit<RouteConfig, "middleware" | "security">;
  * Refuses query parameters the route does not declare (400 validation_failed, one detail per
  * parameter): a misspelt or unsupported filter must not silently widen a list to everything.
  */
-function onlyDeclaredQuery(query: z.ZodType | undefined) {
+export function onlyDeclaredQuery(query: z.ZodType | undefined) {
   const known = new Set(query instanceof z.ZodObject ? Object.keys(query.shape) : []);
   return createMiddleware<AppContext>(async (c, next) => {
     const unknown = Object.keys(c.req.queries()).filter((name) => !known.has(name));
