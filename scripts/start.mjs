@@ -190,7 +190,11 @@ async function main() {
   }
   if (notice) say(notice);
 
-  // 4. The hub.
+  // 4. The web desk, served by the Worker from web/dist (wrangler.jsonc `assets`).
+  say("Building the web desk (web/ → web/dist)…");
+  await buildWebDesk();
+
+  // 5. The hub.
   say(`Starting wrangler dev on http://${HOST}:${port} …`);
   const [cmd, pre] = wranglerCommand(ROOT);
   const child = spawn(
@@ -250,6 +254,15 @@ function runCron(port) {
   const tick = () => fetch(`http://${HOST}:${port}/__scheduled?cron=${encodeURIComponent("* * * * *")}`).catch(() => undefined);
   void tick();
   setInterval(tick, 60_000).unref();
+}
+
+function buildWebDesk() {
+  const vite = path.join(ROOT, "node_modules", "vite", "bin", "vite.js");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [vite, "build", "web", "--logLevel", "warn"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`building the web desk failed (vite exited with ${code})`))));
+  });
 }
 
 function killGroup(child, signal) {

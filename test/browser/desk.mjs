@@ -1,0 +1,261 @@
+// The agent's desk in a real browser against the real Worker: `npm run test:browser`.
+// Builds web/, starts `wrangler dev` on a free port with its own throwaway local state, seeds the
+// demo (queue, agents, a Telegram account whose Bot API is a stand-in here), and drives Debian's
+// Chromium with playwright-core through an agent's first conversation: sign in, a customer's signed
+// webhook becomes an offer, Accept, the history, a reply the stand-in receives and the tick that
+// turns to sent, an internal note, a dropped socket that resumes with nothing missed, and closing.
+// Screenshots go to docs/screenshots/desk-*.png. Exits non-zero on the first failure.
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import { ensureDevVars } from "../../scripts/lib/dev-vars.mjs";
+import { runWrangler, wranglerCommand, wranglerEnv } from "../../scripts/lib/wrangler.mjs";
+import { ROOT, buildDemoSeed } from "../../scripts/seed.mjs";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SHOTS = path.join(ROOT, "docs", "screenshots");
+const HOST = "127.0.0.1";
+const STEP_TIMEOUT_MS = 15_000;
+const started = Date.now();
+const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+
+const cleanups = [];
+async function cleanup() {
+  for (const f of cleanups.reverse()) await f().catch(() => undefined);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, HOST, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(" ")} exited with ${code}`))));
+  });
+}
+
+/** The Telegram Bot API as the hub calls it: records every request, answers sendMessage as Telegram does. */
+async function startBotApi() {
+  const requests = [];
+  let nextId = 100;
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      requests.push({ method: req.method, url: req.url, contentType: req.headers["content-type"], body });
+      const payload = JSON.parse(body || "{}");
+      const result = { message_id: nextId++, date: Math.floor(Date.now() / 1000), chat: { id: payload.chat_id, type: "private" }, text: payload.text };
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ok: true, result }));
+    });
+  });
+  await new Promise((resolve) => server.listen(0, HOST, resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  return { baseUrl: `http://${HOST}:${server.address().port}`, requests };
+}
+
+async function startHub(port, persistTo) {
+  const [cmd, pre] = wranglerCommand(ROOT);
+  const args = [...pre, "dev", "--local", "--ip", HOST, "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"];
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: wranglerEnv({ CI: "true", NO_COLOR: "1" }), detached: true });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  cleanups.push(async () => {
+    try {
+      process.kill(-child.pid, "SIGINT");
+    } catch {}
+    await new Promise((r) => setTimeout(r, 1500));
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {}
+  });
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
+    const ok = await fetch(`http://${HOST}:${port}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return () => output;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`the hub did not answer /healthz within 120 s:\n${output}`);
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+async function main() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or set CHROMIUM_PATH)`);
+  log("building web/");
+  await run(process.execPath, [path.join(ROOT, "node_modules/vite/bin/vite.js"), "build", "web", "--logLevel", "warn"]);
+
+  const botApi = await startBotApi();
+  const { key } = ensureDevVars(path.join(ROOT, ".dev.vars"));
+  const state = mkdtempSync(path.join(tmpdir(), "channel-hub-browser-"));
+  cleanups.push(async () => rmSync(state, { recursive: true, force: true }));
+
+  log("migrating and seeding a throwaway local D1");
+  await runWrangler(ROOT, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
+  const { sql, demo } = await buildDemoSeed(key);
+  const seedFile = path.join(state, "seed.sql");
+  const conversation = JSON.stringify({ dispositions: ["resolved", "follow-up"], mandatoryDisposition: true });
+  const seedSql = sql.replace(/https:\/\/api\.telegram\.org/g, botApi.baseUrl) + `UPDATE channel_accounts SET conversation = '${conversation}';\n`;
+  writeFileSync(seedFile, seedSql);
+  await runWrangler(ROOT, ["d1", "execute", "DB", "--local", "--persist-to", state, "--file", seedFile]);
+
+  const port = await freePort();
+  log(`starting wrangler dev on ${port}`);
+  const hubLog = await startHub(port, state);
+  const base = `http://${HOST}:${port}`;
+  const agent = demo.agents[0];
+  const account = demo.accounts[0];
+  let updateId = 1;
+  let customerMessageId = 1;
+  const customerWrites = async (text) => {
+    const res = await fetch(`${base}/webhooks/telegram/${account.key}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": account.secretToken },
+      body: JSON.stringify({
+        update_id: updateId++,
+        message: {
+          message_id: customerMessageId++,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: 777001, type: "private", first_name: "Maria" },
+          from: { id: 777001, is_bot: false, first_name: "Maria", last_name: "Garcia" },
+          text,
+        },
+      }),
+    });
+    assert(res.ok, `webhook answered ${res.status}: ${await res.text()}`);
+  };
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  cleanups.push(() => browser.close());
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  const socketUrls = [];
+  page.on("websocket", (ws) => socketUrls.push(new URL(ws.url())));
+  mkdirSync(SHOTS, { recursive: true });
+
+  log("sign in");
+  const t0 = Date.now();
+  await page.goto(`${base}/`);
+  await page.getByRole("textbox", { name: "Email" }).waitFor();
+  log(`sign-in screen shown ${Date.now() - t0} ms after navigation`);
+  await page.screenshot({ path: path.join(SHOTS, "desk-sign-in.png") });
+  await page.getByRole("textbox", { name: "Email" }).fill(agent.email);
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").filter({ hasText: "Invalid email or password" }).waitFor();
+  await page.getByLabel("Password").fill(agent.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  const connection = page.getByRole("status", { name: "Connection" });
+  await connection.filter({ hasText: "Online" }).waitFor();
+
+  log("a customer writes; the offer shows");
+  await customerWrites("Hello, my order #1234 has not arrived");
+  const offer = page.getByRole("article", { name: /Offer from Maria/ });
+  await offer.waitFor();
+  await offer.getByText("Hello, my order #1234 has not arrived").waitFor();
+  await offer.getByRole("timer").filter({ hasText: /^\d+s$/ }).waitFor();
+  await page.screenshot({ path: path.join(SHOTS, "desk-offer.png") });
+  await page.getByRole("button", { name: "Accept" }).click();
+
+  log("accepted; the history shows");
+  const history = page.getByRole("log", { name: "History" });
+  await history.getByText("Hello, my order #1234 has not arrived").waitFor();
+  await offer.waitFor({ state: "detached" });
+  await page.getByRole("navigation", { name: "Conversations" }).getByRole("button", { name: /Maria/ }).waitFor();
+
+  log("reply; the stand-in receives it and the tick turns to sent");
+  const reply = "Sorry to hear that, Maria. Let me check the tracking.";
+  await page.getByRole("textbox", { name: "Message" }).fill(reply);
+  await page.getByRole("button", { name: "Send" }).click();
+  const sentTick = history.locator("li.msg.out", { hasText: reply }).locator('.tick[data-status="sent"]');
+  await sentTick.waitFor();
+  const sends = botApi.requests.filter((r) => r.url.endsWith("/sendMessage"));
+  assert(sends.length === 1, `the stand-in got ${sends.length} sendMessage requests`);
+  const sent = sends[0];
+  assert(sent.method === "POST" && sent.url === `/bot123456789:AAH-demo-token-not-real-xxxxxxxxxx/sendMessage`, `unexpected request ${sent.method} ${sent.url}`);
+  assert(/application\/json/.test(sent.contentType ?? ""), `content type ${sent.contentType}`);
+  const body = JSON.parse(sent.body);
+  assert(body.chat_id === 777001 && body.text === reply, `unexpected sendMessage body ${sent.body}`);
+  assert((await page.getByRole("textbox", { name: "Message" }).inputValue()) === "", "the composer was not cleared");
+
+  log("internal note");
+  await page.getByRole("button", { name: "Note" }).click();
+  assert((await page.getByRole("button", { name: "Note" }).getAttribute("aria-pressed")) === "true", "note mode is not pressed");
+  await page.getByRole("textbox", { name: "Message" }).fill("Customer is a repeat buyer; offer express reshipping.");
+  await page.getByRole("button", { name: "Send" }).click();
+  await history.locator("li.msg.note", { hasText: "offer express reshipping" }).waitFor();
+  assert(botApi.requests.length === 1, "a note reached the provider");
+  await page.getByRole("button", { name: "Note" }).click();
+  await customerWrites("Thanks! It was supposed to come on Monday.");
+  await history.getByText("It was supposed to come on Monday.").waitFor();
+  await page.screenshot({ path: path.join(SHOTS, "desk-conversation.png") });
+
+  log("the socket drops; the customer writes meanwhile; the desk resumes with nothing missed");
+  await page.evaluate(() => window.deskSocket.drop());
+  await connection.filter({ hasText: /Reconnecting|Connection lost/ }).waitFor();
+  await customerWrites("Are you still there?");
+  await customerWrites("Tracking says it is in Madrid.");
+  await connection.filter({ hasText: /Reconnected: \d+ missed event/ }).waitFor();
+  await history.getByText("Are you still there?").waitFor();
+  await history.getByText("Tracking says it is in Madrid.").waitFor();
+  const texts = await history.locator("li.msg p.body").allInnerTexts();
+  for (const t of new Set(texts)) assert(texts.filter((x) => x === t).length === 1, `"${t}" shows twice after the resume`);
+  log(`after resume: ${await connection.innerText()}`);
+
+  log("phone width");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole("button", { name: "Close ticket" }).waitFor();
+  await page.screenshot({ path: path.join(SHOTS, "desk-phone.png") });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  log("close: refused without a disposition, then with one");
+  await page.getByRole("button", { name: "Close ticket" }).click();
+  await page.getByRole("alert").filter({ hasText: "Closing needs a disposition, one of: resolved, follow-up" }).waitFor();
+  await page.getByLabel("Disposition").fill("resolved");
+  await page.getByRole("button", { name: "Close ticket" }).click();
+  await page.getByRole("navigation", { name: "Conversations" }).getByRole("button", { name: /Maria/ }).waitFor({ state: "detached" });
+
+  // Every socket, the resumed one too, was opened with a single-use ticket, never the API token.
+  assert(socketUrls.length >= 2, `${socketUrls.length} sockets opened`);
+  for (const u of socketUrls) assert(u.searchParams.has("ticket") && !u.searchParams.has("access_token"), `socket opened as ${u.pathname}?${[...u.searchParams.keys()].join("&")}`);
+  assert(socketUrls.at(-1).searchParams.get("lastSeq") !== null, "the resumed socket did not give lastSeq");
+  assert(pageErrors.length === 0, `errors in the page: ${pageErrors.join("; ")}`);
+  log(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  void hubLog;
+}
+
+let code = 0;
+try {
+  await main();
+} catch (err) {
+  console.error(`\nbrowser test failed: ${err instanceof Error ? err.stack : err}`);
+  code = 1;
+} finally {
+  await cleanup();
+}
+process.exit(code);

@@ -1,0 +1,56 @@
+// The hub's HTTP API, same origin.
+import type { MessageView, TicketView } from "./protocol";
+
+export type Session = { token: string; expiresAt: number; user: { id: string; email: string; displayName?: string; role?: string } };
+export type Queue = { id: string; name: string };
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(path: string, init: RequestInit & { token?: string } = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
+  if (init.body) headers.set("Content-Type", "application/json");
+  const res = await fetch(path, { ...init, headers });
+  const body = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = (body as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiFailure(res.status, err?.code ?? "http_error", err?.message ?? `${res.status} ${res.statusText}`);
+  }
+  return body as T;
+}
+
+export const login = (email: string, password: string) =>
+  call<Session>("/api/v1/auth/login", { method: "POST", body: JSON.stringify({ email, password }) });
+
+export const logout = (token: string) => call<null>("/api/v1/auth/logout", { method: "POST", token });
+
+export const me = (token: string) => call<{ user: Session["user"]; queues: Queue[] }>("/api/v1/me", { token });
+
+export type TicketDetail = { ticket: TicketView; messages: MessageView[]; unread: number };
+export const ticketDetail = (token: string, id: number) => call<TicketDetail>(`/api/v1/tickets/${id}`, { token });
+
+/**
+ * The socket's URL. A short-lived, single-use ticket from the API keeps the long-lived token out of
+ * the URL (URLs end up in logs); a hub without ticket support takes the token itself.
+ */
+export async function socketUrl(token: string, path: string, params: Record<string, string>): Promise<string> {
+  const url = new URL(path, location.href);
+  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  try {
+    const { ticket } = await call<{ ticket: string }>("/api/v1/auth/socket-ticket", { method: "POST", token });
+    url.searchParams.set("ticket", ticket);
+  } catch (err) {
+    if (!(err instanceof ApiFailure) || (err.status !== 404 && err.status !== 405)) throw err;
+    url.searchParams.set("access_token", token);
+  }
+  return url.toString();
+}
