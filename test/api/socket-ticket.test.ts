@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../src/index";
+import { redeemSocketTicket } from "../../src/routes/api/socket-tickets";
 import { sha256Hex } from "../../src/security/crypto";
 import { call, PASSWORD, seedUser } from "../helpers/api";
 import { BASE, settle } from "../helpers/hub";
@@ -174,6 +175,42 @@ describe("opening a socket with a ticket", () => {
     const agent = await seedUser("agent", { queues: [queueId] });
     await frame(open(await upgrade(`/agent/ws?queue=${queueId}`, { Authorization: `Bearer ${agent.token}` })), "hello");
     await frame(open(await upgrade(`/agent/ws?queue=${queueId}&access_token=${agent.token}`)), "hello");
+  });
+});
+
+describe("spending a ticket", () => {
+  it("is one D1 round trip (one batch), and gives the session of the token it was asked with", async () => {
+    const agent = await seedUser("agent");
+    const { ticket } = await ticketFor(agent.token);
+    const trips: string[] = [];
+    // Every statement run on its own is a round trip, and so is a batch (its statements are not counted again).
+    const raw = new WeakMap<object, D1PreparedStatement>();
+    const wrap = (sql: string, stmt: D1PreparedStatement): D1PreparedStatement => {
+      const wrapped = new Proxy(stmt, {
+        get(s, p) {
+          if (p === "bind") return (...args: unknown[]) => wrap(sql, s.bind(...args));
+          const v = Reflect.get(s, p, s);
+          if (["run", "all", "first", "raw"].includes(String(p))) return (...args: unknown[]) => (trips.push(sql), (v as Function).apply(s, args));
+          return typeof v === "function" ? v.bind(s) : v;
+        },
+      });
+      raw.set(wrapped, stmt);
+      return wrapped;
+    };
+    const counted = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "prepare") return (sql: string) => wrap(sql, target.prepare(sql));
+        if (prop === "batch") return (stmts: D1PreparedStatement[]) => (trips.push("batch"), target.batch(stmts.map((x) => raw.get(x) ?? x)));
+        if (prop === "exec" || prop === "withSession") throw new Error(`unexpected ${String(prop)}`);
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const session = await redeemSocketTicket(counted, ticket);
+    expect(trips).toEqual(["batch"]);
+    const token = await env.DB.prepare("SELECT id FROM api_tokens WHERE user_id = ?1").bind(agent.id).first<{ id: string }>();
+    expect(session).toEqual({ principal: { userId: agent.id, role: "agent", displayName: expect.any(String) }, tokenId: token!.id, expiresAt: null });
+    expect(await redeemSocketTicket(env.DB, ticket)).toBeNull();
   });
 });
 
