@@ -47,7 +47,7 @@ export const apiTokens = sqliteTable(
   (t) => [uniqueIndex("api_tokens_token_hash_idx").on(t.tokenHash), index("api_tokens_user_id_idx").on(t.userId)],
 );
 
-/** A socket ticket (migration 0016): single use, short-lived, kept as its SHA-256 only; goes with its token. */
+/** A socket ticket (migration 0017): single use, short-lived, kept as its SHA-256 only; goes with its token. */
 export const socketTickets = sqliteTable(
   "socket_tickets",
   {
