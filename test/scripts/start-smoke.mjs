@@ -27,7 +27,7 @@ function freePort() {
 
 function copyProject() {
   const dir = mkdtempSync(path.join(tmpdir(), "channel-hub-start-"));
-  for (const name of ["package.json", "wrangler.jsonc", "tsconfig.json", "src", "migrations", "scripts"]) {
+  for (const name of ["package.json", "wrangler.jsonc", "tsconfig.json", "src", "migrations", "scripts", "web"]) {
     if (existsSync(path.join(REPO, name))) cpSync(path.join(REPO, name), path.join(dir, name), { recursive: true });
   }
   symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
@@ -122,6 +122,12 @@ async function main() {
     // The hub answers.
     const health = await fetch(`${base}/healthz`);
     assert.equal(health.status, 200);
+    // The web desk is served at / and, as a single-page app, at any path the Worker does not own.
+    for (const page of ["/", "/desk/anything"]) {
+      const res = await fetch(`${base}${page}`);
+      assert.equal(res.status, 200, `${page} serves the desk`);
+      assert.match(await res.text(), /<div id="app">/, `${page} is the desk's page`);
+    }
     // The cron trigger (the outbox sweep) runs locally too: `npm start` calls it every minute.
     const cron = await fetch(`${base}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
     assert.equal(cron.status, 200, `the scheduled handler runs: ${await cron.text()}`);

@@ -29,6 +29,8 @@ export type DeskState = {
   needsReload: boolean;
   /** Each account's dispositions, as the hub named them when it refused a close. */
   dispositions: Record<string, string[]>;
+  /** The latest seq when the last hello came: frames up to it are replays, already counted in hello's state. */
+  replayUntil: number;
 };
 
 export const initialDeskState = (): DeskState => ({
@@ -42,6 +44,7 @@ export const initialDeskState = (): DeskState => ({
   error: null,
   needsReload: false,
   dispositions: {},
+  replayUntil: 0,
 });
 
 function upsertMessage(conv: Conversation, m: MessageView): Conversation {
@@ -101,6 +104,7 @@ export function applyFrame(s: DeskState, f: SequencedFrame): DeskState {
         offers: f.offers,
         connection: "online",
         needsReload: !f.complete,
+        replayUntil: f.seq,
         connectionNote: s.lastSeq > 0 ? `Reconnected: ${f.replayed} missed ${f.replayed === 1 ? "event" : "events"} replayed` : "",
       };
       const conversations = new Map([...next.conversations].filter(([id]) => held.has(id)));
@@ -123,7 +127,8 @@ export function applyFrame(s: DeskState, f: SequencedFrame): DeskState {
     case "message.updated":
       return withConversation(s, f.message.ticketId, (c) => {
         const next = upsertMessage(c, f.message);
-        const fresh = f.type === "message" && f.message.direction === "in" && !c.messages.some((m) => m.id === f.message.id);
+        // A replayed message is already in hello's unread count.
+        const fresh = f.type === "message" && f.message.direction === "in" && f.seq > s.replayUntil && !c.messages.some((m) => m.id === f.message.id);
         return fresh ? { ...next, ticket: { ...next.ticket, unread: (next.ticket.unread ?? 0) + 1 } } : next;
       });
     case "reply.queued":

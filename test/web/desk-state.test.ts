@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { sequencedFrameSchema, type MessageView, type TicketView } from "../../src/queue/protocol";
+import { applyFrame, applyHistory, conversationList, initialDeskState, lastMessage, type DeskState } from "../../web/src/desk-state";
+import type { SequencedFrame } from "../../web/src/protocol";
+
+// The desk's state is a pure function of the frames the hub sends: each frame here is first
+// checked against the server's schema, so the desk is tested on frames the hub can send.
+const frame = (f: unknown): SequencedFrame => sequencedFrameSchema.parse(f) as SequencedFrame;
+const run = (s: DeskState, ...frames: unknown[]) => frames.reduce<DeskState>((acc, f) => applyFrame(acc, frame(f)), s);
+
+const ticket: TicketView = {
+  id: 7,
+  accountId: "acc-1",
+  accountName: "Bot",
+  provider: "telegram",
+  contact: { id: 1, name: "Maria", username: null },
+  subject: null,
+  createdAt: 1_000,
+  tags: [],
+  unread: 0,
+};
+const msg = (id: number, direction: MessageView["direction"], body: string, status: MessageView["status"] = direction === "in" ? "received" : "queued"): MessageView => ({
+  id,
+  ticketId: 7,
+  direction,
+  body,
+  attachments: [],
+  status,
+  statusReason: null,
+  authorId: null,
+  createdAt: 1_000 + id,
+  editedAt: null,
+  deletedAt: null,
+  reaction: null,
+});
+const hello = (seq: number, replayed = 0, tickets: TicketView[] = []) => ({
+  type: "hello",
+  seq,
+  agent: { id: "u1", name: "Ayşe", status: "online", capacity: 3 },
+  queue: { id: "q1" },
+  tickets,
+  offers: [],
+  replayed,
+  complete: true,
+});
+
+describe("desk state", () => {
+  it("an offer, its acceptance, a reply and its delivery: the conversation and its tick", () => {
+    let s = run(initialDeskState(), hello(0));
+    expect(s.connection).toBe("online");
+    s = run(s, { type: "offer", seq: 1, ticket, preview: "Hello", expiresAt: 99_999 });
+    expect(s.offers.map((o) => o.ticket.id)).toEqual([7]);
+    s = run(s, { type: "ticket.assigned", seq: 2, ticket, messages: [msg(1, "in", "Hello")] });
+    expect(s.offers).toEqual([]);
+    expect(s.selected).toBe(7);
+    s = run(s, { type: "reply.queued", seq: 3, clientMsgId: "c1", message: msg(2, "out", "Hi!") });
+    s = run(s, { type: "delivery", seq: 4, ticketId: 7, messageId: 2, status: "sent", reason: null });
+    const conv = s.conversations.get(7)!;
+    expect(conv.messages.map((m) => [m.id, m.status])).toEqual([
+      [1, "received"],
+      [2, "sent"],
+    ]);
+    expect(lastMessage(conv)?.body).toBe("Hi!");
+    expect(s.lastSeq).toBe(4);
+  });
+
+  it("hello and error frames do not move lastSeq; a replayed frame already seen is not shown twice", () => {
+    let s = run(initialDeskState(), hello(0), { type: "ticket.assigned", seq: 1, ticket, messages: [msg(1, "in", "Hello")] });
+    s = run(s, { type: "message", seq: 2, message: msg(3, "in", "Still there?") });
+    expect(s.lastSeq).toBe(2);
+    // Reconnected with lastSeq 2, the hub's latest being 4: hello carries 4 and the current state
+    // (two unread), then frames 3 and 4 follow; their message is counted once.
+    s = run(s, hello(4, 2, [{ ...ticket, unread: 2 }]));
+    expect(s.lastSeq).toBe(2);
+    expect(s.connectionNote).toBe("Reconnected: 2 missed events replayed");
+    s = run(s, { type: "error", seq: 4, code: "x", message: "refused" });
+    expect(s.lastSeq).toBe(2);
+    s = run(s, { type: "message", seq: 3, message: msg(4, "in", "Hello?") }, { type: "message", seq: 4, message: msg(4, "in", "Hello?") });
+    expect(s.lastSeq).toBe(4);
+    expect(s.conversations.get(7)!.messages.map((m) => m.id)).toEqual([1, 3, 4]);
+    expect(s.conversations.get(7)!.ticket.unread).toBe(2);
+    s = run(s, { type: "message", seq: 5, message: msg(6, "in", "live again") });
+    expect(s.conversations.get(7)!.ticket.unread).toBe(3);
+  });
+
+  it("a hello without a held ticket drops it; the history from the API merges with live frames", () => {
+    let s = run(initialDeskState(), hello(0, 0, [ticket]));
+    expect(s.conversations.get(7)!.loaded).toBe(false);
+    s = run(s, { type: "message", seq: 1, message: msg(5, "in", "live") });
+    s = applyHistory(s, 7, [msg(1, "in", "old"), msg(2, "out", "older reply", "read")]);
+    expect(s.conversations.get(7)!.messages.map((m) => m.id)).toEqual([1, 2, 5]);
+    expect(s.conversations.get(7)!.loaded).toBe(true);
+    s = run(s, hello(1, 0, []));
+    expect(s.conversations.size).toBe(0);
+    expect(s.selected).toBe(null);
+  });
+
+  it("a refused close teaches the account's dispositions; the close drops the conversation and the refusal", () => {
+    let s = run(initialDeskState(), hello(0), { type: "ticket.assigned", seq: 1, ticket, messages: [] });
+    s = run(s, { type: "error", seq: 1, code: "disposition_required", message: "Closing needs a disposition", ref: { ticketId: 7, dispositions: ["resolved", "spam"] } });
+    expect(s.error?.code).toBe("disposition_required");
+    expect(s.dispositions).toEqual({ "acc-1": ["resolved", "spam"] });
+    s = run(s, { type: "ticket.closed", seq: 2, ticketId: 7, by: "u1", disposition: "resolved" });
+    expect(s.conversations.size).toBe(0);
+    expect(s.error).toBe(null);
+    expect(conversationList(s)).toEqual([]);
+  });
+
+  it("the conversation list puts the latest activity first", () => {
+    const other = { ...ticket, id: 8, contact: { ...ticket.contact, name: "Ben" } };
+    let s = run(initialDeskState(), hello(0, 0, [ticket, other]));
+    s = run(s, { type: "message", seq: 1, message: { ...msg(9, "in", "ping"), ticketId: 8 } });
+    expect(conversationList(s).map((c) => c.ticket.id)).toEqual([8, 7]);
+    s = run(s, { type: "message", seq: 2, message: msg(10, "in", "pong") });
+    expect(conversationList(s).map((c) => c.ticket.id)).toEqual([7, 8]);
+  });
+});
