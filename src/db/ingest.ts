@@ -51,21 +51,18 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
   const currentTicket = `(SELECT id FROM tickets WHERE contact_id = ${contact} AND current = 1)`;
   const stmt = (query: string, ...more: unknown[]) => d1.prepare(query).bind(account.id, ev.eventKey, c.externalId, now, ...more);
 
-  // The contact is inserted and updated in two statements: an upsert's RETURNING cannot tell
-  // which of two racing first messages created it (the update writes nothing when it would change
-  // nothing, as for the contact just inserted). Each "created" statement returns a row only when it
-  // inserted one. The ticket's last_message_at moves with the message, by the insert trigger (0016).
+  // The contact is found or created by one upsert: it keeps the event that created it, so exactly
+  // one of two racing first messages of a new contact sees that it did. The other "created"
+  // statements return a row only when they inserted one. The ticket's last_message_at moves with
+  // the message, by the insert trigger; the receipt carries the account's version and refuses the
+  // whole batch when it moved (migration 0016).
   const batch = await webhookBatch(d1, account, [
     stmt(
-      `INSERT INTO contacts (account_id, external_id, address, display_name, username, language, created_at, last_seen_at)
-       SELECT ?1, ?3, ?5, ?6, ?7, ?8, ?4, ?4 WHERE ${guard}
-       ON CONFLICT (account_id, external_id) DO NOTHING RETURNING id`,
-      c.address, c.displayName, c.username ?? null, c.language ?? null,
-    ),
-    stmt(
-      `UPDATE contacts SET address = ?5, display_name = ?6, username = ?7, language = coalesce(?8, language), last_seen_at = ?4
-       WHERE account_id = ?1 AND external_id = ?3 AND ${guard}
-         AND NOT (last_seen_at = ?4 AND address IS ?5 AND display_name IS ?6 AND username IS ?7 AND (?8 IS NULL OR language IS ?8))`,
+      `INSERT INTO contacts (account_id, external_id, address, display_name, username, language, created_at, last_seen_at, first_event_key)
+       SELECT ?1, ?3, ?5, ?6, ?7, ?8, ?4, ?4, ?2 WHERE ${guard}
+       ON CONFLICT (account_id, external_id) DO UPDATE SET address = excluded.address, display_name = excluded.display_name,
+         username = excluded.username, language = coalesce(excluded.language, language), last_seen_at = excluded.last_seen_at
+       RETURNING first_event_key IS ?2 AS created`,
       c.address, c.displayName, c.username ?? null, c.language ?? null,
     ),
     stmt(
@@ -88,11 +85,11 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
        ON CONFLICT DO NOTHING RETURNING id`,
       ev.text, JSON.stringify(ev.attachments), ev.providerMessageId, ev.sentAt, ev.replyTo ?? null,
     ),
-    receipt(d1, account.id, ev.eventKey, now),
+    receipt(d1, account.id, ev.eventKey, now, account.version),
     selectMessageWithTicket(d1, account.id, ev.providerMessageId),
-  ], now);
+  ], now, { versionChecked: true });
 
-  const [contactInsert, , ticketInsert, conversationInsert, messageInsert] = batch;
+  const [contactUpsert, ticketInsert, conversationInsert, messageInsert] = batch;
   const inserted = (r: D1Result | undefined) => (r?.results.length ?? 0) > 0;
   const loaded = joined(account, batch.at(-1));
   if (!inserted(messageInsert)) return { result: "duplicate", ticket: loaded?.ticket ?? null, message: loaded?.message ?? null, conversationId: loaded?.conversationId ?? null };
@@ -100,7 +97,7 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
   return {
     result: "stored",
     ...loaded,
-    contactCreated: inserted(contactInsert),
+    contactCreated: (contactUpsert?.results[0] as { created?: number } | undefined)?.created === 1,
     ticketCreated: inserted(ticketInsert),
     conversationCreated: inserted(conversationInsert),
   };
@@ -128,9 +125,13 @@ export async function ingestIgnored(d1: D1Database, account: WebhookAccount, eve
   await webhookBatch(d1, account, [receipt(d1, account.id, eventKey, now)], now);
 }
 
-/** The receipt that makes the event's retries no-ops. */
-export function receipt(d1: D1Database, accountId: string, eventKey: string, now: number) {
-  return d1.prepare("INSERT INTO inbound_events (account_id, event_key, received_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING").bind(accountId, eventKey, now);
+/**
+ * The receipt that makes the event's retries no-ops. With the account's `version`, it also fails
+ * its batch (account_changed) unless D1 still has the account at that version, retry or not.
+ */
+export function receipt(d1: D1Database, accountId: string, eventKey: string, now: number, version?: number) {
+  if (version === undefined) return d1.prepare("INSERT INTO inbound_events (account_id, event_key, received_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING").bind(accountId, eventKey, now);
+  return d1.prepare("INSERT INTO inbound_events (account_id, event_key, received_at, account_version) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING").bind(accountId, eventKey, now, version);
 }
 
 export type JoinedRow = MessageRow & {

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ingestMessage } from "../../src/db/ingest";
+import { AccountChanged } from "../../src/db/webhook-batch";
 import type { InboundEvent } from "../../src/providers/types";
 import { createQueue, createTelegramAccount } from "../helpers/hub";
 
@@ -65,17 +66,30 @@ describe("the ingest batch of one customer message", () => {
     expect(await ticketTimes(ticketId)).toEqual({ last_message_at: 5_000, updated_at: 5_000 });
   });
 
-  it("is the account check and seven statements, and writes a new contact once", async () => {
+  it("is six statements, the account's version checked by the receipt; the contact found or created by one", async () => {
     const account = await setUp();
     const user = 8_300_000 + ++seq;
     const db = watchedDb();
-    // At version 0, its last_webhook_at just written: the batch is the account check and the ingest's statements.
-    const outcome = await ingestMessage(db.DB, { ...account, version: 0, lastWebhookAt: 2_000 }, message(user, 1), 2_000);
+    // At version 0, its last_webhook_at just written: nothing but the ingest's own statements.
+    const versioned = { ...account, version: 0, lastWebhookAt: 2_000 };
+    const outcome = await ingestMessage(db.DB, versioned, message(user, 1), 2_000);
     expect(outcome.result === "stored" && outcome.contactCreated && outcome.ticketCreated && outcome.conversationCreated).toBe(true);
-    expect(db.batches).toHaveLength(1);
-    expect(db.batches[0]!.size).toBe(1 + 7);
-    // The contact's update, right after its insert, has nothing to change and writes nothing.
-    expect(db.batches[0]!.results[2]!.meta.rows_written).toBe(0);
+    expect(db.batches.map((b) => b.size)).toEqual([6]);
+    const next = await ingestMessage(db.DB, versioned, message(user, 2), 2_500);
+    expect(next.result === "stored" && !next.contactCreated && !next.ticketCreated && !next.conversationCreated).toBe(true);
+    expect(db.batches.map((b) => b.size)).toEqual([6, 6]);
+  });
+
+  it("writes nothing when the account moved past the version the webhook was checked against, a retry included", async () => {
+    const account = await setUp();
+    const user = 8_300_000 + ++seq;
+    await ingestMessage(env.DB, { ...account, version: 0 }, message(user, 1), 2_000);
+    await env.DB.prepare("UPDATE channel_accounts SET name = 'Renamed' WHERE id = ?1").bind(account.id).run();
+    await expect(ingestMessage(env.DB, { ...account, version: 0 }, message(user, 2), 3_000)).rejects.toThrow(AccountChanged);
+    await expect(ingestMessage(env.DB, { ...account, version: 0 }, message(user, 1), 3_000)).rejects.toThrow(AccountChanged);
+    const stored = await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE account_id = ?1").bind(account.id).first<{ n: number }>();
+    expect(stored?.n).toBe(1);
+    expect((await ingestMessage(env.DB, { ...account, version: 1 }, message(user, 2), 3_000)).result).toBe("stored");
   });
 
   it("still updates a known contact whose name changed, and its last_seen_at", async () => {

@@ -18,3 +18,18 @@ BEGIN
 	UPDATE `ticket_reads` SET `read_inbound` = `read_inbound` + 1
 	WHERE `ticket_id` = NEW.`ticket_id` AND `last_read_message_id` >= NEW.`id` AND NEW.`direction` = 'in' AND NEW.`deleted_at` IS NULL;
 END;
+--> statement-breakpoint
+-- A contact keeps the event that created it, so that one upsert both finds or creates the contact
+-- and tells exactly which of two racing first messages created it (RETURNING first_event_key IS the
+-- event's key), where an insert and an update took two statements.
+ALTER TABLE `contacts` ADD `first_event_key` text;--> statement-breakpoint
+-- A customer message's receipt carries the account's version its webhook was checked against, and
+-- is refused, with the whole batch, when D1 has moved on: the check costs the batch no statement of
+-- its own (as `account_checks` does for the other webhook batches).
+ALTER TABLE `inbound_events` ADD `account_version` integer;--> statement-breakpoint
+CREATE TRIGGER `inbound_events_account_version` BEFORE INSERT ON `inbound_events`
+WHEN NEW.`account_version` IS NOT NULL
+	AND NOT EXISTS (SELECT 1 FROM `channel_accounts` WHERE `id` = NEW.`account_id` AND `version` = NEW.`account_version`)
+BEGIN
+	SELECT RAISE(ABORT, 'account_changed');
+END;
