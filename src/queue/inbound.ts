@@ -61,6 +61,7 @@ export async function routeInbound(q: QueueHost, input: InboundMessage): Promise
   const now = Date.now();
   const { ticket, message } = input;
   const preview = previewOf(message.body, message.attachments.map((a) => a.kind));
+  const settings = input.settings ? JSON.stringify(input.settings) : undefined;
   let row = q.store.ticket(ticket.id);
   /** A new ticket nobody can take right now: the customer is told (messages.away). */
   let nobodyThere = false;
@@ -69,8 +70,7 @@ export async function routeInbound(q: QueueHost, input: InboundMessage): Promise
     if (input.assigneeId && q.store.agent(input.assigneeId)) q.store.adoptAssigned(ticket, input.assigneeId, now);
     else {
       const sticky = stickyFor(q, input.lastAgentId ?? null, now);
-      q.store.enqueue(ticket, preview, now, sticky);
-      if (input.settings) q.store.setSettings(ticket.id, JSON.stringify(input.settings));
+      q.store.enqueue(ticket, preview, now, sticky, settings);
       nobodyThere = !q.store.agents().some((a) => isAvailable(q, a.id, a));
       startPositionUpdates(q, ticket.id, now);
       const { sessionTimeoutS } = q.store.config();
@@ -84,7 +84,7 @@ export async function routeInbound(q: QueueHost, input: InboundMessage): Promise
     }
     row = q.store.ticket(ticket.id)!;
   }
-  if (input.settings) q.store.setSettings(ticket.id, JSON.stringify(input.settings));
+  if (settings) q.store.setSettings(ticket.id, settings);
   if (!q.store.firstSighting(message.id, now)) {
     // A retry: an away message its first delivery owed may have been lost with the caller (its key dedupes).
     const owed = row.state !== "assigned" && !q.store.agents().some((a) => isAvailable(q, a.id, a));

@@ -164,8 +164,8 @@ export class QueueStore {
     return this.tickets.all();
   }
 
-  enqueue(view: TicketView, preview: string, at: number, sticky?: { agentId: string; until: number }) {
-    this.tickets.enqueue(view, preview, at, sticky);
+  enqueue(view: TicketView, preview: string, at: number, sticky?: { agentId: string; until: number }, settings?: string) {
+    this.tickets.enqueue(view, preview, at, sticky, settings ?? null);
   }
 
   adoptAssigned(view: TicketView, agentId: string, at: number) {

@@ -122,21 +122,23 @@ export class TicketsTable {
     return first;
   }
 
-  enqueue(view: TicketView, preview: string, at: number, sticky?: { agentId: string; until: number }) {
+  /** `settings`: the account's conversation settings as JSON, written with the row (null keeps what it has). */
+  enqueue(view: TicketView, preview: string, at: number, sticky?: { agentId: string; until: number }, settings: string | null = null) {
     const bounded = boundView(view);
     const json = JSON.stringify(bounded);
     this.sql.exec(
-      `INSERT INTO tickets (id, view, preview, state, enqueued_at, preferred_agent_id, sticky_until) VALUES (?, ?, ?, 'waiting', ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET view = excluded.view`,
+      `INSERT INTO tickets (id, view, preview, state, enqueued_at, preferred_agent_id, sticky_until, settings) VALUES (?, ?, ?, 'waiting', ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET view = excluded.view, settings = coalesce(excluded.settings, settings)`,
       view.id,
       json,
       boundPreview(preview),
       at,
       sticky?.agentId ?? null,
       sticky?.until ?? null,
+      settings,
     );
-    if (this.rows.has(view.id)) return this.patch(view.id, { view: bounded });
-    this.put(fresh(view.id, bounded, { preview: boundPreview(preview), enqueued_at: at, preferred_agent_id: sticky?.agentId ?? null, sticky_until: sticky?.until ?? null }));
+    if (this.rows.has(view.id)) return this.patch(view.id, { view: bounded, ...(settings !== null ? { settings } : {}) });
+    this.put(fresh(view.id, bounded, { preview: boundPreview(preview), enqueued_at: at, preferred_agent_id: sticky?.agentId ?? null, sticky_until: sticky?.until ?? null, settings }));
   }
 
   adoptAssigned(view: TicketView, agentId: string, at: number) {
