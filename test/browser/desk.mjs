@@ -240,6 +240,82 @@ async function main() {
   await page.getByRole("button", { name: "Close ticket" }).click();
   await page.getByRole("navigation", { name: "Conversations" }).getByRole("button", { name: /Maria/ }).waitFor({ state: "detached" });
 
+  log("shortcuts help");
+  await page.keyboard.press("?");
+  const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+  await help.waitFor();
+  await page.keyboard.press("Escape");
+  await help.waitFor({ state: "hidden" });
+
+  log("a second conversation, accepted with Alt+A; 2,000 messages in it, scrolled");
+  await customerWrites("One more thing: can I change the address?");
+  await page.getByRole("article", { name: /Offer from Maria/ }).waitFor();
+  await page.keyboard.press("Alt+A");
+  await history.getByText("One more thing: can I change the address?").waitFor();
+  const perf = await page.evaluate(async () => {
+    const on = window.deskSocket.on;
+    const ticketId = Number(document.querySelector(".conv-head .meta").textContent.match(/#(\d+)/)[1]);
+    const t0 = performance.now();
+    for (let i = 0; i < 2000; i++) {
+      const direction = i % 3 === 0 ? "out" : "in";
+      // seq 0: past every number the desk has, so its resume point stays where it is.
+      on.frame({
+        type: "message",
+        seq: 0,
+        message: {
+          id: 1_000_000 + i, ticketId, direction, body: `Message ${i}: ${"lorem ipsum dolor sit amet ".repeat(1 + (i % 4))}`,
+          attachments: [], status: direction === "out" ? "delivered" : "received", statusReason: null, authorId: null,
+          createdAt: Date.now(), editedAt: null, deletedAt: null, reaction: null,
+        },
+      });
+    }
+    const frame = () => new Promise((r) => requestAnimationFrame(r));
+    await frame();
+    await frame();
+    const renderMs = performance.now() - t0;
+    const log = document.querySelector('[role="log"]');
+    const rendered = log.querySelectorAll("li.msg").length;
+    // Scroll up from the latest message to the first, a screenful a frame (a fast flick).
+    const gaps = [];
+    let mostRendered = 0;
+    let last = performance.now();
+    for (let i = 0; i < 600 && !log.querySelector('[data-message-id="1000000"]'); i++) {
+      log.scrollTop -= log.clientHeight;
+      await frame();
+      const now = performance.now();
+      gaps.push(now - last);
+      last = now;
+      mostRendered = Math.max(mostRendered, log.querySelectorAll("li.msg").length);
+    }
+    const reachedFirst = Boolean(log.querySelector('[data-message-id="1000000"]'));
+    for (let i = 0; i < 600 && !log.querySelector('[data-message-id="1001999"]'); i++) {
+      log.scrollTop += log.clientHeight;
+      await frame();
+      mostRendered = Math.max(mostRendered, log.querySelectorAll("li.msg").length);
+    }
+    const reachedLastAgain = Boolean(log.querySelector('[data-message-id="1001999"]'));
+    gaps.sort((a, b) => a - b);
+    return {
+      rendered,
+      mostRendered,
+      renderMs: Math.round(renderMs),
+      frames: gaps.length,
+      reachedFirst,
+      reachedLastAgain,
+      p50FrameMs: Math.round(gaps[Math.floor(gaps.length * 0.5)]),
+      p95FrameMs: Math.round(gaps[Math.floor(gaps.length * 0.95)]),
+      maxFrameMs: Math.round(gaps.at(-1)),
+    };
+  });
+  log(
+    `2,000 messages: the latest ${perf.rendered} rendered in ${perf.renderMs} ms; scrolled up to the first in ${perf.frames} frames, ` +
+      `frame p50 ${perf.p50FrameMs} ms, p95 ${perf.p95FrameMs} ms, max ${perf.maxFrameMs} ms, at most ${perf.mostRendered} messages in the page`,
+  );
+  assert(perf.reachedFirst, "scrolling up did not reach the first of 2,000 messages");
+  assert(perf.reachedLastAgain, "scrolling down again did not reach the latest message");
+  // Frame times depend on the machine; what keeps them low is that the page never holds the whole history.
+  assert(perf.mostRendered <= 300, `${perf.mostRendered} of 2,000 messages were in the page at once`);
+
   // Every socket, the resumed one too, was opened with a single-use ticket, never the API token.
   assert(socketUrls.length >= 2, `${socketUrls.length} sockets opened`);
   for (const u of socketUrls) assert(u.searchParams.has("ticket") && !u.searchParams.has("access_token"), `socket opened as ${u.pathname}?${[...u.searchParams.keys()].join("&")}`);

@@ -106,6 +106,28 @@ describe("desk state", () => {
     expect(conversationList(s)).toEqual([]);
   });
 
+  it("Close Auto Assign: waiting tickets are listed until someone takes them", () => {
+    const notification = { text: "New conversation", sound: false, shake: false };
+    const other = { ...ticket, id: 8 };
+    let s = run(initialDeskState(), hello(0));
+    s = run(s, { type: "ticket.waiting", seq: 1, ticket, preview: "Hi", notification }, { type: "ticket.waiting", seq: 2, ticket: other, preview: "Yo", notification });
+    expect(s.waiting.map((w) => w.ticket.id)).toEqual([7, 8]);
+    s = run(s, { type: "ticket.taken", seq: 3, ticketId: 8 });
+    expect(s.waiting.map((w) => w.ticket.id)).toEqual([7]);
+    s = run(s, { type: "ticket.assigned", seq: 4, ticket, messages: [] }, { type: "ticket.taken", seq: 5, ticketId: 7 });
+    expect(s.waiting).toEqual([]);
+    expect([...s.conversations.keys()]).toEqual([7]);
+  });
+
+  it("a hello whose replay is incomplete has every held history read again", () => {
+    let s = run(initialDeskState(), hello(0), { type: "ticket.assigned", seq: 1, ticket, messages: [msg(1, "in", "Hello")] });
+    expect(s.conversations.get(7)!.loaded).toBe(true);
+    s = run(s, { ...hello(2000, 0, [ticket]), complete: false });
+    expect(s.needsReload).toBe(true);
+    expect(s.conversations.get(7)!.loaded).toBe(false);
+    expect(s.conversations.get(7)!.messages.map((m) => m.id)).toEqual([1]);
+  });
+
   it("the conversation list puts the latest activity first", () => {
     const other = { ...ticket, id: 8, contact: { ...ticket.contact, name: "Ben" } };
     let s = run(initialDeskState(), hello(0, 0, [ticket, other]));

@@ -12,6 +12,10 @@ const TICKS: Record<MessageView["status"], string> = {
   failed: "⚠ failed",
 };
 
+/** A long history's window: it moves by PAGE messages and holds at most MAX. */
+const PAGE = 50;
+const MAX = 250;
+
 const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
 function Message({ m }: { m: MessageView }) {
@@ -56,12 +60,46 @@ export function Conversation({ conv, dispositions, send }: { conv: Conv; disposi
   const log = useRef<HTMLOListElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
 
-  // Stay at the bottom while new messages come, unless the agent scrolled up to read.
+  // A long history renders a window of at most MAX messages, the latest at first; scrolling near
+  // either end moves the window, and the message in view stays where it was.
+  const len = conv.messages.length;
+  const [win, setWin] = useState({ start: Math.max(0, len - PAGE), end: len, follow: true });
+  const end = win.follow ? len : Math.min(win.end, len);
+  const start = Math.min(Math.max(win.start, end - MAX), end);
+  const anchor = useRef<{ id: string; offset: number } | null>(null);
   const pinned = useRef(true);
+
+  const moveWindow = (next: { start: number; end: number; follow: boolean }) => {
+    const el = log.current;
+    if (!el || anchor.current) return;
+    for (const child of el.querySelectorAll<HTMLElement>("li[data-message-id]")) {
+      if (child.offsetTop + child.offsetHeight > el.scrollTop) {
+        anchor.current = { id: child.dataset.messageId!, offset: child.offsetTop - el.scrollTop };
+        break;
+      }
+    }
+    setWin(next);
+  };
+  const earlier = () => {
+    if (start === 0) return;
+    const s = Math.max(0, start - PAGE);
+    moveWindow({ start: s, end: Math.min(end, s + MAX), follow: false });
+  };
+  const later = () => {
+    if (end >= len) return;
+    const e = Math.min(len, end + PAGE);
+    moveWindow({ start: Math.max(start, e - MAX), end: e, follow: e === len });
+  };
+
   useLayoutEffect(() => {
     const el = log.current;
-    if (el && pinned.current) el.scrollTop = el.scrollHeight;
-  }, [conv.messages.length]);
+    if (!el) return;
+    const a = anchor.current;
+    anchor.current = null;
+    const child = a && el.querySelector<HTMLElement>(`li[data-message-id="${a.id}"]`);
+    if (child) el.scrollTop = child.offsetTop - a!.offset;
+    else if (pinned.current) el.scrollTop = el.scrollHeight;
+  }, [start, end, len]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -87,6 +125,7 @@ export function Conversation({ conv, dispositions, send }: { conv: Conv; disposi
     else send({ type: "reply", ticketId: ticket.id, text: body, clientMsgId });
     setText("");
     pinned.current = true;
+    if (!win.follow) setWin({ start: Math.max(0, len - PAGE), end: len, follow: true });
   };
 
   const window_ = ticket.replyWindow;
@@ -143,13 +182,31 @@ export function Conversation({ conv, dispositions, send }: { conv: Conv; disposi
         aria-label="History"
         onScroll={(e) => {
           const el = e.currentTarget as HTMLElement;
-          pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+          const fromBottom = el.scrollHeight - el.scrollTop - el.clientHeight;
+          pinned.current = fromBottom < 40 && end === len;
+          if (pinned.current && !win.follow) setWin({ start, end, follow: true });
+          if (el.scrollTop < 300) earlier();
+          else if (fromBottom < 300) later();
         }}
       >
         {!conv.loaded && <li class="msg system">Loading history…</li>}
-        {conv.messages.map((m) => (
+        {start > 0 && (
+          <li class="earlier">
+            <button type="button" onClick={earlier}>
+              Show earlier messages ({start})
+            </button>
+          </li>
+        )}
+        {conv.messages.slice(start, end).map((m) => (
           <Message key={m.id} m={m} />
         ))}
+        {end < len && (
+          <li class="earlier">
+            <button type="button" onClick={later}>
+              Show later messages ({len - end})
+            </button>
+          </li>
+        )}
       </ol>
       <form class={`composer${note ? " note-mode" : ""}`} onSubmit={submit}>
         <label class="visually-hidden" for={`composer-${ticket.id}`}>

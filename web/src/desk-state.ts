@@ -19,6 +19,8 @@ export type DeskState = {
   connectionNote: string;
   agent: { id: string; name: string; status: "online" | "away" | "offline" } | null;
   offers: OfferView[];
+  /** Close Auto Assign queues: tickets waiting for someone to pick them, oldest first. */
+  waiting: { ticket: TicketView; preview: string }[];
   conversations: Map<number, Conversation>;
   selected: number | null;
   /** Highest sequence number processed: the socket reconnects with it. */
@@ -38,6 +40,7 @@ export const initialDeskState = (): DeskState => ({
   connectionNote: "",
   agent: null,
   offers: [],
+  waiting: [],
   conversations: new Map(),
   selected: null,
   lastSeq: 0,
@@ -107,7 +110,10 @@ export function applyFrame(s: DeskState, f: SequencedFrame): DeskState {
         replayUntil: f.seq,
         connectionNote: s.lastSeq > 0 ? `Reconnected: ${f.replayed} missed ${f.replayed === 1 ? "event" : "events"} replayed` : "",
       };
-      const conversations = new Map([...next.conversations].filter(([id]) => held.has(id)));
+      // Frames were pruned: what the desk holds of each history may have gaps, so it is read again.
+      const conversations = new Map(
+        [...next.conversations].filter(([id]) => held.has(id)).map(([id, c]) => [id, f.complete ? c : { ...c, loaded: false }] as const),
+      );
       next = { ...next, conversations };
       for (const t of f.tickets) next = put(next, t, undefined);
       if (next.selected !== null && !held.has(next.selected)) next = { ...next, selected: f.tickets[0]?.id ?? null };
@@ -122,7 +128,11 @@ export function applyFrame(s: DeskState, f: SequencedFrame): DeskState {
     case "offer.withdrawn":
       return { ...s, offers: s.offers.filter((o) => o.ticket.id !== f.ticketId) };
     case "ticket.assigned":
-      return put(s, f.ticket, f.messages);
+      return put({ ...s, waiting: s.waiting.filter((w) => w.ticket.id !== f.ticket.id) }, f.ticket, f.messages);
+    case "ticket.waiting":
+      return { ...s, waiting: [...s.waiting.filter((w) => w.ticket.id !== f.ticket.id), { ticket: f.ticket, preview: f.preview }] };
+    case "ticket.taken":
+      return { ...s, waiting: s.waiting.filter((w) => w.ticket.id !== f.ticketId) };
     case "message":
     case "message.updated":
       return withConversation(s, f.message.ticketId, (c) => {
@@ -152,8 +162,9 @@ export function applyFrame(s: DeskState, f: SequencedFrame): DeskState {
       return withConversation(s, f.ticketId, (c) => ({ ...c, ended: f.reason.replaceAll("_", " ") }));
     case "transfer.failed":
       return f.ticket ? put(s, f.ticket, f.messages) : s;
-    case "ticket.closed":
     case "ticket.deleted":
+      return drop({ ...s, waiting: s.waiting.filter((w) => w.ticket.id !== f.ticketId) }, f.ticketId);
+    case "ticket.closed":
     case "ticket.transferred":
     case "ticket.revoked":
       return drop(s, f.ticketId);

@@ -4,12 +4,14 @@ import { Conversation } from "./conversation";
 import { applyFrame, applyHistory, conversationList, initialDeskState, lastMessage, type DeskState } from "./desk-state";
 import { DeskSocket } from "./desk-socket";
 import { OfferCard } from "./offer-card";
+import { ShortcutsHelp } from "./shortcuts-help";
 import type { ClientFrame } from "./protocol";
 
 export function Desk({ session, onSignOut }: { session: Session; onSignOut(): void }) {
   const [queues, setQueues] = useState<Queue[] | null>(null);
   const [queueId, setQueueId] = useState<string | null>(null);
   const [problem, setProblem] = useState("");
+  const [help, setHelp] = useState(false);
   const [state, setState] = useState<DeskState>(initialDeskState);
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -84,6 +86,11 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      const typing = e.target instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName);
+      if (e.key === "?" && !typing) {
+        e.preventDefault();
+        setHelp(true);
+      }
       if (!e.altKey) return;
       const k = e.key.toLowerCase();
       if (k === "a" && stateRef.current.offers[0]) {
@@ -133,6 +140,9 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
           {state.connectionNote && <span class="note"> · {state.connectionNote}</span>}
         </p>
         <span class="who">{state.agent?.name ?? session.user.email}</span>
+        <button type="button" onClick={() => setHelp(true)} aria-keyshortcuts="?">
+          Shortcuts
+        </button>
         <button
           type="button"
           onClick={() => {
@@ -144,6 +154,7 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
         </button>
       </header>
 
+      {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
       {problem && (
         <p role="alert" class="error banner">
           {problem}
@@ -169,6 +180,22 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
 
       <div class="workspace">
         <nav class="conversations" aria-label="Conversations">
+          {state.waiting.length > 0 && (
+            <>
+              <h2>Waiting</h2>
+              <ul class="waiting">
+                {state.waiting.map((w) => (
+                  <li key={w.ticket.id}>
+                    <span class="name">{w.ticket.contact.name}</span>
+                    <span class="last">{w.preview}</span>
+                    <button type="button" onClick={() => send({ type: "pick", ticketId: w.ticket.id })}>
+                      Pick<span class="visually-hidden"> {w.ticket.contact.name}</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
           <h2>Mine</h2>
           {list.length === 0 && <p class="empty">No conversations. Offers appear above.</p>}
           <ul>

@@ -9,6 +9,8 @@ export function SignIn({ onSession }: { onSession(s: Session): void }) {
     const form = new FormData(e.currentTarget as HTMLFormElement);
     setBusy(true);
     setError("");
+    // Offers raise a browser notification while the tab is hidden; asked once, on this click.
+    if ("Notification" in window && Notification.permission === "default") void Notification.requestPermission().catch(() => undefined);
     try {
       onSession(await login(String(form.get("email")), String(form.get("password"))));
     } catch (err) {
