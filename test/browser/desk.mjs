@@ -6,10 +6,11 @@
 // turns to sent, an internal note, a dropped socket that resumes with nothing missed, and closing.
 // Screenshots go to docs/screenshots/desk-*.png. Exits non-zero on the first failure.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { ensureDevVars } from "../../scripts/lib/dev-vars.mjs";
@@ -103,6 +104,13 @@ async function main() {
   log("building web/");
   await run(process.execPath, [path.join(ROOT, "node_modules/vite/bin/vite.js"), "build", "web", "--logLevel", "warn"]);
 
+  const assetsDir = path.join(ROOT, "web", "dist", "assets");
+  const jsGzip = readdirSync(assetsDir)
+    .filter((f) => f.endsWith(".js"))
+    .reduce((n, f) => n + gzipSync(readFileSync(path.join(assetsDir, f))).length, 0);
+  log(`the desk's JavaScript: ${(jsGzip / 1024).toFixed(1)} KB gzipped`);
+  assert(jsGzip <= 200 * 1024, `the desk's JavaScript is ${jsGzip} bytes gzipped, over 200 KB`);
+
   const botApi = await startBotApi();
   const { key } = ensureDevVars(path.join(ROOT, ".dev.vars"));
   const state = mkdtempSync(path.join(tmpdir(), "channel-hub-browser-"));
@@ -162,7 +170,9 @@ async function main() {
   const t0 = Date.now();
   await page.goto(`${base}/`);
   await page.getByRole("textbox", { name: "Email" }).waitFor();
-  log(`sign-in screen shown ${Date.now() - t0} ms after navigation`);
+  const fcp = await page.evaluate(() => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? null);
+  log(`sign-in screen shown ${Date.now() - t0} ms after navigation; first contentful paint at ${Math.round(fcp)} ms`);
+  assert(fcp !== null && fcp <= 1000, `first contentful paint at ${fcp} ms`);
   await page.screenshot({ path: path.join(SHOTS, "desk-sign-in.png") });
   await page.getByRole("textbox", { name: "Email" }).fill(agent.email);
   await page.getByLabel("Password").fill("not the password");
@@ -214,6 +224,13 @@ async function main() {
   await customerWrites("Thanks! It was supposed to come on Monday.");
   await history.getByText("It was supposed to come on Monday.").waitFor();
   await page.screenshot({ path: path.join(SHOTS, "desk-conversation.png") });
+
+  const unnamed = await page.evaluate(() =>
+    [...document.querySelectorAll("button, input, select, textarea, [role=button]")]
+      .filter((el) => !(el.getAttribute("aria-label") || el.labels?.length || el.textContent.trim() || el.getAttribute("aria-labelledby")))
+      .map((el) => el.outerHTML.slice(0, 80)),
+  );
+  assert(unnamed.length === 0, `controls without an accessible name: ${unnamed.join(", ")}`);
 
   log("the socket drops; the customer writes meanwhile; the desk resumes with nothing missed");
   await page.evaluate(() => window.deskSocket.drop());
