@@ -128,6 +128,14 @@ describe("desk state", () => {
     expect(s.conversations.get(7)!.messages.map((m) => m.id)).toEqual([1]);
   });
 
+  it("a story mention's media is kept beside its message, from the live frame only", () => {
+    let s = run(initialDeskState(), hello(0), { type: "ticket.assigned", seq: 1, ticket, messages: [] });
+    s = run(s, { type: "message", seq: 2, message: msg(3, "in", ""), ephemeral: { kind: "story_mention", url: "https://cdn.example/story.jpg" } });
+    expect(s.conversations.get(7)!.storyMentions).toEqual({ 3: "https://cdn.example/story.jpg" });
+    s = run(s, { type: "message.updated", seq: 3, message: { ...msg(3, "in", ""), reaction: "❤️" } });
+    expect(s.conversations.get(7)!.storyMentions).toEqual({ 3: "https://cdn.example/story.jpg" });
+  });
+
   it("the conversation list puts the latest activity first", () => {
     const other = { ...ticket, id: 8, contact: { ...ticket.contact, name: "Ben" } };
     let s = run(initialDeskState(), hello(0, 0, [ticket, other]));

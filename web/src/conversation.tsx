@@ -18,7 +18,7 @@ const MAX = 250;
 
 const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
-function Message({ m }: { m: MessageView }) {
+function Message({ m, storyUrl }: { m: MessageView; storyUrl: string | undefined }) {
   const label = { in: "Customer", out: "You", note: "Note", system: "System" }[m.direction];
   return (
     <li class={`msg ${m.direction}`} data-message-id={m.id}>
@@ -36,6 +36,14 @@ function Message({ m }: { m: MessageView }) {
           {a.size ? ` · ${Math.round(a.size / 1024)} KB` : ""}
         </p>
       ))}
+      {storyUrl && (
+        <p class="attachment">
+          Story mention (shown live only):{" "}
+          <a href={storyUrl} target="_blank" rel="noreferrer noopener">
+            open the story
+          </a>
+        </p>
+      )}
       <footer>
         {m.direction === "note" && <span class="tag">internal note</span>}
         <time dateTime={new Date(m.createdAt).toISOString()}>{time(m.createdAt)}</time>
@@ -198,7 +206,7 @@ export function Conversation({ conv, dispositions, send }: { conv: Conv; disposi
           </li>
         )}
         {conv.messages.slice(start, end).map((m) => (
-          <Message key={m.id} m={m} />
+          <Message key={m.id} m={m} storyUrl={conv.storyMentions?.[m.id]} />
         ))}
         {end < len && (
           <li class="earlier">

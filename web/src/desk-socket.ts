@@ -1,6 +1,6 @@
 // One agent socket to one queue: keeps itself alive, and on a drop reconnects with the last
 // sequence number it processed, so the hub replays what was missed.
-import { socketUrl } from "./api";
+import { ApiFailure, socketUrl } from "./api";
 import type { ClientFrame, SequencedFrame } from "./protocol";
 
 const PING_MS = 25_000;
@@ -63,6 +63,10 @@ export class DeskSocket {
     try {
       url = await socketUrl(this.token, "/agent/ws", params);
     } catch (err) {
+      if (err instanceof ApiFailure && err.status === 401) {
+        this.stopped = true;
+        return this.on.state("closed", FINAL_CLOSES[4004]!);
+      }
       return this.scheduleReconnect(`Could not reach the hub (${(err as Error).message}).`);
     }
     if (this.stopped) return;

@@ -10,6 +10,8 @@ export type Conversation = {
   /** The history is known whole (from ticket.assigned or the API), not only the live frames. */
   loaded: boolean;
   ended?: string;
+  /** Instagram story mentions' media, by message id: sent live only, never stored or replayed. */
+  storyMentions?: Record<number, string>;
   lastActivity: number;
 };
 
@@ -139,6 +141,7 @@ export function applyFrame(s: DeskState, f: SequencedFrame): DeskState {
         const next = upsertMessage(c, f.message);
         // A replayed message is already in hello's unread count.
         const fresh = f.type === "message" && f.message.direction === "in" && f.seq > s.replayUntil && !c.messages.some((m) => m.id === f.message.id);
+        if (f.type === "message" && f.ephemeral?.kind === "story_mention") next.storyMentions = { ...c.storyMentions, [f.message.id]: f.ephemeral.url };
         return fresh ? { ...next, ticket: { ...next.ticket, unread: (next.ticket.unread ?? 0) + 1 } } : next;
       });
     case "reply.queued":

@@ -160,6 +160,14 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
           {problem}
         </p>
       )}
+      {state.connection === "closed" && (
+        <p role="alert" class="error banner">
+          {state.connectionNote}
+          <button type="button" onClick={onSignOut}>
+            Sign in again
+          </button>
+        </p>
+      )}
       {queues && queues.length === 0 && <p class="banner">You are not a member of any queue yet. An admin adds you to one.</p>}
       {state.error && (
         <p role="alert" class="error banner">
