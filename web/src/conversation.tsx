@@ -60,11 +60,20 @@ function Message({ m, storyUrl }: { m: MessageView; storyUrl: string | undefined
   );
 }
 
-export function Conversation({ conv, dispositions, send }: { conv: Conv; dispositions: string[] | undefined; send(f: ClientFrame): void }) {
+type Props = {
+  conv: Conv;
+  dispositions: string[] | undefined;
+  /** Queues the ticket may be transferred to: the agent's others. */
+  queues: { id: string; name: string }[];
+  send(f: ClientFrame): void;
+};
+
+export function Conversation({ conv, dispositions, queues, send }: Props) {
   const { ticket } = conv;
   const [text, setText] = useState("");
   const [note, setNote] = useState(false);
   const [disposition, setDisposition] = useState("");
+  const [transferTo, setTransferTo] = useState("");
   const log = useRef<HTMLOListElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
 
@@ -157,7 +166,53 @@ export function Conversation({ conv, dispositions, send }: { conv: Conv; disposi
             </p>
           )}
           {conv.ended && <p class="meta ended">Conversation ended: {conv.ended}</p>}
+          <details class="ticket-fields">
+            <summary>Subject and tags</summary>
+            <form
+              key={`${ticket.subject}|${ticket.tags?.join(",")}`}
+              onSubmit={(e) => {
+                e.preventDefault();
+                const form = new FormData(e.currentTarget as HTMLFormElement);
+                const tags = String(form.get("tags") ?? "")
+                  .split(",")
+                  .map((t) => t.trim())
+                  .filter(Boolean);
+                send({ type: "ticket.update", ticketId: ticket.id, subject: String(form.get("subject") ?? "").trim() || null, tags });
+              }}
+            >
+              <label>
+                Subject
+                <input name="subject" defaultValue={ticket.subject ?? ""} maxLength={200} />
+              </label>
+              <label>
+                Tags
+                <input name="tags" defaultValue={(ticket.tags ?? []).join(", ")} placeholder="comma, separated" />
+              </label>
+              <button type="submit">Save</button>
+            </form>
+          </details>
         </div>
+        <div class="conv-actions">
+        <form
+          class="close"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (transferTo) send({ type: "transfer", ticketId: ticket.id, to: { queueId: transferTo } });
+          }}
+        >
+          <label>
+            Transfer to
+            <select value={transferTo} onChange={(e) => setTransferTo((e.currentTarget as HTMLSelectElement).value)} disabled={queues.length === 0}>
+              <option value="">{queues.length === 0 ? "no other queue" : "a queue…"}</option>
+              {queues.map((q) => (
+                <option value={q.id}>{q.name}</option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" disabled={!transferTo}>
+            Transfer
+          </button>
+        </form>
         <form
           class="close"
           onSubmit={(e) => {
@@ -182,6 +237,7 @@ export function Conversation({ conv, dispositions, send }: { conv: Conv; disposi
           </datalist>
           <button type="submit">Close ticket</button>
         </form>
+        </div>
       </header>
       <ol
         class="history"

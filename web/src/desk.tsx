@@ -227,7 +227,10 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
           </ul>
         </nav>
         {selected ? (
-          <Conversation key={selected.ticket.id} conv={selected} dispositions={state.dispositions[selected.ticket.accountId]} send={send} />
+          <Conversation key={selected.ticket.id} conv={selected} dispositions={state.dispositions[selected.ticket.accountId]}
+            queues={(queues ?? []).filter((q) => q.id !== queueId)}
+            send={send}
+          />
         ) : (
           <section class="conversation placeholder" aria-label="Conversation">
             <p>Select a conversation.</p>
