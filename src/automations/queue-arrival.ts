@@ -1,4 +1,5 @@
 import type { ReceivingAccount } from "../db/account-lookup";
+import type { ConversationSettings } from "../domain/conversation-settings";
 import { routingVersion } from "../domain/routing-version";
 import type { Env } from "../env";
 import type { MessageView, TicketView } from "../kinds/views";
@@ -26,9 +27,18 @@ export async function routeToQueue(env: Env, account: ReceivingAccount, ticket: 
     message,
     // The object keeps its queue's configuration: only which one the account's queue has now is sent (a ticket moved to another queue goes by that queue's own).
     ...(queueId === account.queueId ? { configVersion: routingVersion(account.routing) } : {}),
-    settings: account.conversation,
+    settingsJson: settingsJson(account.conversation),
     ephemeral,
   });
+}
+
+/** Each account's settings as JSON, made once per settings object (the account is kept in the isolate's memory). */
+const jsonOf = new WeakMap<ConversationSettings, string>();
+
+function settingsJson(settings: ConversationSettings): string {
+  let json = jsonOf.get(settings);
+  if (json === undefined) jsonOf.set(settings, (json = JSON.stringify(settings)));
+  return json;
 }
 
 /**

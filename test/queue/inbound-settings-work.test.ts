@@ -54,4 +54,17 @@ describe("a new ticket's settings in the queue object", () => {
     const after = await runInDurableObject(stub, (_o, state) => state.storage.sql.exec<{ settings: string | null }>("SELECT settings FROM tickets WHERE id = ?", base + 2).one().settings);
     expect(JSON.parse(after!)).toEqual(changed);
   });
+
+  it("are taken as JSON too, as the Worker sends them, with no more statements than the object", async () => {
+    const queueId = await createQueue();
+    const stub = queueStub(queueId);
+    const config = { ...defaultRoutingConfig, agentRingTimeS: 600 };
+    await stub.routeInbound({ ticket: ticket(base + 10), assigneeId: null, message: message(base + 10, base + 10), config });
+    const settings = { ...defaultConversationSettings, reassignAbandoned: !defaultConversationSettings.reassignAbandoned };
+    const asObject = await statementsOf(queueId, () => stub.routeInbound({ ticket: ticket(base + 11), assigneeId: null, message: message(base + 11, base + 11), config, settings }));
+    const asJson = await statementsOf(queueId, () => stub.routeInbound({ ticket: ticket(base + 12), assigneeId: null, message: message(base + 12, base + 12), config, settingsJson: JSON.stringify(settings) }));
+    expect(asJson.length).toBe(asObject.length);
+    const kept = await runInDurableObject(stub, (_o, state) => state.storage.sql.exec<{ settings: string | null }>("SELECT settings FROM tickets WHERE id = ?", base + 12).one().settings);
+    expect(JSON.parse(kept!)).toEqual(settings);
+  });
 });
