@@ -230,6 +230,20 @@ async function main() {
   await history.locator("li.msg.note", { hasText: "offer express reshipping" }).waitFor();
   assert(botApi.requests.length === 1, "a note reached the provider");
   await page.getByRole("button", { name: "Note" }).click();
+
+  log("edit the sent reply (Telegram allows it)");
+  const edited = "Sorry to hear that, Maria. Let me check the tracking right away.";
+  await page.getByRole("button", { name: "Edit this reply" }).click();
+  await page.getByRole("textbox", { name: "Message" }).fill(edited);
+  await page.getByRole("button", { name: "Save edit" }).click();
+  await history.locator("li.msg.out", { hasText: edited }).getByText("edited").waitFor();
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  while (!botApi.requests.some((r) => r.url.endsWith("/editMessageText")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const edit = botApi.requests.find((r) => r.url.endsWith("/editMessageText"));
+  assert(edit, "the stand-in got no editMessageText");
+  assert(JSON.stringify(JSON.parse(edit.body)) === JSON.stringify({ chat_id: 777001, message_id: 100, text: edited }), `unexpected editMessageText body ${edit.body}`);
+  await page.getByRole("button", { name: "Send" }).waitFor();
+
   await customerWrites("Thanks! It was supposed to come on Monday.");
   await history.getByText("It was supposed to come on Monday.").waitFor();
   log("subject and tags");

@@ -18,7 +18,9 @@ const MAX = 250;
 
 const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
-function Message({ m, storyUrl }: { m: MessageView; storyUrl: string | undefined }) {
+const EDITABLE = new Set<MessageView["status"]>(["sent", "delivered", "read"]);
+
+function Message({ m, storyUrl, onEdit }: { m: MessageView; storyUrl: string | undefined; onEdit(m: MessageView): void }) {
   const label = { in: "Customer", out: "You", note: "Note", system: "System" }[m.direction];
   return (
     <li class={`msg ${m.direction}`} data-message-id={m.id}>
@@ -55,6 +57,11 @@ function Message({ m, storyUrl }: { m: MessageView; storyUrl: string | undefined
             {m.status === "failed" && m.statusReason ? `: ${m.statusReason}` : ""}
           </span>
         )}
+        {m.direction === "out" && EDITABLE.has(m.status) && (
+          <button type="button" class="link" onClick={() => onEdit(m)}>
+            Edit<span class="visually-hidden"> this reply</span>
+          </button>
+        )}
       </footer>
     </li>
   );
@@ -74,6 +81,8 @@ export function Conversation({ conv, dispositions, queues, send }: Props) {
   const [note, setNote] = useState(false);
   const [disposition, setDisposition] = useState("");
   const [transferTo, setTransferTo] = useState("");
+  /** The sent reply being edited in the composer, if any. */
+  const [editing, setEditing] = useState<number | null>(null);
   const log = useRef<HTMLOListElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
 
@@ -134,6 +143,12 @@ export function Conversation({ conv, dispositions, queues, send }: Props) {
     e?.preventDefault();
     const body = text.trim();
     if (!body) return;
+    if (editing !== null) {
+      send({ type: "edit", ticketId: ticket.id, messageId: editing, text: body });
+      setEditing(null);
+      setText("");
+      return;
+    }
     const clientMsgId = crypto.randomUUID();
     // "/shortcut" alone sends the canned answer of that shortcut, rendered by the hub.
     const canned = !note && /^\/([a-z0-9_-]{1,32})$/.exec(body)?.[1];
@@ -262,7 +277,17 @@ export function Conversation({ conv, dispositions, queues, send }: Props) {
           </li>
         )}
         {conv.messages.slice(start, end).map((m) => (
-          <Message key={m.id} m={m} storyUrl={conv.storyMentions?.[m.id]} />
+          <Message
+            key={m.id}
+            m={m}
+            storyUrl={conv.storyMentions?.[m.id]}
+            onEdit={(msg) => {
+              setEditing(msg.id);
+              setNote(false);
+              setText(msg.body);
+              input.current?.focus();
+            }}
+          />
         ))}
         {end < len && (
           <li class="earlier">
@@ -288,11 +313,23 @@ export function Conversation({ conv, dispositions, queues, send }: Props) {
             if (e.key === "Enter" && !e.shiftKey && !e.isComposing) submit(e);
           }}
         />
-        <button type="button" aria-pressed={note} onClick={() => setNote(!note)} title="Alt+M">
-          Note
-        </button>
+        {editing !== null ? (
+          <button
+            type="button"
+            onClick={() => {
+              setEditing(null);
+              setText("");
+            }}
+          >
+            Cancel edit
+          </button>
+        ) : (
+          <button type="button" aria-pressed={note} onClick={() => setNote(!note)} title="Alt+M">
+            Note
+          </button>
+        )}
         <button type="submit" class="primary">
-          Send
+          {editing !== null ? "Save edit" : "Send"}
         </button>
       </form>
     </section>
