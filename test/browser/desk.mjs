@@ -247,12 +247,13 @@ async function main() {
   await customerWrites("Thanks! It was supposed to come on Monday.");
   await history.getByText("It was supposed to come on Monday.").waitFor();
   log("subject and tags");
-  await page.getByText("Subject and tags").click();
+  await page.getByText("Subject, tags and other tickets").click();
+  await page.getByText("No other open tickets of this customer.").waitFor();
   await page.getByRole("textbox", { name: "Subject" }).fill("Late delivery");
   await page.getByRole("textbox", { name: "Tags" }).fill("shipping, urgent");
   await page.getByRole("button", { name: "Save" }).click();
   await page.locator(".conv-head .meta", { hasText: "Late delivery · shipping, urgent" }).waitFor();
-  await page.getByText("Subject and tags").click();
+  await page.getByText("Subject, tags and other tickets").click();
   // One queue only: nothing to transfer to, and the control says so.
   assert(await page.getByRole("button", { name: "Transfer" }).isDisabled(), "Transfer is enabled with no other queue");
   await page.screenshot({ path: path.join(SHOTS, "desk-conversation.png") });

@@ -37,6 +37,21 @@ export const me = (token: string) => call<{ user: Session["user"]; queues: Queue
 export type TicketDetail = { ticket: TicketView; messages: MessageView[]; unread: number };
 export const ticketDetail = (token: string, id: number) => call<TicketDetail>(`/api/v1/tickets/${id}`, { token });
 
+export type TicketListItem = {
+  id: number;
+  status: "open" | "assigned" | "closed";
+  queueName: string;
+  agentName: string | null;
+  subject: string | null;
+  preview: string;
+  lastMessageAt: number;
+};
+/** A contact's tickets that are not closed (agents see those of their queues). */
+export async function openTicketsOf(token: string, contactId: number): Promise<TicketListItem[]> {
+  const page = await call<{ items: TicketListItem[] }>(`/api/v1/tickets?contactId=${contactId}&limit=50`, { token });
+  return page.items.filter((t) => t.status !== "closed");
+}
+
 /**
  * The socket's URL. A short-lived, single-use ticket from the API keeps the long-lived token out of
  * the URL (URLs end up in logs); a hub without ticket support takes the token itself.

@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import type { TicketListItem } from "./api";
 import type { Conversation as Conv } from "./desk-state";
 import type { ClientFrame, MessageView } from "./protocol";
 
@@ -72,10 +73,38 @@ type Props = {
   dispositions: string[] | undefined;
   /** Queues the ticket may be transferred to: the agent's others. */
   queues: { id: string; name: string }[];
+  /** The customer's tickets that are not closed, this one included. */
+  openTicketsOf(contactId: number): Promise<TicketListItem[]>;
   send(f: ClientFrame): void;
 };
 
-export function Conversation({ conv, dispositions, queues, send }: Props) {
+function OtherTickets({ ticketId, contactId, load }: { ticketId: number; contactId: number; load: Props["openTicketsOf"] }) {
+  const [items, setItems] = useState<TicketListItem[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    load(contactId).then(
+      (all) => live && setItems(all.filter((t) => t.id !== ticketId)),
+      () => live && setItems([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [ticketId, contactId]);
+  if (items === null) return <p class="meta">Looking for the customer's other tickets…</p>;
+  if (items.length === 0) return <p class="meta">No other open tickets of this customer.</p>;
+  return (
+    <ul class="other-tickets" aria-label="The customer's other open tickets">
+      {items.map((t) => (
+        <li key={t.id}>
+          #{t.id} · {t.status} · {t.queueName}
+          {t.agentName ? ` · ${t.agentName}` : ""} · {t.subject ?? t.preview}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function Conversation({ conv, dispositions, queues, openTicketsOf, send }: Props) {
   const { ticket } = conv;
   const [text, setText] = useState("");
   const [note, setNote] = useState(false);
@@ -182,7 +211,7 @@ export function Conversation({ conv, dispositions, queues, send }: Props) {
           )}
           {conv.ended && <p class="meta ended">Conversation ended: {conv.ended}</p>}
           <details class="ticket-fields">
-            <summary>Subject and tags</summary>
+            <summary>Subject, tags and other tickets</summary>
             <form
               key={`${ticket.subject}|${ticket.tags?.join(",")}`}
               onSubmit={(e) => {
@@ -205,6 +234,7 @@ export function Conversation({ conv, dispositions, queues, send }: Props) {
               </label>
               <button type="submit">Save</button>
             </form>
+            <OtherTickets ticketId={ticket.id} contactId={ticket.contact.id} load={openTicketsOf} />
           </details>
         </div>
         <div class="conv-actions">

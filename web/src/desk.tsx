@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { logout, me, ticketDetail, type Queue, type Session } from "./api";
+import { logout, me, openTicketsOf, ticketDetail, type Queue, type Session } from "./api";
 import { Conversation } from "./conversation";
 import { applyFrame, applyHistory, conversationList, initialDeskState, lastMessage, type DeskState } from "./desk-state";
 import { DeskSocket } from "./desk-socket";
@@ -229,6 +229,7 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
         {selected ? (
           <Conversation key={selected.ticket.id} conv={selected} dispositions={state.dispositions[selected.ticket.accountId]}
             queues={(queues ?? []).filter((q) => q.id !== queueId)}
+            openTicketsOf={(contactId) => openTicketsOf(session.token, contactId)}
             send={send}
           />
         ) : (
