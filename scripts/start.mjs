@@ -83,6 +83,7 @@ function banner(demo, port, notice) {
     ` channel-hub is running locally (wrangler dev, local D1 in .wrangler/state)`,
     "",
     `   Hub        ${base}`,
+    `   Desk       ${base}/  (sign in as an agent below)`,
     `   Health     ${base}/healthz`,
     `   API docs   ${base}/api/docs`,
   ];
