@@ -76,9 +76,12 @@ describe("routingConfigSchema", () => {
       actionPlan: { steps: [], timezone: "UTC", timeRules: [] },
       translation: { provider: "none" },
       businessHours: null,
+      serviceLevelTargetSeconds: 20,
       notes: "",
     });
     expect(routingConfigSchema.safeParse({ agentRingTimeS: 2 }).success).toBe(false);
+    expect(routingConfigSchema.safeParse({ serviceLevelTargetSeconds: 0 }).success).toBe(false);
+    expect(routingConfigSchema.safeParse({ serviceLevelTargetSeconds: 86_401 }).success).toBe(false);
     expect(routingConfigSchema.safeParse({ ringTime: 20 }).success).toBe(false);
   });
 });
