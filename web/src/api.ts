@@ -69,3 +69,6 @@ export async function socketUrl(token: string, path: string, params: Record<stri
   }
   return url.toString();
 }
+
+/** Every queue for supervisors and admins; an agent's own for agents. */
+export const allQueues = async (token: string) => (await call<{ items: Queue[] }>("/api/v1/queues", { token })).items;

@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import type { Session } from "./api";
+import { Console } from "./console";
 import { Desk } from "./desk";
 import { SignIn } from "./sign-in";
 
@@ -16,6 +17,7 @@ function savedSession(): Session | null {
 
 export function App() {
   const [session, setSession] = useState<Session | null>(savedSession);
+  const [desk, setDesk] = useState(false);
   if (!session) {
     return (
       <SignIn
@@ -26,13 +28,14 @@ export function App() {
       />
     );
   }
-  return (
-    <Desk
-      session={session}
-      onSignOut={() => {
-        sessionStorage.removeItem(SESSION_KEY);
-        setSession(null);
-      }}
-    />
-  );
+  const signOut = () => {
+    sessionStorage.removeItem(SESSION_KEY);
+    setDesk(false);
+    setSession(null);
+  };
+  // Supervisors and admins start on the console; the desk stays one click away.
+  if (!desk && (session.user.role === "supervisor" || session.user.role === "admin")) {
+    return <Console session={session} onOpenDesk={() => setDesk(true)} onSignOut={signOut} />;
+  }
+  return <Desk session={session} onSignOut={signOut} />;
 }
