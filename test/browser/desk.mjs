@@ -5,104 +5,14 @@
 // webhook becomes an offer, Accept, the history, a reply the stand-in receives and the tick that
 // turns to sent, an internal note, a dropped socket that resumes with nothing missed, and closing.
 // Screenshots go to docs/screenshots/desk-*.png. Exits non-zero on the first failure.
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import net from "node:net";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import path from "node:path";
-import { chromium } from "playwright-core";
-import { ensureDevVars } from "../../scripts/lib/dev-vars.mjs";
-import { runWrangler, wranglerCommand, wranglerEnv } from "../../scripts/lib/wrangler.mjs";
-import { ROOT, buildDemoSeed } from "../../scripts/seed.mjs";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const SHOTS = path.join(ROOT, "docs", "screenshots");
-const HOST = "127.0.0.1";
-const STEP_TIMEOUT_MS = 15_000;
-const started = Date.now();
-const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
-
-const cleanups = [];
-async function cleanup() {
-  for (const f of cleanups.reverse()) await f().catch(() => undefined);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(" ")} exited with ${code}`))));
-  });
-}
-
-/** The Telegram Bot API as the hub calls it: records every request, answers sendMessage as Telegram does. */
-async function startBotApi() {
-  const requests = [];
-  let nextId = 100;
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      requests.push({ method: req.method, url: req.url, contentType: req.headers["content-type"], body });
-      const payload = JSON.parse(body || "{}");
-      const result = { message_id: nextId++, date: Math.floor(Date.now() / 1000), chat: { id: payload.chat_id, type: "private" }, text: payload.text };
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ ok: true, result }));
-    });
-  });
-  await new Promise((resolve) => server.listen(0, HOST, resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  return { baseUrl: `http://${HOST}:${server.address().port}`, requests };
-}
-
-async function startHub(port, persistTo) {
-  const [cmd, pre] = wranglerCommand(ROOT);
-  const args = [...pre, "dev", "--local", "--ip", HOST, "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"];
-  const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: wranglerEnv({ CI: "true", NO_COLOR: "1" }), detached: true });
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  cleanups.push(async () => {
-    try {
-      process.kill(-child.pid, "SIGINT");
-    } catch {}
-    await new Promise((r) => setTimeout(r, 1500));
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {}
-  });
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
-    const ok = await fetch(`http://${HOST}:${port}/healthz`).then((r) => r.ok, () => false);
-    if (ok) return () => output;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`the hub did not answer /healthz within 120 s:\n${output}`);
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
+import { ROOT, SHOTS, STEP_TIMEOUT_MS, assert, buildWeb, launchChromium, log, runTest, startStack, unnamedControls } from "./lib.mjs";
 
 async function main() {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or set CHROMIUM_PATH)`);
   log("building web/");
-  await run(process.execPath, [path.join(ROOT, "node_modules/vite/bin/vite.js"), "build", "web", "--logLevel", "warn"]);
+  await buildWeb();
 
   const assetsDir = path.join(ROOT, "web", "dist", "assets");
   const jsGzip = readdirSync(assetsDir)
@@ -111,52 +21,11 @@ async function main() {
   log(`the desk's JavaScript: ${(jsGzip / 1024).toFixed(1)} KB gzipped`);
   assert(jsGzip <= 200 * 1024, `the desk's JavaScript is ${jsGzip} bytes gzipped, over 200 KB`);
 
-  const botApi = await startBotApi();
-  const { key } = ensureDevVars(path.join(ROOT, ".dev.vars"));
-  const state = mkdtempSync(path.join(tmpdir(), "channel-hub-browser-"));
-  cleanups.push(async () => rmSync(state, { recursive: true, force: true }));
-
-  log("migrating and seeding a throwaway local D1");
-  await runWrangler(ROOT, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state]);
-  const { sql, demo } = await buildDemoSeed(key);
-  const seedFile = path.join(state, "seed.sql");
   const conversation = JSON.stringify({ dispositions: ["resolved", "follow-up"], mandatoryDisposition: true });
-  const seedSql = sql.replace(/https:\/\/api\.telegram\.org/g, botApi.baseUrl) + `UPDATE channel_accounts SET conversation = '${conversation}';\n`;
-  writeFileSync(seedFile, seedSql);
-  await runWrangler(ROOT, ["d1", "execute", "DB", "--local", "--persist-to", state, "--file", seedFile]);
-
-  const port = await freePort();
-  log(`starting wrangler dev on ${port}`);
-  const hubLog = await startHub(port, state);
-  const base = `http://${HOST}:${port}`;
+  const { base, demo, botApi, customerWrites, hubLog } = await startStack({ extraSql: `UPDATE channel_accounts SET conversation = '${conversation}';\n` });
   const agent = demo.agents[0];
-  const account = demo.accounts[0];
-  let updateId = 1;
-  let customerMessageId = 1;
-  const customerWrites = async (text) => {
-    const res = await fetch(`${base}/webhooks/telegram/${account.key}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": account.secretToken },
-      body: JSON.stringify({
-        update_id: updateId++,
-        message: {
-          message_id: customerMessageId++,
-          date: Math.floor(Date.now() / 1000),
-          chat: { id: 777001, type: "private", first_name: "Maria" },
-          from: { id: 777001, is_bot: false, first_name: "Maria", last_name: "Garcia" },
-          text,
-        },
-      }),
-    });
-    assert(res.ok, `webhook answered ${res.status}: ${await res.text()}`);
-  };
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  cleanups.push(() => browser.close());
+  const browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
@@ -258,11 +127,7 @@ async function main() {
   assert(await page.getByRole("button", { name: "Transfer" }).isDisabled(), "Transfer is enabled with no other queue");
   await page.screenshot({ path: path.join(SHOTS, "desk-conversation.png") });
 
-  const unnamed = await page.evaluate(() =>
-    [...document.querySelectorAll("button, input, select, textarea, [role=button]")]
-      .filter((el) => !(el.getAttribute("aria-label") || el.labels?.length || el.textContent.trim() || el.getAttribute("aria-labelledby")))
-      .map((el) => el.outerHTML.slice(0, 80)),
-  );
+  const unnamed = await unnamedControls(page);
   assert(unnamed.length === 0, `controls without an accessible name: ${unnamed.join(", ")}`);
 
   log("the socket drops; the customer writes meanwhile; the desk resumes with nothing missed");
@@ -371,17 +236,7 @@ async function main() {
   for (const u of socketUrls) assert(u.searchParams.has("ticket") && !u.searchParams.has("access_token"), `socket opened as ${u.pathname}?${[...u.searchParams.keys()].join("&")}`);
   assert(socketUrls.at(-1).searchParams.get("lastSeq") !== null, "the resumed socket did not give lastSeq");
   assert(pageErrors.length === 0, `errors in the page: ${pageErrors.join("; ")}`);
-  log(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   void hubLog;
 }
 
-let code = 0;
-try {
-  await main();
-} catch (err) {
-  console.error(`\nbrowser test failed: ${err instanceof Error ? err.stack : err}`);
-  code = 1;
-} finally {
-  await cleanup();
-}
-process.exit(code);
+await runTest(main);

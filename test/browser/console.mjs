@@ -1,0 +1,127 @@
+// The supervisor's console in a real browser against the real Worker: `npm run test:browser` runs it
+// after the desk's. A supervisor signs in and sees the queue board; a customer's signed webhook
+// arrives; an agent on a WebSocket of its own (from node, as any client) accepts the offer; the
+// supervisor spies on the ticket, sees its history and a live message, adds a note, and the agent
+// gets the note. Screenshots go to docs/screenshots/console-*.png.
+import path from "node:path";
+import { SHOTS, STEP_TIMEOUT_MS, assert, buildWeb, launchChromium, log, runTest, startStack, unnamedControls } from "./lib.mjs";
+
+/** An agent's socket from node: collects frames, waits for one that matches. */
+async function agentSocket(base, token, queueId) {
+  const ticket = await fetch(`${base}/api/v1/auth/socket-ticket`, { method: "POST", headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
+  const ws = new WebSocket(`${base.replace("http", "ws")}/agent/ws?queue=${queueId}&ticket=${ticket.ticket}`);
+  const frames = [];
+  const waiters = [];
+  ws.onmessage = (ev) => {
+    const f = JSON.parse(String(ev.data));
+    frames.push(f);
+    for (const w of waiters.splice(0)) if (!w.settle(f)) waiters.push(w);
+  };
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = () => reject(new Error("the agent's socket did not open"));
+  });
+  const next = (match, what) =>
+    new Promise((resolve, reject) => {
+      const found = frames.find(match);
+      if (found) return resolve(found);
+      const timer = setTimeout(() => reject(new Error(`the agent got no ${what} (frames: ${frames.map((f) => f.type).join(", ")})`)), STEP_TIMEOUT_MS);
+      waiters.push({ settle: (f) => (match(f) ? (clearTimeout(timer), resolve(f), true) : false) });
+    });
+  return { ws, frames, next, send: (f) => ws.send(JSON.stringify(f)) };
+}
+
+await runTest(async () => {
+  log("building web/");
+  await buildWeb();
+  const { base, demo, customerWrites } = await startStack();
+
+  log("an admin adds a supervisor");
+  const supervisor = { email: "sofia@demo.local", displayName: "Sofia Supervisor", role: "supervisor", password: "console-pass-1" };
+  const created = await fetch(`${base}/api/v1/users`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${demo.admin.token}`, "content-type": "application/json" },
+    body: JSON.stringify(supervisor),
+  });
+  assert(created.status === 201, `creating the supervisor answered ${created.status}: ${await created.text()}`);
+
+  log("the agent connects from node");
+  const agent = await agentSocket(base, demo.agents[0].token, demo.queue.id);
+  await agent.next((f) => f.type === "hello", "hello");
+
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const pageErrors = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  const socketUrls = [];
+  page.on("websocket", (ws) => socketUrls.push(new URL(ws.url())));
+
+  log("the supervisor signs in and gets the console");
+  await page.goto(`${base}/`);
+  await page.getByRole("textbox", { name: "Email" }).fill(supervisor.email);
+  await page.getByLabel("Password").fill(supervisor.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  const board = page.getByRole("region", { name: "Queue board" });
+  await board.waitFor();
+  await page.getByRole("status", { name: "Connection" }).filter({ hasText: "Online" }).waitFor();
+  const agents = page.getByRole("table", { name: "Agents" });
+  await agents.getByRole("row", { name: new RegExp(demo.agents[0].displayName) }).waitFor();
+  assert((await page.getByRole("combobox", { name: `State of ${demo.agents[0].displayName}` }).inputValue()) === "online", "the agent's state is not online");
+  await board.locator('[data-figure="waiting"]').filter({ hasText: /^0$/ }).waitFor();
+
+  log("a customer writes; the board shows the waiting ticket and the offer in flight");
+  await customerWrites("Hello, my order #1234 has not arrived");
+  const offer = await agent.next((f) => f.type === "offer", "offer");
+  const ticketId = offer.ticket.id;
+  const live = page.getByRole("list", { name: "Live tickets" });
+  await live.getByRole("listitem").filter({ hasText: `#${ticketId}` }).filter({ hasText: /offered to/ }).waitFor();
+  await agents.getByRole("row", { name: new RegExp(demo.agents[0].displayName) }).filter({ hasText: `#${ticketId}` }).waitFor();
+  // The figures come from the stats frame, asked again after each change of the board.
+  await board.locator('[data-figure="offers"]').filter({ hasText: /^1$/ }).waitFor();
+  await board.locator('[data-figure="waiting"]').filter({ hasText: /^1$/ }).waitFor();
+  await page.screenshot({ path: path.join(SHOTS, "console-board.png") });
+
+  log("the agent accepts");
+  agent.send({ type: "accept", ticketId });
+  await agent.next((f) => f.type === "ticket.assigned" && f.ticket.id === ticketId, "ticket.assigned");
+  await live.getByRole("listitem").filter({ hasText: `#${ticketId}` }).filter({ hasText: `with ${demo.agents[0].displayName}` }).waitFor();
+
+  log("the supervisor spies: the history, then a live message");
+  await page.getByRole("button", { name: `Spy on #${ticketId}` }).click();
+  const spied = page.getByRole("log", { name: "Spied conversation" });
+  await spied.getByText("Hello, my order #1234 has not arrived").waitFor();
+  await page.getByRole("region", { name: "Spy" }).getByText(`with ${demo.agents[0].displayName}`).waitFor();
+  await customerWrites("Tracking says it is in Madrid.");
+  await spied.getByText("Tracking says it is in Madrid.").waitFor();
+
+  log("the supervisor adds a note; the agent gets it live");
+  const noteText = "Offer express reshipping, I approve.";
+  await page.getByRole("textbox", { name: "Note text" }).fill(noteText);
+  await page.getByRole("button", { name: "Add note" }).click();
+  const got = await agent.next((f) => f.type === "message" && f.message.direction === "note" && f.message.body === noteText, "the supervisor's note");
+  assert(got.message.ticketId === ticketId, `the note came for ticket ${got.message.ticketId}`);
+  await spied.locator("li.msg.note", { hasText: noteText }).waitFor();
+  assert((await page.getByRole("textbox", { name: "Note text" }).inputValue()) === "", "the note composer was not cleared");
+  const notes = await spied.locator("li.msg.note", { hasText: noteText }).count();
+  assert(notes === 1, `the note shows ${notes} times`);
+  await page.screenshot({ path: path.join(SHOTS, "console-spy.png") });
+
+  const unnamed = await unnamedControls(page);
+  assert(unnamed.length === 0, `controls without an accessible name: ${unnamed.join(", ")}`);
+
+  log("phone width");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole("button", { name: "Add note" }).waitFor();
+  await page.screenshot({ path: path.join(SHOTS, "console-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  log("the supervisor sets the agent away");
+  await page.getByRole("combobox", { name: `State of ${demo.agents[0].displayName}` }).selectOption("away");
+  await agent.next((f) => f.type === "presence" && f.status === "away", "presence away");
+
+  assert(socketUrls.length >= 1 && socketUrls.every((u) => u.pathname === "/supervisor/ws" && u.searchParams.has("ticket") && !u.searchParams.has("access_token")), `sockets: ${socketUrls.map(String).join(", ")}`);
+  assert(pageErrors.length === 0, `errors in the page: ${pageErrors.join("; ")}`);
+  agent.ws.close();
+});
