@@ -3,6 +3,7 @@
 // arrives; an agent on a WebSocket of its own (from node, as any client) accepts the offer; the
 // supervisor spies on the ticket, sees its history and a live message, adds a note, and the agent
 // gets the note. Screenshots go to docs/screenshots/console-*.png.
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { SHOTS, STEP_TIMEOUT_MS, assert, buildWeb, launchChromium, log, runTest, startStack, unnamedControls } from "./lib.mjs";
 
@@ -120,6 +121,36 @@ await runTest(async () => {
   log("the supervisor sets the agent away");
   await page.getByRole("combobox", { name: `State of ${demo.agents[0].displayName}` }).selectOption("away");
   await agent.next((f) => f.type === "presence" && f.status === "away", "presence away");
+
+  log("interactions: filters, full-text search, CSV export and a transcript");
+  await page.getByRole("button", { name: "Interactions" }).click();
+  const tickets = page.getByRole("table", { name: "Tickets" });
+  const row = tickets.getByRole("row").filter({ hasText: `#${ticketId}` });
+  await row.filter({ hasText: "Maria Garcia" }).filter({ hasText: "assigned" }).waitFor();
+  await page.getByLabel("Status").selectOption("closed");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await page.getByText("No tickets match.").waitFor();
+  await page.getByLabel("Status").selectOption("");
+  const search = async (words, found) => {
+    await page.getByRole("searchbox", { name: "Search" }).fill(words);
+    await page.getByRole("button", { name: "Filter" }).click();
+    // Each answer replaces what the one before showed, so waiting for the change proves the filter applied.
+    await (found ? row.waitFor() : page.getByText("No tickets match.").waitFor());
+  };
+  await search("Madrid", true);
+  await search("zanzibar", false);
+  await search("Madrid", true);
+  await page.screenshot({ path: path.join(SHOTS, "console-interactions.png") });
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+  const csvText = readFileSync(await csv.path(), "utf8");
+  assert(csv.suggestedFilename() === "tickets.csv", `the export is named ${csv.suggestedFilename()}`);
+  assert(csvText.split("\n")[0].includes("id") && csvText.includes("Maria") && new RegExp(`^"?${ticketId}"?,`, "m").test(csvText), `unexpected export:\n${csvText.slice(0, 400)}`);
+  const [zip] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: `Transcript of #${ticketId}` }).click()]);
+  const zipBytes = readFileSync(await zip.path());
+  assert(zip.suggestedFilename() === `ticket-${ticketId}.zip` && zipBytes.subarray(0, 2).toString() === "PK", `the transcript is ${zip.suggestedFilename()}, ${zipBytes.length} bytes`);
+  log(`export: ${csvText.trim().split("\n").length - 1} row(s); transcript: ${zipBytes.length} bytes`);
+  const unnamedHere = await unnamedControls(page);
+  assert(unnamedHere.length === 0, `controls without an accessible name: ${unnamedHere.join(", ")}`);
 
   assert(socketUrls.length >= 1 && socketUrls.every((u) => u.pathname === "/supervisor/ws" && u.searchParams.has("ticket") && !u.searchParams.has("access_token")), `sockets: ${socketUrls.map(String).join(", ")}`);
   assert(pageErrors.length === 0, `errors in the page: ${pageErrors.join("; ")}`);

@@ -72,3 +72,33 @@ export async function socketUrl(token: string, path: string, params: Record<stri
 
 /** Every queue for supervisors and admins; an agent's own for agents. */
 export const allQueues = async (token: string) => (await call<{ items: Queue[] }>("/api/v1/queues", { token })).items;
+
+export type TicketRow = TicketListItem & { contactName: string; queueId: string; tags: string[]; disposition: string | null; createdAt: number };
+export type TicketFilters = { status?: string; queueId?: string; q?: string };
+
+const query = (filters: TicketFilters) => new URLSearchParams(Object.entries(filters).filter(([, v]) => v) as [string, string][]);
+
+/** A page of the interaction list, newest first; `cursor` is the last page's `nextCursor`. */
+export function listTickets(token: string, filters: TicketFilters, cursor?: number) {
+  const params = query(filters);
+  params.set("limit", "50");
+  if (cursor) params.set("cursor", String(cursor));
+  return call<{ items: TicketRow[]; nextCursor: number | null }>(`/api/v1/tickets?${params}`, { token });
+}
+
+/** Saves what an authenticated GET answers as a file (a plain link cannot carry the token). */
+export async function download(token: string, path: string, filename: string): Promise<void> {
+  const res = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  if (!res.ok) {
+    const err = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiFailure(res.status, err?.code ?? "http_error", err?.message ?? `${res.status} ${res.statusText}`);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = Object.assign(document.createElement("a"), { href: url, download: filename });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export const exportCsvPath = (filters: TicketFilters) => `/api/v1/tickets/export.csv?${query(filters)}`;

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { allQueues, logout, type Queue, type Session } from "./api";
 import type { MessageView, QueueState, QueueStats, SupervisorFrame } from "../../src/queue/protocol";
+import { Interactions } from "./interactions";
 import { SupervisorSocket, type ConsoleFrame } from "./supervisor-socket";
 
 const STATS_EVERY_MS = 10_000;
@@ -30,6 +31,7 @@ export function Console({ session, onOpenDesk, onSignOut }: { session: Session; 
   const [spy, setSpy] = useState<Spy | null>(null);
   const [error, setError] = useState("");
   const [note, setNote] = useState("");
+  const [view, setView] = useState<"board" | "interactions">("board");
   const socketRef = useRef<SupervisorSocket | null>(null);
   const spyRef = useRef<Spy | null>(null);
   spyRef.current = spy;
@@ -140,6 +142,14 @@ export function Console({ session, onOpenDesk, onSignOut }: { session: Session; 
     <div class="console">
       <header class="topbar">
         <h1>Console</h1>
+        <nav class="console-tabs" aria-label="Console views">
+          <button type="button" aria-pressed={view === "board"} onClick={() => setView("board")}>
+            Board
+          </button>
+          <button type="button" aria-pressed={view === "interactions"} onClick={() => setView("interactions")}>
+            Interactions
+          </button>
+        </nav>
         {queues && queues.length > 1 && (
           <label>
             Queue
@@ -175,7 +185,8 @@ export function Console({ session, onOpenDesk, onSignOut }: { session: Session; 
         </p>
       )}
       {queues && queues.length === 0 && <p class="banner">No queues yet.</p>}
-      <div class="console-body">
+      {view === "interactions" && <Interactions token={session.token} queues={queues ?? []} />}
+      <div class="console-body" hidden={view !== "board"}>
         <section class="board" aria-label="Queue board">
           <h2>Queue board</h2>
           <dl class="figures" aria-label="Figures">
