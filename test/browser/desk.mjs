@@ -3,7 +3,8 @@
 // demo (queue, agents, a Telegram account whose Bot API is a stand-in here), and drives Debian's
 // Chromium with playwright-core through an agent's first conversation: sign in, a customer's signed
 // webhook becomes an offer, Accept, the history, a reply the stand-in receives and the tick that
-// turns to sent, an internal note, a dropped socket that resumes with nothing missed, and closing.
+// turns to sent, an internal note, a dropped socket that resumes with nothing missed, closing, and a pick-only
+// queue's ticket that waited before the desk connected, listed and picked.
 // Screenshots go to docs/screenshots/desk-*.png. Exits non-zero on the first failure.
 import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -235,6 +236,39 @@ async function main() {
   assert(socketUrls.length >= 2, `${socketUrls.length} sockets opened`);
   for (const u of socketUrls) assert(u.searchParams.has("ticket") && !u.searchParams.has("access_token"), `socket opened as ${u.pathname}?${[...u.searchParams.keys()].join("&")}`);
   assert(socketUrls.at(-1).searchParams.get("lastSeq") !== null, "the resumed socket did not give lastSeq");
+
+  log("Close Auto Assign: a ticket that waited before the desk connected is listed to pick");
+  const patched = await fetch(`${base}/api/v1/queues/${demo.queue.id}`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${demo.admin.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ routing: { closeAutoAssign: true } }),
+  });
+  assert(patched.ok, `making the queue pick-only answered ${patched.status}`);
+  await page.goto("about:blank");
+  const account = demo.accounts[0];
+  const pedro = await fetch(`${base}/webhooks/telegram/${account.key}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": account.secretToken },
+    body: JSON.stringify({
+      update_id: 9_000,
+      message: {
+        message_id: 9_000,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: 777002, type: "private", first_name: "Pedro" },
+        from: { id: 777002, is_bot: false, first_name: "Pedro" },
+        text: "Can I return a jacket?",
+      },
+    }),
+  });
+  assert(pedro.ok, `webhook answered ${pedro.status}`);
+  await page.goto(`${base}/`);
+  await connection.filter({ hasText: "Online" }).waitFor();
+  const waiting = page.getByRole("navigation", { name: "Conversations" }).locator("ul.waiting li", { hasText: "Can I return a jacket?" });
+  await waiting.waitFor();
+  await waiting.getByRole("button", { name: /^Pick Pedro/ }).click();
+  await waiting.waitFor({ state: "detached" });
+  await page.getByRole("navigation", { name: "Conversations" }).getByRole("button", { name: /Pedro/ }).click();
+  await history.getByText("Can I return a jacket?").waitFor();
   assert(pageErrors.length === 0, `errors in the page: ${pageErrors.join("; ")}`);
   void hubLog;
 }

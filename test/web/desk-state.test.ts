@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sequencedFrameSchema, type MessageView, type TicketView } from "../../src/queue/protocol";
-import { applyFrame, applyHistory, conversationList, initialDeskState, lastMessage, type DeskState } from "../../web/src/desk-state";
+import { applyFrame, applyHistory, applyWaitingList, conversationList, initialDeskState, lastMessage, type DeskState } from "../../web/src/desk-state";
 import type { SequencedFrame } from "../../web/src/protocol";
 
 // The desk's state is a pure function of the frames the hub sends: each frame here is first
@@ -117,6 +117,24 @@ describe("desk state", () => {
     s = run(s, { type: "ticket.assigned", seq: 4, ticket, messages: [] }, { type: "ticket.taken", seq: 5, ticketId: 7 });
     expect(s.waiting).toEqual([]);
     expect([...s.conversations.keys()]).toEqual([7]);
+  });
+
+  it("Close Auto Assign: the tickets already waiting at (re)connect join the list, and frames that came meanwhile win", () => {
+    const notification = { text: "New conversation", sound: false, shake: false };
+    const at = (id: number, createdAt: number) => ({ ticket: { ...ticket, id, createdAt }, preview: `p${id}` });
+    let s = run(initialDeskState(), hello(0), { type: "ticket.waiting", seq: 1, ticket: { ...ticket, id: 5, createdAt: 500 }, preview: "p5", notification });
+    s = run(s, { type: "ticket.waiting", seq: 2, ticket: { ...ticket, id: 6, createdAt: 600 }, preview: "p6", notification });
+    const known = s.waiting.map((w) => w.ticket.id);
+    // While the list was read: 6 was taken, 9 arrived, and this agent holds 7.
+    s = run(s, { type: "ticket.taken", seq: 3, ticketId: 6 }, { type: "ticket.waiting", seq: 4, ticket: { ...ticket, id: 9, createdAt: 900 }, preview: "p9", notification });
+    s = run(s, { type: "ticket.assigned", seq: 5, ticket, messages: [] });
+    // The list (read before those frames) has 3, 6 and 7 waiting; 5 is no longer waiting.
+    s = applyWaitingList(s, [at(3, 300), at(6, 600), at(7, 1_000)], known);
+    expect(s.waiting.map((w) => [w.ticket.id, w.preview])).toEqual([
+      [3, "p3"],
+      [9, "p9"],
+    ]);
+    expect(applyWaitingList(initialDeskState(), [at(4, 400), at(2, 200)], []).waiting.map((w) => w.ticket.id)).toEqual([2, 4]);
   });
 
   it("a hello whose replay is incomplete has every held history read again", () => {

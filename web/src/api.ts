@@ -86,6 +86,30 @@ export function listTickets(token: string, filters: TicketFilters, cursor?: numb
   return call<{ items: TicketRow[]; nextCursor: number | null }>(`/api/v1/tickets?${params}`, { token });
 }
 
+/** Whether agents pick this queue's tickets themselves (Close Auto Assign) instead of being offered them. */
+export async function isPickOnly(token: string, queueId: string): Promise<boolean> {
+  const queues = await call<{ items: (Queue & { routing?: { closeAutoAssign?: boolean } })[] }>("/api/v1/queues", { token });
+  return queues.items.find((q) => q.id === queueId)?.routing?.closeAutoAssign === true;
+}
+
+type WaitingRow = TicketListItem & { accountId: string; accountName: string; provider: TicketView["provider"]; contactId: number; contactName: string; contactUsername: string | null; createdAt: number };
+/** A queue's tickets waiting for an agent, oldest first, as the desk's waiting list shows them. */
+export async function waitingTickets(token: string, queueId: string): Promise<{ ticket: TicketView; preview: string }[]> {
+  const page = await call<{ items: WaitingRow[] }>(`/api/v1/tickets?${new URLSearchParams({ queueId, status: "open", limit: "100" })}`, { token });
+  return page.items.reverse().map((t) => ({
+    ticket: {
+      id: t.id,
+      accountId: t.accountId,
+      accountName: t.accountName,
+      provider: t.provider,
+      contact: { id: t.contactId, name: t.contactName, username: t.contactUsername },
+      subject: t.subject,
+      createdAt: t.createdAt,
+    },
+    preview: t.preview,
+  }));
+}
+
 /** Saves what an authenticated GET answers as a file (a plain link cannot carry the token). */
 export async function download(token: string, path: string, filename: string): Promise<void> {
   const res = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });

@@ -206,3 +206,21 @@ export function applyHistory(s: DeskState, ticketId: number, messages: MessageVi
     return next;
   });
 }
+
+/**
+ * The waiting tickets that already existed when the socket (re)connected, read from the API: the
+ * frames announce only new ones. `known` is what the desk listed when the request went out: a frame
+ * that came meanwhile wins over the list (a ticket taken stays gone, a new one stays), and a known
+ * ticket the list no longer has is gone. Tickets held here are not waiting.
+ */
+export function applyWaitingList(s: DeskState, listed: DeskState["waiting"], known: number[]): DeskState {
+  const before = new Set(known);
+  const now = new Set(s.waiting.map((w) => w.ticket.id));
+  const inList = new Set(listed.map((w) => w.ticket.id));
+  const byId = new Map(listed.filter((w) => !(before.has(w.ticket.id) && !now.has(w.ticket.id))).map((w) => [w.ticket.id, w] as const));
+  for (const w of s.waiting) if (!before.has(w.ticket.id) || inList.has(w.ticket.id)) byId.set(w.ticket.id, w);
+  const waiting = [...byId.values()]
+    .filter((w) => !s.conversations.has(w.ticket.id))
+    .sort((a, b) => a.ticket.createdAt - b.ticket.createdAt || a.ticket.id - b.ticket.id);
+  return { ...s, waiting };
+}

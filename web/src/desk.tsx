@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { logout, me, openTicketsOf, ticketDetail, type Queue, type Session } from "./api";
+import { isPickOnly, logout, me, openTicketsOf, ticketDetail, waitingTickets, type Queue, type Session } from "./api";
 import { Conversation } from "./conversation";
-import { applyFrame, applyHistory, conversationList, initialDeskState, lastMessage, type DeskState } from "./desk-state";
+import { applyFrame, applyHistory, applyWaitingList, conversationList, initialDeskState, lastMessage, type DeskState } from "./desk-state";
 import { DeskSocket } from "./desk-socket";
 import { OfferCard } from "./offer-card";
 import { ShortcutsHelp } from "./shortcuts-help";
@@ -32,10 +32,22 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
     const fresh = initialDeskState();
     stateRef.current = fresh;
     setState(fresh);
+    let live = true;
+    // Frames announce only new waiting tickets: those already waiting are read at every (re)connect.
+    const pickOnly = isPickOnly(session.token, queueId).catch(() => false);
+    const loadWaiting = async () => {
+      if (!(await pickOnly)) return;
+      const known = stateRef.current.waiting.map((w) => w.ticket.id);
+      const listed = await waitingTickets(session.token, queueId);
+      if (!live) return;
+      stateRef.current = applyWaitingList(stateRef.current, listed, known);
+      setState(stateRef.current);
+    };
     const socket = new DeskSocket(session.token, queueId, {
       frame: (f) => {
         stateRef.current = applyFrame(stateRef.current, f);
         setState(stateRef.current);
+        if (f.type === "hello") loadWaiting().catch((err: Error) => setProblem(err.message));
       },
       state: (connection, connectionNote) => {
         stateRef.current = { ...stateRef.current, connection, connectionNote };
@@ -46,7 +58,10 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
     socketRef.current = socket;
     (window as unknown as { deskSocket?: DeskSocket }).deskSocket = socket;
     socket.start();
-    return () => socket.stop();
+    return () => {
+      live = false;
+      socket.stop();
+    };
   }, [queueId, session.token]);
 
   const send = useCallback((frame: ClientFrame) => {
