@@ -126,6 +126,13 @@ async function main() {
   await page.getByText("Subject, tags and other tickets").click();
   // One queue only: nothing to transfer to, and the control says so.
   assert(await page.getByRole("button", { name: "Transfer" }).isDisabled(), "Transfer is enabled with no other queue");
+  // Colleagues of the queue are listed by name to transfer to (the desk's own agent is not).
+  const toAgent = page.getByRole("combobox", { name: "Transfer to agent" });
+  await toAgent.locator("option", { hasText: demo.agents[1].displayName }).waitFor({ state: "attached" });
+  assert((await toAgent.locator("option", { hasText: agent.displayName }).count()) === 0, "the agent is offered a transfer to themselves");
+  await toAgent.selectOption({ label: demo.agents[1].displayName });
+  assert(await page.getByRole("button", { name: "Transfer" }).isEnabled(), "Transfer stays disabled with a colleague chosen");
+  await toAgent.selectOption("");
   await page.screenshot({ path: path.join(SHOTS, "desk-conversation.png") });
 
   const unnamed = await unnamedControls(page);

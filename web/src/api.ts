@@ -110,6 +110,10 @@ export async function waitingTickets(token: string, queueId: string): Promise<{ 
   }));
 }
 
+/** A queue's active members by id and name: whom a ticket may be transferred to. */
+export const colleaguesIn = async (token: string, queueId: string) =>
+  (await call<{ items: { userId: string; displayName: string }[] }>(`/api/v1/queues/${queueId}/colleagues`, { token })).items;
+
 /** Saves what an authenticated GET answers as a file (a plain link cannot carry the token). */
 export async function download(token: string, path: string, filename: string): Promise<void> {
   const res = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });

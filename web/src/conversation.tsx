@@ -73,6 +73,8 @@ type Props = {
   dispositions: string[] | undefined;
   /** Queues the ticket may be transferred to: the agent's others. */
   queues: { id: string; name: string }[];
+  /** Colleagues in this queue the ticket may be transferred to (online ones take it). */
+  colleagues: { userId: string; displayName: string }[];
   /** The customer's tickets that are not closed, this one included. */
   openTicketsOf(contactId: number): Promise<TicketListItem[]>;
   send(f: ClientFrame): void;
@@ -104,12 +106,13 @@ function OtherTickets({ ticketId, contactId, load }: { ticketId: number; contact
   );
 }
 
-export function Conversation({ conv, dispositions, queues, openTicketsOf, send }: Props) {
+export function Conversation({ conv, dispositions, queues, colleagues, openTicketsOf, send }: Props) {
   const { ticket } = conv;
   const [text, setText] = useState("");
   const [note, setNote] = useState(false);
   const [disposition, setDisposition] = useState("");
   const [transferTo, setTransferTo] = useState("");
+  const [transferAgent, setTransferAgent] = useState("");
   /** The sent reply being edited in the composer, if any. */
   const [editing, setEditing] = useState<number | null>(null);
   const log = useRef<HTMLOListElement>(null);
@@ -243,18 +246,42 @@ export function Conversation({ conv, dispositions, queues, openTicketsOf, send }
           onSubmit={(e) => {
             e.preventDefault();
             if (transferTo) send({ type: "transfer", ticketId: ticket.id, to: { queueId: transferTo } });
+            else if (transferAgent) send({ type: "transfer", ticketId: ticket.id, to: { agentId: transferAgent } });
           }}
         >
           <label>
             Transfer to
-            <select value={transferTo} onChange={(e) => setTransferTo((e.currentTarget as HTMLSelectElement).value)} disabled={queues.length === 0}>
+            <select
+              value={transferTo}
+              onChange={(e) => {
+                setTransferTo((e.currentTarget as HTMLSelectElement).value);
+                setTransferAgent("");
+              }}
+              disabled={queues.length === 0}
+            >
               <option value="">{queues.length === 0 ? "no other queue" : "a queue…"}</option>
               {queues.map((q) => (
                 <option value={q.id}>{q.name}</option>
               ))}
             </select>
           </label>
-          <button type="submit" disabled={!transferTo}>
+          <label>
+            Transfer to agent
+            <select
+              value={transferAgent}
+              onChange={(e) => {
+                setTransferAgent((e.currentTarget as HTMLSelectElement).value);
+                setTransferTo("");
+              }}
+              disabled={colleagues.length === 0}
+            >
+              <option value="">{colleagues.length === 0 ? "no colleague" : "a colleague…"}</option>
+              {colleagues.map((m) => (
+                <option value={m.userId}>{m.displayName}</option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" disabled={!transferTo && !transferAgent}>
             Transfer
           </button>
         </form>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { isPickOnly, logout, me, openTicketsOf, ticketDetail, waitingTickets, type Queue, type Session } from "./api";
+import { colleaguesIn, isPickOnly, logout, me, openTicketsOf, ticketDetail, waitingTickets, type Queue, type Session } from "./api";
 import { Conversation } from "./conversation";
 import { applyFrame, applyHistory, applyWaitingList, conversationList, initialDeskState, lastMessage, type DeskState } from "./desk-state";
 import { DeskSocket } from "./desk-socket";
@@ -12,6 +12,7 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
   const [queueId, setQueueId] = useState<string | null>(null);
   const [problem, setProblem] = useState("");
   const [help, setHelp] = useState(false);
+  const [colleagues, setColleagues] = useState<{ userId: string; displayName: string }[]>([]);
   const [state, setState] = useState<DeskState>(initialDeskState);
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -26,6 +27,15 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
       (err: Error & { status?: number }) => (err.status === 401 ? onSignOut() : setProblem(err.message)),
     );
   }, [session.token]);
+
+  useEffect(() => {
+    if (!queueId) return;
+    setColleagues([]);
+    colleaguesIn(session.token, queueId).then(
+      (items) => setColleagues(items.filter((m) => m.userId !== session.user.id)),
+      () => undefined,
+    );
+  }, [queueId, session.token]);
 
   useEffect(() => {
     if (!queueId) return;
@@ -244,6 +254,7 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
         {selected ? (
           <Conversation key={selected.ticket.id} conv={selected} dispositions={state.dispositions[selected.ticket.accountId]}
             queues={(queues ?? []).filter((q) => q.id !== queueId)}
+            colleagues={colleagues}
             openTicketsOf={(contactId) => openTicketsOf(session.token, contactId)}
             send={send}
           />

@@ -33,6 +33,17 @@ const list = apiRoute(managers, {
   responses: { 200: jsonResponse(z.object({ items: z.array(memberSchema) }), "Members by email"), 404: errors[404] },
 });
 
+const colleagueSchema = z.object({ userId: z.string(), displayName: z.string() }).openapi("Colleague");
+
+const colleagues = apiRoute(roles, {
+  method: "get",
+  path: "/queues/{id}/colleagues",
+  tags: ["members"],
+  summary: "The queue's active members by name, without emails: whom an agent of the queue may transfer a ticket to",
+  request: { params: uuidParam },
+  responses: { 200: jsonResponse(z.object({ items: z.array(colleagueSchema) }), "The active members"), 404: errors[404] },
+});
+
 const add = apiRoute(managers, {
   method: "put",
   path: "/queues/{id}/members/{userId}",
@@ -101,6 +112,15 @@ export function memberRoutes() {
     const d = db(c);
     if (!(await getQueue(d, id))) throw notFound("Queue");
     return c.json({ items: await listMembers(d, id) }, 200);
+  });
+
+  app.openapi(colleagues, async (c) => {
+    const { id } = c.req.valid("param");
+    const d = db(c);
+    const auth = c.var.auth;
+    if (!(await getQueue(d, id)) || (auth.role === "agent" && !(await isMember(d, id, auth.userId)))) throw notFound("Queue");
+    const items = (await listMembers(d, id)).filter((m) => m.active).map((m) => ({ userId: m.userId, displayName: m.displayName }));
+    return c.json({ items }, 200);
   });
 
   app.openapi(add, async (c) => {
