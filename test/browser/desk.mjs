@@ -113,6 +113,8 @@ async function main() {
   assert(edit, "the stand-in got no editMessageText");
   assert(JSON.stringify(JSON.parse(edit.body)) === JSON.stringify({ chat_id: 777001, message_id: 100, text: edited }), `unexpected editMessageText body ${edit.body}`);
   await page.getByRole("button", { name: "Send" }).waitFor();
+  await history.locator("li.msg.out", { hasText: edited }).getByRole("button", { name: "Earlier versions" }).click();
+  await history.locator("li.msg.out", { hasText: edited }).getByRole("list", { name: "Earlier versions" }).getByText(reply, { exact: true }).waitFor();
 
   await customerWrites("Thanks! It was supposed to come on Monday.");
   await history.getByText("It was supposed to come on Monday.").waitFor();

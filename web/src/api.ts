@@ -34,7 +34,7 @@ export const logout = (token: string) => call<null>("/api/v1/auth/logout", { met
 
 export const me = (token: string) => call<{ user: Session["user"]; queues: Queue[] }>("/api/v1/me", { token });
 
-export type TicketDetail = { ticket: TicketView; messages: MessageView[]; unread: number };
+export type TicketDetail = { ticket: TicketView; messages: (MessageView & { revisions?: { body: string; replacedAt: number }[] })[]; unread: number };
 export const ticketDetail = (token: string, id: number) => call<TicketDetail>(`/api/v1/tickets/${id}`, { token });
 
 export type TicketListItem = {

@@ -21,7 +21,32 @@ const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digi
 
 const EDITABLE = new Set<MessageView["status"]>(["sent", "delivered", "read"]);
 
-function Message({ m, storyUrl, onEdit }: { m: MessageView; storyUrl: string | undefined; onEdit(m: MessageView): void }) {
+type Revision = { body: string; replacedAt: number };
+
+/** An edited message's earlier versions, read from the API when asked for. */
+function EarlierVersions({ load }: { load(): Promise<Revision[]> }) {
+  const [versions, setVersions] = useState<Revision[] | null>(null);
+  const [failed, setFailed] = useState("");
+  if (versions === null) {
+    return (
+      <button type="button" class="link" onClick={() => load().then(setVersions, (err: Error) => setFailed(err.message))}>
+        Earlier versions{failed && ` (${failed})`}
+      </button>
+    );
+  }
+  return (
+    <ol class="revisions" aria-label="Earlier versions">
+      {versions.length === 0 && <li>None kept.</li>}
+      {versions.map((r) => (
+        <li>
+          <del>{r.body}</del> <time dateTime={new Date(r.replacedAt).toISOString()}>{time(r.replacedAt)}</time>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Message({ m, storyUrl, onEdit, revisionsOf }: { m: MessageView; storyUrl: string | undefined; onEdit(m: MessageView): void; revisionsOf(id: number): Promise<Revision[]> }) {
   const label = { in: "Customer", out: "You", note: "Note", system: "System" }[m.direction];
   return (
     <li class={`msg ${m.direction}`} data-message-id={m.id}>
@@ -51,6 +76,7 @@ function Message({ m, storyUrl, onEdit }: { m: MessageView; storyUrl: string | u
         {m.direction === "note" && <span class="tag">internal note</span>}
         <time dateTime={new Date(m.createdAt).toISOString()}>{time(m.createdAt)}</time>
         {m.editedAt && <span> · edited</span>}
+        {m.editedAt && <EarlierVersions load={() => revisionsOf(m.id)} />}
         {m.reaction && <span> · {m.reaction}</span>}
         {m.direction === "out" && (
           <span class={`tick ${m.status}`} data-status={m.status} title={m.statusReason ?? m.status}>
@@ -75,6 +101,8 @@ type Props = {
   queues: { id: string; name: string }[];
   /** Colleagues in this queue the ticket may be transferred to (online ones take it). */
   colleagues: { userId: string; displayName: string }[];
+  /** An edited message's earlier versions, oldest first. */
+  revisionsOf(messageId: number): Promise<Revision[]>;
   /** The customer's tickets that are not closed, this one included. */
   openTicketsOf(contactId: number): Promise<TicketListItem[]>;
   send(f: ClientFrame): void;
@@ -106,7 +134,7 @@ function OtherTickets({ ticketId, contactId, load }: { ticketId: number; contact
   );
 }
 
-export function Conversation({ conv, dispositions, queues, colleagues, openTicketsOf, send }: Props) {
+export function Conversation({ conv, dispositions, queues, colleagues, revisionsOf, openTicketsOf, send }: Props) {
   const { ticket } = conv;
   const [text, setText] = useState("");
   const [note, setNote] = useState(false);
@@ -338,6 +366,7 @@ export function Conversation({ conv, dispositions, queues, colleagues, openTicke
             key={m.id}
             m={m}
             storyUrl={conv.storyMentions?.[m.id]}
+            revisionsOf={revisionsOf}
             onEdit={(msg) => {
               setEditing(msg.id);
               setNote(false);

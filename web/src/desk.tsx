@@ -255,6 +255,10 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
           <Conversation key={selected.ticket.id} conv={selected} dispositions={state.dispositions[selected.ticket.accountId]}
             queues={(queues ?? []).filter((q) => q.id !== queueId)}
             colleagues={colleagues}
+            revisionsOf={async (messageId) => {
+              const d = await ticketDetail(session.token, selected.ticket.id);
+              return d.messages.find((m) => m.id === messageId)?.revisions ?? [];
+            }}
             openTicketsOf={(contactId) => openTicketsOf(session.token, contactId)}
             send={send}
           />
