@@ -65,8 +65,13 @@ function run(cmd, args) {
   });
 }
 
+// WEB_OUT_DIR builds the app elsewhere than web/dist and serves it from there, so that two test runs
+// in one checkout do not serve each other's builds.
+const WEB_OUT_DIR = process.env.WEB_OUT_DIR ? path.resolve(process.env.WEB_OUT_DIR) : null;
+
 export function buildWeb() {
-  return run(process.execPath, [path.join(ROOT, "node_modules/vite/bin/vite.js"), "build", "web", "--logLevel", "warn"]);
+  const out = WEB_OUT_DIR ? ["--outDir", WEB_OUT_DIR, "--emptyOutDir"] : [];
+  return run(process.execPath, [path.join(ROOT, "node_modules/vite/bin/vite.js"), "build", "web", "--logLevel", "warn", ...out]);
 }
 
 /** The Telegram Bot API as the hub calls it: records every request, answers sendMessage as Telegram does. */
@@ -93,6 +98,7 @@ export async function startBotApi() {
 async function startHub(port, persistTo) {
   const [cmd, pre] = wranglerCommand(ROOT);
   const args = [...pre, "dev", "--local", "--ip", HOST, "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"];
+  if (WEB_OUT_DIR) args.push("--assets", WEB_OUT_DIR);
   const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: wranglerEnv({ CI: "true", NO_COLOR: "1" }), detached: true });
   let output = "";
   child.stdout.on("data", (d) => (output += d));

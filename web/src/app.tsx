@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import type { Session } from "./api";
+import { Admin } from "./admin/admin";
 import { Console } from "./console";
 import { Desk } from "./desk";
 import { SignIn } from "./sign-in";
@@ -17,7 +18,7 @@ function savedSession(): Session | null {
 
 export function App() {
   const [session, setSession] = useState<Session | null>(savedSession);
-  const [desk, setDesk] = useState(false);
+  const [view, setView] = useState<"desk" | "console" | "admin" | null>(null);
   if (!session) {
     return (
       <SignIn
@@ -30,12 +31,20 @@ export function App() {
   }
   const signOut = () => {
     sessionStorage.removeItem(SESSION_KEY);
-    setDesk(false);
+    setView(null);
     setSession(null);
   };
-  // Supervisors and admins start on the console; the desk stays one click away.
-  if (!desk && (session.user.role === "supervisor" || session.user.role === "admin")) {
-    return <Console session={session} onOpenDesk={() => setDesk(true)} onSignOut={signOut} />;
+  const role = session.user.role;
+  const manager = role === "supervisor" || role === "admin";
+  // Supervisors and admins start on the console; the desk (and, for admins, the setup) one click away.
+  const shown = view ?? (manager ? "console" : "desk");
+  const toConsole = manager ? () => setView("console") : undefined;
+  const toAdmin = manager ? () => setView("admin") : undefined;
+  if (shown === "admin" && manager) {
+    return <Admin session={session} onOpenConsole={() => setView("console")} onOpenDesk={() => setView("desk")} onSignOut={signOut} />;
   }
-  return <Desk session={session} onSignOut={signOut} />;
+  if (shown === "console" && manager) {
+    return <Console session={session} onOpenDesk={() => setView("desk")} onOpenAdmin={toAdmin} onSignOut={signOut} />;
+  }
+  return <Desk session={session} onOpenConsole={toConsole} onSignOut={signOut} />;
 }

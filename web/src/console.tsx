@@ -22,7 +22,17 @@ function withMessage(messages: MessageView[], m: MessageView): MessageView[] {
   return next;
 }
 
-export function Console({ session, onOpenDesk, onSignOut }: { session: Session; onOpenDesk(): void; onSignOut(): void }) {
+export function Console({
+  session,
+  onOpenDesk,
+  onOpenAdmin,
+  onSignOut,
+}: {
+  session: Session;
+  onOpenDesk(): void;
+  onOpenAdmin?: () => void;
+  onSignOut(): void;
+}) {
   const [queues, setQueues] = useState<Queue[] | null>(null);
   const [queueId, setQueueId] = useState<string | null>(null);
   const [connection, setConnection] = useState<{ state: string; note: string }>({ state: "connecting", note: "" });
@@ -169,6 +179,11 @@ export function Console({ session, onOpenDesk, onSignOut }: { session: Session; 
         <button type="button" onClick={onOpenDesk}>
           Open desk
         </button>
+        {onOpenAdmin && (
+          <button type="button" onClick={onOpenAdmin}>
+            Administration
+          </button>
+        )}
         <button
           type="button"
           onClick={() => {

@@ -7,7 +7,7 @@ import { OfferCard } from "./offer-card";
 import { ShortcutsHelp } from "./shortcuts-help";
 import type { ClientFrame } from "./protocol";
 
-export function Desk({ session, onSignOut }: { session: Session; onSignOut(): void }) {
+export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; onOpenConsole?: () => void; onSignOut(): void }) {
   const [queues, setQueues] = useState<Queue[] | null>(null);
   const [queueId, setQueueId] = useState<string | null>(null);
   const [problem, setProblem] = useState("");
@@ -168,6 +168,11 @@ export function Desk({ session, onSignOut }: { session: Session; onSignOut(): vo
         <button type="button" onClick={() => setHelp(true)} aria-keyshortcuts="?">
           Shortcuts
         </button>
+        {onOpenConsole && (
+          <button type="button" onClick={onOpenConsole}>
+            Open console
+          </button>
+        )}
         <button
           type="button"
           onClick={() => {
