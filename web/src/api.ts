@@ -9,9 +9,27 @@ export class ApiFailure extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** For validation_failed: one entry per field, `path` dotted as in the request body. */
+    readonly details?: unknown,
   ) {
     super(message);
   }
+
+  /** The messages the API gave per field path ("routing.ringTimeSeconds"), for showing at the field. */
+  fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (Array.isArray(this.details)) {
+      for (const d of this.details as { path?: unknown; message?: unknown }[]) {
+        if (typeof d?.path === "string" && typeof d.message === "string") out[d.path] ??= d.message;
+      }
+    }
+    return out;
+  }
+}
+
+/** Any JSON call to the API, same origin; a failure is an ApiFailure with the API's error code. */
+export async function request<T>(path: string, init: RequestInit & { token?: string } = {}): Promise<T> {
+  return call<T>(path, init);
 }
 
 async function call<T>(path: string, init: RequestInit & { token?: string } = {}): Promise<T> {
@@ -21,8 +39,8 @@ async function call<T>(path: string, init: RequestInit & { token?: string } = {}
   const res = await fetch(path, { ...init, headers });
   const body = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
-    const err = (body as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiFailure(res.status, err?.code ?? "http_error", err?.message ?? `${res.status} ${res.statusText}`);
+    const err = (body as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+    throw new ApiFailure(res.status, err?.code ?? "http_error", err?.message ?? `${res.status} ${res.statusText}`, err?.details);
   }
   return body as T;
 }

@@ -1,6 +1,5 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { Session } from "./api";
-import { Admin } from "./admin/admin";
 import { Console } from "./console";
 import { Desk } from "./desk";
 import { SignIn } from "./sign-in";
@@ -16,9 +15,21 @@ function savedSession(): Session | null {
   }
 }
 
+type AdminView = typeof import("./admin/admin").Admin;
+
+/** The admin screens load on first use: agents never download them. */
+function useAdmin(wanted: boolean): AdminView | null {
+  const [view, setView] = useState<AdminView | null>(null);
+  useEffect(() => {
+    if (wanted && !view) void import("./admin/admin").then((m) => setView(() => m.Admin));
+  }, [wanted, view]);
+  return view;
+}
+
 export function App() {
   const [session, setSession] = useState<Session | null>(savedSession);
   const [view, setView] = useState<"desk" | "console" | "admin" | null>(null);
+  const Admin = useAdmin(view === "admin");
   if (!session) {
     return (
       <SignIn
@@ -41,6 +52,7 @@ export function App() {
   const toConsole = manager ? () => setView("console") : undefined;
   const toAdmin = manager ? () => setView("admin") : undefined;
   if (shown === "admin" && manager) {
+    if (!Admin) return <p class="banner" role="status">Loading administration…</p>;
     return <Admin session={session} onOpenConsole={() => setView("console")} onOpenDesk={() => setView("desk")} onSignOut={signOut} />;
   }
   if (shown === "console" && manager) {

@@ -1,7 +1,33 @@
-import type { Session } from "../api";
+import { useState } from "preact/hooks";
+import { logout, type Session } from "../api";
+import { Accounts } from "./accounts";
+import { AuditLog } from "./audit";
+import { CannedAnswers } from "./canned";
+import { ConversationSettings } from "./conversation-settings";
+import { Dispositions } from "./dispositions";
+import { Queues } from "./queues";
+import { Templates } from "./templates";
+import { Users } from "./users";
+
+/** What every admin section gets: the caller's token and role (supervisors see read-only where the API allows). */
+export type SectionProps = { token: string; role: string; onSignOut(): void };
+
+const sections = [
+  { id: "accounts", label: "Accounts", View: Accounts },
+  { id: "queues", label: "Queues", View: Queues },
+  { id: "users", label: "Users", View: Users },
+  { id: "canned", label: "Canned answers", View: CannedAnswers },
+  { id: "dispositions", label: "Dispositions", View: Dispositions },
+  { id: "conversation-settings", label: "Conversation settings", View: ConversationSettings },
+  { id: "templates", label: "Templates", View: Templates },
+  { id: "audit", label: "Audit log", View: AuditLog },
+] as const;
+type SectionId = (typeof sections)[number]["id"];
 
 /** The admin console: setup of accounts, queues, users and what the hub says to customers. */
 export function Admin({ session, onOpenConsole, onOpenDesk, onSignOut }: { session: Session; onOpenConsole(): void; onOpenDesk(): void; onSignOut(): void }) {
+  const [current, setCurrent] = useState<SectionId>("accounts");
+  const section = sections.find((s) => s.id === current) ?? sections[0];
   return (
     <div class="admin">
       <header class="topbar">
@@ -13,10 +39,35 @@ export function Admin({ session, onOpenConsole, onOpenDesk, onSignOut }: { sessi
         <button type="button" onClick={onOpenDesk}>
           Open desk
         </button>
-        <button type="button" onClick={onSignOut}>
+        <a href="/api/docs" target="_blank" rel="noopener">
+          API reference
+        </a>
+        <button
+          type="button"
+          onClick={() => {
+            void logout(session.token).catch(() => undefined);
+            onSignOut();
+          }}
+        >
           Sign out
         </button>
       </header>
+      <div class="admin-body">
+        <nav class="admin-nav" aria-label="Administration">
+          <ul>
+            {sections.map((s) => (
+              <li key={s.id}>
+                <button type="button" aria-current={s.id === current ? "page" : undefined} onClick={() => setCurrent(s.id)}>
+                  {s.label}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main class="admin-section" aria-label={section.label}>
+          <section.View token={session.token} role={session.user.role ?? "agent"} onSignOut={onSignOut} />
+        </main>
+      </div>
     </div>
   );
 }

@@ -1,0 +1,5 @@
+import type { SectionProps } from "./admin";
+
+export function ConversationSettings(_: SectionProps) {
+  return <h2>ConversationSettings</h2>;
+}
