@@ -1,5 +1,165 @@
+import { useEffect, useState } from "preact/hooks";
+import { ApiFailure, request } from "../api";
 import type { SectionProps } from "./admin";
+import { SelectField, TextField } from "./form";
 
-export function AuditLog(_: SectionProps) {
-  return <h2>AuditLog</h2>;
+type Entry = { id: number; actorId: string | null; action: string; entityType: string; entityId: string; details: Record<string, unknown> | null; at: number };
+type Filters = { actor: string; action: string; entityType: string; entityId: string; from: string; to: string };
+const noFilters: Filters = { actor: "", action: "", entityType: "", entityId: "", from: "", to: "" };
+
+/** The actions and entity types the API documents as enums (AuditEntry in its OpenAPI document), for the filters' choices. */
+async function auditVocabulary(): Promise<{ actions: string[]; entityTypes: string[] }> {
+  const doc = await fetch("/api/openapi.json").then((r) => (r.ok ? r.json() : null), () => null);
+  const props = doc?.components?.schemas?.AuditEntry?.properties ?? {};
+  const list = (p: { enum?: unknown } | undefined) => (Array.isArray(p?.enum) ? (p.enum as string[]) : []);
+  return { actions: list(props.action), entityTypes: list(props.entityType) };
+}
+
+/** The query for a page: empty filters left out; dates as the start of `from` and the end of `to`, local time. */
+function queryOf(f: Filters, cursor: number | null) {
+  const q = new URLSearchParams({ limit: "50" });
+  if (f.actor) q.set("actor", f.actor);
+  if (f.action) q.set("action", f.action);
+  if (f.entityType) q.set("entityType", f.entityType);
+  if (f.entityId) q.set("entityId", f.entityId);
+  if (f.from) q.set("from", String(new Date(`${f.from}T00:00:00`).getTime()));
+  if (f.to) q.set("to", String(new Date(`${f.to}T23:59:59.999`).getTime()));
+  if (cursor !== null) q.set("cursor", String(cursor));
+  return q;
+}
+
+const when = (at: number) => new Date(at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+function summary(details: Entry["details"]) {
+  if (!details) return "";
+  const s = JSON.stringify(details);
+  return s.length > 160 ? `${s.slice(0, 160)}…` : s;
+}
+
+/** The audit log, newest first: filter by actor, action, entity and dates; a page at a time. */
+export function AuditLog({ token }: SectionProps) {
+  const [filters, setFilters] = useState<Filters>(noFilters);
+  const [applied, setApplied] = useState<Filters>(noFilters);
+  const [entries, setEntries] = useState<Entry[] | null>(null);
+  const [next, setNext] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [users, setUsers] = useState<{ id: string; name: string }[]>([]);
+  const [vocab, setVocab] = useState<{ actions: string[]; entityTypes: string[] }>({ actions: [], entityTypes: [] });
+
+  useEffect(() => {
+    request<{ items: { id: string; displayName: string | null; email: string }[] }>("/api/v1/users", { token })
+      .then((r) => setUsers(r.items.map((u) => ({ id: u.id, name: u.displayName ?? u.email }))))
+      .catch(() => setUsers([]));
+    void auditVocabulary().then(setVocab);
+  }, [token]);
+
+  async function load(f: Filters, cursor: number | null) {
+    setError(null);
+    try {
+      const page = await request<{ items: Entry[]; nextCursor: number | null }>(`/api/v1/audit?${queryOf(f, cursor)}`, { token });
+      setErrors({});
+      setEntries((prev) => (cursor === null ? page.items : [...(prev ?? []), ...page.items]));
+      setNext(page.nextCursor);
+      setApplied(f);
+    } catch (err) {
+      if (!(err instanceof ApiFailure)) throw err;
+      setErrors(err.fieldErrors());
+      setError(err.message);
+      if (cursor === null) setEntries([]);
+    }
+  }
+  useEffect(() => void load(noFilters, null), [token]);
+
+  const nameOf = (id: string | null) => (id === null ? "the hub" : (users.find((u) => u.id === id)?.name ?? id));
+  const set = (k: keyof Filters) => (v: string) => setFilters((f) => ({ ...f, [k]: v }));
+  const choices = (values: string[], current: string, all: string) => [{ value: "", label: all }, ...[...new Set([...values, ...(current ? [current] : [])])].map((v) => ({ value: v, label: v }))];
+
+  return (
+    <section class="admin-list audit" aria-labelledby="audit-title">
+      <h2 id="audit-title">Audit log</h2>
+      <form
+        class="filters"
+        aria-label="Audit filters"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void load(filters, null);
+        }}
+      >
+        <SelectField label="Actor" value={filters.actor} error={errors.actor} options={[{ value: "", label: "Anyone" }, ...users.map((u) => ({ value: u.id, label: u.name }))]} onChange={set("actor")} />
+        {vocab.actions.length ? (
+          <SelectField label="Action" value={filters.action} error={errors.action} options={choices(vocab.actions, filters.action, "Any action")} onChange={set("action")} />
+        ) : (
+          <TextField label="Action" value={filters.action} error={errors.action} placeholder="e.g. queue.update" onInput={set("action")} />
+        )}
+        {vocab.entityTypes.length ? (
+          <SelectField label="Entity type" value={filters.entityType} error={errors.entityType} options={choices(vocab.entityTypes, filters.entityType, "Any entity")} onChange={set("entityType")} />
+        ) : (
+          <TextField label="Entity type" value={filters.entityType} error={errors.entityType} placeholder="e.g. queue" onInput={set("entityType")} />
+        )}
+        <TextField label="Entity id" value={filters.entityId} error={errors.entityId} onInput={set("entityId")} />
+        <TextField label="From" type="date" value={filters.from} error={errors.from} onInput={set("from")} />
+        <TextField label="To" type="date" value={filters.to} error={errors.to} onInput={set("to")} />
+        <div class="form-actions">
+          <button type="submit" class="primary">
+            Apply filters
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              setFilters(noFilters);
+              void load(noFilters, null);
+            }}
+          >
+            Clear filters
+          </button>
+        </div>
+      </form>
+      {error && (
+        <p class="banner error" role="alert">
+          {error}
+        </p>
+      )}
+      {entries === null ? (
+        <p role="status">Loading…</p>
+      ) : entries.length === 0 ? (
+        <p class="empty">No entries match.</p>
+      ) : (
+        <div class="table-scroll">
+          <table aria-label="Audit entries">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Actor</th>
+                <th scope="col">Action</th>
+                <th scope="col">Entity</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={e.id}>
+                  <td>{when(e.at)}</td>
+                  <td>{nameOf(e.actorId)}</td>
+                  <td>
+                    <code>{e.action}</code>
+                  </td>
+                  <td>
+                    {e.entityType} <small class="hint">{e.entityId}</small>
+                  </td>
+                  <td class="details">{summary(e.details)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {next !== null && (
+        <button type="button" class="more" onClick={() => void load(applied, next)}>
+          Older entries
+        </button>
+      )}
+    </section>
+  );
 }

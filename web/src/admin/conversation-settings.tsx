@@ -1,5 +1,271 @@
+import { useEffect, useState } from "preact/hooks";
+import { ApiFailure, request } from "../api";
 import type { SectionProps } from "./admin";
+import { CheckboxField, Group, NumberField, SelectField, TextField } from "./form";
+import { HoursEditor, type BusinessHours } from "./hours-editor";
+import { MessageField, useTemplates, type MessageValue } from "./template-choice";
 
-export function ConversationSettings(_: SectionProps) {
-  return <h2>ConversationSettings</h2>;
+type Conversation = {
+  multipleConversations: boolean;
+  commands: { newTicket: string; switchTicket: string; listTickets: string };
+  listShowsSubject: boolean;
+  reassignAbandoned: boolean;
+  displayNameFormat: "none" | "first" | "full";
+  supervisorsMayDelete: boolean;
+  businessHours: BusinessHours | null;
+  messages: Record<MessageKey, MessageValue>;
+  commandAnswers: Record<string, MessageValue>;
+  queuePositionEveryS: number;
+  chatbot: { url: string; timeoutMs?: number } | null;
+  notification: { template: string; sound: boolean; shake: boolean };
+  [other: string]: unknown;
+};
+type Account = { id: string; name: string; provider: string; conversation: Conversation; chatbotSecretSet: boolean };
+
+type MessageKey = "welcome" | "newConversation" | "outOfHours" | "away" | "queuePosition";
+const messages: { key: MessageKey; label: string; hint: string }[] = [
+  { key: "welcome", label: "Welcome message", hint: "Sent on a new contact's first message." },
+  { key: "newConversation", label: "New conversation message", hint: "Sent when a conversation starts." },
+  { key: "outOfHours", label: "Out of hours message", hint: "Sent outside business hours." },
+  { key: "away", label: "Away message", hint: "Sent when no agent is online." },
+  { key: "queuePosition", label: "Queue position message", hint: "Tells a waiting customer their place, e.g. {{queue.position}}." },
+];
+const commandAnswers: { key: string; label: string }[] = [
+  { key: "newTicket", label: "Answer to the new ticket command" },
+  { key: "ticketSwitched", label: "Answer when switching ticket" },
+  { key: "ticketNotFound", label: "Answer when a ticket is not found" },
+  { key: "switchUsage", label: "How to use the switch command" },
+  { key: "ticketList", label: "The list of open tickets" },
+  { key: "noOpenTickets", label: "Answer when no tickets are open" },
+];
+
+/** One account's conversation settings: commands, chatbot, automatic messages, business hours. */
+function SettingsForm({ token, account, readOnly, onSaved }: { token: string; account: Account; readOnly: boolean; onSaved(a: Account): void }) {
+  const [conv, setConv] = useState<Conversation>(account.conversation);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [banner, setBanner] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const templates = useTemplates(token);
+  const at = (p: string) => errors[`conversation.${p}`];
+  const update = (patch: Partial<Conversation>) => {
+    setStatus(null);
+    setConv((c) => ({ ...c, ...patch }));
+  };
+
+  async function save(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setBanner(null);
+    setStatus(null);
+    try {
+      // The API replaces the settings as a whole: what this form does not show (dispositions) goes back as it came.
+      const result = await request<Account & { revealed?: { chatbotSecret?: string } }>(`/api/v1/accounts/${account.id}`, {
+        method: "PATCH",
+        token,
+        body: JSON.stringify({ conversation: conv }),
+      });
+      setErrors({});
+      setConv(result.conversation);
+      setStatus(result.revealed?.chatbotSecret ? `Saved. The chatbot's signing secret, shown only now: ${result.revealed.chatbotSecret}` : "Saved.");
+      onSaved(result);
+    } catch (err) {
+      if (!(err instanceof ApiFailure)) throw err;
+      const fields = err.fieldErrors();
+      setErrors(fields);
+      setBanner(Object.keys(fields).length ? `${err.message}: see the fields marked below.` : err.message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="admin-form" aria-label={`Conversation settings of ${account.name}`} noValidate onSubmit={save}>
+      {banner && (
+        <p class="banner error" role="alert">
+          {banner}
+        </p>
+      )}
+      <Group title="Automatic messages">
+        <p class="hint">Each message is inline text or a template of the library. Variables: {"{{contact.name}}, {{contact.firstName}}, {{ticket.id}}, {{queue.name}}, {{queue.position}}, {{queue.wait}}, {{businessHours}}, {{account.name}}"}.</p>
+        {messages.map((m) => (
+          <MessageField
+            key={m.key}
+            label={m.label}
+            hint={`${m.hint} Empty: none is sent.`}
+            value={conv.messages[m.key]}
+            templates={templates}
+            readOnly={readOnly}
+            maxLength={1000}
+            error={at(`messages.${m.key}`) ?? at(`messages.${m.key}.templateId`)}
+            onChange={(v) => update({ messages: { ...conv.messages, [m.key]: v } })}
+          />
+        ))}
+        <NumberField
+          label="Repeat the queue position every"
+          unit="s"
+          min={0}
+          max={3600}
+          defaultValue={0}
+          hint="0–3600 s (default 0: only on arrival)"
+          value={conv.queuePositionEveryS}
+          readOnly={readOnly}
+          error={at("queuePositionEveryS")}
+          onInput={(n) => update({ queuePositionEveryS: n ?? 0 })}
+        />
+      </Group>
+      <Group title="Customer commands">
+        <CheckboxField
+          label="Multiple conversations (customers may hold several open tickets and use the commands)"
+          checked={conv.multipleConversations}
+          disabled={readOnly}
+          error={at("multipleConversations")}
+          onChange={(multipleConversations) => update({ multipleConversations })}
+        />
+        {(["newTicket", "switchTicket", "listTickets"] as const).map((k) => (
+          <TextField
+            key={k}
+            label={{ newTicket: "New ticket command", switchTicket: "Switch ticket command", listTickets: "List tickets command" }[k]}
+            value={conv.commands[k]}
+            readOnly={readOnly}
+            maxLength={32}
+            error={at(`commands.${k}`)}
+            hint="A slash and a word, e.g. /new"
+            onInput={(v) => update({ commands: { ...conv.commands, [k]: v } })}
+          />
+        ))}
+        <CheckboxField label="The ticket list shows each ticket's subject" checked={conv.listShowsSubject} disabled={readOnly} onChange={(listShowsSubject) => update({ listShowsSubject })} />
+        {commandAnswers.map((a) => (
+          <MessageField
+            key={a.key}
+            label={a.label}
+            hint="Always sent when the command is used."
+            maxLength={1000}
+            value={conv.commandAnswers[a.key] ?? ""}
+            templates={templates}
+            readOnly={readOnly}
+            error={at(`commandAnswers.${a.key}`) ?? at(`commandAnswers.${a.key}.templateId`)}
+            onChange={(v) => update({ commandAnswers: { ...conv.commandAnswers, [a.key]: v } })}
+          />
+        ))}
+      </Group>
+      <Group title="Chatbot">
+        <CheckboxField
+          label="A chatbot answers first"
+          checked={conv.chatbot !== null}
+          disabled={readOnly}
+          hint={account.chatbotSecretSet ? "Requests to it are signed (a secret is set)." : undefined}
+          onChange={(on) => update({ chatbot: on ? { url: "", timeoutMs: 3000 } : null })}
+        />
+        {conv.chatbot && (
+          <>
+            <TextField label="Chatbot URL" type="url" maxLength={500} value={conv.chatbot.url} readOnly={readOnly} error={at("chatbot.url")} onInput={(url) => update({ chatbot: { ...conv.chatbot!, url } })} />
+            <NumberField
+              label="Chatbot timeout"
+              unit="ms"
+              min={500}
+              max={10000}
+              defaultValue={3000}
+              value={conv.chatbot.timeoutMs}
+              readOnly={readOnly}
+              error={at("chatbot.timeoutMs")}
+              onInput={(timeoutMs) => update({ chatbot: { ...conv.chatbot!, timeoutMs } })}
+            />
+          </>
+        )}
+      </Group>
+      <Group title="Agents">
+        <SelectField
+          label="Agent's name on replies"
+          value={conv.displayNameFormat}
+          disabled={readOnly}
+          options={[
+            { value: "none", label: "Not shown" },
+            { value: "first", label: "First name" },
+            { value: "full", label: "Full name" },
+          ]}
+          onChange={(displayNameFormat) => update({ displayNameFormat })}
+        />
+        <CheckboxField label="Conversations of a disconnected agent go back to the queue" checked={conv.reassignAbandoned} disabled={readOnly} onChange={(reassignAbandoned) => update({ reassignAbandoned })} />
+        <CheckboxField label="Supervisors may delete tickets and erase contacts" checked={conv.supervisorsMayDelete} disabled={readOnly} onChange={(supervisorsMayDelete) => update({ supervisorsMayDelete })} />
+        <TextField
+          label="New conversation notification"
+          value={conv.notification.template}
+          readOnly={readOnly}
+          maxLength={1000}
+          error={at("notification.template")}
+          onInput={(template) => update({ notification: { ...conv.notification, template } })}
+        />
+        <CheckboxField label="Notification sound" checked={conv.notification.sound} disabled={readOnly} onChange={(sound) => update({ notification: { ...conv.notification, sound } })} />
+        <CheckboxField label="Notification shake" checked={conv.notification.shake} disabled={readOnly} onChange={(shake) => update({ notification: { ...conv.notification, shake } })} />
+      </Group>
+      <Group title="Business hours">
+        <HoursEditor
+          value={conv.businessHours}
+          onChange={(businessHours) => update({ businessHours })}
+          path="conversation.businessHours"
+          errorAt={(p) => errors[p]}
+          ownLabel="The account has business hours (otherwise always open)"
+          readOnly={readOnly}
+        />
+      </Group>
+      <div class="form-actions">
+        {!readOnly && (
+          <button type="submit" class="primary" disabled={busy}>
+            Save conversation settings
+          </button>
+        )}
+        {status && (
+          <span role="status" class="saved">
+            {status}
+          </span>
+        )}
+      </div>
+    </form>
+  );
+}
+
+/** Conversation settings, per account (supervisors read them). */
+export function ConversationSettings({ token, role }: SectionProps) {
+  const [accounts, setAccounts] = useState<Account[] | null>(null);
+  const [selected, setSelected] = useState<string>("");
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    request<{ items: Account[] }>("/api/v1/accounts", { token })
+      .then((r) => {
+        setAccounts(r.items);
+        setSelected((s) => s || r.items[0]?.id || "");
+      })
+      .catch((e: unknown) => setError(e instanceof ApiFailure ? e.message : String(e)));
+  }, [token]);
+  const account = accounts?.find((a) => a.id === selected);
+  return (
+    <section class="admin-list" aria-labelledby="conv-title">
+      <h2 id="conv-title">Conversation settings</h2>
+      {error && (
+        <p class="banner error" role="alert">
+          {error}
+        </p>
+      )}
+      {accounts === null ? (
+        !error && <p role="status">Loading…</p>
+      ) : accounts.length === 0 ? (
+        <p class="empty">No accounts yet: connect one under Accounts.</p>
+      ) : (
+        <>
+          <SelectField label="Account" value={selected} options={accounts.map((a) => ({ value: a.id, label: `${a.name} (${a.provider})` }))} onChange={setSelected} />
+          {role !== "admin" && <p class="hint">Read-only: only admins change conversation settings.</p>}
+          {account && (
+            <SettingsForm
+              key={account.id}
+              token={token}
+              account={account}
+              readOnly={role !== "admin"}
+              onSaved={(a) => setAccounts((all) => all?.map((x) => (x.id === a.id ? a : x)) ?? null)}
+            />
+          )}
+        </>
+      )}
+    </section>
+  );
 }

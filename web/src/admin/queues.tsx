@@ -1,5 +1,110 @@
+import { useEffect, useState } from "preact/hooks";
+import { ApiFailure, request } from "../api";
 import type { SectionProps } from "./admin";
+import { QueueForm, type QueueView } from "./queue-form";
+import { useTemplates } from "./template-choice";
 
-export function Queues(_: SectionProps) {
-  return <h2>Queues</h2>;
+type UserRow = { id: string; displayName: string | null; email: string; role: string; active: boolean };
+
+/** Queues: the list, and one queue's form (new, or an existing one; read-only for supervisors). */
+export function Queues({ token, role }: SectionProps) {
+  const [queues, setQueues] = useState<QueueView[] | null>(null);
+  const [agents, setAgents] = useState<{ id: string; name: string }[]>([]);
+  const [editing, setEditing] = useState<QueueView | "new" | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const templates = useTemplates(token);
+  const readOnly = role !== "admin";
+
+  const load = () =>
+    request<{ items: QueueView[] }>("/api/v1/queues", { token })
+      .then((r) => setQueues(r.items))
+      .catch((e: unknown) => setError(e instanceof ApiFailure ? e.message : String(e)));
+  useEffect(() => {
+    void load();
+    request<{ items: UserRow[] }>("/api/v1/users", { token })
+      .then((r) => setAgents(r.items.filter((u) => u.active).map((u) => ({ id: u.id, name: u.displayName ?? u.email }))))
+      .catch(() => setAgents([]));
+  }, [token]);
+
+  if (editing) {
+    return (
+      <QueueForm
+        key={editing === "new" ? "new" : editing.id}
+        token={token}
+        queue={editing === "new" ? null : editing}
+        queues={(queues ?? []).map((q) => ({ id: q.id, name: q.name }))}
+        agents={agents}
+        templates={templates}
+        readOnly={readOnly}
+        onSaved={(q) => {
+          setEditing(q);
+          void load();
+        }}
+        onCancel={() => {
+          setEditing(null);
+          void load();
+        }}
+      />
+    );
+  }
+
+  return (
+    <section class="admin-list" aria-labelledby="queues-title">
+      <div class="list-head">
+        <h2 id="queues-title">Queues</h2>
+        {!readOnly && (
+          <button type="button" class="primary" onClick={() => setEditing("new")}>
+            New queue
+          </button>
+        )}
+      </div>
+      {error && (
+        <p class="banner error" role="alert">
+          {error}
+        </p>
+      )}
+      {readOnly && <p class="hint">Read-only: only admins change queues.</p>}
+      {queues === null ? (
+        <p role="status">Loading…</p>
+      ) : queues.length === 0 ? (
+        <p class="empty">No queues yet.</p>
+      ) : (
+        <div class="table-scroll">
+          <table aria-label="Queues">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Strategy</th>
+                <th scope="col">Ring time</th>
+                <th scope="col">Priority</th>
+                <th scope="col">Action plan</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {queues.map((q) => {
+                const r = q.routing as { strategy?: string; agentRingTimeS?: number; priority?: number; actionPlan?: { steps: unknown[]; timeRules: unknown[] } };
+                return (
+                  <tr key={q.id}>
+                    <td>{q.name}</td>
+                    <td>{r.strategy}</td>
+                    <td>{r.agentRingTimeS} s</td>
+                    <td>{r.priority}</td>
+                    <td>{r.actionPlan ? `${r.actionPlan.steps.length} steps, ${r.actionPlan.timeRules.length} time rules` : "—"}</td>
+                    <td>
+                      <button type="button" onClick={() => setEditing(q)}>
+                        {readOnly ? `View ${q.name}` : `Edit ${q.name}`}
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
 }

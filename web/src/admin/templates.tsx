@@ -1,5 +1,134 @@
+import { useEffect, useState } from "preact/hooks";
+import { ApiFailure, request } from "../api";
 import type { SectionProps } from "./admin";
+import type { Template } from "./template-choice";
+import { TemplateEditor } from "./template-editor";
 
-export function Templates(_: SectionProps) {
-  return <h2>Templates</h2>;
+type Refusal = { name: string; message: string; usedBy: Template["usedBy"] };
+
+const place = (u: Template["usedBy"][number]) => `${u.kind === "account" ? "Account" : "Queue"} ${u.name}: ${u.field}`;
+
+/** The template library: list with variables and where each is used, editor, delete (refused while in use). */
+export function Templates({ token, role }: SectionProps) {
+  const [items, setItems] = useState<Template[] | null>(null);
+  const [editing, setEditing] = useState<Template | "new" | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const readOnly = role !== "admin";
+
+  const load = () =>
+    request<{ items: Template[] }>("/api/v1/templates", { token })
+      .then((r) => (setItems(r.items), setError(null)))
+      .catch((e: unknown) => setError(e instanceof ApiFailure ? e.message : String(e)));
+  useEffect(() => void load(), [token]);
+
+  async function remove(t: Template) {
+    if (!confirm(`Delete the template "${t.name}"?`)) return;
+    setRefusal(null);
+    try {
+      await request<null>(`/api/v1/templates/${t.id}`, { method: "DELETE", token });
+      await load();
+    } catch (err) {
+      if (!(err instanceof ApiFailure)) throw err;
+      const usedBy = (err.details as { usedBy?: Template["usedBy"] } | undefined)?.usedBy ?? [];
+      setRefusal({ name: t.name, message: err.message, usedBy });
+    }
+  }
+
+  if (editing) {
+    return (
+      <TemplateEditor
+        key={editing === "new" ? "new" : editing.id}
+        token={token}
+        template={editing === "new" ? null : editing}
+        readOnly={readOnly}
+        onSaved={(t) => {
+          setEditing(t);
+          void load();
+        }}
+        onCancel={() => {
+          setEditing(null);
+          void load();
+        }}
+      />
+    );
+  }
+
+  return (
+    <section class="admin-list" aria-labelledby="templates-title">
+      <div class="list-head">
+        <h2 id="templates-title">Templates</h2>
+        {!readOnly && (
+          <button type="button" class="primary" onClick={() => setEditing("new")}>
+            New template
+          </button>
+        )}
+      </div>
+      <p class="hint">Automatic messages (welcome, out of hours, queue position, session timeout…) may refer to one of these instead of keeping their own text.</p>
+      {error && (
+        <p class="banner error" role="alert">
+          {error}
+        </p>
+      )}
+      {refusal && (
+        <div class="banner error refusal" role="alert">
+          <p>
+            “{refusal.name}” was not deleted: {refusal.message}
+          </p>
+          {refusal.usedBy.length > 0 && (
+            <ul aria-label="Where it is used">
+              {refusal.usedBy.map((u) => (
+                <li key={`${u.kind}${u.id}${u.field}`}>{place(u)}</li>
+              ))}
+            </ul>
+          )}
+          <button type="button" onClick={() => setRefusal(null)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {items === null ? (
+        !error && <p role="status">Loading…</p>
+      ) : items.length === 0 ? (
+        <p class="empty">No templates yet.</p>
+      ) : (
+        <div class="table-scroll">
+          <table aria-label="Templates">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Variables</th>
+                <th scope="col">Used by</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((t) => (
+                <tr key={t.id}>
+                  <td>
+                    {t.name}
+                    {t.description && <small class="hint block">{t.description}</small>}
+                  </td>
+                  <td>{t.variables.length ? t.variables.map((v) => <code key={v}>{v}</code>) : "—"}</td>
+                  <td>{t.usedBy.length ? t.usedBy.map(place).join("; ") : "Not used"}</td>
+                  <td class="actions">
+                    <button type="button" onClick={() => setEditing(t)}>
+                      {readOnly ? `View ${t.name}` : `Edit ${t.name}`}
+                    </button>
+                    {!readOnly && (
+                      <button type="button" onClick={() => void remove(t)}>
+                        Delete {t.name}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
 }

@@ -1,0 +1,132 @@
+// One template of the library: name, description, body, a live preview with sample values.
+import { useEffect, useState } from "preact/hooks";
+import { ApiFailure, request } from "../api";
+import { Group, TextField } from "./form";
+import type { Template } from "./template-choice";
+
+type Preview = { text: string; variables: string[] };
+
+/** Renders the body through the API (POST /templates/preview) shortly after each change. */
+function usePreview(token: string, body: string, values: Record<string, string>) {
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const valuesKey = JSON.stringify(values);
+  useEffect(() => {
+    if (!body) {
+      setPreview(null);
+      setProblem(null);
+      return;
+    }
+    let live = true;
+    const timer = setTimeout(() => {
+      const filled = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ""));
+      request<Preview>("/api/v1/templates/preview", { method: "POST", token, body: JSON.stringify({ body, values: filled }) })
+        .then((p) => live && (setPreview(p), setProblem(null)))
+        .catch((e: unknown) => {
+          if (!live) return;
+          const fields = e instanceof ApiFailure ? e.fieldErrors() : {};
+          setProblem(fields.body ?? (e instanceof ApiFailure ? e.message : String(e)));
+        });
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [token, body, valuesKey]);
+  return { preview, problem };
+}
+
+export function TemplateEditor({ token, template, readOnly, onSaved, onCancel }: { token: string; template: Template | null; readOnly: boolean; onSaved(t: Template): void; onCancel(): void }) {
+  const [name, setName] = useState(template?.name ?? "");
+  const [description, setDescription] = useState(template?.description ?? "");
+  const [body, setBody] = useState(template?.body ?? "");
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [banner, setBanner] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const { preview, problem } = usePreview(token, body, values);
+
+  async function save(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setBanner(null);
+    setSaved(false);
+    try {
+      const result = await request<Template>(template ? `/api/v1/templates/${template.id}` : "/api/v1/templates", {
+        method: template ? "PATCH" : "POST",
+        token,
+        body: JSON.stringify({ name, description, body }),
+      });
+      setErrors({});
+      setSaved(true);
+      onSaved(result);
+    } catch (err) {
+      if (!(err instanceof ApiFailure)) throw err;
+      const fields = err.fieldErrors();
+      setErrors(fields);
+      setBanner(Object.keys(fields).length ? `${err.message}: see the fields marked below.` : err.message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="admin-form template-editor" aria-label={template ? `Template ${template.name}` : "New template"} noValidate onSubmit={save}>
+      <h3>{template ? `Template ${template.name}` : "New template"}</h3>
+      {banner && (
+        <p class="banner error" role="alert">
+          {banner}
+        </p>
+      )}
+      <div class="editor-columns">
+        <div>
+          <TextField label="Name" value={name} required maxLength={80} readOnly={readOnly} error={errors.name} hint="Unique, up to 80 characters" onInput={(v) => (setSaved(false), setName(v))} />
+          <TextField label="Description" value={description} maxLength={500} readOnly={readOnly} error={errors.description} onInput={(v) => (setSaved(false), setDescription(v))} />
+          <TextField
+            label="Body"
+            multiline
+            value={body}
+            maxLength={4096}
+            readOnly={readOnly}
+            error={errors.body}
+            hint="Variables in double braces: {{contact.name}}, {{contact.firstName}}, {{ticket.id}}, {{queue.name}}, {{queue.position}}, {{queue.wait}}, {{businessHours}}, {{account.name}}, {{agent.name}}, {{source}}"
+            onInput={(v) => (setSaved(false), setBody(v))}
+          />
+          {template && template.usedBy.length > 0 && (
+            <p class="hint">
+              Used by {template.usedBy.map((u) => `${u.kind} ${u.name} (${u.field})`).join(", ")}: a change reaches the next message sent there.
+            </p>
+          )}
+        </div>
+        <Group title="Preview">
+          {preview && preview.variables.length > 0 && (
+            <div class="sample-values">
+              {preview.variables.map((v) => (
+                <TextField key={v} label={`Sample ${v}`} value={values[v] ?? ""} placeholder="sample value" onInput={(x) => setValues((all) => ({ ...all, [v]: x }))} />
+              ))}
+            </div>
+          )}
+          <output class="preview-text" aria-label="Preview" aria-live="polite" for="">
+            {problem ? <span class="field-error">{problem}</span> : preview ? preview.text : <span class="empty">Write a body to see it with sample values.</span>}
+          </output>
+        </Group>
+      </div>
+      <div class="form-actions">
+        {!readOnly && (
+          <button type="submit" class="primary" disabled={busy}>
+            {template ? "Save template" : "Create template"}
+          </button>
+        )}
+        <button type="button" onClick={onCancel}>
+          {readOnly ? "Back to templates" : "Close"}
+        </button>
+        {saved && (
+          <span role="status" class="saved">
+            Saved.
+          </span>
+        )}
+      </div>
+    </form>
+  );
+}
