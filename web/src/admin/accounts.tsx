@@ -1,5 +1,148 @@
+// Channel accounts of every provider: the list, a new account, and one account's form, setup and agents.
+import { useEffect, useState } from "preact/hooks";
+import { AccountAgents } from "./account-agents";
+import { AccountForm } from "./account-form";
+import { providerForms } from "./account-providers";
+import { RevealedOnce, SetupHelp } from "./account-setup";
 import type { SectionProps } from "./admin";
+import { deleteAccount, listAccounts, listQueues, messageOf, type Account, type QueueSummary } from "./data";
 
-export function Accounts(_: SectionProps) {
-  return <h2>Accounts</h2>;
+type View = { kind: "list" } | { kind: "new" } | { kind: "open"; id: string };
+
+function StatusCell({ a }: { a: Account }) {
+  return (
+    <>
+      <span class={`pill status-${a.status}`}>{a.status}</span>
+      {a.statusReason && <small class="reason">{a.statusReason}</small>}
+      {a.authFailureCount > 0 && (
+        <small class="reason">
+          {a.authFailureCount} refused webhook{a.authFailureCount === 1 ? "" : "s"}
+          {a.lastAuthFailure ? `, last: ${a.lastAuthFailure}` : ""}
+        </small>
+      )}
+      {a.lastDeliveryError && <small class="reason">Last delivery error: {a.lastDeliveryError}</small>}
+    </>
+  );
+}
+
+export function Accounts({ token, role }: SectionProps) {
+  const readOnly = role !== "admin";
+  const [accounts, setAccounts] = useState<Account[] | null>(null);
+  const [queues, setQueues] = useState<QueueSummary[]>([]);
+  const [view, setView] = useState<View>({ kind: "list" });
+  const [revealed, setRevealed] = useState<Record<string, string> | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+
+  const reload = () =>
+    Promise.all([listAccounts(token), listQueues(token)]).then(
+      ([a, q]) => {
+        setAccounts(a);
+        setQueues(q);
+      },
+      (err) => setFailure(messageOf(err)),
+    );
+  useEffect(() => void reload(), [token]);
+
+  const saved = (a: Account) => {
+    const { revealed: shown, ...account } = a;
+    if (shown && Object.keys(shown).length > 0) setRevealed(shown);
+    setAccounts((list) => [...(list ?? []).filter((x) => x.id !== a.id), account].sort((x, y) => x.name.localeCompare(y.name)));
+    setView({ kind: "open", id: a.id });
+  };
+
+  const queueName = (id: string) => queues.find((q) => q.id === id)?.name ?? id;
+  const open = view.kind === "open" ? accounts?.find((a) => a.id === view.id) : undefined;
+
+  if (view.kind === "new" || open) {
+    return (
+      <div class="account-detail">
+        <button type="button" class="back" onClick={() => (setView({ kind: "list" }), setRevealed(null))}>
+          ← All accounts
+        </button>
+        <h2>{open ? open.name : "New account"}</h2>
+        {revealed && <RevealedOnce revealed={revealed} onDismiss={() => setRevealed(null)} />}
+        {open && <SetupHelp token={token} account={open} readOnly={readOnly} onChanged={saved} />}
+        <AccountForm key={open?.id ?? "new"} token={token} queues={queues} account={open} readOnly={readOnly} onSaved={saved} onCancel={() => setView({ kind: "list" })} />
+        {open && <AccountAgents token={token} account={open} readOnly={readOnly} />}
+        {open && !readOnly && (
+          <button
+            type="button"
+            class="danger"
+            onClick={() => {
+              if (!confirm(`Delete the account ${open.name}? Only an account without tickets can be deleted.`)) return;
+              deleteAccount(token, open.id).then(
+                () => (setView({ kind: "list" }), void reload()),
+                (err) => setFailure(messageOf(err)),
+              );
+            }}
+          >
+            Delete account
+          </button>
+        )}
+        {failure && (
+          <p class="error" role="alert">
+            {failure}
+          </p>
+        )}
+      </div>
+    );
+  }
+
+  return (
+    <div class="accounts">
+      <div class="section-head">
+        <h2>Accounts</h2>
+        {!readOnly && (
+          <button type="button" class="primary" onClick={() => (setFailure(null), setView({ kind: "new" }))}>
+            New account
+          </button>
+        )}
+      </div>
+      {failure && (
+        <p class="error" role="alert">
+          {failure}
+        </p>
+      )}
+      {accounts === null ? (
+        <p role="status">Loading accounts…</p>
+      ) : accounts.length === 0 ? (
+        <p class="empty">No accounts yet.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="admin-table" aria-label="Accounts">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col">Provider</th>
+                <th scope="col">Queue</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {accounts.map((a) => (
+                <tr key={a.id}>
+                  <td data-label="Name">{a.name}</td>
+                  <td data-label="Key">{a.shortKey ?? "—"}</td>
+                  <td data-label="Provider">{providerForms[a.provider]?.label ?? a.provider}</td>
+                  <td data-label="Queue">{queueName(a.queueId)}</td>
+                  <td data-label="Status">
+                    <StatusCell a={a} />
+                  </td>
+                  <td>
+                    <button type="button" onClick={() => (setFailure(null), setView({ kind: "open", id: a.id }))}>
+                      Open {a.name}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
 }

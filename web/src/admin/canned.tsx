@@ -1,5 +1,155 @@
+// Canned answers: global ones and each account's, by shortcut.
+import { useEffect, useState } from "preact/hooks";
 import type { SectionProps } from "./admin";
+import { createCanned, deleteCanned, fieldErrorsOf, listAccounts, listCanned, messageOf, updateCanned, type Account, type Canned } from "./data";
+import { SelectField, TextField } from "./form";
 
-export function CannedAnswers(_: SectionProps) {
-  return <h2>CannedAnswers</h2>;
+type Draft = { id?: string; scope: string; shortcut: string; body: string };
+
+function CannedForm({ token, draft, accounts, onSaved, onCancel }: { token: string; draft: Draft; accounts: Account[]; onSaved(c: Canned): void; onCancel(): void }) {
+  const [v, setV] = useState(draft);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setFailure(null);
+    try {
+      const body = { scope: v.scope, shortcut: v.shortcut.trim(), body: v.body };
+      onSaved(v.id ? await updateCanned(token, v.id, body) : await createCanned(token, body));
+    } catch (err) {
+      setErrors(fieldErrorsOf(err));
+      setFailure(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const scopes = [{ value: "global", label: "Global (every account)" }, ...accounts.map((a) => ({ value: a.id, label: a.name }))];
+  return (
+    <form class="admin-form" aria-label={v.id ? `Canned answer ${draft.shortcut}` : "New canned answer"} onSubmit={submit} noValidate>
+      <fieldset class="group">
+        <legend>{v.id ? `Edit ${draft.shortcut}` : "New canned answer"}</legend>
+        <SelectField label="Scope" value={v.scope} options={scopes} error={errors.scope} onChange={(scope) => setV({ ...v, scope })} />
+        <TextField label="Shortcut" hint="1–32 of a–z, 0–9, _ and -: what agents type to use it" value={v.shortcut} error={errors.shortcut} onInput={(shortcut) => setV({ ...v, shortcut })} />
+        <TextField
+          label="Text"
+          multiline
+          hint="Variables such as {{contact.firstName}} are filled in when an agent sends it"
+          value={v.body}
+          error={errors.body}
+          onInput={(body) => setV({ ...v, body })}
+        />
+        <div class="actions">
+          <button type="submit" class="primary" disabled={busy}>
+            {v.id ? "Save canned answer" : "Create canned answer"}
+          </button>
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        </div>
+        {failure && (
+          <p class="error" role="alert">
+            {failure}
+          </p>
+        )}
+      </fieldset>
+    </form>
+  );
+}
+
+export function CannedAnswers({ token }: SectionProps) {
+  const [items, setItems] = useState<Canned[] | null>(null);
+  const [accounts, setAccounts] = useState<Account[]>([]);
+  const [scope, setScope] = useState("");
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+
+  const reload = () =>
+    Promise.all([listCanned(token), listAccounts(token)]).then(
+      ([c, a]) => (setItems(c), setAccounts(a)),
+      (err) => setFailure(messageOf(err)),
+    );
+  useEffect(() => void reload(), [token]);
+
+  const scopeName = (s: string) => (s === "global" ? "Global" : (accounts.find((a) => a.id === s)?.name ?? s));
+  const shown = (items ?? []).filter((c) => !scope || c.scope === scope);
+  return (
+    <div class="canned">
+      <div class="section-head">
+        <h2>Canned answers</h2>
+        <button type="button" class="primary" onClick={() => setDraft({ scope: scope || "global", shortcut: "", body: "" })}>
+          New canned answer
+        </button>
+      </div>
+      {draft && (
+        <CannedForm
+          key={draft.id ?? "new"}
+          token={token}
+          draft={draft}
+          accounts={accounts}
+          onSaved={() => (setDraft(null), void reload())}
+          onCancel={() => setDraft(null)}
+        />
+      )}
+      <SelectField
+        label="Show"
+        value={scope}
+        options={[{ value: "", label: "All answers" }, { value: "global", label: "Global" }, ...accounts.map((a) => ({ value: a.id, label: a.name }))]}
+        onChange={setScope}
+      />
+      {failure && (
+        <p class="error" role="alert">
+          {failure}
+        </p>
+      )}
+      {items === null ? (
+        <p role="status">Loading canned answers…</p>
+      ) : shown.length === 0 ? (
+        <p class="empty">No canned answers here yet.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="admin-table" aria-label="Canned answers">
+            <thead>
+              <tr>
+                <th scope="col">Shortcut</th>
+                <th scope="col">Scope</th>
+                <th scope="col">Text</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((c) => (
+                <tr key={c.id}>
+                  <td data-label="Shortcut">
+                    <code>{c.shortcut}</code>
+                  </td>
+                  <td data-label="Scope">{scopeName(c.scope)}</td>
+                  <td data-label="Text" class="wrap">
+                    {c.body}
+                  </td>
+                  <td class="row-actions">
+                    <button type="button" onClick={() => setDraft({ ...c })}>
+                      Edit {c.shortcut}
+                    </button>
+                    <button
+                      type="button"
+                      onClick={() => {
+                        if (!confirm(`Delete the canned answer ${c.shortcut}?`)) return;
+                        deleteCanned(token, c.id).then(reload, (err) => setFailure(messageOf(err)));
+                      }}
+                    >
+                      Delete {c.shortcut}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
 }

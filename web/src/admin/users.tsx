@@ -1,5 +1,93 @@
+// Users: the list, a new user, and one user's details, password and queues.
+import { useEffect, useState } from "preact/hooks";
 import type { SectionProps } from "./admin";
+import { listUsers, messageOf, type User } from "./data";
+import { PasswordReset, UserForm } from "./user-form";
+import { UserMemberships } from "./user-memberships";
 
-export function Users(_: SectionProps) {
-  return <h2>Users</h2>;
+type View = { kind: "list" } | { kind: "new" } | { kind: "open"; id: string };
+
+export function Users({ token, role }: SectionProps) {
+  const readOnly = role !== "admin";
+  const [users, setUsers] = useState<User[] | null>(null);
+  const [view, setView] = useState<View>({ kind: "list" });
+  const [failure, setFailure] = useState<string | null>(null);
+
+  useEffect(() => {
+    listUsers(token).then(setUsers, (err) => setFailure(messageOf(err)));
+  }, [token]);
+
+  const saved = (u: User) => {
+    setUsers((list) => [...(list ?? []).filter((x) => x.id !== u.id), u].sort((a, b) => a.email.localeCompare(b.email)));
+    setView({ kind: "open", id: u.id });
+  };
+  const open = view.kind === "open" ? users?.find((u) => u.id === view.id) : undefined;
+
+  if (view.kind === "new" || open) {
+    return (
+      <div class="user-detail">
+        <button type="button" class="back" onClick={() => setView({ kind: "list" })}>
+          ← All users
+        </button>
+        <h2>{open ? open.displayName : "New user"}</h2>
+        <UserForm key={open?.id ?? "new"} token={token} user={open} readOnly={readOnly} onSaved={saved} onCancel={() => setView({ kind: "list" })} />
+        {open && !readOnly && <PasswordReset key={`pw-${open.id}`} token={token} user={open} />}
+        {open && <UserMemberships token={token} userId={open.id} readOnly={false} />}
+      </div>
+    );
+  }
+
+  return (
+    <div class="users">
+      <div class="section-head">
+        <h2>Users</h2>
+        {!readOnly && (
+          <button type="button" class="primary" onClick={() => setView({ kind: "new" })}>
+            New user
+          </button>
+        )}
+      </div>
+      {failure && (
+        <p class="error" role="alert">
+          {failure}
+        </p>
+      )}
+      {users === null ? (
+        <p role="status">Loading users…</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="admin-table" aria-label="Users">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Capacity</th>
+                <th scope="col">Active</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.map((u) => (
+                <tr key={u.id}>
+                  <td data-label="Name">{u.displayName}</td>
+                  <td data-label="Email">{u.email}</td>
+                  <td data-label="Role">{u.role}</td>
+                  <td data-label="Capacity">{u.capacity}</td>
+                  <td data-label="Active">{u.active ? "yes" : "no"}</td>
+                  <td>
+                    <button type="button" onClick={() => setView({ kind: "open", id: u.id })}>
+                      Open {u.displayName}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
 }
