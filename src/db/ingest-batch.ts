@@ -1,5 +1,5 @@
 import type { InboundEvent } from "../providers/types";
-import { joinedRow, type IngestOutcome, type JoinedRow } from "./ingest";
+import { createdMaxAt, joinedRow, type IngestOutcome, type JoinedRow } from "./ingest";
 import { webhookBatch, type WebhookAccount } from "./webhook-batch";
 
 type MessageEvent = Extract<InboundEvent, { kind: "message" }>;
@@ -124,8 +124,9 @@ function messageStatements(d1: D1Database, account: WebhookAccount, chunk: Messa
     ),
     stmt(
       `WITH ${ev}
-       INSERT INTO tickets (account_id, contact_id, queue_id, status, current, created_at, updated_at, last_message_at)
-       SELECT ?1, c.id, ?4, 'open', 1, ?3, ?3, ?3 FROM contacts c
+       INSERT INTO tickets (account_id, contact_id, queue_id, status, current, created_at, updated_at, last_message_at,
+                            contact_name, contact_handle, contact_username, created_max_at)
+       SELECT ?1, c.id, ?4, 'open', 1, ?3, ?3, ?3, c.display_name, c.external_id, c.username, ${createdMaxAt("?3")} FROM contacts c
        WHERE c.id IN ${contactIds} AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.contact_id = c.id AND t.current = 1)
        ORDER BY (SELECT min(i) FROM ev WHERE ev.x = c.external_id)
        ON CONFLICT DO NOTHING`,
@@ -149,7 +150,6 @@ function messageStatements(d1: D1Database, account: WebhookAccount, chunk: Messa
        WHERE true ORDER BY ev.i
        ON CONFLICT DO NOTHING`,
     ),
-    stmt(`WITH ${ev} UPDATE tickets SET last_message_at = ?3, updated_at = ?3 WHERE current = 1 AND contact_id IN ${contactIds}`),
   ];
 }
 

@@ -38,6 +38,12 @@ type MessageEvent = Extract<InboundEvent, { kind: "message" }>;
 type EditEvent = Extract<InboundEvent, { kind: "edit" }>;
 
 /**
+ * A new ticket's `created_max_at` (the running maximum of creation times in id order, migration
+ * 0013) for its `created_at` `at`: filled in the insert, the trigger that would fill it skips it.
+ */
+export const createdMaxAt = (at: string) => `max(${at}, coalesce((SELECT p.created_max_at FROM tickets p ORDER BY p.id DESC LIMIT 1), 0))`;
+
+/**
  * Stores one inbound message and finds or creates its contact, current ticket and open
  * conversation, all in one D1 batch (one transaction, serialized with every other write).
  * Every statement is guarded by the event's receipt, written last: a retried event changes nothing,
@@ -53,9 +59,10 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
 
   // The contact is found or created by one upsert: it keeps the event that created it, so exactly
   // one of two racing first messages of a new contact sees that it did. The other "created"
-  // statements return a row only when they inserted one. The ticket's last_message_at moves with
-  // the message, by the insert trigger; the receipt carries the account's version and refuses the
-  // whole batch when it moved (migration 0016).
+  // statements return a row only when they inserted one. A new ticket carries the list's values of
+  // its contact (as just upserted) in its insert, so no trigger rewrites it (migration 0020); its
+  // last_message_at moves with the message, by the insert trigger; the receipt carries the
+  // account's version and refuses the whole batch when it moved (migration 0016).
   const batch = await webhookBatch(d1, account, [
     stmt(
       `INSERT INTO contacts (account_id, external_id, address, display_name, username, language, created_at, last_seen_at, first_event_key)
@@ -66,14 +73,15 @@ export async function ingestMessage(d1: D1Database, account: WebhookAccount, ev:
       c.address, c.displayName, c.username ?? null, c.language ?? null,
     ),
     stmt(
-      `INSERT INTO tickets (account_id, contact_id, queue_id, status, current, created_at, updated_at, last_message_at)
-       SELECT ?1, ${contact}, ?5, 'open', 1, ?4, ?4, ?4 WHERE ${guard} AND ${currentTicket} IS NULL
+      `INSERT INTO tickets (account_id, contact_id, queue_id, status, current, created_at, updated_at, last_message_at,
+                            contact_name, contact_handle, contact_username, created_max_at)
+       SELECT ?1, ${contact}, ?5, 'open', 1, ?4, ?4, ?4, ?6, ?3, ?7, ${createdMaxAt("?4")} WHERE ${guard} AND ${currentTicket} IS NULL
        ON CONFLICT DO NOTHING RETURNING id`,
-      account.queueId,
+      account.queueId, c.displayName, c.username ?? null,
     ),
     stmt(
       `INSERT INTO conversations (ticket_id, open, started_at)
-       SELECT ${currentTicket}, 1, ?4 WHERE ${guard}
+       SELECT ${currentTicket}, 1, ?4 WHERE ${guard} AND NOT EXISTS (SELECT 1 FROM conversations WHERE ticket_id = ${currentTicket} AND open = 1)
        ON CONFLICT DO NOTHING RETURNING id`,
     ),
     stmt(

@@ -1,0 +1,116 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { ingestMessageRun } from "../../src/db/ingest-batch";
+import { BASE, createQueue, createTelegramAccount, row, SECRET_TOKEN, telegramUpdate } from "../helpers/hub";
+
+const app = createApp();
+
+/** env.DB adding up D1's own meta of every batch: statements, rows read and rows written (index entries included). */
+function meteredBatches() {
+  const totals = { batches: 0, statements: 0, rowsRead: 0, rowsWritten: 0 };
+  const DB = new Proxy(env.DB, {
+    get(target, prop) {
+      if (prop === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          const results = await target.batch(statements);
+          totals.batches++;
+          for (const r of results) {
+            totals.statements++;
+            totals.rowsRead += r.meta.rows_read;
+            totals.rowsWritten += r.meta.rows_written;
+          }
+          return results;
+        };
+      }
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { DB, totals };
+}
+
+async function post(key: string, update: unknown, db: D1Database) {
+  const exec = createExecutionContext();
+  const res = await app.fetch(
+    new Request(`${BASE}/webhooks/telegram/${key}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN },
+      body: JSON.stringify(update),
+    }),
+    { ...env, DB: db },
+    exec,
+  );
+  await waitOnExecutionContext(exec);
+  return res.status;
+}
+
+type ListValues = { contact_name: string; contact_handle: string; contact_username: string | null; created_at: number; created_max_at: number };
+const listValues = (ticketId: number) => row<ListValues>("SELECT contact_name, contact_handle, contact_username, created_at, created_max_at FROM tickets WHERE id = ?1", ticketId);
+const latestMaxBefore = (ticketId: number) => row<{ m: number }>("SELECT coalesce(max(created_max_at), 0) AS m FROM tickets WHERE id < ?1", ticketId);
+
+let seq = 0;
+const nextUser = () => 8_300_000 + ++seq * 10;
+
+describe("rows a customer's message writes in D1", () => {
+  it("a new customer: 27 rows in the ingest batch, the ticket's list values written by its insert", async () => {
+    const account = await createTelegramAccount(await createQueue());
+    // The account is in this isolate's memory and its last_webhook_at written: only the ingest batch follows.
+    expect(await post(account.key, telegramUpdate({ updateId: nextUser(), userId: nextUser(), messageId: 1 }), env.DB)).toBe(200);
+
+    const userId = nextUser();
+    const meter = meteredBatches();
+    expect(await post(account.key, telegramUpdate({ updateId: userId, userId, messageId: 1, firstName: "Ayşe" }), meter.DB)).toBe(200);
+    // contact 4 (row, its two indexes, the id sequence), ticket 11 (row, 9 indexes, sequence),
+    // conversation 3, message 7 (row, 2 indexes, sequence, full text, the ticket's list row), receipt 2.
+    expect(meter.totals).toMatchObject({ batches: 1, statements: 6 });
+    expect(meter.totals.rowsWritten).toBeLessThanOrEqual(27);
+
+    const ticket = await row<{ id: number }>("SELECT t.id FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE c.account_id = ?1 AND c.external_id = ?2", account.id, String(userId));
+    const values = await listValues(ticket!.id);
+    expect(values).toMatchObject({ contact_name: "Ayşe Çelik", contact_handle: String(userId), contact_username: "zeynep_c" });
+    expect(values!.created_max_at).toBe(Math.max(values!.created_at, (await latestMaxBefore(ticket!.id))!.m));
+  });
+
+  it("the same customer again: 12 rows, no conversation insert tried while one is open", async () => {
+    const account = await createTelegramAccount(await createQueue());
+    const userId = nextUser();
+    expect(await post(account.key, telegramUpdate({ updateId: userId, userId, messageId: 1 }), env.DB)).toBe(200);
+
+    const meter = meteredBatches();
+    expect(await post(account.key, telegramUpdate({ updateId: userId + 1, userId, messageId: 2 }), meter.DB)).toBe(200);
+    // contact 3 (row and its address index), message 7, receipt 2.
+    expect(meter.totals).toMatchObject({ batches: 1, statements: 6 });
+    expect(meter.totals.rowsWritten).toBeLessThanOrEqual(12);
+    expect((await row<{ n: number }>("SELECT count(*) AS n FROM conversations v JOIN tickets t ON t.id = v.ticket_id JOIN contacts c ON c.id = t.contact_id WHERE c.account_id = ?1", account.id))!.n).toBe(1);
+  });
+
+  it("a webhook of many messages writes each new ticket's list values in its insert too", async () => {
+    const queueId = await createQueue();
+    const account = await createTelegramAccount(queueId);
+    const users = [nextUser(), nextUser()];
+    const now = Date.now();
+    const events = users.flatMap((u, i) =>
+      [1, 2].map((m) => ({
+        kind: "message" as const,
+        eventKey: `message:${u}:${m}`,
+        providerMessageId: `${u}:${m}`,
+        contact: { externalId: String(u), address: String(u), displayName: `Müşteri ${i}`, username: i === 0 ? "musteri_0" : undefined },
+        text: `mesaj ${m}`,
+        attachments: [],
+        sentAt: now,
+      })),
+    );
+    const routes = await ingestMessageRun(env.DB, { id: account.id, name: "Support bot", provider: "telegram", queueId }, events, [], now);
+    expect(routes.map((r) => r.outcome.ticketCreated)).toEqual([true, false, true, false]);
+    for (const [i, u] of users.entries()) {
+      const ticketId = routes[i * 2]!.outcome.ticket.id;
+      const values = await listValues(ticketId);
+      expect(values).toMatchObject({ contact_name: `Müşteri ${i}`, contact_handle: String(u), contact_username: i === 0 ? "musteri_0" : null, created_at: now });
+      expect(values!.created_max_at).toBe(Math.max(now, (await latestMaxBefore(ticketId))!.m));
+      const last = await row<{ last_message_at: number }>("SELECT last_message_at FROM tickets WHERE id = ?1", ticketId);
+      expect(last!.last_message_at).toBe(now);
+    }
+  });
+});
