@@ -187,7 +187,7 @@ export const tickets = sqliteTable(
     contactName: text().notNull().default(""),
     contactHandle: text().notNull().default(""),
     contactUsername: text(),
-    /** The latest `created_at` of this ticket and every one before it (id order), kept by a trigger: never falls as ids rise. */
+    /** The latest `created_at` of this ticket and every one before it (id order), set by the ingest's insert or else a trigger: never falls as ids rise. */
     createdMaxAt: integer().notNull().default(0),
     /** When an agent first took it (migration 0015): service level, handle time. */
     assignedAt: integer(),
@@ -197,9 +197,9 @@ export const tickets = sqliteTable(
     index("tickets_queue_id_status_idx").on(t.queueId, t.status),
     index("tickets_queue_id_id_idx").on(t.queueId, t.id),
     index("tickets_status_id_idx").on(t.status, t.id),
-    index("tickets_assignee_id_status_idx").on(t.assigneeId, t.status),
+    index("tickets_assignee_id_status_idx").on(t.assigneeId, t.status).where(sql`${t.assigneeId} IS NOT NULL`),
     index("tickets_account_id_id_idx").on(t.accountId, t.id),
-    index("tickets_assignee_id_id_idx").on(t.assigneeId, t.id),
+    index("tickets_assignee_id_id_idx").on(t.assigneeId, t.id).where(sql`${t.assigneeId} IS NOT NULL`),
     index("tickets_contact_id_id_idx").on(t.contactId, t.id),
     index("tickets_disposition_id_idx").on(t.disposition, t.id).where(sql`${t.disposition} IS NOT NULL`),
     index("tickets_created_max_at_idx").on(t.createdMaxAt),
@@ -264,7 +264,7 @@ export const messages = sqliteTable(
   },
   (t) => [
     uniqueIndex("messages_account_id_provider_message_id_idx").on(t.accountId, t.providerMessageId),
-    uniqueIndex("messages_ticket_id_client_msg_id_idx").on(t.ticketId, t.clientMsgId),
+    uniqueIndex("messages_ticket_id_client_msg_id_idx").on(t.ticketId, t.clientMsgId).where(sql`${t.clientMsgId} IS NOT NULL`),
     index("messages_ticket_id_id_idx").on(t.ticketId, t.id),
     /** A conversation deleted with its ticket (erasure) finds its messages through it (migration 0014). */
     index("messages_conversation_id_idx").on(t.conversationId),
