@@ -98,7 +98,7 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
 
   const credentialField = (f: FieldSpec) => {
     const isSet = account?.credentialsSet[f.name] === true;
-    const hint = [f.hint, creating ? "" : isSet ? "Set. Type a new value to replace it." : "Not set."].filter(Boolean).join(". ");
+    const hint = [f.hint?.replace(/\.$/, ""), creating ? "" : isSet ? "Set. Type a new value to replace it." : "Not set."].filter(Boolean).join(". ");
     const value = credentials[f.name];
     if (f.kind === "secrets" && Array.isArray(value)) {
       return (
