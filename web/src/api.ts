@@ -148,3 +148,63 @@ export async function download(token: string, path: string, filename: string): P
 }
 
 export const exportCsvPath = (filters: TicketFilters) => `/api/v1/tickets/export.csv?${query(filters)}`;
+
+/** A search as POST /api/v1/tickets/search takes it (docs/interactions.md#search). */
+export type SearchCondition = import("./search-rows").SearchCondition;
+export type TicketSearch = { match: "all" | "any"; conditions: SearchCondition[] };
+
+/** A page of tickets matching a search, newest first, paged as the list. */
+export function searchTickets(token: string, search: TicketSearch, cursor?: number) {
+  const params = new URLSearchParams({ limit: "50" });
+  if (cursor) params.set("cursor", String(cursor));
+  return call<{ items: TicketRow[]; nextCursor: number | null }>(`/api/v1/tickets/search?${params}`, { method: "POST", token, body: JSON.stringify(search) });
+}
+
+/** Saves the CSV of a search's tickets, or of the tickets selected (POST /api/v1/tickets/export.csv). */
+export async function downloadExport(token: string, body: TicketSearch | { ids: number[] }, filename: string): Promise<void> {
+  const res = await fetch("/api/v1/tickets/export.csv", {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) {
+    const err = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+    throw new ApiFailure(res.status, err?.code ?? "http_error", err?.message ?? `${res.status} ${res.statusText}`, err?.details);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = Object.assign(document.createElement("a"), { href: url, download: filename });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Erases tickets (admins; supervisors where each ticket's account has supervisorsMayDelete on). */
+export const deleteTickets = (token: string, ids: number[]) =>
+  ids.length === 1
+    ? call<{ deleted: number[]; notFound: number[] }>(`/api/v1/tickets/${ids[0]}`, { method: "DELETE", token })
+    : call<{ deleted: number[]; notFound: number[] }>("/api/v1/tickets/delete", { method: "POST", token, body: JSON.stringify({ ids }) });
+
+/** Which accounts let supervisors delete their tickets (GET /api/v1/accounts, supervisors and admins). */
+export const accountsDeletable = async (token: string) =>
+  (await call<{ items: { id: string; name: string; conversation: { supervisorsMayDelete?: boolean } }[] }>("/api/v1/accounts", { token })).items.map((a) => ({
+    id: a.id,
+    name: a.name,
+    supervisorsMayDelete: a.conversation.supervisorsMayDelete === true,
+  }));
+
+export type SavedSearch = TicketSearch & { id: string; ownerId: string; name: string; shared: boolean };
+export const savedSearches = async (token: string) => (await call<{ items: SavedSearch[] }>("/api/v1/saved-searches", { token })).items;
+export const saveSearch = (token: string, body: TicketSearch & { name: string; shared: boolean }) =>
+  call<SavedSearch>("/api/v1/saved-searches", { method: "POST", token, body: JSON.stringify(body) });
+export const deleteSavedSearch = (token: string, id: string) => call<null>(`/api/v1/saved-searches/${id}`, { method: "DELETE", token });
+
+/** A search's refusal by condition index, from details such as {"path": "conditions.1", "message": …}. */
+export function conditionErrors(err: ApiFailure): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const [path, message] of Object.entries(err.fieldErrors())) {
+    const m = /^conditions\.(\d+)/.exec(path);
+    if (m) out[Number(m[1])] ??= message;
+  }
+  return out;
+}

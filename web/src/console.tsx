@@ -42,6 +42,9 @@ export function Console({
   const [error, setError] = useState("");
   const [note, setNote] = useState("");
   const [view, setView] = useState<"board" | "interactions">("board");
+  /** When the board last came, so that waiting times keep counting between frames. */
+  const [boardAt, setBoardAt] = useState(0);
+  const [now, setNow] = useState(Date.now());
   const socketRef = useRef<SupervisorSocket | null>(null);
   const spyRef = useRef<Spy | null>(null);
   spyRef.current = spy;
@@ -78,6 +81,7 @@ export function Console({
       switch (f.type) {
         case "queue.state":
           askStats();
+          setBoardAt(Date.now());
           return setBoard(f);
         case "queue.stats": {
           const { type: _t, ...figures } = f;
@@ -145,7 +149,18 @@ export function Console({
     setNote("");
   };
 
+  const ticking = (board?.waiting.length ?? 0) > 0;
+  useEffect(() => {
+    if (!ticking) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [ticking]);
+  const since = Math.max(0, (now - boardAt) / 1000);
+
   const agentName = (id: string) => board?.agents.find((a) => a.id === id)?.name ?? id;
+  const todayOf = new Map(stats?.agents.map((a) => [a.id, a.today.handled]) ?? []);
+  /** Members the queue's figures know who have no socket to it: shown, but their state is theirs to set. */
+  const absent = stats?.agents.filter((a) => !board?.agents.some((b) => b.id === a.id)) ?? [];
   const held = board?.agents.flatMap((a) => a.holding.map((ticketId) => ({ ticketId, agent: a.name }))) ?? [];
 
   return (
@@ -200,7 +215,7 @@ export function Console({
         </p>
       )}
       {queues && queues.length === 0 && <p class="banner">No queues yet.</p>}
-      {view === "interactions" && <Interactions token={session.token} queues={queues ?? []} />}
+      {view === "interactions" && <Interactions token={session.token} queues={queues ?? []} role={session.user.role ?? "supervisor"} userId={session.user.id} />}
       <div class="console-body" hidden={view !== "board"}>
         <section class="board" aria-label="Queue board">
           <h2>Queue board</h2>
@@ -211,7 +226,7 @@ export function Console({
             </div>
             <div>
               <dt>Longest wait</dt>
-              <dd data-figure="longest-wait">{stats ? wait(stats.longestWaitS) : "–"}</dd>
+              <dd data-figure="longest-wait">{board?.waiting.length ? wait(Math.max(...board.waiting.map((w) => w.ageS)) + since) : stats ? wait(stats.longestWaitS) : "–"}</dd>
             </div>
             <div>
               <dt>Offers in flight</dt>
@@ -239,6 +254,7 @@ export function Console({
                 <th scope="col">State</th>
                 <th scope="col">Load</th>
                 <th scope="col">Offered</th>
+                <th scope="col">Handled today</th>
               </tr>
             </thead>
             <tbody>
@@ -260,11 +276,24 @@ export function Console({
                     {a.load} / {a.capacity}
                   </td>
                   <td>{a.offered.length ? a.offered.map((t) => `#${t}`).join(", ") : "–"}</td>
+                  <td>{todayOf.get(a.id) ?? "–"}</td>
+                </tr>
+              ))}
+              {absent.map((a) => (
+                <tr key={a.id} class="absent">
+                  <td>{a.name}</td>
+                  <td>not connected</td>
+                  <td>–</td>
+                  <td>–</td>
+                  <td>{a.today.handled}</td>
                 </tr>
               ))}
             </tbody>
           </table>
           {board && board.agents.length === 0 && <p class="empty">No agent is connected.</p>}
+          {board && board.claimedByHigherPriority.length > 0 && (
+            <p class="empty">Left to a higher-priority queue for now: {board.claimedByHigherPriority.map(agentName).join(", ")}.</p>
+          )}
 
           <h3>Live tickets</h3>
           <ul class="live-tickets" aria-label="Live tickets">
@@ -274,7 +303,7 @@ export function Console({
                   {w.contact} · #{w.ticketId}
                 </span>
                 <span class="last">
-                  waiting {wait(w.ageS)}, position {w.position}
+                  waiting <span data-age>{wait(w.ageS + since)}</span>, position {w.position}
                   {w.offeredTo.length > 0 && `, offered to ${w.offeredTo.map(agentName).join(", ")}`}
                   {w.escalated && ", escalated"}
                 </span>
