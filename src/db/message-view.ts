@@ -15,10 +15,12 @@ export type MessageRow = {
   edited_at: number | null;
   deleted_at: number | null;
   reaction: string | null;
+  /** Absent where a query did not select it. */
+  client_msg_id?: string | null;
 };
 
 export function messageViewFromRow(row: MessageRow): MessageView {
-  return {
+  const view: MessageView = {
     id: row.id,
     ticketId: row.ticket_id,
     direction: row.direction,
@@ -32,4 +34,7 @@ export function messageViewFromRow(row: MessageRow): MessageView {
     deletedAt: row.deleted_at,
     reaction: row.reaction,
   };
+  // The hub's own messages are keyed too (welcome:…, command answers): only an agent's id is the client's.
+  if (row.client_msg_id && row.author_id !== null && (row.direction === "out" || row.direction === "note")) view.clientMsgId = row.client_msg_id;
+  return view;
 }

@@ -37,6 +37,11 @@ export const messageViewSchema = z.object({
   /** The customer's reaction (an emoji), if any. */
   reaction: z.string().nullable(),
   /**
+   * An agent's reply or note: the `clientMsgId` its client chose, so that a client can match it
+   * with what it sent and resend a failed reply (`"resend": true`) after a reload.
+   */
+  clientMsgId: z.string().optional(),
+  /**
    * With a translating queue: the message in the agents' language — a customer message translated,
    * or the agent's own words behind a reply sent translated. See docs/translation.md.
    */

@@ -69,6 +69,10 @@ const messageSchema = z
       .array(z.object({ body: z.string(), replacedAt: timestamp }))
       .openapi({ description: "Earlier versions of an edited message (the customer's edit or an agent's), oldest first" }),
     reaction: z.string().nullable().openapi({ description: "The customer's reaction to this message (an emoji), if any" }),
+    clientMsgId: z
+      .string()
+      .optional()
+      .openapi({ description: "An agent's reply or note: the clientMsgId its socket frame gave (a failed reply is resent with it and `\"resend\": true`)" }),
     replyTo: z.string().nullable().openapi({ description: "The provider's id of the message this one replies to, when the provider says" }),
     translation: messageTranslationSchema
       .nullable()
@@ -188,7 +192,9 @@ export function ticketRoutes() {
         contact,
         messages: messages.map(({ accountId, ticketId, clientMsgId, attempts, claimedAt, ...m }) => {
           const t = translations.get(m.id);
-          return { ...m, revisions: revisions.get(m.id) ?? [], translation: t ? { language: t.language, text: t.text, sourceLanguage: t.sourceLanguage } : null };
+          // As in the socket's message views (src/db/message-view.ts): only an agent's own id.
+          const own = clientMsgId && m.authorId !== null && (m.direction === "out" || m.direction === "note") ? { clientMsgId } : {};
+          return { ...m, ...own, revisions: revisions.get(m.id) ?? [], translation: t ? { language: t.language, text: t.text, sourceLanguage: t.sourceLanguage } : null };
         }),
         unread: extra?.unread ?? 0,
         replyWindow: extra?.replyWindow ?? { open: true, closesAt: null, kind: "none" },
