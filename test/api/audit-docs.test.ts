@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import initializer from "../../web/api-reference/init.js?raw";
+import viteConfig from "../../web/vite.config.ts?raw";
 import { call, seedWorld, unique } from "../helpers/api";
 
 describe("audit log", () => {
@@ -72,19 +74,29 @@ describe("OpenAPI document and reference", () => {
     expect(Object.keys(routing.properties)).toEqual(expect.arrayContaining(["agentTimeoutS", "idleSessionTimeoutS", "transferTimeoutS", "holdEstimationUpperLimitS"]));
   });
 
-  it("renders a browsable HTML reference with every operation, its role and schemas, and no external scripts", async () => {
+  it("serves the reference page: Swagger UI from the Worker's own assets, pointed at the document, no inline or external script", async () => {
     const res = await call("/api/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const html = res.text;
-    expect(html).not.toMatch(/<script[^>]+src=/i);
-    expect(html).not.toMatch(/https?:\/\/(cdn|unpkg|fonts)/i);
-    expect(html).toContain('<section id="tag-queues">');
-    expect(html).toContain('id="op-post-api-v1-accounts-id-telegram-webhook"');
-    expect(html).toContain("<code>/api/v1/queues/{id}/members/{userId}</code>");
-    expect(html).toMatch(/Register the account&#39;s receive URL with Telegram[\s\S]*?Required role: <strong>admin<\/strong>/);
-    expect(html).toMatch(/List tickets, newest first[\s\S]*?Required role: <strong>admin, supervisor, agent<\/strong>/);
-    expect(html).toContain('<article id="schema-Queue">');
-    expect(html).toContain('<a href="#schema-User">');
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+    expect(scripts.map((m) => /src="([^"]+)"/.exec(m[1]!)?.[1])).toEqual(["/api-reference/swagger-ui-bundle.js", "/api-reference/init.js"]);
+    for (const m of scripts) expect(m[2]!.trim(), "no inline script").toBe("");
+    expect(html).toContain('<link rel="stylesheet" href="/api-reference/swagger-ui.css">');
+    expect(html).toContain('data-openapi-url="/api/openapi.json"');
+    expect(html).not.toMatch(/https?:\/\//i);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+  });
+
+  it("the page's initializer starts Swagger UI on the URL the page names, with nothing fetched from elsewhere", () => {
+    expect(initializer).toContain("SwaggerUIBundle(");
+    expect(initializer).toContain("url: root.dataset.openapiUrl");
+    expect(initializer).toContain("validatorUrl: null");
+    expect(initializer).not.toMatch(/https?:\/\//);
+    for (const name of ["swagger-ui-bundle.js", "swagger-ui.css", "init.js"]) expect(viteConfig).toContain(`"${name}"`);
   });
 });
