@@ -284,6 +284,9 @@ await runTest(async () => {
 
   log("deleting the selected tickets: the agent's ticket goes, and the agent is told");
   await page.getByRole("checkbox", { name: `Select ticket ${ticketId}` }).check();
+  const [picked] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export selected (1)" }).click()]);
+  const pickedRows = readFileSync(await picked.path(), "utf8").trim().split("\n").slice(1);
+  assert(pickedRows.length === 1 && pickedRows[0].startsWith(`${ticketId},`), `the selected export: ${pickedRows.join(" | ")}`);
   await page.getByRole("button", { name: "Delete selected (1)" }).click();
   await page.getByRole("dialog", { name: `Delete ticket #${ticketId}?` }).getByRole("button", { name: "Delete", exact: true }).click();
   await page.getByText("No tickets match.").waitFor();

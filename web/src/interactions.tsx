@@ -107,10 +107,9 @@ export function Interactions({ token, queues, role, userId }: { token: string; q
   const fail = (err: unknown) => setError(explain(err));
   const exportCsv = () =>
     (source.kind === "filters" ? download(token, exportCsvPath(source.filters), "tickets.csv") : downloadExport(token, source.search, "tickets.csv")).catch(fail);
-  const exportSelected = () => downloadExport(token, { ids: [...selected] }, "tickets-selected.csv").catch(fail);
+  const exportSelected = () => downloadExport(token, { ids: chosen }, "tickets-selected.csv").catch(fail);
 
   const mayDelete = (t: Row) => role === "admin" || accounts?.find((a) => a.id === t.accountId)?.supervisorsMayDelete === true;
-  const deletable = rows?.filter(mayDelete) ?? [];
   const toggle = (id: number, on: boolean) =>
     setSelected((cur) => {
       const s = new Set(cur);
@@ -137,7 +136,9 @@ export function Interactions({ token, queues, role, userId }: { token: string; q
   };
 
   const chosen = [...selected].filter((id) => rows?.some((t) => t.id === id));
-  const allChosen = deletable.length > 0 && deletable.every((t) => selected.has(t.id));
+  const allChosen = rows !== null && rows.length > 0 && rows.every((t) => selected.has(t.id));
+  /** Delete selected is offered when the caller may delete every ticket chosen. */
+  const chosenDeletable = chosen.length > 0 && chosen.every((id) => rows?.some((t) => t.id === id && mayDelete(t)));
 
   return (
     <section class="interactions" aria-label="Interactions">
@@ -190,9 +191,11 @@ export function Interactions({ token, queues, role, userId }: { token: string; q
             <button type="button" onClick={() => void exportSelected()}>
               Export selected ({chosen.length})
             </button>
-            <button type="button" class="danger" aria-label={`Delete selected (${chosen.length})`} onClick={() => setConfirming(chosen)}>
-              Delete selected ({chosen.length})
-            </button>
+            {chosenDeletable && (
+              <button type="button" class="danger" onClick={() => setConfirming(chosen)}>
+                Delete selected ({chosen.length})
+              </button>
+            )}
           </>
         )}
       </div>
@@ -212,14 +215,12 @@ export function Interactions({ token, queues, role, userId }: { token: string; q
           <thead>
             <tr>
               <th scope="col" class="pick">
-                {deletable.length > 0 && (
-                  <input
-                    type="checkbox"
-                    aria-label="Select every ticket shown"
-                    checked={allChosen}
-                    onChange={(e) => setSelected((e.currentTarget as HTMLInputElement).checked ? new Set(deletable.map((t) => t.id)) : new Set())}
-                  />
-                )}
+                <input
+                  type="checkbox"
+                  aria-label="Select every ticket shown"
+                  checked={allChosen}
+                  onChange={(e) => setSelected((e.currentTarget as HTMLInputElement).checked ? new Set(rows.map((t) => t.id)) : new Set())}
+                />
               </th>
               <th scope="col">Ticket</th>
               <th scope="col">Customer</th>
@@ -236,9 +237,7 @@ export function Interactions({ token, queues, role, userId }: { token: string; q
             {rows.map((t) => (
               <tr key={t.id}>
                 <td class="pick">
-                  {mayDelete(t) && (
-                    <input type="checkbox" aria-label={`Select ticket ${t.id}`} checked={selected.has(t.id)} onChange={(e) => toggle(t.id, (e.currentTarget as HTMLInputElement).checked)} />
-                  )}
+                  <input type="checkbox" aria-label={`Select ticket ${t.id}`} checked={selected.has(t.id)} onChange={(e) => toggle(t.id, (e.currentTarget as HTMLInputElement).checked)} />
                 </td>
                 <td class="id">#{t.id}</td>
                 <td class="customer">
