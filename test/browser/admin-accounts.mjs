@@ -3,7 +3,8 @@
 // (a Key too long and one already taken are refused at the Key field with the API's message), sees
 // its receive URL and copies it, the Auth Token shows as set and is nowhere in the page; a signed
 // Twilio webhook to that URL opens a ticket; the admin adds an agent to the account, creates a user
-// and a canned answer. Screenshots go to docs/screenshots/admin-account*.png.
+// and a canned answer, and makes a disposition mandatory on the account. Screenshots go to
+// docs/screenshots/admin-account*.png.
 import { createHmac } from "node:crypto";
 import path from "node:path";
 import { SHOTS, STEP_TIMEOUT_MS, assert, buildWeb, launchChromium, log, runTest, startStack, unnamedControls } from "./lib.mjs";
@@ -230,6 +231,24 @@ await runTest(async () => {
   }
   const answers = (await asAdmin("GET", "/canned-answers")).body.items.filter((c) => c.shortcut === canned.shortcut);
   assert(answers.length === 1 && answers[0].body === canned.text && answers[0].scope === "global", `canned answers as stored: ${JSON.stringify(answers)}`);
+
+  log("dispositions: mandatory without any is refused at its checkbox; one is added and saved");
+  await admin.getByRole("button", { name: "Dispositions" }).click();
+  await page.getByRole("combobox", { name: "Account" }).selectOption({ label: twilio.name });
+  const mandatory = page.getByRole("checkbox", { name: "Mandatory on close" });
+  await mandatory.check();
+  await page.getByRole("button", { name: "Save dispositions" }).click();
+  const needsOne = "Mandatory Disposition needs at least one disposition";
+  await page.locator(".field-error", { hasText: needsOne }).waitFor();
+  assert((await errorAt(mandatory)) === needsOne, "mandatory without dispositions is not refused at its checkbox");
+  await page.getByRole("textbox", { name: "New disposition" }).fill("Çözüldü");
+  await page.getByRole("button", { name: "Add disposition" }).click();
+  await page.getByRole("button", { name: "Save dispositions" }).click();
+  await page.getByRole("status").filter({ hasText: "Dispositions saved" }).waitFor();
+  const closing = (await asAdmin("GET", `/accounts/${created.id}`)).body.conversation;
+  assert(closing.mandatoryDisposition === true && JSON.stringify(closing.dispositions) === '["Çözüldü"]', `the account's dispositions: ${JSON.stringify(closing)}`);
+  unnamed = await unnamedControls(page);
+  assert(unnamed.length === 0, `controls without a name on the dispositions: ${unnamed.join(", ")}`);
 
   log("a phone-wide look at the accounts");
   await page.setViewportSize({ width: 390, height: 844 });

@@ -50,7 +50,7 @@ describe("checking an account before it is sent", () => {
     expect(settings).toEqual({ accountSid: "AC123", from: "whatsapp:+14155238886" });
     const errors = checkAccount(twilio, settings, {}, true);
     expect(errors["settings.accountSid"]).toBe("Expected an Account SID: AC followed by 32 hex digits");
-    expect(errors["credentials.authToken"]).toBeDefined();
+    expect(errors["credentials.authToken"]).toBe("Required");
     expect(errors["settings.from"]).toBeUndefined();
   });
 

@@ -31,7 +31,8 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
     description: account?.description ?? "",
     phone: account?.phone ?? "",
   });
-  const [queueId, setQueueId] = useState(account?.queueId ?? queues[0]?.id ?? "");
+  const [pickedQueue, setQueueId] = useState(account?.queueId ?? "");
+  const queueId = pickedQueue || (queues[0]?.id ?? "");
   const [settings, setSettings] = useState<FieldValues>(() => settingsValues(providerForms[provider], account?.settings ?? {}));
   const [credentials, setCredentials] = useState<FieldValues>(() => emptyCredentials(provider));
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -107,7 +108,7 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
             <SecretField
               key={i}
               label={i === 0 ? f.label : `${f.label} ${i + 1} (optional)`}
-              hint={i === 0 ? hint : undefined}
+              hint={i === 0 ? hint : "Optional: another secret that verifies too"}
               error={i === 0 ? errorAt(errors, `credentials.${f.name}`) : undefined}
               isSet={isSet}
               value={v}
@@ -155,7 +156,7 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
           <TextField label="Phone" type="tel" placeholder="+14155238886" value={reference.phone} maxLength={32} error={errorAt(errors, "phone")} onInput={(v) => setReference({ ...reference, phone: v })} />
           <SelectField label="Queue" hint="Where this account's conversations are routed" value={queueId} error={errorAt(errors, "queueId")} options={queues.map((q) => ({ value: q.id, label: q.name }))} onChange={setQueueId} />
         </Group>
-        <Group title={`${form.label} settings`}>{basic.map(settingField)}</Group>
+        {basic.length > 0 && <Group title={`${form.label} settings`}>{basic.map(settingField)}</Group>}
         {!readOnly && (
           <Group title="Credentials">
             <p class="hint">Write-only: stored sealed, never shown again.{creating ? "" : " Leave a field empty to keep what is stored."}</p>

@@ -58,7 +58,7 @@ export const providerForms: Record<ProviderKind, ProviderForm> = {
     credentialsSchema: telegramCredentialsSchema,
     settings: [apiBase("https://api.telegram.org")],
     credentials: [
-      { name: "botToken", label: "Bot token", kind: "secret", hint: "From @BotFather, like 123456:ABC-DEF…" },
+      { name: "botToken", label: "Bot token", kind: "secret", hint: "From @BotFather (123456:ABC-DEF…)" },
       { name: "secretToken", label: "Secret token", kind: "secret", generated: true, hint: "Telegram sends it with every update; generated when left empty" },
     ],
   },
@@ -191,15 +191,18 @@ export function credentialsBody(form: ProviderForm, values: FieldValues): Record
  */
 export function checkAccount(form: ProviderForm, settings: Record<string, unknown>, credentials: Record<string, unknown>, creating: boolean): Record<string, string> {
   const errors: Record<string, string> = {};
-  const collect = (prefix: string, issues: readonly { path: PropertyKey[]; message: string }[]) => {
-    for (const i of issues) errors[[prefix, ...i.path.map(String)].join(".")] ??= i.message;
+  const collect = (prefix: string, given: Record<string, unknown>, issues: readonly { path: PropertyKey[]; message: string; code?: string }[]) => {
+    for (const i of issues) {
+      const missing = i.code === "invalid_type" && i.path.length === 1 && given[String(i.path[0])] === undefined;
+      errors[[prefix, ...i.path.map(String)].join(".")] ??= missing ? "Required" : i.message;
+    }
   };
   const s = form.settingsSchema.safeParse(settings);
-  if (!s.success) collect("settings", s.error.issues);
+  if (!s.success) collect("settings", settings, s.error.issues);
   const optional = Object.fromEntries(
     form.credentials.filter((f) => !creating || f.generated).map((f) => [f.name, true as const]),
   );
   const c = form.credentialsSchema.partial(optional).safeParse(credentials);
-  if (!c.success) collect("credentials", c.error.issues);
+  if (!c.success) collect("credentials", credentials, c.error.issues);
   return errors;
 }

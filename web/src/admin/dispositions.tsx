@@ -24,6 +24,7 @@ function AccountDispositions({ token, account, readOnly, onSaved }: { token: str
     setList([...list, value]);
     setAdding("");
     setErrors({});
+    setOutcome(null);
   };
 
   const save = async () => {

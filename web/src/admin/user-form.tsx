@@ -111,10 +111,16 @@ export function PasswordReset({ token, user }: { token: string; user: User }) {
     <form class="admin-form" aria-label="Password reset" onSubmit={submit} noValidate>
       <Group title="Password reset">
         <TextField label="New password" type="password" hint="At least 8 characters. The user's sessions end; tell them the new password." value={password} error={error} onInput={setPassword} />
-        <button type="submit" disabled={password === ""}>
-          Set password
-        </button>
-        {done && <p role="status" class="ok">Password set; the user's sessions ended.</p>}
+        <div class="actions">
+          <button type="submit" disabled={password === ""}>
+            Set password
+          </button>
+        </div>
+        {done && (
+          <p role="status" class="ok">
+            Password set; the user's sessions ended.
+          </p>
+        )}
       </Group>
     </form>
   );
