@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sequencedFrameSchema, type MessageView, type TicketView } from "../../src/queue/protocol";
-import { applyFrame, applyHistory, applyWaitingList, conversationList, initialDeskState, lastMessage, type DeskState } from "../../web/src/desk-state";
+import { applyFrame, applyHistory, applyWaitingList, conversationList, initialDeskState, lastMessage, waitingListSeq, type DeskState } from "../../web/src/desk-state";
 import type { SequencedFrame } from "../../web/src/protocol";
 
 // The desk's state is a pure function of the frames the hub sends: each frame here is first
@@ -124,17 +124,57 @@ describe("desk state", () => {
     const at = (id: number, createdAt: number) => ({ ticket: { ...ticket, id, createdAt }, preview: `p${id}` });
     let s = run(initialDeskState(), hello(0), { type: "ticket.waiting", seq: 1, ticket: { ...ticket, id: 5, createdAt: 500 }, preview: "p5", notification });
     s = run(s, { type: "ticket.waiting", seq: 2, ticket: { ...ticket, id: 6, createdAt: 600 }, preview: "p6", notification });
-    const known = s.waiting.map((w) => w.ticket.id);
+    const askedAt = waitingListSeq(s);
+    expect(askedAt).toBe(2);
     // While the list was read: 6 was taken, 9 arrived, and this agent holds 7.
     s = run(s, { type: "ticket.taken", seq: 3, ticketId: 6 }, { type: "ticket.waiting", seq: 4, ticket: { ...ticket, id: 9, createdAt: 900 }, preview: "p9", notification });
     s = run(s, { type: "ticket.assigned", seq: 5, ticket, messages: [] });
     // The list (read before those frames) has 3, 6 and 7 waiting; 5 is no longer waiting.
-    s = applyWaitingList(s, [at(3, 300), at(6, 600), at(7, 1_000)], known);
+    s = applyWaitingList(s, [at(3, 300), at(6, 600), at(7, 1_000)], askedAt);
     expect(s.waiting.map((w) => [w.ticket.id, w.preview])).toEqual([
       [3, "p3"],
       [9, "p9"],
     ]);
-    expect(applyWaitingList(initialDeskState(), [at(4, 400), at(2, 200)], []).waiting.map((w) => w.ticket.id)).toEqual([2, 4]);
+    expect(applyWaitingList(initialDeskState(), [at(4, 400), at(2, 200)], 0).waiting.map((w) => w.ticket.id)).toEqual([2, 4]);
+  });
+
+  it("Close Auto Assign: a ticket taken by someone else while the list loads does not come back, whatever the desk knew", () => {
+    const notification = { text: "New conversation", sound: false, shake: false };
+    const at = (id: number) => ({ ticket: { ...ticket, id, createdAt: id * 100 }, preview: `p${id}` });
+    // A fresh desk: the hub's latest seq is 40; the list is asked for at once.
+    let s = run(initialDeskState(), hello(40));
+    const askedAt = waitingListSeq(s);
+    expect(askedAt).toBe(40);
+    // Before the answer: 3 (never listed here) is taken by a colleague, 4 is listed and taken, 5 arrives.
+    s = run(
+      s,
+      { type: "ticket.taken", seq: 41, ticketId: 3 },
+      { type: "ticket.waiting", seq: 42, ticket: at(4).ticket, preview: "p4", notification },
+      { type: "ticket.taken", seq: 43, ticketId: 4 },
+      { type: "ticket.waiting", seq: 44, ticket: at(5).ticket, preview: "p5", notification },
+    );
+    // The list was read before any of that: 2, 3 and 4 waiting.
+    s = applyWaitingList(s, [at(2), at(3), at(4)], askedAt);
+    expect(s.waiting.map((w) => w.ticket.id)).toEqual([2, 5]);
+    // A later frame lists 3 again (back in the queue): a list read later has it, and it shows.
+    s = run(s, { type: "ticket.waiting", seq: 45, ticket: at(3).ticket, preview: "p3 again", notification });
+    const second = waitingListSeq(s);
+    s = applyWaitingList(s, [at(2), at(3), at(5)], second);
+    expect(s.waiting.map((w) => w.ticket.id)).toEqual([2, 3, 5]);
+    // An answer to an older request that arrives last changes nothing.
+    expect(applyWaitingList(s, [at(2), at(4)], askedAt).waiting.map((w) => w.ticket.id)).toEqual([2, 3, 5]);
+  });
+
+  it("a history that may be cut (the latest 50, or a shortened message) is read again from the API", () => {
+    const many = Array.from({ length: 50 }, (_, i) => msg(i + 1, "in", `m${i + 1}`));
+    let s = run(initialDeskState(), hello(0), { type: "ticket.assigned", seq: 1, ticket, messages: many });
+    expect(s.conversations.get(7)!.loaded).toBe(false);
+    s = applyHistory(s, 7, [msg(0, "in", "the first"), ...many]);
+    expect(s.conversations.get(7)!.messages.length).toBe(51);
+    s = run(s, { type: "ticket.assigned", seq: 2, ticket: { ...ticket, id: 8 }, messages: [{ ...msg(60, "in", "long…"), ticketId: 8, truncated: true }] });
+    expect(s.conversations.get(8)!.loaded).toBe(false);
+    s = run(s, { type: "ticket.assigned", seq: 3, ticket: { ...ticket, id: 9 }, messages: [{ ...msg(61, "in", "short"), ticketId: 9 }] });
+    expect(s.conversations.get(9)!.loaded).toBe(true);
   });
 
   it("a hello whose replay is incomplete has every held history read again", () => {

@@ -46,7 +46,15 @@ function EarlierVersions({ load }: { load(): Promise<Revision[]> }) {
   );
 }
 
-function Message({ m, storyUrl, onEdit, revisionsOf }: { m: MessageView; storyUrl: string | undefined; onEdit(m: MessageView): void; revisionsOf(id: number): Promise<Revision[]> }) {
+type MessageProps = {
+  m: MessageView;
+  storyUrl: string | undefined;
+  onEdit(m: MessageView): void;
+  onResend(m: MessageView): void;
+  revisionsOf(id: number): Promise<Revision[]>;
+};
+
+function Message({ m, storyUrl, onEdit, onResend, revisionsOf }: MessageProps) {
   const label = { in: "Customer", out: "You", note: "Note", system: "System" }[m.direction];
   return (
     <li class={`msg ${m.direction}`} data-message-id={m.id}>
@@ -84,6 +92,11 @@ function Message({ m, storyUrl, onEdit, revisionsOf }: { m: MessageView; storyUr
             {m.status === "failed" && m.statusReason ? `: ${m.statusReason}` : ""}
           </span>
         )}
+        {m.direction === "out" && m.status === "failed" && (
+          <button type="button" class="link" onClick={() => onResend(m)}>
+            Resend
+          </button>
+        )}
         {m.direction === "out" && EDITABLE.has(m.status) && (
           <button type="button" class="link" onClick={() => onEdit(m)}>
             Edit<span class="visually-hidden"> this reply</span>
@@ -96,6 +109,8 @@ function Message({ m, storyUrl, onEdit, revisionsOf }: { m: MessageView; storyUr
 
 type Props = {
   conv: Conv;
+  /** The ticket's queue, named when the agent works more than one. */
+  queueName?: string;
   dispositions: string[] | undefined;
   /** Queues the ticket may be transferred to: the agent's others. */
   queues: { id: string; name: string }[];
@@ -134,7 +149,7 @@ function OtherTickets({ ticketId, contactId, load }: { ticketId: number; contact
   );
 }
 
-export function Conversation({ conv, dispositions, queues, colleagues, revisionsOf, openTicketsOf, send }: Props) {
+export function Conversation({ conv, queueName, dispositions, queues, colleagues, revisionsOf, openTicketsOf, send }: Props) {
   const { ticket } = conv;
   const [text, setText] = useState("");
   const [note, setNote] = useState(false);
@@ -230,6 +245,7 @@ export function Conversation({ conv, dispositions, queues, colleagues, revisions
           <h2>{ticket.contact.name}</h2>
           <p class="meta">
             #{ticket.id} · {ticket.provider} · {ticket.accountName}
+            {queueName ? ` · ${queueName}` : ""}
             {ticket.subject ? ` · ${ticket.subject}` : ""}
             {ticket.tags?.length ? ` · ${ticket.tags.join(", ")}` : ""}
           </p>
@@ -367,6 +383,14 @@ export function Conversation({ conv, dispositions, queues, colleagues, revisions
             m={m}
             storyUrl={conv.storyMentions?.[m.id]}
             revisionsOf={revisionsOf}
+            onResend={(msg) => {
+              // The agent's own words (a translated reply keeps them as its translation).
+              const text = msg.translation?.text ?? msg.body;
+              // The same reply sent again (it goes back to queued); without its client id, as a new reply.
+              if (msg.clientMsgId) send({ type: "reply", ticketId: ticket.id, text, clientMsgId: msg.clientMsgId, resend: true });
+              else send({ type: "reply", ticketId: ticket.id, text, clientMsgId: crypto.randomUUID() });
+              pinned.current = true;
+            }}
             onEdit={(msg) => {
               setEditing(msg.id);
               setNote(false);

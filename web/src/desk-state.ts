@@ -35,6 +35,13 @@ export type DeskState = {
   dispositions: Record<string, string[]>;
   /** The latest seq when the last hello came: frames up to it are replays, already counted in hello's state. */
   replayUntil: number;
+  /**
+   * Close Auto Assign: the seq of the last frame that listed (present) or removed (taken, assigned,
+   * erased) each ticket of the waiting list, so that a list read from the API meanwhile cannot undo it.
+   */
+  waitingMarks: Record<number, { seq: number; present: boolean }>;
+  /** The seq the last waiting list read from the API was asked at: an older answer is ignored. */
+  waitingListedAt: number;
 };
 
 export const initialDeskState = (): DeskState => ({
@@ -50,7 +57,13 @@ export const initialDeskState = (): DeskState => ({
   needsReload: false,
   dispositions: {},
   replayUntil: 0,
+  waitingMarks: {},
+  waitingListedAt: -1,
 });
+
+function markWaiting(s: DeskState, ticketId: number, seq: number, present: boolean): DeskState {
+  return { ...s, waitingMarks: { ...s.waitingMarks, [ticketId]: { seq, present } } };
+}
 
 function upsertMessage(conv: Conversation, m: MessageView): Conversation {
   const i = conv.messages.findIndex((x) => x.id === m.id);
@@ -80,6 +93,12 @@ function drop(s: DeskState, ticketId: number): DeskState {
   return { ...s, conversations, offers, selected };
 }
 
+/** How many of a ticket's latest messages `ticket.assigned` carries at most (src/db/replies.ts). */
+export const ASSIGNED_HISTORY_LIMIT = 50;
+
+/** Whether a history a frame carried is the whole of it: not cut to the latest, no message shortened. */
+const whole = (messages: MessageView[]) => messages.length < ASSIGNED_HISTORY_LIMIT && !messages.some((m) => m.truncated);
+
 function put(s: DeskState, ticket: TicketView, messages: MessageView[] | undefined): DeskState {
   const conversations = new Map(s.conversations);
   const old = conversations.get(ticket.id);
@@ -87,7 +106,8 @@ function put(s: DeskState, ticket: TicketView, messages: MessageView[] | undefin
   conversations.set(ticket.id, {
     ticket,
     messages: msgs,
-    loaded: messages !== undefined || (old?.loaded ?? false),
+    // A longer history came cut to its latest messages: the rest is read from the API.
+    loaded: (messages !== undefined && whole(messages)) || (old?.loaded ?? false),
     lastActivity: Math.max(ticket.createdAt, ...msgs.map((m) => m.createdAt)),
   });
   const offers = s.offers.filter((o) => o.ticket.id !== ticket.id);
@@ -130,11 +150,11 @@ export function applyFrame(s: DeskState, f: SequencedFrame): DeskState {
     case "offer.withdrawn":
       return { ...s, offers: s.offers.filter((o) => o.ticket.id !== f.ticketId) };
     case "ticket.assigned":
-      return put({ ...s, waiting: s.waiting.filter((w) => w.ticket.id !== f.ticket.id) }, f.ticket, f.messages);
+      return put(markWaiting({ ...s, waiting: s.waiting.filter((w) => w.ticket.id !== f.ticket.id) }, f.ticket.id, f.seq, false), f.ticket, f.messages);
     case "ticket.waiting":
-      return { ...s, waiting: [...s.waiting.filter((w) => w.ticket.id !== f.ticket.id), { ticket: f.ticket, preview: f.preview }] };
+      return markWaiting({ ...s, waiting: [...s.waiting.filter((w) => w.ticket.id !== f.ticket.id), { ticket: f.ticket, preview: f.preview }] }, f.ticket.id, f.seq, true);
     case "ticket.taken":
-      return { ...s, waiting: s.waiting.filter((w) => w.ticket.id !== f.ticketId) };
+      return markWaiting({ ...s, waiting: s.waiting.filter((w) => w.ticket.id !== f.ticketId) }, f.ticketId, f.seq, false);
     case "message":
     case "message.updated":
       return withConversation(s, f.message.ticketId, (c) => {
@@ -166,7 +186,7 @@ export function applyFrame(s: DeskState, f: SequencedFrame): DeskState {
     case "transfer.failed":
       return f.ticket ? put(s, f.ticket, f.messages) : s;
     case "ticket.deleted":
-      return drop({ ...s, waiting: s.waiting.filter((w) => w.ticket.id !== f.ticketId) }, f.ticketId);
+      return drop(markWaiting({ ...s, waiting: s.waiting.filter((w) => w.ticket.id !== f.ticketId) }, f.ticketId, f.seq, false), f.ticketId);
     case "ticket.closed":
     case "ticket.transferred":
     case "ticket.revoked":
@@ -207,20 +227,29 @@ export function applyHistory(s: DeskState, ticketId: number, messages: MessageVi
   });
 }
 
+/** Where a waiting list read from the API now starts: frames after this seq are newer than the list may be. */
+export const waitingListSeq = (s: DeskState) => Math.max(s.lastSeq, s.replayUntil);
+
 /**
  * The waiting tickets that already existed when the socket (re)connected, read from the API: the
- * frames announce only new ones. `known` is what the desk listed when the request went out: a frame
- * that came meanwhile wins over the list (a ticket taken stays gone, a new one stays), and a known
- * ticket the list no longer has is gone. Tickets held here are not waiting.
+ * frames announce only new ones. `askedAt` is `waitingListSeq` when the request went out. Frames up
+ * to it came before the list was read, so the list is the truth for them; a frame after it may
+ * have come before or after the read, so it wins: a ticket it removed (taken by someone, picked,
+ * erased) stays gone, one it listed stays. Tickets held here are not waiting. An answer asked
+ * before the last one applied is ignored.
  */
-export function applyWaitingList(s: DeskState, listed: DeskState["waiting"], known: number[]): DeskState {
-  const before = new Set(known);
-  const now = new Set(s.waiting.map((w) => w.ticket.id));
-  const inList = new Set(listed.map((w) => w.ticket.id));
-  const byId = new Map(listed.filter((w) => !(before.has(w.ticket.id) && !now.has(w.ticket.id))).map((w) => [w.ticket.id, w] as const));
-  for (const w of s.waiting) if (!before.has(w.ticket.id) || inList.has(w.ticket.id)) byId.set(w.ticket.id, w);
+export function applyWaitingList(s: DeskState, listed: DeskState["waiting"], askedAt: number): DeskState {
+  if (askedAt < s.waitingListedAt) return s;
+  const late = (id: number) => {
+    const mark = s.waitingMarks[id];
+    return mark && mark.seq > askedAt ? mark : undefined;
+  };
+  const byId = new Map(listed.filter((w) => !late(w.ticket.id)).map((w) => [w.ticket.id, w] as const));
+  for (const w of s.waiting) if (late(w.ticket.id)?.present) byId.set(w.ticket.id, w);
   const waiting = [...byId.values()]
     .filter((w) => !s.conversations.has(w.ticket.id))
     .sort((a, b) => a.ticket.createdAt - b.ticket.createdAt || a.ticket.id - b.ticket.id);
-  return { ...s, waiting };
+  // Marks up to askedAt can no longer matter: every later list is asked at a higher seq.
+  const waitingMarks = Object.fromEntries(Object.entries(s.waitingMarks).filter(([, m]) => m.seq > askedAt));
+  return { ...s, waiting, waitingMarks, waitingListedAt: askedAt };
 }

@@ -1,101 +1,136 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { colleaguesIn, isPickOnly, logout, me, openTicketsOf, ticketDetail, waitingTickets, type Queue, type Session } from "./api";
 import { Conversation } from "./conversation";
-import { applyFrame, applyHistory, applyWaitingList, conversationList, initialDeskState, lastMessage, type DeskState } from "./desk-state";
+import {
+  boardConnection,
+  boardConversations,
+  boardDispositions,
+  boardErrors,
+  boardFrame,
+  boardOffers,
+  boardPresence,
+  boardWaiting,
+  initialBoard,
+  queueOfTicket,
+  select as selectTicket,
+  selectedConversation,
+  withQueue,
+  type Board,
+} from "./desk-board";
+import { applyHistory, applyWaitingList, lastMessage, waitingListSeq } from "./desk-state";
 import { DeskSocket } from "./desk-socket";
 import { OfferCard } from "./offer-card";
 import { ShortcutsHelp } from "./shortcuts-help";
 import type { ClientFrame } from "./protocol";
+import "./desk.css";
+
+type Colleague = { userId: string; displayName: string };
+
+const CONNECTION_LABEL = { connecting: "Connecting…", online: "Online", reconnecting: "Reconnecting…", closed: "Disconnected" } as const;
+
+/** A small label naming a ticket's queue, shown when the agent works more than one. */
+function QueueTag({ queue, show }: { queue: Queue; show: boolean }) {
+  return show ? <span class="queue-tag">{queue.name}</span> : null;
+}
 
 export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; onOpenConsole?: () => void; onSignOut(): void }) {
   const [queues, setQueues] = useState<Queue[] | null>(null);
-  const [queueId, setQueueId] = useState<string | null>(null);
   const [problem, setProblem] = useState("");
   const [help, setHelp] = useState(false);
-  const [colleagues, setColleagues] = useState<{ userId: string; displayName: string }[]>([]);
-  const [state, setState] = useState<DeskState>(initialDeskState);
-  const stateRef = useRef(state);
-  stateRef.current = state;
-  const socketRef = useRef<DeskSocket | null>(null);
+  const [colleagues, setColleagues] = useState<Record<string, Colleague[]>>({});
+  const [board, setBoard] = useState<Board>(() => initialBoard([]));
+  const boardRef = useRef(board);
+  boardRef.current = board;
+  const sockets = useRef(new Map<string, DeskSocket>());
+  /** Tickets the agent accepted or picked: shown as soon as they are theirs. */
+  const wanted = useRef(new Set<number>());
+  const update = useCallback((f: (b: Board) => Board) => {
+    boardRef.current = f(boardRef.current);
+    setBoard(boardRef.current);
+  }, []);
 
   useEffect(() => {
     me(session.token).then(
-      (r) => {
-        setQueues(r.queues);
-        setQueueId(r.queues[0]?.id ?? null);
-      },
+      (r) => setQueues(r.queues),
       (err: Error & { status?: number }) => (err.status === 401 ? onSignOut() : setProblem(err.message)),
     );
   }, [session.token]);
 
+  // One socket per queue: the agent works every queue they are a member of at once.
   useEffect(() => {
-    if (!queueId) return;
-    setColleagues([]);
-    colleaguesIn(session.token, queueId).then(
-      (items) => setColleagues(items.filter((m) => m.userId !== session.user.id)),
-      () => undefined,
-    );
-  }, [queueId, session.token]);
-
-  useEffect(() => {
-    if (!queueId) return;
-    const fresh = initialDeskState();
-    stateRef.current = fresh;
-    setState(fresh);
+    if (!queues || queues.length === 0) return;
+    update(() => initialBoard(queues));
     let live = true;
-    // Frames announce only new waiting tickets: those already waiting are read at every (re)connect.
-    const pickOnly = isPickOnly(session.token, queueId).catch(() => false);
-    const loadWaiting = async () => {
-      if (!(await pickOnly)) return;
-      const known = stateRef.current.waiting.map((w) => w.ticket.id);
-      const listed = await waitingTickets(session.token, queueId);
-      if (!live) return;
-      stateRef.current = applyWaitingList(stateRef.current, listed, known);
-      setState(stateRef.current);
-    };
-    const socket = new DeskSocket(session.token, queueId, {
-      frame: (f) => {
-        stateRef.current = applyFrame(stateRef.current, f);
-        setState(stateRef.current);
-        if (f.type === "hello") loadWaiting().catch((err: Error) => setProblem(err.message));
-      },
-      state: (connection, connectionNote) => {
-        stateRef.current = { ...stateRef.current, connection, connectionNote };
-        setState(stateRef.current);
-      },
-      lastSeq: () => stateRef.current.lastSeq,
-    });
-    socketRef.current = socket;
-    (window as unknown as { deskSocket?: DeskSocket }).deskSocket = socket;
-    socket.start();
+    const opened = new Map<string, DeskSocket>();
+    for (const queue of queues) {
+      const queueId = queue.id;
+      colleaguesIn(session.token, queueId).then(
+        (items) => live && setColleagues((c) => ({ ...c, [queueId]: items.filter((m) => m.userId !== session.user.id) })),
+        () => undefined,
+      );
+      // Frames announce only new waiting tickets: those already waiting are read at every (re)connect.
+      const pickOnly = isPickOnly(session.token, queueId).catch(() => false);
+      const loadWaiting = async () => {
+        if (!(await pickOnly)) return;
+        const askedAt = waitingListSeq(boardRef.current.states[queueId]!);
+        const listed = await waitingTickets(session.token, queueId);
+        if (live) update((b) => withQueue(b, queueId, (s) => applyWaitingList(s, listed, askedAt)));
+      };
+      const socket = new DeskSocket(session.token, queueId, {
+        frame: (f) => {
+          update((b) => {
+            const next = boardFrame(b, queueId, f);
+            if (f.type !== "ticket.assigned" || !wanted.current.delete(f.ticket.id)) return next;
+            return selectTicket(next, f.ticket.id);
+          });
+          if (f.type === "hello") loadWaiting().catch((err: Error) => setProblem(err.message));
+        },
+        state: (connection, connectionNote) => update((b) => withQueue(b, queueId, (s) => ({ ...s, connection, connectionNote }))),
+        lastSeq: () => boardRef.current.states[queueId]?.lastSeq ?? 0,
+      });
+      opened.set(queueId, socket);
+      socket.start();
+    }
+    sockets.current = opened;
+    // For the browser test: each queue's socket by the queue's name.
+    (window as unknown as { deskSockets?: Record<string, DeskSocket> }).deskSockets = Object.fromEntries(queues.map((q) => [q.name, opened.get(q.id)!]));
     return () => {
       live = false;
-      socket.stop();
+      for (const s of opened.values()) s.stop();
     };
-  }, [queueId, session.token]);
+  }, [queues, session.token]);
 
+  const notConnected = () =>
+    update((b) => {
+      const queueId = b.queues[0]?.id;
+      return queueId ? withQueue(b, queueId, (s) => ({ ...s, error: { code: "not_connected", message: "Not connected: try again when the desk is back online." } })) : b;
+    });
+
+  /** A frame about a ticket goes to the socket of the queue that has it. */
   const send = useCallback((frame: ClientFrame) => {
-    if (!socketRef.current?.send(frame)) {
-      stateRef.current = { ...stateRef.current, error: { code: "not_connected", message: "Not connected: try again when the desk is back online." } };
-      setState(stateRef.current);
-    }
+    if (frame.type === "accept" || frame.type === "pick") wanted.current.add(frame.ticketId);
+    const queueId = "ticketId" in frame ? queueOfTicket(boardRef.current, frame.ticketId) : undefined;
+    if (!queueId || !sockets.current.get(queueId)?.send(frame)) notConnected();
   }, []);
 
-  const select = (id: number) => {
-    stateRef.current = { ...stateRef.current, selected: id };
-    setState(stateRef.current);
+  /** Presence is the agent's in every queue. */
+  const setPresence = (status: "online" | "away") => {
+    let sent = 0;
+    for (const socket of sockets.current.values()) if (socket.send({ type: "presence", status })) sent++;
+    if (sent === 0) notConnected();
   };
 
+  const select = (id: number) => update((b) => selectTicket(b, id));
+
   // A conversation's whole history comes from the API when the frames did not carry it.
-  const selected = state.selected === null ? undefined : state.conversations.get(state.selected);
+  const shown = selectedConversation(board);
+  const selected = shown?.conv;
   useEffect(() => {
-    if (!selected || selected.loaded) return;
-    const id = selected.ticket.id;
+    if (!shown || shown.conv.loaded) return;
+    const id = shown.conv.ticket.id;
+    const queueId = shown.queue.id;
     ticketDetail(session.token, id).then(
-      (d) => {
-        stateRef.current = applyHistory(stateRef.current, id, d.messages);
-        setState(stateRef.current);
-      },
+      (d) => update((b) => withQueue(b, queueId, (s) => applyHistory(s, id, d.messages))),
       (err: Error) => setProblem(err.message),
     );
   }, [selected?.ticket.id, selected?.loaded]);
@@ -107,7 +142,10 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
     if (lastIn) send({ type: "read", ticketId: selected.ticket.id, messageId: lastIn.id });
   }, [selected?.ticket.id, selected?.ticket.unread, selected?.messages.length]);
 
-  const list = useMemo(() => conversationList(state), [state.conversations]);
+  const list = useMemo(() => boardConversations(board), [board.states]);
+  const offers = useMemo(() => boardOffers(board), [board.states]);
+  const waiting = useMemo(() => boardWaiting(board), [board.states]);
+  const several = (queues?.length ?? 0) > 1;
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -118,53 +156,58 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
       }
       if (!e.altKey) return;
       const k = e.key.toLowerCase();
-      if (k === "a" && stateRef.current.offers[0]) {
+      const first = boardOffers(boardRef.current)[0];
+      if (k === "a" && first) {
         e.preventDefault();
-        send({ type: "accept", ticketId: stateRef.current.offers[0].ticket.id });
+        send({ type: "accept", ticketId: first.offer.ticket.id });
       } else if (k === "n" && list.length > 0) {
         e.preventDefault();
-        const i = list.findIndex((c) => c.ticket.id === stateRef.current.selected);
-        select(list[(i + 1) % list.length]!.ticket.id);
+        const i = list.findIndex((c) => c.conv.ticket.id === boardRef.current.selected);
+        select(list[(i + 1) % list.length]!.conv.ticket.id);
       }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [list]);
 
-  const status = state.agent?.status ?? "offline";
-  const connectionLabel = { connecting: "Connecting…", online: "Online", reconnecting: "Reconnecting…", closed: "Disconnected" }[state.connection];
+  const presence = boardPresence(board);
+  const { connection, notes } = boardConnection(board);
+  const errors = boardErrors(board);
 
   return (
     <div class="desk">
       <header class="topbar">
         <h1>Desk</h1>
-        {queues && queues.length > 1 && (
-          <label>
-            Queue
-            <select value={queueId ?? ""} onChange={(e) => setQueueId((e.currentTarget as HTMLSelectElement).value)}>
-              {queues.map((q) => (
-                <option value={q.id}>{q.name}</option>
-              ))}
-            </select>
-          </label>
+        {queues && queues.length > 0 && (
+          <ul class="queues" aria-label="Your queues">
+            {queues.map((q) => (
+              <li key={q.id}>{q.name}</li>
+            ))}
+          </ul>
         )}
         <label>
           Presence
           <select
-            value={status === "offline" ? "away" : status}
-            disabled={state.connection !== "online"}
-            onChange={(e) => send({ type: "presence", status: (e.currentTarget as HTMLSelectElement).value as "online" | "away" })}
+            value={presence === "online" ? "online" : "away"}
+            disabled={!board.queues.some((q) => board.states[q.id]?.connection === "online")}
+            onChange={(e) => setPresence((e.currentTarget as HTMLSelectElement).value as "online" | "away")}
           >
             <option value="online">Online</option>
             <option value="away">Away</option>
           </select>
         </label>
-        <p class={`connection ${state.connection}`} role="status" aria-label="Connection">
+        <p class={`connection ${connection}`} role="status" aria-label="Connection">
           <span class="dot" aria-hidden="true" />
-          {connectionLabel}
-          {state.connectionNote && <span class="note"> · {state.connectionNote}</span>}
+          {CONNECTION_LABEL[connection]}
+          {notes.map((n) => (
+            <span class="note" key={n.queue.id}>
+              {" · "}
+              {several ? `${n.queue.name}: ` : ""}
+              {n.note || CONNECTION_LABEL[n.connection]}
+            </span>
+          ))}
         </p>
-        <span class="who">{state.agent?.name ?? session.user.email}</span>
+        <span class="who">{board.queues.map((q) => board.states[q.id]?.agent?.name).find(Boolean) ?? session.user.email}</span>
         <button type="button" onClick={() => setHelp(true)} aria-keyshortcuts="?">
           Shortcuts
         </button>
@@ -190,41 +233,50 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
           {problem}
         </p>
       )}
-      {state.connection === "closed" && (
+      {connection === "closed" && queues && queues.length > 0 && (
         <p role="alert" class="error banner">
-          {state.connectionNote}
+          {notes.find((n) => n.connection === "closed")?.note}
           <button type="button" onClick={onSignOut}>
             Sign in again
           </button>
         </p>
       )}
       {queues && queues.length === 0 && <p class="banner">You are not a member of any queue yet. An admin adds you to one.</p>}
-      {state.error && (
-        <p role="alert" class="error banner">
-          {state.error.message}
-          <button type="button" aria-label="Dismiss" onClick={() => setState((stateRef.current = { ...stateRef.current, error: null }))}>
+      {errors.map(({ queue, error }) => (
+        <p role="alert" class="error banner" key={queue.id}>
+          {several ? `${queue.name}: ` : ""}
+          {error.message}
+          <button type="button" aria-label="Dismiss" onClick={() => update((b) => withQueue(b, queue.id, (s) => ({ ...s, error: null })))}>
             ×
           </button>
         </p>
-      )}
+      ))}
 
-      {state.offers.length > 0 && (
+      {offers.length > 0 && (
         <section class="offers" aria-label="Offers">
-          {state.offers.map((o) => (
-            <OfferCard key={o.ticket.id} offer={o} onAccept={() => send({ type: "accept", ticketId: o.ticket.id })} onDecline={() => send({ type: "decline", ticketId: o.ticket.id })} />
+          {offers.map(({ offer: o, queue }) => (
+            <OfferCard
+              key={o.ticket.id}
+              offer={o}
+              queueName={several ? queue.name : undefined}
+              onAccept={() => send({ type: "accept", ticketId: o.ticket.id })}
+              onDecline={() => send({ type: "decline", ticketId: o.ticket.id })}
+            />
           ))}
         </section>
       )}
 
       <div class="workspace">
         <nav class="conversations" aria-label="Conversations">
-          {state.waiting.length > 0 && (
+          {waiting.length > 0 && (
             <>
               <h2>Waiting</h2>
               <ul class="waiting">
-                {state.waiting.map((w) => (
+                {waiting.map(({ item: w, queue }) => (
                   <li key={w.ticket.id}>
-                    <span class="name">{w.ticket.contact.name}</span>
+                    <span class="name">
+                      {w.ticket.contact.name} <QueueTag queue={queue} show={several} />
+                    </span>
                     <span class="last">{w.preview}</span>
                     <button type="button" onClick={() => send({ type: "pick", ticketId: w.ticket.id })}>
                       Pick<span class="visually-hidden"> {w.ticket.contact.name}</span>
@@ -237,13 +289,15 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
           <h2>Mine</h2>
           {list.length === 0 && <p class="empty">No conversations. Offers appear above.</p>}
           <ul>
-            {list.map((c) => {
+            {list.map(({ conv: c, queue }) => {
               const last = lastMessage(c);
               const unread = c.ticket.unread ?? 0;
               return (
                 <li key={c.ticket.id}>
-                  <button type="button" aria-current={c.ticket.id === state.selected ? "true" : undefined} onClick={() => select(c.ticket.id)}>
-                    <span class="name">{c.ticket.contact.name}</span>
+                  <button type="button" aria-current={c.ticket.id === board.selected ? "true" : undefined} onClick={() => select(c.ticket.id)}>
+                    <span class="name">
+                      {c.ticket.contact.name} <QueueTag queue={queue} show={several} />
+                    </span>
                     {unread > 0 && (
                       <span class="badge" aria-label={`${unread} unread`}>
                         {unread}
@@ -256,12 +310,16 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
             })}
           </ul>
         </nav>
-        {selected ? (
-          <Conversation key={selected.ticket.id} conv={selected} dispositions={state.dispositions[selected.ticket.accountId]}
-            queues={(queues ?? []).filter((q) => q.id !== queueId)}
-            colleagues={colleagues}
+        {shown ? (
+          <Conversation
+            key={shown.conv.ticket.id}
+            conv={shown.conv}
+            queueName={several ? shown.queue.name : undefined}
+            dispositions={boardDispositions(board)[shown.conv.ticket.accountId]}
+            queues={(queues ?? []).filter((q) => q.id !== shown.queue.id)}
+            colleagues={colleagues[shown.queue.id] ?? []}
             revisionsOf={async (messageId) => {
-              const d = await ticketDetail(session.token, selected.ticket.id);
+              const d = await ticketDetail(session.token, shown.conv.ticket.id);
               return d.messages.find((m) => m.id === messageId)?.revisions ?? [];
             }}
             openTicketsOf={(contactId) => openTicketsOf(session.token, contactId)}

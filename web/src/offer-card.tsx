@@ -17,7 +17,7 @@ function beep() {
   }
 }
 
-export function OfferCard({ offer, onAccept, onDecline }: { offer: OfferView; onAccept(): void; onDecline(): void }) {
+export function OfferCard({ offer, queueName, onAccept, onDecline }: { offer: OfferView; queueName?: string; onAccept(): void; onDecline(): void }) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 250);
@@ -35,7 +35,7 @@ export function OfferCard({ offer, onAccept, onDecline }: { offer: OfferView; on
   const left = Math.max(0, Math.ceil((offer.expiresAt - now) / 1000));
   const title = offer.transferFrom ? "Transferred to you" : offer.notification?.text || "New conversation";
   return (
-    <article class={`offer${offer.notification?.shake ? " shake" : ""}`} aria-label={`Offer from ${offer.ticket.contact.name}`}>
+    <article class={`offer${offer.notification?.shake ? " shake" : ""}`} aria-label={`Offer from ${offer.ticket.contact.name}${queueName ? ` in ${queueName}` : ""}`}>
       <header>
         <strong>{title}</strong>
         <span class="countdown" role="timer" aria-label="Time left to accept">
@@ -44,6 +44,7 @@ export function OfferCard({ offer, onAccept, onDecline }: { offer: OfferView; on
       </header>
       <p class="who">
         {offer.ticket.contact.name} · {offer.ticket.accountName}
+        {queueName && <span class="queue-tag">{queueName}</span>}
       </p>
       <p class="preview">{offer.preview}</p>
       <div class="actions">
