@@ -258,5 +258,25 @@ await runTest(async () => {
   assert(overflow <= 1, `the accounts list is ${overflow}px wider than a phone`);
   await page.screenshot({ path: path.join(SHOTS, "admin-accounts-phone.png"), fullPage: true });
 
+  log("a supervisor reads the account without controls to change it");
+  const supervisor = { email: "sofia@demo.local", displayName: "Sofia Supervisor", role: "supervisor", password: "sofia-pass-1" };
+  const made = await asAdmin("POST", "/users", supervisor);
+  assert(made.status === 201, `creating the supervisor answered ${made.status}`);
+  const reader = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  reader.setDefaultTimeout(STEP_TIMEOUT_MS);
+  reader.on("pageerror", (e) => pageErrors.push(String(e)));
+  await reader.goto(`${base}/`);
+  await reader.getByRole("textbox", { name: "Email" }).fill(supervisor.email);
+  await reader.getByLabel("Password").fill(supervisor.password);
+  await reader.getByRole("button", { name: "Sign in" }).click();
+  await reader.getByRole("button", { name: "Administration" }).click();
+  await reader.getByRole("button", { name: `Open ${twilio.name}` }).click();
+  await reader.getByRole("textbox", { name: "Receive URL" }).waitFor();
+  assert(await reader.getByRole("textbox", { name: "Name" }).isDisabled(), "the supervisor may edit the account's name");
+  for (const name of ["Save account", "Delete account", "New account"]) {
+    assert((await reader.getByRole("button", { name }).count()) === 0, `the supervisor is offered ${name}`);
+  }
+  assert((await reader.getByLabel("Auth Token").count()) === 0, "the supervisor is offered the credentials");
+
   assert(pageErrors.length === 0, `errors on the page: ${pageErrors.join("; ")}`);
 });
