@@ -3,8 +3,10 @@
 // demo (queue, agents, a Telegram account whose Bot API is a stand-in here), and drives Debian's
 // Chromium with playwright-core through an agent's first conversation: sign in, a customer's signed
 // webhook becomes an offer, Accept, the history, a reply the stand-in receives and the tick that
-// turns to sent, an internal note, a dropped socket that resumes with nothing missed, closing, and a pick-only
-// queue's ticket that waited before the desk connected, listed and picked.
+// turns to sent, an internal note, a dropped socket that resumes with nothing missed, closing, a pick-only
+// queue's ticket that waited before the desk connected, listed and picked, and a second queue worked at
+// once (offers from both, presence in both, one queue's socket dropped and resumed) with a reply the
+// provider refuses, resent.
 // Screenshots go to docs/screenshots/desk-*.png. Exits non-zero on the first failure.
 import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -15,7 +17,8 @@ async function main() {
   log("building web/");
   await buildWeb();
 
-  const assetsDir = path.join(ROOT, "web", "dist", "assets");
+  // The build this run serves: WEB_OUT_DIR when given (see lib.mjs), else web/dist.
+  const assetsDir = path.join(process.env.WEB_OUT_DIR ? path.resolve(process.env.WEB_OUT_DIR) : path.join(ROOT, "web", "dist"), "assets");
   const jsGzip = readdirSync(assetsDir)
     .filter((f) => f.endsWith(".js"))
     .reduce((n, f) => n + gzipSync(readFileSync(path.join(assetsDir, f))).length, 0);
@@ -23,7 +26,17 @@ async function main() {
   assert(jsGzip <= 200 * 1024, `the desk's JavaScript is ${jsGzip} bytes gzipped, over 200 KB`);
 
   const conversation = JSON.stringify({ dispositions: ["resolved", "follow-up"], mandatoryDisposition: true });
-  const { base, demo, botApi, customerWrites, hubLog } = await startStack({ extraSql: `UPDATE channel_accounts SET conversation = '${conversation}';\n` });
+  // A second queue, Returns, with both agents and a Telegram account of its own (the demo's bot).
+  const returns = { id: "q-returns", name: "Returns", key: "returns-demo-key" };
+  const secondQueue = [
+    `INSERT INTO queues (id, name, routing) SELECT '${returns.id}', '${returns.name}', routing FROM queues;`,
+    `INSERT INTO queue_members (queue_id, user_id) SELECT '${returns.id}', user_id FROM queue_members;`,
+    `INSERT INTO channel_accounts (id, provider, key, name, queue_id, settings, credentials, status)
+       SELECT 'acc-returns', provider, '${returns.key}', 'Returns bot', '${returns.id}', settings, credentials, status FROM channel_accounts;`,
+    // Room for the conversations of both queues at the end.
+    "UPDATE users SET capacity = 6;",
+  ].join("\n");
+  const { base, demo, botApi, customerWrites, hubLog } = await startStack({ extraSql: `${secondQueue}\nUPDATE channel_accounts SET conversation = '${conversation}';\n` });
   const agent = demo.agents[0];
 
   const browser = await launchChromium();
@@ -61,6 +74,9 @@ async function main() {
   await page.getByRole("button", { name: "Sign in" }).click();
   const connection = page.getByRole("status", { name: "Connection" });
   await connection.filter({ hasText: "Online" }).waitFor();
+  const myQueues = page.getByRole("list", { name: "Your queues" }).getByRole("listitem");
+  await myQueues.nth(1).waitFor();
+  assert((await myQueues.allInnerTexts()).sort().join("|") === "Returns|Support", `the desk works the queues ${await myQueues.allInnerTexts()}`);
 
   log("a customer writes; the offer shows");
   await customerWrites("Hello, my order #1234 has not arrived");
@@ -126,8 +142,10 @@ async function main() {
   await page.getByRole("button", { name: "Save" }).click();
   await page.locator(".conv-head .meta", { hasText: "Late delivery · shipping, urgent" }).waitFor();
   await page.getByText("Subject, tags and other tickets").click();
-  // One queue only: nothing to transfer to, and the control says so.
-  assert(await page.getByRole("button", { name: "Transfer" }).isDisabled(), "Transfer is enabled with no other queue");
+  // Nothing chosen to transfer to: the control says so; the agent's other queue is offered.
+  assert(await page.getByRole("button", { name: "Transfer" }).isDisabled(), "Transfer is enabled with no destination chosen");
+  const toQueue = page.getByRole("combobox", { name: "Transfer to", exact: true });
+  assert((await toQueue.locator("option").allInnerTexts()).join("|") === "a queue…|Returns", `transfer offers the queues ${await toQueue.locator("option").allInnerTexts()}`);
   // Colleagues of the queue are listed by name to transfer to (the desk's own agent is not).
   const toAgent = page.getByRole("combobox", { name: "Transfer to agent" });
   await toAgent.locator("option", { hasText: demo.agents[1].displayName }).waitFor({ state: "attached" });
@@ -141,8 +159,8 @@ async function main() {
   assert(unnamed.length === 0, `controls without an accessible name: ${unnamed.join(", ")}`);
 
   log("the socket drops; the customer writes meanwhile; the desk resumes with nothing missed");
-  await page.evaluate(() => window.deskSocket.drop());
-  await connection.filter({ hasText: /Reconnecting|Connection lost/ }).waitFor();
+  await page.evaluate(() => window.deskSockets.Support.drop());
+  await connection.filter({ hasText: /Support: (Reconnecting|Connection lost)/ }).waitFor();
   await customerWrites("Are you still there?");
   await customerWrites("Tracking says it is in Madrid.");
   await connection.filter({ hasText: /Reconnected: \d+ missed event/ }).waitFor();
@@ -178,7 +196,7 @@ async function main() {
   await page.keyboard.press("Alt+A");
   await history.getByText("One more thing: can I change the address?").waitFor();
   const perf = await page.evaluate(async () => {
-    const on = window.deskSocket.on;
+    const on = window.deskSockets.Support.on;
     const ticketId = Number(document.querySelector(".conv-head .meta").textContent.match(/#(\d+)/)[1]);
     const t0 = performance.now();
     for (let i = 0; i < 2000; i++) {
@@ -278,6 +296,91 @@ async function main() {
   await waiting.waitFor({ state: "detached" });
   await page.getByRole("navigation", { name: "Conversations" }).getByRole("button", { name: /Pedro/ }).click();
   await history.getByText("Can I return a jacket?").waitFor();
+
+  log("two queues at once: offers from both, each marked with its queue");
+  const unpick = await fetch(`${base}/api/v1/queues/${demo.queue.id}`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${demo.admin.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ routing: { closeAutoAssign: false } }),
+  });
+  assert(unpick.ok, `making the queue offer again answered ${unpick.status}`);
+  let updateId = 20_000;
+  const writes = (accountKey, chatId, firstName, text) =>
+    fetch(`${base}/webhooks/telegram/${accountKey}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": account.secretToken },
+      body: JSON.stringify({
+        update_id: ++updateId,
+        message: { message_id: updateId, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: "private", first_name: firstName }, from: { id: chatId, is_bot: false, first_name: firstName }, text },
+      }),
+    }).then((r) => assert(r.ok, `webhook answered ${r.status}`));
+  await writes(returns.key, 777003, "Lena", "I want to return my boots");
+  await writes(account.key, 777004, "Omar", "Where is my invoice?");
+  const lenaOffer = page.getByRole("article", { name: "Offer from Lena in Returns" });
+  const omarOffer = page.getByRole("article", { name: "Offer from Omar in Support" });
+  await lenaOffer.waitFor();
+  await omarOffer.waitFor();
+  await lenaOffer.getByText("Returns", { exact: true }).waitFor();
+  await page.screenshot({ path: path.join(SHOTS, "desk-two-queues.png") });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: path.join(SHOTS, "desk-phone-offers.png") });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await lenaOffer.getByRole("button", { name: "Accept" }).click();
+  await history.getByText("I want to return my boots").waitFor();
+  await omarOffer.getByRole("button", { name: "Accept" }).click();
+  await history.getByText("Where is my invoice?").waitFor();
+  const mine = page.getByRole("navigation", { name: "Conversations" });
+  await mine.getByRole("button", { name: /Lena.*Returns/ }).waitFor();
+  await mine.getByRole("button", { name: /Omar.*Support/ }).waitFor();
+
+  log("presence applies to every queue");
+  const agentState = async (queueId) => {
+    const res = await fetch(`${base}/api/v1/queues/${queueId}/stats`, { headers: { authorization: `Bearer ${demo.admin.token}` } });
+    assert(res.ok, `stats answered ${res.status}`);
+    return (await res.json()).agents.find((a) => a.id === agent.id)?.status;
+  };
+  const waitForStates = async (want) => {
+    const until = Date.now() + STEP_TIMEOUT_MS;
+    let got;
+    while (Date.now() < until) {
+      got = [await agentState(demo.queue.id), await agentState(returns.id)];
+      if (got.every((s) => s === want)) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`the agent is ${got} in Support and Returns, not ${want}`);
+  };
+  await page.getByRole("combobox", { name: "Presence" }).selectOption("away");
+  await waitForStates("away");
+  await page.getByRole("combobox", { name: "Presence" }).selectOption("online");
+  await waitForStates("online");
+
+  log("one queue's socket drops: the connection names it, and it resumes with nothing missed");
+  await page.evaluate(() => window.deskSockets.Returns.drop());
+  await connection.filter({ hasText: /Returns: (Reconnecting|Connection lost)/ }).waitFor();
+  await writes(returns.key, 777003, "Lena", "They are size 42");
+  await connection.filter({ hasText: /Returns: Reconnected: \d+ missed event/ }).waitFor();
+  await mine.getByRole("button", { name: /Lena/ }).click();
+  await history.getByText("They are size 42").waitFor();
+
+  log("a reply the provider refuses: the failed tick with the reason, Resend, then sent");
+  botApi.refuse.push({ status: 400, description: "Bad Request: chat not found" });
+  const before = botApi.requests.filter((r) => r.url.endsWith("/sendMessage")).length;
+  const refused = "Please send them back with the label we emailed you.";
+  await page.getByRole("textbox", { name: "Message" }).fill(refused);
+  await page.getByRole("button", { name: "Send" }).click();
+  const refusedReply = history.locator("li.msg.out", { hasText: refused });
+  await refusedReply.locator('.tick[data-status="failed"]', { hasText: "Bad Request: chat not found" }).waitFor();
+  await page.screenshot({ path: path.join(SHOTS, "desk-failed-reply.png") });
+  await refusedReply.getByRole("button", { name: "Resend" }).click();
+  await refusedReply.locator('.tick[data-status="sent"]').waitFor();
+  const resends = botApi.requests.filter((r) => r.url.endsWith("/sendMessage")).slice(before);
+  assert(resends.length === 2, `the stand-in got ${resends.length} sendMessage requests for the refused reply`);
+  for (const r of resends) assert(JSON.parse(r.body).chat_id === 777003 && JSON.parse(r.body).text === refused, `unexpected sendMessage body ${r.body}`);
+  assert((await history.locator("li.msg.out", { hasText: refused }).count()) === 1, "the resent reply shows twice");
+  assert((await refusedReply.getByRole("button", { name: "Resend" }).count()) === 0, "Resend stays after the reply was sent");
+  const unnamedAtEnd = await unnamedControls(page);
+  assert(unnamedAtEnd.length === 0, `controls without an accessible name: ${unnamedAtEnd.join(", ")}`);
+
   assert(pageErrors.length === 0, `errors in the page: ${pageErrors.join("; ")}`);
   void hubLog;
 }

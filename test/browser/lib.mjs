@@ -74,9 +74,14 @@ export function buildWeb() {
   return run(process.execPath, [path.join(ROOT, "node_modules/vite/bin/vite.js"), "build", "web", "--logLevel", "warn", ...out]);
 }
 
-/** The Telegram Bot API as the hub calls it: records every request, answers sendMessage as Telegram does. */
+/**
+ * The Telegram Bot API as the hub calls it: records every request, answers sendMessage as Telegram
+ * does. `refuse.push({ status, description })` has it refuse the next request that way (a 400 is a
+ * permanent failure to the hub).
+ */
 export async function startBotApi() {
   const requests = [];
+  const refuse = [];
   let nextId = 100;
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -85,6 +90,11 @@ export async function startBotApi() {
       const body = Buffer.concat(chunks).toString("utf8");
       requests.push({ method: req.method, url: req.url, contentType: req.headers["content-type"], body });
       const payload = JSON.parse(body || "{}");
+      const refusal = refuse.shift();
+      if (refusal) {
+        res.writeHead(refusal.status, { "content-type": "application/json" });
+        return res.end(JSON.stringify({ ok: false, error_code: refusal.status, description: refusal.description }));
+      }
       const result = { message_id: nextId++, date: Math.floor(Date.now() / 1000), chat: { id: payload.chat_id, type: "private" }, text: payload.text };
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ ok: true, result }));
@@ -92,7 +102,7 @@ export async function startBotApi() {
   });
   await new Promise((resolve) => server.listen(0, HOST, resolve));
   onCleanup(() => new Promise((resolve) => server.close(resolve)));
-  return { baseUrl: `http://${HOST}:${server.address().port}`, requests };
+  return { baseUrl: `http://${HOST}:${server.address().port}`, requests, refuse };
 }
 
 async function startHub(port, persistTo) {
