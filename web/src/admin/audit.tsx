@@ -10,8 +10,14 @@ const noFilters: Filters = { actor: "", action: "", entityType: "", entityId: ""
 /** The actions and entity types the API documents as enums (AuditEntry in its OpenAPI document), for the filters' choices. */
 async function auditVocabulary(): Promise<{ actions: string[]; entityTypes: string[] }> {
   const doc = await fetch("/api/openapi.json").then((r) => (r.ok ? r.json() : null), () => null);
-  const props = doc?.components?.schemas?.AuditEntry?.properties ?? {};
-  const list = (p: { enum?: unknown } | undefined) => (Array.isArray(p?.enum) ? (p.enum as string[]) : []);
+  const schemas = doc?.components?.schemas ?? {};
+  const props = schemas.AuditEntry?.properties ?? {};
+  type Prop = { enum?: unknown; $ref?: string } | undefined;
+  const resolve = (p: Prop): Prop => (typeof p?.$ref === "string" ? schemas[p.$ref.split("/").pop()!] : p);
+  const list = (p: Prop) => {
+    const r = resolve(p);
+    return Array.isArray(r?.enum) ? (r.enum as string[]) : [];
+  };
   return { actions: list(props.action), entityTypes: list(props.entityType) };
 }
 

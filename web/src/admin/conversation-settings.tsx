@@ -190,6 +190,7 @@ function SettingsForm({ token, account, readOnly, onSaved }: { token: string; ac
         <CheckboxField label="Supervisors may delete tickets and erase contacts" checked={conv.supervisorsMayDelete} disabled={readOnly} onChange={(supervisorsMayDelete) => update({ supervisorsMayDelete })} />
         <TextField
           label="New conversation notification"
+          multiline
           value={conv.notification.template}
           readOnly={readOnly}
           maxLength={1000}

@@ -40,8 +40,8 @@ export function WindowEditor({ label, value, onChange, path, errorAt, readOnly }
         </small>
       )}
       <div class="row">
-        <TextField label={`${label} from`} type="time" value={value.from} readOnly={readOnly} error={errorAt(`${path}.from`)} onInput={(from) => onChange({ ...value, from })} />
-        <TextField label={`${label} to`} type="time" value={value.to} readOnly={readOnly} error={errorAt(`${path}.to`)} onInput={(to) => onChange({ ...value, to })} hint="Up to 24:00; before from runs overnight." />
+        <TextField label={`${label} from`} placeholder="HH:MM" maxLength={5} value={value.from} readOnly={readOnly} error={errorAt(`${path}.from`)} onInput={(from) => onChange({ ...value, from })} />
+        <TextField label={`${label} to`} placeholder="HH:MM" maxLength={5} value={value.to} readOnly={readOnly} error={errorAt(`${path}.to`)} onInput={(to) => onChange({ ...value, to })} hint="24-hour clock, up to 24:00; a to before from runs overnight." />
       </div>
     </div>
   );
@@ -117,8 +117,8 @@ export function HoursEditor({
               <div class="list-item row" key={i} role="group" aria-label={`Holiday ${i + 1}`}>
                 <TextField label={`Holiday ${i + 1} date`} type="date" value={h.date} readOnly={readOnly} error={errorAt(`${at}.date`)} onInput={(date) => set({ ...h, date })} />
                 <TextField label={`Holiday ${i + 1} name`} value={h.name ?? ""} readOnly={readOnly} maxLength={100} error={errorAt(`${at}.name`)} onInput={(name) => set({ ...h, name: name || undefined })} />
-                <TextField label={`Holiday ${i + 1} closed from`} type="time" value={h.from ?? ""} readOnly={readOnly} error={errorAt(`${at}.from`)} hint="Empty: all day" onInput={(from) => set({ ...h, from: from || undefined })} />
-                <TextField label={`Holiday ${i + 1} closed to`} type="time" value={h.to ?? ""} readOnly={readOnly} error={errorAt(`${at}.to`)} onInput={(to) => set({ ...h, to: to || undefined })} />
+                <TextField label={`Holiday ${i + 1} closed from`} placeholder="HH:MM" maxLength={5} value={h.from ?? ""} readOnly={readOnly} error={errorAt(`${at}.from`)} hint="Empty: all day" onInput={(from) => set({ ...h, from: from || undefined })} />
+                <TextField label={`Holiday ${i + 1} closed to`} placeholder="HH:MM" maxLength={5} value={h.to ?? ""} readOnly={readOnly} error={errorAt(`${at}.to`)} onInput={(to) => set({ ...h, to: to || undefined })} />
                 {!readOnly && (
                   <button type="button" onClick={() => onChange({ ...value, holidays: value.holidays.filter((_, j) => j !== i) })}>
                     Remove holiday {i + 1}

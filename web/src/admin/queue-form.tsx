@@ -40,7 +40,7 @@ function TranslationEditor({ value, onChange, errorAt, readOnly }: { value: Tran
 /** The range, unit and default of a number parameter, as the schema has them. */
 function numberHint(f: RoutingField) {
   const parts = [f.min !== undefined && f.max !== undefined ? `${f.min.toLocaleString("en")}–${f.max.toLocaleString("en")}` : "", f.unit ?? "", f.defaultValue !== undefined ? `(default ${f.defaultValue})` : ""];
-  return [parts.filter(Boolean).join(" "), f.hint ?? ""].filter(Boolean).join(". ");
+  return [`${parts.filter(Boolean).join(" ")}.`, f.hint ?? ""].filter(Boolean).join(" ");
 }
 
 export function QueueForm({
@@ -128,7 +128,7 @@ export function QueueForm({
             label={f.label}
             value={String(v ?? f.defaultValue)}
             disabled={readOnly}
-            hint={[f.hint, `Default ${f.defaultValue}`].filter(Boolean).join(". ")}
+            hint={[f.hint, `Default ${f.defaultValue}.`].filter(Boolean).join(" ")}
             error={errorAt(at)}
             options={(f.options ?? []).map((o) => ({ value: o, label: o }))}
             onChange={(o) => set(f.key, o)}

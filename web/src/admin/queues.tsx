@@ -11,6 +11,8 @@ export function Queues({ token, role }: SectionProps) {
   const [queues, setQueues] = useState<QueueView[] | null>(null);
   const [agents, setAgents] = useState<{ id: string; name: string }[]>([]);
   const [editing, setEditing] = useState<QueueView | "new" | null>(null);
+  // Counts the times the form was opened: saving a new one keeps the same form (and its "Saved.").
+  const [opened, setOpened] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const templates = useTemplates(token);
   const readOnly = role !== "admin";
@@ -29,7 +31,7 @@ export function Queues({ token, role }: SectionProps) {
   if (editing) {
     return (
       <QueueForm
-        key={editing === "new" ? "new" : editing.id}
+        key={opened}
         token={token}
         queue={editing === "new" ? null : editing}
         queues={(queues ?? []).map((q) => ({ id: q.id, name: q.name }))}
@@ -53,7 +55,7 @@ export function Queues({ token, role }: SectionProps) {
       <div class="list-head">
         <h2 id="queues-title">Queues</h2>
         {!readOnly && (
-          <button type="button" class="primary" onClick={() => setEditing("new")}>
+          <button type="button" class="primary" onClick={() => (setOpened((n) => n + 1), setEditing("new"))}>
             New queue
           </button>
         )}
@@ -94,7 +96,7 @@ export function Queues({ token, role }: SectionProps) {
                     <td>{r.priority}</td>
                     <td>{r.actionPlan ? `${r.actionPlan.steps.length} steps, ${r.actionPlan.timeRules.length} time rules` : "—"}</td>
                     <td>
-                      <button type="button" onClick={() => setEditing(q)}>
+                      <button type="button" onClick={() => (setOpened((n) => n + 1), setEditing(q))}>
                         {readOnly ? `View ${q.name}` : `Edit ${q.name}`}
                       </button>
                     </td>

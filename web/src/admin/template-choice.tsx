@@ -14,6 +14,19 @@ export type Template = {
   updatedAt: number;
 };
 
+const fieldNames: Record<string, string> = {
+  "conversation.messages.welcome": "welcome message",
+  "conversation.messages.newConversation": "new conversation message",
+  "conversation.messages.outOfHours": "out of hours message",
+  "conversation.messages.away": "away message",
+  "conversation.messages.queuePosition": "queue position message",
+  "routing.sessionTimeoutMessage": "session timeout message",
+};
+
+/** One place a template is used, in words: "Account Demo Bot: welcome message". */
+export const placeOf = (u: Template["usedBy"][number]) =>
+  `${u.kind === "account" ? "Account" : "Queue"} ${u.name}: ${fieldNames[u.field] ?? u.field}`;
+
 /** What the API takes for an automatic message: inline text ("" for none) or `{templateId}`. */
 export type MessageValue = string | { templateId: string };
 

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, request } from "../api";
 import { Group, TextField } from "./form";
-import type { Template } from "./template-choice";
+import { placeOf, type Template } from "./template-choice";
 
 type Preview = { text: string; variables: string[] };
 
@@ -20,7 +20,8 @@ function usePreview(token: string, body: string, values: Record<string, string>)
     let live = true;
     const timer = setTimeout(() => {
       const filled = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== ""));
-      request<Preview>("/api/v1/templates/preview", { method: "POST", token, body: JSON.stringify({ body, values: filled }) })
+      const ask = Object.keys(filled).length ? { body, values: filled } : { body };
+      request<Preview>("/api/v1/templates/preview", { method: "POST", token, body: JSON.stringify(ask) })
         .then((p) => live && (setPreview(p), setProblem(null)))
         .catch((e: unknown) => {
           if (!live) return;
@@ -95,7 +96,7 @@ export function TemplateEditor({ token, template, readOnly, onSaved, onCancel }:
           />
           {template && template.usedBy.length > 0 && (
             <p class="hint">
-              Used by {template.usedBy.map((u) => `${u.kind} ${u.name} (${u.field})`).join(", ")}: a change reaches the next message sent there.
+              Used by {template.usedBy.map(placeOf).join(", ")}: a change reaches the next message sent there.
             </p>
           )}
         </div>

@@ -1,17 +1,18 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, request } from "../api";
 import type { SectionProps } from "./admin";
-import type { Template } from "./template-choice";
+import { placeOf as place, type Template } from "./template-choice";
 import { TemplateEditor } from "./template-editor";
 
 type Refusal = { name: string; message: string; usedBy: Template["usedBy"] };
 
-const place = (u: Template["usedBy"][number]) => `${u.kind === "account" ? "Account" : "Queue"} ${u.name}: ${u.field}`;
 
 /** The template library: list with variables and where each is used, editor, delete (refused while in use). */
 export function Templates({ token, role }: SectionProps) {
   const [items, setItems] = useState<Template[] | null>(null);
   const [editing, setEditing] = useState<Template | "new" | null>(null);
+  // Counts the times the form was opened: saving a new one keeps the same form (and its "Saved.").
+  const [opened, setOpened] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const readOnly = role !== "admin";
@@ -38,7 +39,7 @@ export function Templates({ token, role }: SectionProps) {
   if (editing) {
     return (
       <TemplateEditor
-        key={editing === "new" ? "new" : editing.id}
+        key={opened}
         token={token}
         template={editing === "new" ? null : editing}
         readOnly={readOnly}
@@ -59,7 +60,7 @@ export function Templates({ token, role }: SectionProps) {
       <div class="list-head">
         <h2 id="templates-title">Templates</h2>
         {!readOnly && (
-          <button type="button" class="primary" onClick={() => setEditing("new")}>
+          <button type="button" class="primary" onClick={() => (setOpened((n) => n + 1), setEditing("new"))}>
             New template
           </button>
         )}
@@ -114,7 +115,7 @@ export function Templates({ token, role }: SectionProps) {
                   <td>{t.variables.length ? t.variables.map((v) => <code key={v}>{v}</code>) : "—"}</td>
                   <td>{t.usedBy.length ? t.usedBy.map(place).join("; ") : "Not used"}</td>
                   <td class="actions">
-                    <button type="button" onClick={() => setEditing(t)}>
+                    <button type="button" onClick={() => (setOpened((n) => n + 1), setEditing(t))}>
                       {readOnly ? `View ${t.name}` : `Edit ${t.name}`}
                     </button>
                     {!readOnly && (
