@@ -186,6 +186,24 @@ await runTest(async () => {
   unnamed = await unnamedControls(page);
   assert(unnamed.length === 0, `controls without a name on the account: ${unnamed.join(", ")}`);
 
+  log("the account is changed: its description, and the Auth Token replaced");
+  const edit = page.getByRole("form", { name: `Account ${twilio.name}` });
+  await edit.getByRole("textbox", { name: "Description" }).fill("WhatsApp, Türkiye hattı");
+  const newToken = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
+  await edit.getByLabel("Auth Token").fill(newToken);
+  await edit.getByRole("button", { name: "Save account" }).click();
+  await edit.getByRole("status").filter({ hasText: "Account saved" }).waitFor();
+  assert((await edit.getByLabel("Auth Token").inputValue()) === "", "the replaced Auth Token stays in its field");
+  assert(!(await page.content()).includes(newToken), "the new Auth Token is in the page's HTML");
+  const changed = (await asAdmin("GET", `/accounts/${created.id}`)).body;
+  assert(changed.description === "WhatsApp, Türkiye hattı" && changed.shortKey === "WATR", `the changed account: ${JSON.stringify(changed)}`);
+  const oldSigned = await fetch(receiveUrl, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": twilioSignature(twilio.authToken, receiveUrl, params) },
+    body: new URLSearchParams(params).toString(),
+  });
+  assert(oldSigned.status === 401, `a webhook signed with the replaced Auth Token answered ${oldSigned.status}`);
+
   await page.getByRole("button", { name: "← All accounts" }).click();
   await accounts.getByRole("row", { name: new RegExp(twilio.name) }).filter({ hasText: "WATR" }).waitFor();
   await page.screenshot({ path: path.join(SHOTS, "admin-accounts.png") });

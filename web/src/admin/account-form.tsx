@@ -37,6 +37,7 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
   const [credentials, setCredentials] = useState<FieldValues>(() => emptyCredentials(provider));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
   const form = providerForms[provider];
 
@@ -51,6 +52,7 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
     e.preventDefault();
     if (readOnly || busy) return;
     setFailure(null);
+    setSaved(false);
     const s = settingsBody(form, settings);
     const c = credentialsBody(form, credentials);
     const local = checkAccount(form, s, c, creating);
@@ -69,10 +71,11 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
     if (creating) body.provider = provider;
     setBusy(true);
     try {
-      const saved = creating ? await createAccount(token, body) : await updateAccount(token, account.id, body);
+      const result = creating ? await createAccount(token, body) : await updateAccount(token, account.id, body);
       setErrors({});
       setCredentials(emptyCredentials(provider));
-      onSaved(saved);
+      setSaved(!creating);
+      onSaved(result);
     } catch (err) {
       setErrors(fieldErrorsOf(err));
       setFailure(err instanceof ApiFailure ? err.message : messageOf(err));
@@ -173,6 +176,11 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
       {failure && (
         <p class="error" role="alert">
           {failure}
+        </p>
+      )}
+      {saved && (
+        <p class="ok" role="status">
+          Account saved
         </p>
       )}
       {!readOnly && (
