@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { routeLeftoversOf } from "./automations/route-pending";
 import { openDb } from "./db/database";
 import { d1MeterReading, meterD1 } from "./db/meter";
 import { pruneSocketTickets } from "./db/socket-tickets";
@@ -14,7 +15,7 @@ const app = createApp();
 
 export default {
   fetch: (request, env, ctx) => d1MeterReading(request, env) ?? app.fetch(request, env, ctx),
-  queue: (batch, env) => handleOutboxBatch(batch, meterD1(env)),
+  queue: (batch, env) => handleOutboxBatch(batch, meterD1(env), routeLeftoversOf),
   // The cron trigger (every minute): replies a crash left queued or sending are settled, and
   // socket tickets nobody used are deleted.
   scheduled: async (_controller, env) => {

@@ -1,5 +1,6 @@
 import type { ReceivingAccount } from "../db/account-lookup";
 import type { TicketState } from "../db/ingest";
+import { systemMessageStored } from "../db/system-messages";
 import type { Env } from "../env";
 import type { MessageView } from "../kinds/views";
 import { unseal } from "../security/crypto";
@@ -33,10 +34,6 @@ export async function consultChatbot(env: Env, account: ReceivingAccount, ticket
 }
 
 /** Whether the bot already answered this message (a retried webhook must not put it in the queue). */
-export async function chatbotAnswered(d1: D1Database, ticketId: number, messageId: number): Promise<boolean> {
-  const row = await d1
-    .prepare("SELECT 1 FROM messages WHERE ticket_id = ?1 AND client_msg_id = ?2")
-    .bind(ticketId, `auto:${botAnswerKey(messageId)}`)
-    .first();
-  return row !== null;
+export function chatbotAnswered(d1: D1Database, ticketId: number, messageId: number): Promise<boolean> {
+  return systemMessageStored(d1, ticketId, botAnswerKey(messageId));
 }

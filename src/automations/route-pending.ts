@@ -1,4 +1,5 @@
 import type { ReceivingAccount } from "../db/account-lookup";
+import { loadAccountById } from "../db/accounts-by-setting";
 import { deletePendingRoutes, loadPendingRoutes, type PendingRoute } from "../db/ingest-batch";
 import type { Env } from "../env";
 import type { InboundEvent } from "../providers/types";
@@ -51,4 +52,10 @@ export async function routeLeftovers(env: Env, account: ReceivingAccount) {
   console.warn(JSON.stringify({ event: "route_pending_leftovers", accountId: account.id, count: routes.length }));
   await routePending(env, account, routes);
   return routes.length;
+}
+
+/** The Queue's backstop job for a webhook of many events: the account's leftovers routed, if it still exists. */
+export async function routeLeftoversOf(env: Env, accountId: string): Promise<void> {
+  const account = await loadAccountById(env.DB, accountId);
+  if (account) await routeLeftovers(env, account);
 }

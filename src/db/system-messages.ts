@@ -19,6 +19,11 @@ export async function storeSystemMessages(d1: D1Database, ticketId: number, mess
   return results.flatMap((r) => r.results.map(messageViewFromRow));
 }
 
+/** Whether the hub's own message keyed `key` was stored for the ticket (stored once per key, as above). */
+export async function systemMessageStored(d1: D1Database, ticketId: number, key: string): Promise<boolean> {
+  return (await d1.prepare("SELECT 1 FROM messages WHERE ticket_id = ?1 AND client_msg_id = ?2").bind(ticketId, `auto:${key}`).first()) !== null;
+}
+
 function insertSystemMessage(d1: D1Database, ticketId: number, m: { text: string; key: string }, now: number) {
   return d1
     .prepare(

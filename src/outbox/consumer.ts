@@ -1,5 +1,3 @@
-import { routeLeftovers } from "../automations/route-pending";
-import { loadAccountById } from "../db/accounts-by-setting";
 import { retryDelayS } from "../domain/backoff";
 import type { Env } from "../env";
 import { deliverEdit, deliverReply, giveUp } from "./deliver";
@@ -7,12 +5,15 @@ import { outboxMessageSchema, routeJobSchema, type OutboxMessage } from "./messa
 
 export const OUTBOX_DLQ = "channel-hub-outbox-dlq";
 
+/** What the consumer does with a webhook's backstop job (`routeJobSchema`): route the account's pending messages. */
+export type RouteJob = (env: Env, accountId: string) => Promise<void>;
+
 /**
  * The Queue consumer: each message is one reply (or edit) to deliver; the DLQ marks what retries
  * could not. Replies of one ticket go out one after another, in order (one chat, and providers
  * rate-limit per chat); different tickets are delivered in parallel.
  */
-export async function handleOutboxBatch(batch: MessageBatch<OutboxMessage>, env: Env) {
+export async function handleOutboxBatch(batch: MessageBatch<OutboxMessage>, env: Env, routeJob: RouteJob) {
   const deadLetters = batch.queue === OUTBOX_DLQ;
   const chains = new Map<string, Message<OutboxMessage>[]>();
   for (const msg of batch.messages) {
@@ -32,14 +33,14 @@ export async function handleOutboxBatch(batch: MessageBatch<OutboxMessage>, env:
   }
   await Promise.all(
     [...chains.values()].map(async (chain) => {
-      for (const msg of chain) await handleOne(msg, env, deadLetters);
+      for (const msg of chain) await handleOne(msg, env, deadLetters, routeJob);
     }),
   );
 }
 
-async function handleOne(msg: Message<OutboxMessage>, env: Env, deadLetters: boolean) {
+async function handleOne(msg: Message<OutboxMessage>, env: Env, deadLetters: boolean, routeJob: RouteJob) {
   const job = routeJobSchema.safeParse(msg.body);
-  if (job.success) return handleRouteJob(msg, env, job.data.routePending.accountId);
+  if (job.success) return handleRouteJob(msg, env, job.data.routePending.accountId, routeJob);
   const { messageId, op } = outboxMessageSchema.parse(msg.body);
   try {
     if (deadLetters) {
@@ -57,10 +58,9 @@ async function handleOne(msg: Message<OutboxMessage>, env: Env, deadLetters: boo
 }
 
 /** A webhook's backstop: its account's messages still unrouted are routed now (normally there are none). */
-async function handleRouteJob(msg: Message<OutboxMessage>, env: Env, accountId: string) {
+async function handleRouteJob(msg: Message<OutboxMessage>, env: Env, accountId: string, routeJob: RouteJob) {
   try {
-    const account = await loadAccountById(env.DB, accountId);
-    if (account) await routeLeftovers(env, account);
+    await routeJob(env, accountId);
     msg.ack();
   } catch (err) {
     console.error(JSON.stringify({ event: "route_pending_job_failed", accountId, error: String(err) }));

@@ -1,6 +1,7 @@
 // Action plans, Leave When Empty and priority across queues: what this queue shares with others.
+import { peerQueues } from "../db/queue-object-reads";
 import { planStepsAt, type PlanStep } from "../domain/routing-config";
-import type { TicketView } from "./protocol";
+import type { PlannedTicket } from "./arrivals";
 import type { CarriedTimer, PeerClaim, TicketRow } from "./store";
 import type { QueueHost } from "./host";
 import { ensureQueueName, startPositionUpdates } from "./customer-notices";
@@ -17,8 +18,6 @@ function hashOf(text: string): number {
   return h >>> 0;
 }
 
-/** A ticket sent by another queue's action plan; `moveId` names this hand-over (a repeat of it is only acknowledged). */
-export type PlannedTicket = { moveId: string; ticket: TicketView; preview: string; steps: PlanStep[]; timeoutS: number; settings?: string | null; timers?: CarriedTimer[] };
 
 /** A ticket sent here by another queue's action plan: it waits here `timeoutS`, then goes on to `steps`. */
 export async function receivePlanned(q: QueueHost, input: PlannedTicket): Promise<void> {
@@ -118,14 +117,7 @@ export function announceDemand(q: QueueHost, now: number, opts: { everyPeer?: bo
 async function peers(q: QueueHost, now: number, below: number | null): Promise<string[]> {
   const c = q.peerCache;
   if (c && c.priority === below && now - c.at < PEERS_TTL_MS) return c.ids;
-  const { results } = await q.env.DB.prepare(
-    `SELECT DISTINCT q.id FROM queues q JOIN queue_members m ON m.queue_id = q.id
-     WHERE q.id != ?1 AND m.user_id IN (SELECT user_id FROM queue_members WHERE queue_id = ?1)
-       AND (?2 IS NULL OR coalesce(json_extract(q.routing, '$.priority'), 50) < ?2)`,
-  )
-    .bind(q.queueId, below)
-    .all<{ id: string }>();
-  const ids = results.map((r) => r.id);
+  const ids = await peerQueues(q.env.DB, q.queueId, below);
   q.peerCache = { at: now, priority: below, ids };
   return ids;
 }

@@ -3,9 +3,10 @@
 // holds in every queue. A new offer is recorded here at once but sent to the agent only once the
 // ledger grants it; refused, it is withdrawn and the agent counts as full here until the ledger
 // says a slot freed (`capacityFreed`). One report per changed agent: one call per offer, accept or release.
+import { memberQueueCounts } from "../db/queue-object-reads";
 import type { LedgerAnswer, ReportedSlot } from "../agents/agent-ledger";
 import type { AgentRow } from "./store";
-import type { QueueHost } from "./host";
+import type { LedgerLink, QueueHost } from "./host";
 import { offerView } from "./offer-view";
 
 /** How long past its own lapse an offer still counts in the ledger: the queue withdraws it first; this only covers a queue that failed to. */
@@ -13,17 +14,6 @@ const LEDGER_OFFER_MARGIN_MS = 60_000;
 
 /** How long the members' number of queues is used before it is read again from D1 (in the background). */
 const MEMBERSHIP_TTL_MS = 60_000;
-
-/**
- * What the object keeps in memory for its reports: the latest sent per agent, picks and transfers
- * awaiting an answer, and how many queues each member of this queue belongs to (as D1 said at `at`).
- */
-export type LedgerLink = {
-  sent: Map<string, number>;
-  waiters: Map<string, (granted: boolean) => void>;
-  membership: { at: number; queues: Map<string, number> } | undefined;
-  loading: Promise<void> | undefined;
-};
 
 export const newLedgerLink = (): LedgerLink => ({ sent: new Map(), waiters: new Map(), membership: undefined, loading: undefined });
 
@@ -66,13 +56,7 @@ export function loadMembership(q: QueueHost): Promise<void> {
   q.ledger.loading ??= (async () => {
     const before = q.ledger.membership?.queues;
     try {
-      const { results } = await q.env.DB.prepare(
-        `SELECT m.user_id AS id, count(*) AS n FROM queue_members m JOIN queue_members o ON o.user_id = m.user_id
-         WHERE m.queue_id = ?1 GROUP BY m.user_id`,
-      )
-        .bind(q.queueId)
-        .all<{ id: string; n: number }>();
-      q.ledger.membership = { at: Date.now(), queues: new Map(results.map((r) => [r.id, r.n])) };
+      q.ledger.membership = { at: Date.now(), queues: await memberQueueCounts(q.env.DB, q.queueId) };
     } catch (err) {
       console.error("could not read the queue's members", { queueId: q.queueId }, err);
       // Unknown counts ask the ledgers; tried again after the TTL.

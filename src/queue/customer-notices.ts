@@ -1,9 +1,11 @@
 // Automatic messages to the customer (messages.away, messages.queuePosition), the wait estimate, and the agents' notification text.
+import { queueName } from "../db/queue-object-reads";
 import { formatWait, renderTemplate, waitMinutes, type TemplateVars } from "../domain/templates";
 import { describeHours } from "../domain/business-hours";
 import { estimateWaitS } from "../domain/wait-estimate";
 import { tellCustomer, type CustomerNotice } from "../outbox/tell-customer";
-import type { MessageView, OfferNotification, TicketView } from "./protocol";
+import type { OfferNotification } from "./protocol";
+import type { MessageView, TicketView } from "../kinds/views";
 import type { TicketRow } from "./store";
 import { ticketVars } from "./ticket-vars";
 import { hasTimer, type QueueHost } from "./host";
@@ -100,8 +102,7 @@ export async function ensureQueueName(q: QueueHost, force = false) {
   const now = Date.now();
   if (!force && q.queueName && now - q.queueName.at < QUEUE_NAME_TTL_MS) return;
   try {
-    const row = await q.env.DB.prepare("SELECT name FROM queues WHERE id = ?1").bind(q.queueId).first<{ name: string }>();
-    q.queueName = { name: row?.name ?? q.queueName?.name ?? "", at: now };
+    q.queueName = { name: (await queueName(q.env.DB, q.queueId)) ?? q.queueName?.name ?? "", at: now };
   } catch (err) {
     console.error("could not read the queue's name", err);
   }

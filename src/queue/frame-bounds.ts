@@ -1,7 +1,8 @@
 // How much a frame to an agent, and so a row of the replay log, may hold. Customer text has no
 // limit of its own (a provider may send far more than a desk can show); D1 keeps it whole and
 // `GET /api/v1/tickets/{id}` shows it, the socket carries a bounded cut. Pure: no bindings.
-import type { MessageView, ServerFrame, TicketView } from "./protocol";
+import type { ServerFrame } from "./protocol";
+import type { MessageView, TicketView } from "../kinds/views";
 
 /** Characters of a message's body (and of its translation) a frame carries; more is cut and flagged `truncated`. */
 export const FRAME_TEXT_MAX = 4096;

@@ -9,9 +9,7 @@ import type { CarriedTimer, HandOverRow, TicketRow } from "./store";
 import { holds, type QueueHost } from "./host";
 import { startPositionUpdates } from "./customer-notices";
 import { extrasFor } from "./ticket-views";
-import type { PlannedTicket } from "./between-queues";
-import type { TransferBack, TransferIn } from "./transfers";
-import type { InboundMessage } from "./inbound";
+import type { InboundMessage, PlannedTicket, TransferBack, TransferIn } from "./arrivals";
 
 /** Once the other queue has the ticket, how long customer messages reaching this queue are still forwarded there. */
 const FORWARD_FOR_MS = 15 * 60_000;

@@ -2,7 +2,6 @@
 import type { Env } from "../env";
 import type { ServerFrame } from "./protocol";
 import type { QueueStore, Timer } from "./store";
-import type { LedgerLink } from "./capacity";
 
 /** Who is connecting, as the Worker authenticated them. Sent to the object in a header. */
 export type AgentIdentity = { id: string; name: string; capacity: number; /** share under the percentage strategy */ weight?: number };
@@ -59,3 +58,14 @@ export function holds(q: QueueHost, agentId: string, ticketId: number) {
   const row = q.store.ticket(ticketId);
   return row?.state === "assigned" && row.agent_id === agentId;
 }
+
+/**
+ * What the object keeps in memory for its reports: the latest sent per agent, picks and transfers
+ * awaiting an answer, and how many queues each member of this queue belongs to (as D1 said at `at`).
+ */
+export type LedgerLink = {
+  sent: Map<string, number>;
+  waiters: Map<string, (granted: boolean) => void>;
+  membership: { at: number; queues: Map<string, number> } | undefined;
+  loading: Promise<void> | undefined;
+};

@@ -2,10 +2,9 @@
 import { adapterFor } from "../providers/registry";
 import type { ProviderKind } from "../providers/types";
 import { previewOf } from "../domain/ring";
-import type { ConversationSettings } from "../domain/conversation-settings";
-import type { RoutingConfig } from "../domain/routing-config";
 import { routingVersion } from "../domain/routing-version";
-import type { MessageView, TicketView } from "./protocol";
+import type { MessageView } from "../kinds/views";
+import type { InboundMessage } from "./arrivals";
 import type { TicketRow } from "./store";
 import { translateInbound } from "./translation";
 import { hasTimer, socketsOf, type QueueHost } from "./host";
@@ -24,30 +23,6 @@ import { reloadConfig } from "./queue-config";
  * owes, so the customer reads "welcome" before "nobody is available".
  */
 export type RouteOutcome = { state: TicketRow["state"] | "left"; away?: CustomerNotice };
-
-/** A customer message the Worker stored, with what routing it needs. */
-export type InboundMessage = {
-  ticket: TicketView;
-  assigneeId: string | null;
-  message: MessageView;
-  /**
-   * The queue's configuration as the Worker routes by it: `configVersion` (routing-version.ts) names
-   * it, and the object reads its own from D1 only when that differs from the one it keeps (pushed by
-   * `configure` whenever the queue changes). `config` itself may be sent instead (tests, older callers).
-   */
-  configVersion?: string;
-  config?: RoutingConfig;
-  /** The ticket's account's conversation settings (automatic messages, reassignment…). */
-  settings?: ConversationSettings;
-  /** The same as JSON, as the Worker sends them: a string crosses the RPC far cheaper than the object. */
-  settingsJson?: string;
-  /** The agent who last served this contact, for the sticky strategy. */
-  lastAgentId?: string | null;
-  /** Shown live to the agent holding the ticket, never stored (not even in the replay log). */
-  ephemeral?: { kind: "story_mention"; url: string };
-  /** The queues that forwarded this message here, the ticket having left them (see hand-over.ts). */
-  forwardedBy?: string[];
-};
 
 /**
  * A customer message was stored for `ticket`. A new ticket waits for an agent; a message on a

@@ -1,7 +1,7 @@
 import { firstName, type TemplateVars } from "../domain/templates";
 import { adapterFor } from "../providers/registry";
 import type { ProviderKind } from "../providers/types";
-import type { TicketView } from "./protocol";
+import type { TicketView } from "../kinds/views";
 
 /** How the ticket's channel is named to people ({{source}}): the app the customer wrote in. */
 export function sourceName(provider: string): string {

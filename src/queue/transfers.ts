@@ -1,17 +1,12 @@
 // Transfers of a held ticket to a colleague or another queue, and tickets transferred here.
 import { canMoveTo } from "../db/ticket-moves";
-import type { TicketView } from "./protocol";
+import type { TransferBack, TransferIn } from "./arrivals";
 import { holds, socketsOf, type QueueHost } from "./host";
 import { ensureQueueName, startPositionUpdates } from "./customer-notices";
 import { offerView } from "./offer-view";
 import { claimExtra } from "./capacity";
-import type { CarriedTimer } from "./store";
 import { alreadyServed, giveBack, handOver } from "./hand-over";
 
-/** A ticket another queue's agent transferred here; `moveId` names this hand-over (a repeat of it is only acknowledged). */
-export type TransferIn = { moveId: string; ticket: TicketView; preview: string; from: { queueId: string; agentId: string }; returnAfterS: number; settings?: string | null; timers?: CarriedTimer[] };
-/** A ticket this queue transferred away, back unaccepted. */
-export type TransferBack = { moveId: string; ticket: TicketView; preview: string; agentId: string; settings?: string | null; timers?: CarriedTimer[] };
 
 /** A ticket transferred here from another queue: it waits for an agent here, and returns if nobody takes it in time. */
 export async function receiveTransfer(q: QueueHost, input: TransferIn) {

@@ -2,7 +2,7 @@ import { contactLanguage, deleteTranslation, saveTranslation } from "../db/trans
 import type { TranslationConfig } from "../domain/routing-config";
 import type { Env } from "../env";
 import { sameLanguage, TranslationError, translatorFor } from "../translation";
-import type { MessageView } from "./protocol";
+import type { MessageView } from "../kinds/views";
 
 // Where the queue object translates: a customer's message for the agent, an agent's reply for the
 // customer. Nothing here throws: a translation that fails leaves the message as it is, never lost.

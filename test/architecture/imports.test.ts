@@ -136,3 +136,28 @@ describe("the source's floors", () => {
     expect(circles(graphOf(counted.map((e) => [e.from, e.to])))).toEqual([]);
   });
 });
+
+describe("the house", () => {
+  it("has no circle between modules, type-only imports included", () => {
+    const counted = edges.filter((e) => !allowed(e));
+    expect(circles(graphOf(counted.map((e) => [e.from, e.to])))).toEqual([]);
+  });
+
+  it("has no circle between folders", () => {
+    const counted = edges.filter((e) => !allowed(e) && areaOf(e.from) !== areaOf(e.to));
+    expect(circles(graphOf(counted.map((e) => [areaOf(e.from), areaOf(e.to)])))).toEqual([]);
+  });
+
+  it("keeps every D1 statement in db/", () => {
+    const outside = [...files].filter(([file, text]) => !file.startsWith("db/") && /\b(DB|d1)\.(prepare|batch|exec)\(/.test(text));
+    expect(outside.map(([file]) => file)).toEqual([]);
+  });
+
+  it("has the queue object's modules take the views from kinds/, not through protocol.ts", () => {
+    const views = /\b(MessageView|TicketView|ReplyWindowView|attachmentViewSchema|messageTranslationSchema|messageViewSchema|replyWindowViewSchema|ticketViewSchema)\b/;
+    const throughProtocol = [...files]
+      .filter(([file]) => file.startsWith("queue/") && file !== "queue/protocol.ts")
+      .filter(([, text]) => [...text.matchAll(/^import[^;]*?\{([^}]*)\}\s*from\s*["']\.\/protocol["']/gm)].some((m) => views.test(m[1]!)));
+    expect(throughProtocol.map(([file]) => file)).toEqual([]);
+  });
+});

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterAll, describe, expect, it } from "vitest";
 import { defaultRoutingConfig } from "../../src/domain/routing-config";
 import type { AgentIdentity } from "../../src/queue/queue-object";
-import type { MessageView, TicketView } from "../../src/queue/protocol";
+import type { MessageView, TicketView } from "../../src/kinds/views";
 import { createQueue, queueStub, settle } from "../helpers/hub";
 
 // The queue object's work per customer message must not grow with its roster or with the tickets

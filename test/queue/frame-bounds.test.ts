@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { boundFrame, boundPreview, boundView, cut, FRAME_MAX_BYTES, FRAME_TEXT_MAX, VIEW_NAME_MAX } from "../../src/queue/frame-bounds";
-import type { MessageView, ServerFrame, TicketView } from "../../src/queue/protocol";
+import type { ServerFrame } from "../../src/queue/protocol";
+import type { MessageView, TicketView } from "../../src/kinds/views";
 
 // The bounds on what a frame (and a replay-log row) carries, checked on frames built by hand.
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { loadQueueRouting } from "../../src/db/account-lookup";
 import { messageViewFromRow, type MessageRow } from "../../src/db/message-view";
 import { closeTicket } from "../../src/db/replies";
-import type { InboundMessage } from "../../src/queue/inbound";
+import type { InboundMessage } from "../../src/queue/arrivals";
 import type { QueueObject } from "../../src/queue/queue-object";
 import { createTelegramAccount, createUser, fireTimers, postTelegram, queueStub, row, settle, telegramUpdate } from "../helpers/hub";
 import { call } from "../helpers/api";

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { defaultConversationSettings } from "../../src/domain/conversation-settings";
 import { defaultRoutingConfig } from "../../src/domain/routing-config";
-import type { MessageView, TicketView } from "../../src/queue/protocol";
+import type { MessageView, TicketView } from "../../src/kinds/views";
 import { createQueue, queueStub } from "../helpers/hub";
 
 // A new ticket's account settings, which the Worker sends with each message, are written with the

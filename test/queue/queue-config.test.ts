@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { defaultRoutingConfig, routingConfigSchema } from "../../src/domain/routing-config";
 import { routingVersion } from "../../src/domain/routing-version";
-import type { MessageView, TicketView } from "../../src/queue/protocol";
+import type { MessageView, TicketView } from "../../src/kinds/views";
 import { createQueue, fireTimers, queueStub } from "../helpers/hub";
 
 // The Worker does not send the queue's configuration with every message: the object keeps its own
