@@ -3,7 +3,9 @@ import type { z } from "zod";
 import { providerKinds } from "../../src/providers/types";
 import { providerSpec } from "../../src/routes/api/account-providers";
 import { adapterFor } from "../../src/providers/registry";
+import { ApiFailure } from "../../web/src/api";
 import { checkAccount, credentialsBody, providerForms, settingsBody, settingsValues } from "../../web/src/admin/account-providers";
+import { errorAt, fieldErrorsOf } from "../../web/src/admin/data";
 
 // The admin console's account form is built from a list of fields per provider, validated with the
 // schemas the accounts API parses with: every field of those schemas has a control, nothing more.
@@ -66,5 +68,21 @@ describe("checking an account before it is sent", () => {
     expect(settingsBody(providerForms.sinch, { projectId: "p", appId: "a", region: "", apiBaseUrl: "", authUrl: "", maxSkewS: "120" })).toEqual({ projectId: "p", appId: "a", maxSkewS: 120 });
     const meta = settingsValues(providerForms.meta, { igAccountId: "17841400008460056", humanAgent: true });
     expect(settingsBody(providerForms.meta, meta)).toEqual({ igAccountId: "17841400008460056", humanAgent: true });
+  });
+});
+
+describe("the API's refusals shown at their fields", () => {
+  it("takes each detail's message, or the error's own for a detail that names only its field", () => {
+    const taken = new ApiFailure(409, "conflict", "Another account has the Key DEMO", [{ path: "shortKey" }]);
+    expect(fieldErrorsOf(taken)).toEqual({ shortKey: "Another account has the Key DEMO" });
+    const invalid = new ApiFailure(400, "validation_failed", "The request does not match the schema", [
+      { path: "credentials.appSecrets.0", message: "An app secret cannot be empty" },
+      { path: "name", message: "Too small" },
+    ]);
+    const errors = fieldErrorsOf(invalid);
+    expect(errorAt(errors, "credentials.appSecrets")).toBe("An app secret cannot be empty");
+    expect(errorAt(errors, "name")).toBe("Too small");
+    expect(errorAt(errors, "credentials.accessToken")).toBeUndefined();
+    expect(fieldErrorsOf(new Error("offline"))).toEqual({});
   });
 });
