@@ -1,12 +1,13 @@
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { AuditAction, AuditEntityType } from "../kinds/audit";
 import { auditLog } from "./schema";
 import { openDb, type Db } from "./database";
 
 export type AuditEntry = {
   actorId: string | null;
-  action: string;
-  entityType: string;
+  action: AuditAction;
+  entityType: AuditEntityType;
   entityId: string;
   /** Never secrets: names of changed fields, not their values, for anything sealed or hashed. */
   details?: Record<string, unknown>;
@@ -20,21 +21,52 @@ export function audited<T extends Readonly<[BatchItem<"sqlite">, ...BatchItem<"s
   return db.batch<BatchItem<"sqlite">, [...T, ReturnType<typeof auditInsert>]>([...writes, auditInsert(db, entry)]);
 }
 
-export type AuditFilter = { entityType?: string; entityId?: string; actorId?: string; before?: number; limit: number };
+export type AuditFilter = {
+  entityType?: string;
+  entityId?: string;
+  actorId?: string;
+  action?: string;
+  /** Epoch ms, inclusive. */
+  from?: number;
+  to?: number;
+  before?: number;
+  limit: number;
+};
 
+/**
+ * A page of entries newest first (`limit + 1`: the extra one says a next page exists). Each filter
+ * has an index that holds its entries in id order (migration 0018), so a page reads about a page of
+ * rows; a time range becomes a range of ids first (entries are written in time order), through
+ * the index on `at`, and is checked on each entry as well.
+ */
 export function listAudit(db: Db, f: AuditFilter) {
+  return auditPageQuery(db, f).all();
+}
+
+/** The query `listAudit` runs. */
+export function auditPageQuery(db: Db, f: AuditFilter) {
   const where: SQL[] = [];
   if (f.entityType) where.push(eq(auditLog.entityType, f.entityType));
   if (f.entityId) where.push(eq(auditLog.entityId, f.entityId));
   if (f.actorId) where.push(eq(auditLog.actorId, f.actorId));
-  if (f.before !== undefined) where.push(lt(auditLog.id, f.before));
+  if (f.action) where.push(eq(auditLog.action, f.action));
+  // The unary plus keeps `at` itself off its index: the page walks ids, bounded by the range's.
+  if (f.from !== undefined) {
+    where.push(sql`+${auditLog.at} >= ${f.from}`);
+    where.push(sql`${auditLog.id} >= coalesce((SELECT x.id FROM audit_log x WHERE x.at >= ${f.from} ORDER BY x.at, x.id LIMIT 1), 9223372036854775807)`);
+  }
+  // One upper bound on the id, so that the walk starts at the page's first entry whatever else holds.
+  const toBound = f.to === undefined ? undefined : sql`coalesce((SELECT x.id FROM audit_log x WHERE x.at <= ${f.to} ORDER BY x.at DESC, x.id DESC LIMIT 1), 0)`;
+  if (f.to !== undefined) where.push(sql`+${auditLog.at} <= ${f.to}`);
+  if (toBound && f.before !== undefined) where.push(sql`${auditLog.id} <= min(${toBound}, ${f.before - 1})`);
+  else if (toBound) where.push(sql`${auditLog.id} <= ${toBound}`);
+  else if (f.before !== undefined) where.push(lt(auditLog.id, f.before));
   return db
     .select()
     .from(auditLog)
     .where(and(...where))
     .orderBy(desc(auditLog.id))
-    .limit(f.limit + 1)
-    .all();
+    .limit(f.limit + 1);
 }
 
 /** Records a change made outside the API (a supervisor's command over the socket). */

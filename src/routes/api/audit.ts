@@ -1,29 +1,49 @@
 import { z } from "@hono/zod-openapi";
 import { listAudit } from "../../db/audit";
+import { auditActions, auditEntityTypes } from "../../kinds/audit";
 import { apiRoute, db, jsonResponse, page, pageOf, pageQuery, router, timestamp } from "./shared";
 
 const auditSchema = z
   .object({
     id: z.number().int(),
     actorId: z.string().nullable(),
-    action: z.string().openapi({ example: "queue.create" }),
-    entityType: z.string(),
+    action: z.enum(auditActions).openapi({ example: "queue.create" }),
+    entityType: z.enum(auditEntityTypes).openapi({ example: "queue" }),
     entityId: z.string(),
     details: z.record(z.string(), z.unknown()).nullable(),
     at: timestamp,
   })
   .openapi("AuditEntry");
 
+/** A moment as epoch milliseconds or an ISO 8601 date-time. */
+const instant = z
+  .string()
+  .transform((s, ctx) => {
+    const ms = /^\d{1,16}$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : Number.NaN;
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({ code: "custom", message: "Expected epoch milliseconds or an ISO 8601 date-time such as 2026-03-01T00:00:00Z" });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .optional();
+
+const userId = z.string().min(1).max(64).optional();
+
 const list = apiRoute(["admin"], {
   method: "get",
   path: "/audit",
   tags: ["audit"],
-  summary: "The audit log, newest first",
+  summary: "The audit log, newest first, filtered (every filter given must hold); unknown parameters are refused",
   request: {
     query: z.object({
-      entityType: z.string().min(1).max(32).optional(),
+      actor: userId.openapi({ description: "The user who acted (their id)" }),
+      actorId: userId.openapi({ description: "Same as `actor`" }),
+      action: z.enum(auditActions).optional(),
+      entityType: z.enum(auditEntityTypes).optional(),
       entityId: z.string().min(1).max(64).optional(),
-      actorId: z.string().min(1).max(64).optional(),
+      from: instant.openapi({ type: "string", description: "Entries at or after this moment: epoch ms or ISO 8601", example: "2026-03-01T00:00:00Z" }),
+      to: instant.openapi({ type: "string", description: "Entries at or before this moment: epoch ms or ISO 8601", example: "1772409599999" }),
       ...pageQuery,
     }),
   },
@@ -33,8 +53,9 @@ const list = apiRoute(["admin"], {
 export function auditRoutes() {
   const app = router();
   app.openapi(list, async (c) => {
-    const { cursor, limit, ...filter } = c.req.valid("query");
-    const rows = await listAudit(db(c), { ...filter, before: cursor, limit });
+    const { cursor, limit, actor, actorId, ...filter } = c.req.valid("query");
+    if (actor !== undefined && actorId !== undefined && actor !== actorId) return c.json({ items: [], nextCursor: null }, 200);
+    const rows = await listAudit(db(c), { ...filter, actorId: actor ?? actorId, before: cursor, limit });
     return c.json(page(rows, limit), 200);
   });
   return app;
