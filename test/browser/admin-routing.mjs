@@ -4,7 +4,8 @@
 // text and an emoji, previews it, and makes it the account's welcome message; a customer's first
 // message through a signed Telegram webhook then gets exactly that text from the Bot API stand-in;
 // deleting the template is refused with where it is used; the audit log filtered by action shows
-// the changes. Screenshots go to docs/screenshots/admin-*.png.
+// the changes; a supervisor sees the queue and the templates read-only. Screenshots go to
+// docs/screenshots/admin-*.png.
 import path from "node:path";
 import { SHOTS, assert, onCleanup, buildWeb, launchChromium, log, runTest, startStack, unnamedControls } from "./lib.mjs";
 
@@ -183,6 +184,29 @@ await runTest(async () => {
   await checkNames("audit log");
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: path.join(SHOTS, "admin-audit-phone.png") });
+
+  log("a supervisor sees the queue and the templates read-only");
+  const supervisor = { email: "sofia@demo.local", displayName: "Sofia Supervisor", role: "supervisor", password: "routing-pass-1" };
+  const created = await api("/users", { method: "POST", body: JSON.stringify(supervisor) });
+  assert(created.status === 201, `creating the supervisor answered ${created.status}`);
+  const sup = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  sup.setDefaultTimeout(STEP_MS);
+  sup.on("pageerror", (e) => pageErrors.push(String(e)));
+  await sup.goto(`${base}/`);
+  await sup.getByRole("textbox", { name: "Email" }).fill(supervisor.email);
+  await sup.getByLabel("Password").fill(supervisor.password);
+  await sup.getByRole("button", { name: "Sign in" }).click();
+  await sup.getByRole("button", { name: "Administration" }).click();
+  const supNav = sup.getByRole("navigation", { name: "Administration" });
+  await supNav.getByRole("button", { name: "Queues", exact: true }).click();
+  await sup.getByRole("table", { name: "Queues" }).getByRole("button", { name: `View ${queueName}` }).click();
+  const supForm = sup.getByRole("form", { name: `Queue ${queueName}` });
+  assert((await supForm.getByRole("spinbutton", { name: "Agent Ring Time" }).getAttribute("readonly")) !== null, "the supervisor may edit the ring time");
+  assert((await supForm.getByRole("button", { name: "Save queue" }).count()) === 0, "the supervisor is offered Save queue");
+  await supNav.getByRole("button", { name: "Templates", exact: true }).click();
+  await sup.getByRole("table", { name: "Templates" }).getByRole("button", { name: `View ${templateName}` }).waitFor();
+  assert((await sup.getByRole("button", { name: "New template" }).count()) === 0, "the supervisor is offered New template");
+  assert((await sup.getByRole("button", { name: `Delete ${templateName}` }).count()) === 0, "the supervisor is offered Delete");
 
   assert(pageErrors.length === 0, `errors on the page: ${pageErrors.join("; ")}`);
 });
