@@ -20,6 +20,8 @@ const MAX = 250;
 const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
 const EDITABLE = new Set<MessageView["status"]>(["sent", "delivered", "read"]);
+/** Providers whose sent messages can be edited (`canEdit` of their adapters; docs/agent-protocol.md, "edit"). */
+const EDITING_PROVIDERS = new Set(["telegram", "custom"]);
 
 type Revision = { body: string; replacedAt: number };
 
@@ -49,7 +51,8 @@ function EarlierVersions({ load }: { load(): Promise<Revision[]> }) {
 type MessageProps = {
   m: MessageView;
   storyUrl: string | undefined;
-  onEdit(m: MessageView): void;
+  /** Absent where the ticket's provider cannot edit a sent message. */
+  onEdit?(m: MessageView): void;
   onResend(m: MessageView): void;
   revisionsOf(id: number): Promise<Revision[]>;
 };
@@ -97,7 +100,7 @@ function Message({ m, storyUrl, onEdit, onResend, revisionsOf }: MessageProps) {
             Resend
           </button>
         )}
-        {m.direction === "out" && EDITABLE.has(m.status) && (
+        {m.direction === "out" && EDITABLE.has(m.status) && onEdit && (
           <button type="button" class="link" onClick={() => onEdit(m)}>
             Edit<span class="visually-hidden"> this reply</span>
           </button>
@@ -236,7 +239,16 @@ export function Conversation({ conv, queueName, dispositions, queues, colleagues
   };
 
   const window_ = ticket.replyWindow;
-  const windowLeft = window_?.closesAt ? Math.max(0, window_.closesAt - Date.now()) : null;
+  // The reply window's time left counts down while it is open.
+  const [now, setNow] = useState(Date.now());
+  const counting = Boolean(window_?.open && window_.closesAt);
+  useEffect(() => {
+    if (!counting) return;
+    const t = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(t);
+  }, [counting]);
+  const windowLeft = window_?.closesAt ? Math.max(0, window_.closesAt - now) : null;
+  const windowOpen = Boolean(window_?.open) && windowLeft !== 0;
 
   return (
     <section class="conversation" aria-label="Conversation">
@@ -250,8 +262,8 @@ export function Conversation({ conv, queueName, dispositions, queues, colleagues
             {ticket.tags?.length ? ` · ${ticket.tags.join(", ")}` : ""}
           </p>
           {window_ && window_.kind !== "none" && (
-            <p class={`meta window ${window_.open ? "open" : "shut"}`}>
-              {window_.open
+            <p class={`meta window ${windowOpen ? "open" : "shut"}`}>
+              {windowOpen
                 ? `Reply window: ${Math.floor((windowLeft ?? 0) / 3_600_000)}h ${Math.floor(((windowLeft ?? 0) % 3_600_000) / 60_000)}m left`
                 : `Reply window closed (${window_.kind} after the customer's last message): the provider refuses free-form replies`}
             </p>
@@ -391,12 +403,16 @@ export function Conversation({ conv, queueName, dispositions, queues, colleagues
               else send({ type: "reply", ticketId: ticket.id, text, clientMsgId: crypto.randomUUID() });
               pinned.current = true;
             }}
-            onEdit={(msg) => {
-              setEditing(msg.id);
-              setNote(false);
-              setText(msg.body);
-              input.current?.focus();
-            }}
+            onEdit={
+              EDITING_PROVIDERS.has(ticket.provider)
+                ? (msg) => {
+                    setEditing(msg.id);
+                    setNote(false);
+                    setText(msg.body);
+                    input.current?.focus();
+                  }
+                : undefined
+            }
           />
         ))}
         {end < len && (

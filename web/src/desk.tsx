@@ -17,6 +17,7 @@ import {
   withQueue,
   type Board,
 } from "./desk-board";
+import { alertNewWork } from "./alert";
 import { applyHistory, applyWaitingList, lastMessage, waitingListSeq } from "./desk-state";
 import { DeskSocket } from "./desk-socket";
 import { OfferCard } from "./offer-card";
@@ -42,6 +43,8 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
   const boardRef = useRef(board);
   boardRef.current = board;
   const sockets = useRef(new Map<string, DeskSocket>());
+  /** The presence the agent chose here, kept in a queue whose socket (re)connects; a supervisor's change forgets it. */
+  const chosenPresence = useRef<"online" | "away" | null>(null);
   /** Tickets the agent accepted or picked: shown as soon as they are theirs. */
   const wanted = useRef(new Set<number>());
   const update = useCallback((f: (b: Board) => Board) => {
@@ -83,7 +86,16 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
             if (f.type !== "ticket.assigned" || !wanted.current.delete(f.ticket.id)) return next;
             return selectTicket(next, f.ticket.id);
           });
-          if (f.type === "hello") loadWaiting().catch((err: Error) => setProblem(err.message));
+          if (f.type === "hello") {
+            loadWaiting().catch((err: Error) => setProblem(err.message));
+            const chosen = chosenPresence.current;
+            if (chosen && f.agent.status !== chosen) opened.get(queueId)?.send({ type: "presence", status: chosen });
+          }
+          if (f.type === "presence" && f.by) chosenPresence.current = null;
+          // A ticket newly waiting to be picked calls like an offer (not one replayed after a drop).
+          if (f.type === "ticket.waiting" && f.seq > (boardRef.current.states[queueId]?.replayUntil ?? 0)) {
+            alertNewWork({ notification: f.notification, body: f.preview, tag: `waiting-${f.ticket.id}` });
+          }
         },
         state: (connection, connectionNote) => update((b) => withQueue(b, queueId, (s) => ({ ...s, connection, connectionNote }))),
         lastSeq: () => boardRef.current.states[queueId]?.lastSeq ?? 0,
@@ -115,6 +127,7 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
 
   /** Presence is the agent's in every queue. */
   const setPresence = (status: "online" | "away") => {
+    chosenPresence.current = status;
     let sent = 0;
     for (const socket of sockets.current.values()) if (socket.send({ type: "presence", status })) sent++;
     if (sent === 0) notConnected();
@@ -188,12 +201,17 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
         <label>
           Presence
           <select
-            value={presence === "online" ? "online" : "away"}
+            value={presence === "mixed" ? "mixed" : presence === "online" ? "online" : "away"}
             disabled={!board.queues.some((q) => board.states[q.id]?.connection === "online")}
             onChange={(e) => setPresence((e.currentTarget as HTMLSelectElement).value as "online" | "away")}
           >
             <option value="online">Online</option>
             <option value="away">Away</option>
+            {presence === "mixed" && (
+              <option value="mixed" disabled>
+                Online in some queues
+              </option>
+            )}
           </select>
         </label>
         <p class={`connection ${connection}`} role="status" aria-label="Connection">
@@ -233,14 +251,20 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
           {problem}
         </p>
       )}
-      {connection === "closed" && queues && queues.length > 0 && (
-        <p role="alert" class="error banner">
-          {notes.find((n) => n.connection === "closed")?.note}
-          <button type="button" onClick={onSignOut}>
-            Sign in again
-          </button>
-        </p>
-      )}
+      {notes
+        .filter((n) => n.connection === "closed")
+        .map((n, i, closed) => (
+          // A queue that ended for good (signed out of it, no longer a member); the others keep working.
+          <p role="alert" class="error banner" key={n.queue.id}>
+            {several ? `${n.queue.name}: ` : ""}
+            {n.note}
+            {closed.length === board.queues.length && i === closed.length - 1 && (
+              <button type="button" onClick={onSignOut}>
+                Sign in again
+              </button>
+            )}
+          </p>
+        ))}
       {queues && queues.length === 0 && <p class="banner">You are not a member of any queue yet. An admin adds you to one.</p>}
       {errors.map(({ queue, error }) => (
         <p role="alert" class="error banner" key={queue.id}>

@@ -1,21 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
+import { alertNewWork } from "./alert";
 import type { OfferView } from "./protocol";
-
-function beep() {
-  try {
-    const ctx = new AudioContext();
-    const osc = ctx.createOscillator();
-    const gain = ctx.createGain();
-    osc.frequency.value = 880;
-    gain.gain.value = 0.1;
-    osc.connect(gain).connect(ctx.destination);
-    osc.start();
-    osc.stop(ctx.currentTime + 0.25);
-    osc.onended = () => void ctx.close();
-  } catch {
-    // No audio output: the card still shows.
-  }
-}
 
 export function OfferCard({ offer, queueName, onAccept, onDecline }: { offer: OfferView; queueName?: string; onAccept(): void; onDecline(): void }) {
   const [now, setNow] = useState(Date.now());
@@ -25,12 +10,7 @@ export function OfferCard({ offer, queueName, onAccept, onDecline }: { offer: Of
   }, []);
 
   // The account's notification settings: sound, and a browser notification when the tab is hidden.
-  useEffect(() => {
-    if (offer.notification?.sound) beep();
-    if (document.hidden && "Notification" in window && Notification.permission === "granted") {
-      new Notification(offer.notification?.text || "New conversation", { body: offer.preview, tag: `offer-${offer.ticket.id}` });
-    }
-  }, [offer.ticket.id]);
+  useEffect(() => alertNewWork({ notification: offer.notification, body: offer.preview, tag: `offer-${offer.ticket.id}` }), [offer.ticket.id]);
 
   const left = Math.max(0, Math.ceil((offer.expiresAt - now) / 1000));
   const title = offer.transferFrom ? "Transferred to you" : offer.notification?.text || "New conversation";
