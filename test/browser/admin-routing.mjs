@@ -114,7 +114,14 @@ await runTest(async () => {
   const editor = page.getByRole("form", { name: "New template" });
   await editor.getByRole("textbox", { name: "Name" }).fill(templateName);
   await editor.getByRole("textbox", { name: "Description" }).fill("Greets a new customer by first name");
-  await editor.getByRole("textbox", { name: "Body", exact: true }).fill(body);
+  const bodyField = editor.getByRole("textbox", { name: "Body", exact: true });
+  await bodyField.fill("Hola {{contact.nmae}}");
+  await editor.getByRole("button", { name: "Create template" }).click();
+  await editor.locator('textarea[aria-invalid="true"]').waitFor();
+  const bodyError = await bodyField.evaluate((el) => el.getAttribute("aria-describedby")?.split(" ").map((id) => document.getElementById(id)?.textContent).join(" | "));
+  assert(bodyError.includes("contact.nmae"), `the body's refusal shows "${bodyError}"`);
+  assert(!(await api("/templates").then((r) => r.json())).items.some((t) => t.name === templateName), "a refused template was stored");
+  await bodyField.fill(body);
   const preview = editor.getByRole("status", { name: "Preview" }).or(editor.locator("output[aria-label=Preview]"));
   await preview.filter({ hasText: "Hoş geldiniz 👋" }).waitFor();
   const previewed = await preview.textContent();
