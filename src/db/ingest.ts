@@ -181,6 +181,7 @@ export function joinedRow(account: WebhookAccount, row: JoinedRow) {
     id: row.ticket_id,
     accountId: account.id,
     accountName: account.name,
+    accountShortKey: account.shortKey ?? null,
     provider: account.provider,
     contact: { id: row.c_id, name: row.c_display_name, username: row.c_username },
     subject: row.t_subject,

@@ -117,10 +117,18 @@ export const channelAccounts = sqliteTable(
     conversation: text({ mode: "json" }).notNull().$type<Record<string, unknown>>().default(sql`'{}'`),
     /** The secret that signs requests to the account's chatbot, sealed like credentials. */
     chatbotSecret: text(),
+    /** The account's short Key agents see on conversation tabs: 1-5 letters or digits, upper case, unique (migration 0018). */
+    shortKey: text(),
+    description: text(),
+    phone: text(),
     createdAt: now(),
     updatedAt: now(),
   },
-  (t) => [uniqueIndex("channel_accounts_key_idx").on(t.key), index("channel_accounts_queue_id_idx").on(t.queueId)],
+  (t) => [
+    uniqueIndex("channel_accounts_key_idx").on(t.key),
+    index("channel_accounts_queue_id_idx").on(t.queueId),
+    uniqueIndex("channel_accounts_short_key_idx").on(t.shortKey).where(sql`${t.shortKey} IS NOT NULL`),
+  ],
 );
 
 export const contacts = sqliteTable(
@@ -381,7 +389,31 @@ export const auditLog = sqliteTable(
     details: text({ mode: "json" }).$type<Record<string, unknown>>(),
     at: now(),
   },
-  (t) => [index("audit_log_entity_idx").on(t.entityType, t.entityId)],
+  (t) => [
+    index("audit_log_entity_idx").on(t.entityType, t.entityId),
+    index("audit_log_actor_idx").on(t.actorId),
+    index("audit_log_action_idx").on(t.action),
+    index("audit_log_entity_type_idx").on(t.entityType),
+    index("audit_log_at_idx").on(t.at),
+  ],
+);
+
+/** The template library (migration 0019, docs/templates.md): texts automatic messages refer to by id. */
+export const templates = sqliteTable(
+  "templates",
+  {
+    id: text().primaryKey(),
+    name: text().notNull(),
+    /** `name` lower-cased: names are unique whatever their case. */
+    nameKey: text().notNull(),
+    description: text().notNull().default(""),
+    body: text().notNull(),
+    createdAt: now(),
+    updatedAt: now(),
+    createdBy: text(),
+    updatedBy: text(),
+  },
+  (t) => [uniqueIndex("templates_name_key_idx").on(t.nameKey)],
 );
 
 /** Ready answers agents insert by shortcut: global (no account) or for one account. */

@@ -161,6 +161,7 @@ export function searchCondition(conditions: readonly Condition[], match: "all" |
 /** A row of the ticket list (docs/interactions.md#the-list). */
 export type TicketListItem = Omit<TicketListRow, "inboundCount" | "previewBody" | "previewKinds" | "escalatedAt"> & {
   accountName: string;
+  accountShortKey: string | null;
   provider: string;
   queueName: string;
   agentName: string | null;
@@ -215,7 +216,7 @@ function soleStatus(conditions: readonly Condition[]) {
   return { condition, value };
 }
 
-type Named = { id: string; name: string; provider?: string };
+type Named = { id: string; name: string; provider?: string; short_key?: string | null };
 
 /** `IN (?n, …)` over the values, bound in `params`: no json_each rows for D1 to count. */
 function inList(values: readonly unknown[], params: unknown[]): string {
@@ -258,7 +259,7 @@ export async function withNames(d1: D1Database, rows: readonly TicketListRow[], 
   if (rows.length === 0) return [];
   const distinct = <T>(values: (T | null)[]) => [...new Set(values.filter((v): v is T => v !== null))];
   const groups = [
-    inStatements(d1, (list) => `SELECT id, name, provider FROM channel_accounts WHERE id IN ${list}`, distinct(rows.map((r) => r.accountId))),
+    inStatements(d1, (list) => `SELECT id, name, provider, short_key FROM channel_accounts WHERE id IN ${list}`, distinct(rows.map((r) => r.accountId))),
     inStatements(d1, (list) => `SELECT id, name FROM queues WHERE id IN ${list}`, distinct(rows.map((r) => r.queueId))),
     inStatements(d1, (list) => `SELECT id, display_name AS name FROM users WHERE id IN ${list}`, distinct(rows.map((r) => r.assigneeId))),
     readsStatements(d1, rows, userId),
@@ -276,6 +277,7 @@ export async function withNames(d1: D1Database, rows: readonly TicketListRow[], 
     return {
       ...r,
       accountName: account?.name ?? "",
+      accountShortKey: account?.short_key ?? null,
       provider: account?.provider ?? "",
       queueName: queueOf.get(r.queueId)?.name ?? "",
       agentName: r.assigneeId === null ? null : (userOf.get(r.assigneeId)?.name ?? null),

@@ -1,8 +1,9 @@
 import { asc, eq } from "drizzle-orm";
 import { contacts, messageRevisions, messages, tickets } from "./schema";
-import { conversationSettingsSchema, defaultConversationSettings, type ConversationSettings } from "../domain/conversation-settings";
+import { conversationSettingsSchema, defaultConversationSettings, resolveConversationSettings, type ConversationSettings } from "../domain/conversation-settings";
 import type { Db } from "./database";
 import { ticketUpdateAudit } from "./audit";
+import { parseTemplateBodies, templateBodiesSql } from "./templates";
 
 export type TicketRow = typeof tickets.$inferSelect;
 export type TicketStatus = TicketRow["status"];
@@ -28,11 +29,14 @@ export async function ticketRevisions(db: Db, ticketId: number): Promise<Map<num
   return out;
 }
 
-/** The conversation settings of an account, as stored (defaults for what it does not set). */
+/** The conversation settings of an account, as stored (defaults for what it does not set), the library templates they name in place. */
 export async function loadConversationSettings(d1: D1Database, accountId: string): Promise<ConversationSettings> {
-  const row = await d1.prepare("SELECT conversation FROM channel_accounts WHERE id = ?1").bind(accountId).first<{ conversation: string }>();
+  const row = await d1
+    .prepare(`SELECT a.conversation, ${templateBodiesSql("a.conversation")} AS templates FROM channel_accounts a WHERE a.id = ?1`)
+    .bind(accountId)
+    .first<{ conversation: string; templates: string | null }>();
   const parsed = conversationSettingsSchema.safeParse(row ? JSON.parse(row.conversation) : {});
-  return parsed.success ? parsed.data : defaultConversationSettings;
+  return parsed.success ? resolveConversationSettings(parsed.data, parseTemplateBodies(row?.templates)) : defaultConversationSettings;
 }
 
 export type DispositionRefusal = { code: "disposition_required" | "unknown_disposition"; message: string };

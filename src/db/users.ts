@@ -1,10 +1,17 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, inArray } from "drizzle-orm";
 import { apiTokens, queueMembers, queues, users } from "./schema";
 import type { Db } from "./database";
 
 export type UserRow = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 export type UserPatch = Partial<Omit<NewUser, "id" | "createdAt">>;
+
+/** The users among `ids` that exist, by id. */
+export async function usersByIds(db: Db, ids: readonly string[]): Promise<Map<string, UserRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select().from(users).where(inArray(users.id, [...ids])).all();
+  return new Map(rows.map((u) => [u.id, u]));
+}
 
 export function findPrincipalByTokenHash(db: Db, tokenHash: string) {
   return db

@@ -2,6 +2,8 @@
 export type WebhookAccount = {
   id: string;
   name: string;
+  /** The account's short Key, carried into ticket views. */
+  shortKey?: string | null;
   provider: string;
   queueId: string;
   /** The account's `version` when it was read: the batch is refused unless D1 still has it. Absent: not checked. */

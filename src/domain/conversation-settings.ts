@@ -1,17 +1,21 @@
 // Relative imports carry their .ts extension: a Node script may load this file as it is.
 import { z } from "zod";
 import { businessHoursSchema } from "./business-hours.ts";
-import { templateSchema } from "./templates.ts";
+import { automaticMessageSchema, templateSchema, withTemplateBodies, type MessageField, type TemplateBodies } from "./templates.ts";
 
 /** A customer command as typed in the chat: a slash and a word ("/ticket"). */
 const command = z.string().regex(/^\/[\p{L}\p{N}_-]{1,31}$/u, 'Expected a command such as "/ticket"');
 
-/** An automatic message: a template, or "" for none. Variables offered depend on the moment it is sent. */
-const optionalTemplate = (allowed?: readonly string[]) => z.union([z.literal(""), templateSchema(allowed)]).default("");
+/**
+ * An automatic message: a template, "" for none, or a library template by id. Variables offered
+ * depend on the moment it is sent.
+ */
+const optionalTemplate = (allowed: readonly string[]) => automaticMessageSchema(allowed);
 
-/** Answers to customer commands: always sent, so each has a default (admins translate them). */
-const commandAnswer = (text: string, extra: readonly string[] = []) =>
-  templateSchema(["contact.name", "contact.firstName", "ticket.id", "account.name", "command", ...extra]).default(text);
+const commandVariables = ["contact.name", "contact.firstName", "ticket.id", "account.name", "command"] as const;
+
+/** Answers to customer commands: always sent, so each has a default (admins translate them); inline or a library template. */
+const commandAnswer = (text: string, extra: readonly string[] = []) => automaticMessageSchema([...commandVariables, ...extra], text);
 
 export const defaultCommandAnswers = {
   newTicket: "Your new ticket is #{{ticket.id}}. Write your message and an agent will be with you.",
@@ -97,6 +101,31 @@ export const conversationSettingsSchema = z
     path: ["mandatoryDisposition"],
   });
 
-export type ConversationSettings = z.output<typeof conversationSettingsSchema>;
+/** The settings as stored and as the API takes and returns them: automatic messages may name library templates. */
+export type StoredConversationSettings = z.output<typeof conversationSettingsSchema>;
 
-export const defaultConversationSettings: ConversationSettings = conversationSettingsSchema.parse({});
+type Texts<T> = { [K in keyof T]: string };
+
+/** The settings as the code that sends messages sees them: every automatic message a plain text. */
+export type ConversationSettings = Omit<StoredConversationSettings, "messages" | "commandAnswers"> & {
+  messages: Texts<StoredConversationSettings["messages"]>;
+  commandAnswers: Texts<StoredConversationSettings["commandAnswers"]>;
+};
+
+const messageKeys = ["welcome", "newConversation", "outOfHours", "away", "queuePosition"] as const;
+
+/** Every automatic message that may name a library template, with the variables it offers. */
+export const conversationMessageFields: readonly MessageField[] = [
+  ...messageKeys.map((k) => ({ path: ["messages", k], allowed: beforeAgent })),
+  ...(Object.keys(defaultCommandAnswers) as (keyof typeof defaultCommandAnswers)[]).map((k) => ({
+    path: ["commandAnswers", k],
+    allowed: k === "ticketList" ? [...commandVariables, "tickets"] : commandVariables,
+  })),
+];
+
+/** The stored settings with each named template's body in its place ("" for a template that is gone). */
+export function resolveConversationSettings(stored: StoredConversationSettings, bodies: TemplateBodies): ConversationSettings {
+  return withTemplateBodies(stored, conversationMessageFields, bodies) as ConversationSettings;
+}
+
+export const defaultConversationSettings: ConversationSettings = resolveConversationSettings(conversationSettingsSchema.parse({}), {});

@@ -1,7 +1,7 @@
 // Relative imports carry their .ts extension: the demo seed (scripts/seed.mjs) loads this file in Node as it is.
 import { z } from "zod";
 import { businessHoursSchema } from "./business-hours.ts";
-import { templateSchema } from "./templates.ts";
+import { automaticMessageSchema, templateVariables, withTemplateBodies, type MessageField, type TemplateBodies } from "./templates.ts";
 import { inWindow, localClock, timeZoneSchema, weeklyWindowSchema } from "./weekly-schedule.ts";
 
 export const ringStrategies = ["round-robin", "random", "least-busy", "longest-idle", "percentage", "sticky", "ring-all"] as const;
@@ -77,8 +77,8 @@ export const routingConfigSchema = z
     idleSessionTimeoutS: z.number().int().min(0).max(604800).default(0),
     /** Longest a conversation may last; then it ends and the customer is sent `sessionTimeoutMessage`, seconds (0 = never). */
     sessionTimeoutS: z.number().int().min(0).max(604800).default(0),
-    /** A template (docs/conversations.md lists the variables); "" sends nothing. */
-    sessionTimeoutMessage: z.union([z.literal(""), templateSchema()]).default(""),
+    /** A template (docs/conversations.md lists the variables), or a library template by id (docs/templates.md); "" sends nothing. */
+    sessionTimeoutMessage: automaticMessageSchema(templateVariables),
     /** A customer message nobody answers for this long marks the ticket escalated and moves it to the front of the queue, seconds (0 = never). */
     contactMessageTimeoutS: z.number().int().min(0).max(604800).default(0),
     /** An agent message the customer never answers ends the conversation after this long, seconds (0 = never). */
@@ -105,6 +105,10 @@ export const routingConfigSchema = z
     serviceLevelTargetSeconds: z.number().int().min(1).max(86400).default(20),
     /** Free text for the people who run the queue. */
     notes: z.string().max(2000).default(""),
+    /** The web chat's branding (for the web chat channel to come): its logo, an https URL ("" for none). */
+    logoUrl: z.union([z.literal(""), z.url({ protocol: /^https$/, error: "Expected an https URL" }).max(2048)]).default(""),
+    /** The web chat's branding: the text of its call-me button ("" for none). */
+    callMeText: z.string().max(120).default(""),
   })
   .strict()
   .refine((c) => !c.leaveWhenEmpty || c.actionPlan.steps.length > 0 || c.actionPlan.timeRules.length > 0, {
@@ -112,9 +116,24 @@ export const routingConfigSchema = z
     path: ["leaveWhenEmpty"],
   });
 
-export type RoutingConfig = z.output<typeof routingConfigSchema>;
+/** The configuration as stored and as the API takes and returns it: the session timeout message may name a library template. */
+export type StoredRoutingConfig = z.output<typeof routingConfigSchema>;
 
-export const defaultRoutingConfig: RoutingConfig = routingConfigSchema.parse({});
+/** The configuration as queues run by it: the session timeout message a plain text. */
+export type RoutingConfig = Omit<StoredRoutingConfig, "sessionTimeoutMessage"> & { sessionTimeoutMessage: string };
+
+/** Every message of the configuration that may name a library template, with the variables it offers. */
+export const routingMessageFields: readonly MessageField[] = [{ path: ["sessionTimeoutMessage"], allowed: templateVariables }];
+
+/** The stored configuration with each named template's body in its place ("" for a template that is gone). */
+export function resolveRoutingConfig(stored: StoredRoutingConfig, bodies: TemplateBodies): RoutingConfig {
+  return withTemplateBodies(stored, routingMessageFields, bodies) as RoutingConfig;
+}
+
+/** A configuration a queue's object keeps (already resolved), parsed. */
+export const parseRoutingConfig = (value: unknown): RoutingConfig => resolveRoutingConfig(routingConfigSchema.parse(value), {});
+
+export const defaultRoutingConfig: RoutingConfig = parseRoutingConfig({});
 
 /** The steps of the plan that apply at `at`: the first time rule whose window holds it, else the default steps. */
 export function planStepsAt(plan: ActionPlan, at: number): PlanStep[] {

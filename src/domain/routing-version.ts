@@ -1,11 +1,11 @@
 // A short name for one routing configuration, so that a queue's object can be told which one the
 // Worker routes by without the configuration itself: equal configurations have equal versions.
-import type { RoutingConfig } from "./routing-config";
+import type { StoredRoutingConfig } from "./routing-config";
 
-const versions = new WeakMap<RoutingConfig, string>();
+const versions = new WeakMap<StoredRoutingConfig, string>();
 
 /** FNV-1a of the configuration's JSON, computed once per configuration object. */
-export function routingVersion(config: RoutingConfig): string {
+export function routingVersion(config: StoredRoutingConfig): string {
   let version = versions.get(config);
   if (version === undefined) {
     const json = JSON.stringify(config);

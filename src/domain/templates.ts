@@ -68,11 +68,11 @@ function parse(template: string): Parsed {
  * A template as admins save it: 1–1000 characters whose placeholders are all well formed and among
  * `allowed` (every known variable unless a message offers fewer, e.g. no agent.name before one is assigned).
  */
-export function templateSchema(allowed: readonly string[] = templateVariables) {
+export function templateSchema(allowed: readonly string[] = templateVariables, max = 1000) {
   return z
     .string()
     .min(1)
-    .max(1000)
+    .max(max)
     .superRefine((template, ctx) => {
       const { parts, errors } = parse(template);
       for (const part of parts) {
@@ -86,6 +86,96 @@ export function templateSchema(allowed: readonly string[] = templateVariables) {
       }
       for (const message of errors) ctx.addIssue({ code: "custom", message });
     });
+}
+
+/** The longest text of an automatic message, inline or a library template's body. */
+export const MAX_MESSAGE_TEMPLATE = 4096;
+
+/** A library template's body: any known variable, up to 4096 characters. */
+export const templateBodySchema = templateSchema(templateVariables, MAX_MESSAGE_TEMPLATE);
+
+/** Where an automatic message names a library template instead of keeping its own text (docs/templates.md). */
+export const templateRefSchema = z
+  .object({ templateId: z.string().regex(/^tpl_[A-Za-z0-9_-]{1,60}$/, 'Expected a template id such as "tpl_…"') })
+  .strict();
+export type TemplateRef = z.output<typeof templateRefSchema>;
+
+/**
+ * An automatic message as admins set it: inline text ("" for none) whose variables are among
+ * `allowed`, or a library template by id (checked against `allowed` where it is saved, since the
+ * body lives elsewhere).
+ */
+export const automaticMessageSchema = (allowed: readonly string[], fallback = "") => {
+  const inline = fallback === "" ? z.union([z.literal(""), templateSchema(allowed, MAX_MESSAGE_TEMPLATE)]) : templateSchema(allowed, MAX_MESSAGE_TEMPLATE);
+  return z.union([inline, templateRefSchema]).default(fallback);
+};
+
+/** A place where an automatic message may name a library template: its path in the settings and the variables it offers. */
+export type MessageField = { path: readonly string[]; allowed: readonly string[] };
+
+/** A library template's id → body, for the templates some settings name. */
+export type TemplateBodies = Readonly<Record<string, string>>;
+
+/** The templates `value` names at `fields`, with where. */
+export function templateRefsAt(value: unknown, fields: readonly MessageField[]): { field: MessageField; templateId: string }[] {
+  const out: { field: MessageField; templateId: string }[] = [];
+  for (const field of fields) {
+    const v = field.path.reduce<unknown>((at, key) => (at && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined), value);
+    if (isTemplateRef(v)) out.push({ field, templateId: v.templateId });
+  }
+  return out;
+}
+
+/**
+ * `value` with each template reference at `fields` replaced by the template's body ("" when the
+ * template is gone: nothing is sent), keys kept in their order. Other values are left as they are.
+ */
+export function withTemplateBodies<T>(value: T, fields: readonly MessageField[], bodies: TemplateBodies): T {
+  const put = (at: unknown, path: readonly string[]): unknown => {
+    if (!at || typeof at !== "object") return at;
+    const [key, ...rest] = path as [string, ...string[]];
+    const here = (at as Record<string, unknown>)[key];
+    const next = rest.length > 0 ? put(here, rest) : isTemplateRef(here) ? (bodies[here.templateId] ?? "") : here;
+    return next === here ? at : { ...(at as Record<string, unknown>), [key]: next };
+  };
+  return fields.reduce<unknown>((v, f) => put(v, f.path), value) as T;
+}
+
+export const isTemplateRef = (v: unknown): v is TemplateRef => typeof v === "object" && v !== null && typeof (v as TemplateRef).templateId === "string";
+
+/** The problems of `body` as a message offering `allowed` (empty when it is fine). */
+export function templateProblems(body: string, allowed: readonly string[] = templateVariables): string[] {
+  const result = templateSchema(allowed, MAX_MESSAGE_TEMPLATE).safeParse(body);
+  return result.success ? [] : result.error.issues.map((i) => i.message);
+}
+
+/** The variables a template uses, each once, in the order they first appear. */
+export function variablesOf(template: string): string[] {
+  const out: string[] = [];
+  for (const part of parse(template).parts) if ("variable" in part && !out.includes(part.variable)) out.push(part.variable);
+  return out;
+}
+
+/** What a preview fills in for the variables it is not given (docs/templates.md lists them). */
+export const sampleValues: Record<TemplateVariable, string> = {
+  "contact.name": "Ayşe Yılmaz",
+  "contact.firstName": "Ayşe",
+  "ticket.id": "1432",
+  "queue.name": "Müşteri Hizmetleri",
+  "queue.position": "3",
+  "queue.waitMinutes": "4",
+  "queue.wait": "about 4 minutes",
+  "agent.name": "Jürgen Weiß",
+  businessHours: "Mon–Fri 09:00–18:00 (Europe/Istanbul)",
+  "account.name": "Çiçek Sepeti Destek",
+  source: "Telegram",
+  command: "/ticket",
+  tickets: "▶ #1432 Sipariş gecikti\n#1433 İade",
+};
+
+/** A template rendered as a customer would read it: `values` where given, sample values for the rest. */
+export function previewTemplate(template: string, values: Partial<Record<string, string>> = {}): string {
+  return renderTemplate(template, { ...sampleValues, ...values } as Partial<TemplateVars>);
 }
 
 /**

@@ -68,6 +68,8 @@ export const ticketViewSchema = z.object({
   id: ticketId,
   accountId: z.string(),
   accountName: z.string(),
+  /** The account's short Key (1-5 letters or digits) for conversation tabs; null when it has none (absent on tickets queued before it existed). */
+  accountShortKey: z.string().nullable().optional(),
   provider: z.string(),
   contact: z.object({ id: z.number().int(), name: z.string(), username: z.string().nullable() }),
   subject: z.string().nullable(),

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { closedAt, greetings, needsQueueStatus, outOfHours, positionOnArrival, render, templateVars } from "../../src/automations/automatic-messages";
 import { parseCommand, ticketLines } from "../../src/automations/commands";
-import { conversationSettingsSchema } from "../../src/domain/conversation-settings";
+import { conversationSettingsSchema, resolveConversationSettings } from "../../src/domain/conversation-settings";
 
 // The pure rules behind the automatic messages and the customer commands, with the clock passed in.
 
-const settings = (s: Record<string, unknown> = {}) => conversationSettingsSchema.parse(s);
+const settings = (s: Record<string, unknown> = {}) => resolveConversationSettings(conversationSettingsSchema.parse(s), {});
 const defaults = settings().commands;
 const istanbulHours = { timezone: "Europe/Istanbul", windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], from: "09:00", to: "18:00" }], holidays: [{ date: "2025-10-29", name: "Cumhuriyet Bayramı" }] };
 const utc = (iso: string) => Date.parse(`${iso}Z`);

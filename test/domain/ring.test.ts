@@ -78,6 +78,8 @@ describe("routingConfigSchema", () => {
       businessHours: null,
       serviceLevelTargetSeconds: 20,
       notes: "",
+      logoUrl: "",
+      callMeText: "",
     });
     expect(routingConfigSchema.safeParse({ agentRingTimeS: 2 }).success).toBe(false);
     expect(routingConfigSchema.safeParse({ serviceLevelTargetSeconds: 0 }).success).toBe(false);

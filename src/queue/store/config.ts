@@ -1,5 +1,5 @@
 // The queue's routing configuration (table `config`), parsed and kept in memory.
-import { defaultRoutingConfig, routingConfigSchema, type RoutingConfig } from "../../domain/routing-config";
+import { defaultRoutingConfig, parseRoutingConfig, type RoutingConfig } from "../../domain/routing-config";
 
 export class ConfigTable {
   private cached: { json: string; config: RoutingConfig } | undefined;
@@ -9,7 +9,7 @@ export class ConfigTable {
   get(): RoutingConfig {
     if (!this.cached) {
       const row = this.sql.exec<{ json: string }>("SELECT json FROM config WHERE id = 1").toArray()[0];
-      this.cached = row ? { json: row.json, config: routingConfigSchema.parse(JSON.parse(row.json)) } : { json: "", config: defaultRoutingConfig };
+      this.cached = row ? { json: row.json, config: parseRoutingConfig(JSON.parse(row.json)) } : { json: "", config: defaultRoutingConfig };
     }
     return this.cached.config;
   }

@@ -4,7 +4,7 @@ import { type AccountRow, countAccountTickets, deleteAccount, getAccount, insert
 import { audited, auditInsert } from "../../db/audit";
 import { getQueue } from "../../db/queues";
 import type { AppContext } from "../../env";
-import { conversationSettingsSchema, type ConversationSettings } from "../../domain/conversation-settings";
+import { conversationMessageFields, conversationSettingsSchema, type StoredConversationSettings } from "../../domain/conversation-settings";
 import { ApiError, badRequest, conflict, notFound } from "../../errors";
 import { customCredentialsSchema, customSettingsSchema } from "../../providers/custom/config";
 import { adapterFor } from "../../providers/registry";
@@ -16,7 +16,8 @@ import { publicOrigin, receiveUrl } from "../../domain/public-url";
 import { forgetReceivingAccount } from "../webhooks/receiving-accounts";
 import { providerSpec } from "./account-providers";
 import type { Db } from "../../db/database";
-import { apiRoute, db, errors, jsonBody, jsonResponse, parseWith, router, timestamp, uuidParam } from "./shared";
+import { apiRoute, db, errors, isUniqueViolation, jsonBody, jsonResponse, parseWith, router, timestamp, uuidParam } from "./shared";
+import { checkTemplateRefs } from "./templates";
 import { conversationSchema } from "./views";
 
 const accountSchema = z
@@ -24,6 +25,9 @@ const accountSchema = z
     id: z.string(),
     provider: z.enum(providerKinds),
     name: z.string(),
+    shortKey: z.string().nullable().openapi({ description: "The account's short Key agents see on conversation tabs (1-5 letters or digits, upper case)", example: "TG1" }),
+    description: z.string().nullable(),
+    phone: z.string().nullable().openapi({ example: "+90 212 555 0101" }),
     key: z.string().openapi({ description: "The unguessable part of the receive URL" }),
     queueId: z.string(),
     settings: z.record(z.string(), z.unknown()),
@@ -63,6 +67,20 @@ const accountWithRevealedSchema = accountSchema
   .openapi("AccountWithRevealed");
 
 const name = z.string().trim().min(1).max(100);
+const shortKey = z
+  .string()
+  .regex(/^[A-Za-z0-9]{1,5}$/, "Expected 1 to 5 letters (A-Z) or digits")
+  .transform((k) => k.toUpperCase())
+  .nullable()
+  .openapi({ description: "A short Key agents see on conversation tabs: 1-5 letters or digits, stored upper case, unique whatever its case; null for none", example: "TG1" });
+const description = z.string().trim().max(500).nullable().openapi({ description: "Free text for the people who run the hub; null for none" });
+const phone = z
+  .string()
+  .trim()
+  .max(32)
+  .regex(/^\+?[0-9][0-9 ().-]{2,31}$/, "Expected a phone number such as +90 212 555 01 01")
+  .nullable()
+  .openapi({ description: "The account's phone number (E.164, spaces and dashes allowed); null for none", example: "+90 212 555 0101" });
 const queueId = z.string().min(1).max(64);
 const settings = z
   .record(z.string(), z.unknown())
@@ -81,6 +99,9 @@ const createBody = z
   .strictObject({
     provider: z.enum(providerKinds).openapi({ description: "telegram, meta (Instagram), connexease, twilio (WhatsApp), sinch (WhatsApp) or custom" }),
     name,
+    shortKey: shortKey.optional(),
+    description: description.optional(),
+    phone: phone.optional(),
     queueId,
     settings: settings.default({}),
     credentials: credentials.default({}),
@@ -89,7 +110,16 @@ const createBody = z
   .openapi("AccountCreate");
 
 const updateBody = z
-  .strictObject({ name: name.optional(), queueId: queueId.optional(), settings: settings.optional(), credentials: credentials.optional(), conversation })
+  .strictObject({
+    name: name.optional(),
+    shortKey: shortKey.optional(),
+    description: description.optional(),
+    phone: phone.optional(),
+    queueId: queueId.optional(),
+    settings: settings.optional(),
+    credentials: credentials.optional(),
+    conversation,
+  })
   .openapi("AccountUpdate");
 
 const readers = ["admin", "supervisor"] as const;
@@ -249,7 +279,7 @@ async function toView(c: Ctx, row: AccountRow): Promise<z.infer<typeof accountSc
  * The chatbot secret a change of conversation settings leaves: a new one when a chatbot is set
  * where none was (shown once), none without a chatbot, otherwise the stored one.
  */
-async function chatbotSecretFor(c: Ctx, next: ConversationSettings, stored: string | null): Promise<{ sealed: string | null; revealed?: string }> {
+async function chatbotSecretFor(c: Ctx, next: StoredConversationSettings, stored: string | null): Promise<{ sealed: string | null; revealed?: string }> {
   if (!next.chatbot) return { sealed: null };
   if (stored !== null) return { sealed: stored };
   const secret = randomToken(32);
@@ -261,6 +291,14 @@ function specOrReject(provider: ProviderKind) {
   if (!spec) throw badRequest("provider not supported yet", [{ path: "provider", message: `${provider} is not supported yet` }]);
   return spec;
 }
+
+/** A 409 at `shortKey` for the unique index's refusal; other errors go on. */
+const shortKeyTaken = (key: string | null | undefined) => (err: unknown): never => {
+  if (isUniqueViolation(err, "channel_accounts.short_key")) {
+    throw conflict(`Another account has the Key ${key}`, [{ path: "shortKey", message: "Already taken by another account" }]);
+  }
+  throw err;
+};
 
 async function requireQueue(d: Db, id: string) {
   if (!(await getQueue(d, id))) throw badRequest("No queue with this id", [{ path: "queueId", message: "No such queue" }]);
@@ -338,6 +376,7 @@ export function accountRoutes() {
     );
     const revealed: Record<string, string> = { ...Object.fromEntries(shownGenerated.map((n) => [n, creds[n] as string])), ...outcome?.revealed };
     const conversation = body.conversation ?? conversationSettingsSchema.parse({});
+    await checkTemplateRefs(d, conversation, conversationMessageFields, "conversation");
     const chatbot = await chatbotSecretFor(c, conversation, null);
     if (chatbot.revealed) revealed.chatbotSecret = chatbot.revealed;
 
@@ -346,6 +385,9 @@ export function accountRoutes() {
         provider: body.provider,
         key,
         name: body.name,
+        shortKey: body.shortKey ?? null,
+        description: body.description ?? null,
+        phone: body.phone ?? null,
         queueId: body.queueId,
         settings,
         credentials: await seal(c.env.SECRETS_KEY, JSON.stringify(creds)),
@@ -360,6 +402,7 @@ export function accountRoutes() {
         details: {
           provider: body.provider,
           name: body.name,
+          ...(body.shortKey ? { shortKey: body.shortKey } : {}),
           queueId: body.queueId,
           settings,
           credentialFields: Object.keys(creds),
@@ -367,7 +410,7 @@ export function accountRoutes() {
           ...(chatbot.revealed ? { chatbotSecretGenerated: true } : {}),
           ...(outcome ? { activation: { status: outcome.status, reason: outcome.statusReason } } : {}),
         },
-      });
+      }).catch(shortKeyTaken(body.shortKey));
     // The key may have been probed (and cached as unknown) before it existed.
     forgetReceivingAccount(key);
     const view = await toView(c, rows[0]!);
@@ -385,6 +428,9 @@ export function accountRoutes() {
     if (body.queueId !== undefined) await requireQueue(d, body.queueId);
     const patch: Partial<AccountRow> = { updatedAt: Date.now() };
     if (body.name !== undefined) patch.name = body.name;
+    if (body.shortKey !== undefined) patch.shortKey = body.shortKey;
+    if (body.description !== undefined) patch.description = body.description;
+    if (body.phone !== undefined) patch.phone = body.phone;
     if (body.queueId !== undefined) patch.queueId = body.queueId;
     if (body.settings !== undefined) patch.settings = parseWith(spec.settings, body.settings, "settings");
     if (body.credentials !== undefined) {
@@ -395,6 +441,7 @@ export function accountRoutes() {
     }
     let chatbotSecret: string | undefined;
     if (body.conversation !== undefined) {
+      await checkTemplateRefs(d, body.conversation, conversationMessageFields, "conversation");
       const chatbot = await chatbotSecretFor(c, body.conversation, row.chatbotSecret);
       patch.conversation = body.conversation;
       patch.chatbotSecret = chatbot.sealed;
@@ -403,8 +450,8 @@ export function accountRoutes() {
     const { credentials, ...details } = body;
     const audit = {
       actorId: c.var.auth.userId,
-      action: "account.update",
-      entityType: "account",
+      action: "account.update" as const,
+      entityType: "account" as const,
       entityId: id,
       details: {
         ...details,
@@ -418,11 +465,11 @@ export function accountRoutes() {
       return c.json(chatbotSecret ? { ...view, revealed: { chatbotSecret } } : view, 200);
     };
     if (adapterFor(row.provider)?.activate) {
-      const updated = await updateUnchanged(d, row, await activationPatch(c, row, spec.settings, patch));
+      const updated = await updateUnchanged(d, row, await activationPatch(c, row, spec.settings, patch)).catch(shortKeyTaken(body.shortKey));
       await auditInsert(d, audit);
       return answer(updated);
     }
-    const [rows] = await audited(d, [updateAccount(d, id, patch)], audit);
+    const [rows] = await audited(d, [updateAccount(d, id, patch)], audit).catch(shortKeyTaken(body.shortKey));
     return answer(rows[0]!);
   });
 

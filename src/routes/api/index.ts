@@ -10,6 +10,7 @@ import { queueRoutes } from "./queues";
 import { savedSearchRoutes } from "./saved-searches";
 import { sessionRoutes } from "./session";
 import { socketTicketRoutes } from "./socket-tickets";
+import { templateRoutes } from "./templates";
 import { ticketFindingRoutes } from "./ticket-finding";
 import { ticketExportRoutes } from "./ticket-export";
 import { ticketTranscriptRoutes } from "./ticket-transcript";
@@ -24,7 +25,7 @@ export function apiRoutes() {
     scheme: "bearer",
     description: "A token from POST /api/v1/auth/login",
   });
-  for (const routes of [sessionRoutes, socketTicketRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, ticketExportRoutes, ticketTranscriptRoutes, erasureRoutes, ticketFindingRoutes, ticketRoutes, savedSearchRoutes, cannedRoutes, auditRoutes, figureRoutes]) {
+  for (const routes of [sessionRoutes, socketTicketRoutes, queueRoutes, memberRoutes, userRoutes, accountRoutes, ticketExportRoutes, ticketTranscriptRoutes, erasureRoutes, ticketFindingRoutes, ticketRoutes, savedSearchRoutes, cannedRoutes, templateRoutes, auditRoutes, figureRoutes]) {
     api.route("/", routes());
   }
   return api;

@@ -1,13 +1,14 @@
 import { z } from "@hono/zod-openapi";
-import { audited } from "../../db/audit";
+import { getAccount } from "../../db/accounts";
+import { auditInsert, audited } from "../../db/audit";
 import { deleteMember, getMember, getQueue, insertMember, isMember, listMembers, setMemberWeight } from "../../db/queues";
-import { getUser, queuesWithSocketsOf } from "../../db/users";
+import { getUser, queuesWithSocketsOf, usersByIds } from "../../db/users";
 import type { Db } from "../../db/database";
 import { routingConfigSchema } from "../../domain/routing-config";
 import { ApiError, notFound } from "../../errors";
 import type { Env } from "../../env";
 import { roles } from "../../kinds/principal";
-import { apiRoute, db, errors, jsonResponse, router, timestamp, uuidParam } from "./shared";
+import { apiRoute, db, errors, jsonBody, jsonResponse, router, timestamp, uuidParam } from "./shared";
 
 const memberSchema = z
   .object({
@@ -88,6 +89,60 @@ const leave = apiRoute(roles, {
   responses: { 204: { description: "Left" }, 403: errors[403], 404: errors[404] },
 });
 
+const agentSchema = z
+  .object({
+    id: z.string(),
+    displayName: z.string(),
+    email: z.string(),
+    role: z.enum(roles),
+    active: z.boolean(),
+    weight: z.number().int().openapi({ description: "Share of the queue's tickets under the percentage strategy" }),
+    addedAt: timestamp,
+  })
+  .openapi("AccountAgent");
+
+const accountAgents = apiRoute(managers, {
+  method: "get",
+  path: "/accounts/{id}/agents",
+  tags: ["members"],
+  summary: "The agents who work an account: the members of its queue",
+  request: { params: uuidParam },
+  responses: { 200: jsonResponse(z.object({ queueId: z.string(), items: z.array(agentSchema) }), "Members of the account's queue by email"), 404: errors[404] },
+});
+
+const addAccountAgents = apiRoute(managers, {
+  method: "post",
+  path: "/accounts/{id}/agents",
+  tags: ["members"],
+  summary: "Make users agents of an account: they join its queue (as PUT /queues/{id}/members/{userId} does, audited the same); those already members stay as they are",
+  request: {
+    params: uuidParam,
+    body: jsonBody(
+      z
+        .strictObject({ userIds: z.array(z.string().min(1).max(64)).min(1).max(100).openapi({ example: ["5f0c2a1e-7f3b-4d8e-9a61-2b7c9d4e1f00"] }) })
+        .openapi("AccountAgentsAdd"),
+    ),
+  },
+  responses: { 200: jsonResponse(z.object({ queueId: z.string(), items: z.array(agentSchema) }), "The account's agents now"), 404: errors[404] },
+});
+
+const removeAccountAgent = apiRoute(managers, {
+  method: "delete",
+  path: "/accounts/{id}/agents/{userId}",
+  tags: ["members"],
+  summary: "Take an agent off an account: they leave its queue (as DELETE /queues/{id}/members/{userId})",
+  request: { params: memberParams },
+  responses: { 204: { description: "Removed" }, 404: errors[404] },
+});
+
+const toAgent = ({ userId, ...m }: Awaited<ReturnType<typeof listMembers>>[number]) => ({ id: userId, ...m });
+
+async function accountQueue(d: Db, accountId: string) {
+  const account = await getAccount(d, accountId);
+  if (!account) throw notFound("Account");
+  return account.queueId;
+}
+
 const selfServiceRefused = () => new ApiError(403, "not_allowed", "In this queue agents do not manage their own membership");
 
 /** A member taken off a queue is signed out of it: their sockets there close and their tickets go to others. */
@@ -106,6 +161,40 @@ async function joinedQueue(env: Env, d: Db, queueId: string, userId: string) {
 
 export function memberRoutes() {
   const app = router();
+
+  app.openapi(accountAgents, async (c) => {
+    const d = db(c);
+    const queueId = await accountQueue(d, c.req.valid("param").id);
+    return c.json({ queueId, items: (await listMembers(d, queueId)).map(toAgent) }, 200);
+  });
+
+  app.openapi(addAccountAgents, async (c) => {
+    const d = db(c);
+    const queueId = await accountQueue(d, c.req.valid("param").id);
+    const userIds = [...new Set(c.req.valid("json").userIds)];
+    const found = await usersByIds(d, userIds);
+    const missing = c.req.valid("json").userIds.flatMap((u, i) => (found.has(u) ? [] : [{ path: `userIds.${i}`, message: `No user ${u}` }]));
+    if (missing.length > 0) throw new ApiError(400, "validation_failed", "The request does not match the schema", missing);
+    const members = new Set((await listMembers(d, queueId)).map((m) => m.userId));
+    const joining = userIds.filter((u) => !members.has(u));
+    const [first, ...rest] = joining.flatMap((userId) => [
+      insertMember(d, queueId, userId).onConflictDoNothing(),
+      auditInsert(d, { actorId: c.var.auth.userId, action: "member.add", entityType: "queue", entityId: queueId, details: { userId } }),
+    ]);
+    if (first) await d.batch([first, ...rest]);
+    for (const userId of joining) await joinedQueue(c.env, d, queueId, userId);
+    return c.json({ queueId, items: (await listMembers(d, queueId)).map(toAgent) }, 200);
+  });
+
+  app.openapi(removeAccountAgent, async (c) => {
+    const { id, userId } = c.req.valid("param");
+    const d = db(c);
+    const queueId = await accountQueue(d, id);
+    if (!(await isMember(d, queueId, userId))) throw notFound("Membership");
+    await audited(d, [deleteMember(d, queueId, userId)], { actorId: c.var.auth.userId, action: "member.remove", entityType: "queue", entityId: queueId, details: { userId } });
+    await signOutOfQueue(c.env, queueId, userId);
+    return c.body(null, 204);
+  });
 
   app.openapi(list, async (c) => {
     const { id } = c.req.valid("param");

@@ -10,12 +10,14 @@ import {
   queueDependents,
   updateQueue,
 } from "../../db/queues";
+import { loadQueueRouting } from "../../db/account-lookup";
 import { getUser } from "../../db/users";
-import { defaultRoutingConfig, type RoutingConfig } from "../../domain/routing-config";
+import { resolveRoutingConfig, routingConfigSchema, routingMessageFields, type StoredRoutingConfig } from "../../domain/routing-config";
 import { badRequest, conflict, notFound } from "../../errors";
 import type { Principal } from "../../kinds/principal";
 import type { Db } from "../../db/database";
 import { apiRoute, db, errors, isUniqueViolation, jsonBody, jsonResponse, router, uuidParam } from "./shared";
+import { checkTemplateRefs } from "./templates";
 import { queueSchema, routingSchema, toQueueView } from "./views";
 
 const name = z.string().trim().min(1).max(100);
@@ -26,7 +28,7 @@ const name = z.string().trim().min(1).max(100);
  * the ticket where the steps before it took it (this queue when none did), and only that queue's
  * members are ever offered its tickets.
  */
-async function checkPlanTargets(d: Db, routing: RoutingConfig, selfId: string) {
+async function checkPlanTargets(d: Db, routing: StoredRoutingConfig, selfId: string) {
   const plan = routing.actionPlan;
   const lists = [
     { steps: plan.steps, at: "routing.actionPlan.steps" },
@@ -133,9 +135,10 @@ export function queueRoutes() {
   app.openapi(create, async (c) => {
     const body = c.req.valid("json");
     const d = db(c);
-    const routing: RoutingConfig = body.routing ?? defaultRoutingConfig;
+    const routing: StoredRoutingConfig = body.routing ?? routingConfigSchema.parse({});
     const id = crypto.randomUUID();
     await checkPlanTargets(d, routing, id);
+    const bodies = await checkTemplateRefs(d, routing, routingMessageFields, "routing");
     const [rows] = await audited(d, [insertQueue(d, { id, name: body.name, routing })], {
           actorId: c.var.auth.userId,
           action: "queue.create",
@@ -146,7 +149,7 @@ export function queueRoutes() {
       .catch((err) => {
         throw isUniqueViolation(err, "queues.name") ? nameTaken(body.name) : err;
       });
-    await c.env.QUEUE_OBJECT.getByName(id).configure(routing);
+    await c.env.QUEUE_OBJECT.getByName(id).configure(resolveRoutingConfig(routing, bodies));
     return c.json(toQueueView(rows[0]!), 201);
   });
 
@@ -157,12 +160,14 @@ export function queueRoutes() {
     const d = db(c);
     if (!(await getQueue(d, id))) throw notFound("Queue");
     if (body.routing) await checkPlanTargets(d, body.routing, id);
+    const bodies = body.routing ? await checkTemplateRefs(d, body.routing, routingMessageFields, "routing") : undefined;
     const [rows] = await audited(d, [updateQueue(d, id, { ...body, updatedAt: Date.now() })], { actorId: c.var.auth.userId, action: "queue.update", entityType: "queue", entityId: id, details: body })
       .catch((err) => {
         throw isUniqueViolation(err, "queues.name") ? nameTaken(body.name ?? "") : err;
       });
     const queue = toQueueView(rows[0]!);
-    await c.env.QUEUE_OBJECT.getByName(id).configure(queue.routing);
+    const running = bodies ? resolveRoutingConfig(queue.routing, bodies) : await loadQueueRouting(c.env.DB, id);
+    if (running) await c.env.QUEUE_OBJECT.getByName(id).configure(running);
     return c.json(queue, 200);
   });
 

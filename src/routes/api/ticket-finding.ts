@@ -20,6 +20,7 @@ export const ticketListItemSchema = z
     id: z.number().int().openapi({ description: "The ticket number" }),
     accountId: z.string(),
     accountName: z.string(),
+    accountShortKey: z.string().nullable().openapi({ description: "The account's short Key for conversation tabs; null when it has none" }),
     provider: z.enum(providerKinds),
     contactId: z.number().int(),
     contactName: z.string().openapi({ description: "The contact's display name" }),

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { QueueRow } from "../../db/queues";
 import type { UserRow } from "../../db/users";
 import { conversationSettingsSchema } from "../../domain/conversation-settings";
-import { routingConfigSchema, type RoutingConfig } from "../../domain/routing-config";
+import { routingConfigSchema, type StoredRoutingConfig } from "../../domain/routing-config";
 import { roles } from "../../kinds/principal";
 import { timestamp } from "./shared";
 
@@ -49,7 +49,7 @@ export type QueueView = z.infer<typeof queueSchema>;
 export const toQueueView = (q: QueueRow): QueueView => ({
   id: q.id,
   name: q.name,
-  routing: routingConfigSchema.parse(q.routing) satisfies RoutingConfig,
+  routing: routingConfigSchema.parse(q.routing) satisfies StoredRoutingConfig,
   createdAt: q.createdAt,
   updatedAt: q.updatedAt,
 });
