@@ -6,8 +6,9 @@
 // and a canned answer, and makes a disposition mandatory on the account. Screenshots go to
 // docs/screenshots/admin-account*.png.
 import { createHmac } from "node:crypto";
+import http from "node:http";
 import path from "node:path";
-import { SHOTS, STEP_TIMEOUT_MS, assert, buildWeb, launchChromium, log, runTest, startStack, unnamedControls } from "./lib.mjs";
+import { HOST, SHOTS, STEP_TIMEOUT_MS, assert, buildWeb, launchChromium, log, onCleanup, runTest, startStack, unnamedControls } from "./lib.mjs";
 
 /** X-Twilio-Signature: base64(HMAC-SHA1(token, url + each parameter's name and value, sorted by name)). */
 function twilioSignature(token, url, params) {
@@ -26,6 +27,29 @@ assert(
   }) === "RSOYDt4T1cUTdK1PDd93/VVr8B8=",
   "the Twilio signer does not reproduce Twilio's example",
 );
+
+/** A custom channel's outgoing webhook: refuses the challenge (503) until `echo` is set, then echoes it. */
+async function startOutgoingWebhook() {
+  const state = { echo: false, challenges: 0 };
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const msg = JSON.parse(body || "{}");
+      if (msg.type === "challenge") state.challenges++;
+      if (msg.type === "challenge" && state.echo) {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ challenge: msg.challenge }));
+      } else {
+        res.writeHead(503, { "content-type": "text/plain" });
+        res.end("not ready");
+      }
+    });
+  });
+  await new Promise((resolve) => server.listen(0, HOST, resolve));
+  onCleanup(() => new Promise((resolve) => server.close(resolve)));
+  return { url: `http://${HOST}:${server.address().port}/hub/outgoing`, state };
+}
 
 const api = (base, token) => async (method, p, body) => {
   const res = await fetch(`${base}/api/v1${p}`, {
@@ -48,7 +72,8 @@ const errorAt = (locator) =>
 await runTest(async () => {
   log("building web/");
   await buildWeb();
-  const { base, demo } = await startStack();
+  const { base, demo, botApi } = await startStack();
+  const outgoing = await startOutgoingWebhook();
   const asAdmin = api(base, demo.admin.token);
 
   // A second queue, so that the new account's agents start from none.
@@ -206,6 +231,36 @@ await runTest(async () => {
 
   await page.getByRole("button", { name: "← All accounts" }).click();
   await accounts.getByRole("row", { name: new RegExp(twilio.name) }).filter({ hasText: "WATR" }).waitFor();
+
+  log("Telegram: Register webhook shows Telegram's answer");
+  await page.getByRole("button", { name: `Open ${demo.accounts[0].name}` }).click();
+  await page.getByRole("button", { name: "Register webhook" }).click();
+  await page.getByRole("status").filter({ hasText: "Telegram accepted the webhook" }).waitFor();
+  const setWebhook = botApi.requests.find((r) => r.url.endsWith("/setWebhook"));
+  const telegramUrl = (await asAdmin("GET", `/accounts/${demo.accounts[0].id}`)).body.receiveUrl;
+  assert(setWebhook && JSON.parse(setWebhook.body).url === telegramUrl, `setWebhook as called: ${JSON.stringify(setWebhook)}`);
+  await page.getByRole("button", { name: "← All accounts" }).click();
+
+  log("a custom channel: its activation refused, shown with the reason, then activated");
+  await page.getByRole("button", { name: "New account" }).click();
+  const customForm = page.getByRole("form", { name: "New account" });
+  await customForm.getByRole("combobox", { name: "Provider" }).selectOption("custom");
+  await customForm.getByRole("textbox", { name: "Name" }).fill("Partner chat");
+  await customForm.getByRole("textbox", { name: "Outgoing webhook URL" }).fill(outgoing.url);
+  await customForm.getByRole("button", { name: "Create account" }).click();
+  const setup = page.getByRole("region", { name: "Setup" });
+  await setup.getByText(/pending.*answered HTTP 503 to the challenge/).waitFor();
+  const shownOnce = page.getByRole("region", { name: "Shown once" });
+  await shownOnce.getByText("signingSecret").waitFor();
+  await shownOnce.getByRole("button", { name: "I have copied them" }).click();
+  outgoing.state.echo = true;
+  await setup.getByRole("button", { name: "Activate" }).click();
+  await setup.getByRole("status").filter({ hasText: "Activated" }).waitFor();
+  await setup.locator(".pill").filter({ hasText: "active" }).waitFor();
+  await shownOnce.getByText("accessToken").waitFor();
+  assert(outgoing.state.challenges === 2, `the outgoing webhook got ${outgoing.state.challenges} challenges`);
+  await page.getByRole("button", { name: "← All accounts" }).click();
+  await accounts.getByRole("row", { name: /Partner chat/ }).filter({ hasText: "active" }).waitFor();
   await page.screenshot({ path: path.join(SHOTS, "admin-accounts.png") });
 
   log("a user is created");

@@ -151,6 +151,10 @@ export function SetupHelp({ token, account, readOnly, onChanged }: { token: stri
   return (
     <section class="setup" aria-label="Setup">
       <h3>Setup</h3>
+      <p class="account-status">
+        Status: <span class={`pill status-${account.status}`}>{account.status}</span>
+        {account.statusReason && <span class="reason"> {account.statusReason}</span>}
+      </p>
       <ReceiveUrl url={account.receiveUrl} />
       {account.provider === "telegram" && <TelegramSetup token={token} account={account} readOnly={readOnly} />}
       {account.provider === "custom" && <CustomSetup token={token} account={account} readOnly={readOnly} onChanged={onChanged} />}

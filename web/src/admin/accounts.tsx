@@ -56,7 +56,7 @@ export function Accounts({ token, role }: SectionProps) {
   if (view.kind === "new" || open) {
     return (
       <div class="account-detail">
-        <button type="button" class="back" onClick={() => (setView({ kind: "list" }), setRevealed(null))}>
+        <button type="button" class="back" onClick={() => (setView({ kind: "list" }), setRevealed(null), void reload())}>
           ← All accounts
         </button>
         <h2>{open ? open.name : "New account"}</h2>
