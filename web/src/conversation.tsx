@@ -68,6 +68,13 @@ function Message({ m, storyUrl, onEdit, onResend, revisionsOf }: MessageProps) {
           {m.translation.text}
         </p>
       )}
+      {m.translation && m.direction === "out" && (
+        // A reply sent translated: the body is what the customer got, this is what the agent wrote.
+        <p class="translation" lang={m.translation.language}>
+          <span class="visually-hidden">Your words: </span>
+          {m.translation.text}
+        </p>
+      )}
       {m.attachments.map((a) => (
         <p class="attachment">
           📎 {a.kind}

@@ -92,7 +92,8 @@ export function boardConnection(b: Board): { connection: Connection; notes: { qu
     if (RANK[s.connection] > RANK[connection]) connection = s.connection;
     if (s.connection !== "online" || s.connectionNote) notes.push({ queue, connection: s.connection, note: s.connectionNote });
   }
-  return { connection: b.queues.length === 0 ? "closed" : connection, notes };
+  // No queue yet: the desk is still asking which ones the agent works.
+  return { connection: b.queues.length === 0 ? "connecting" : connection, notes };
 }
 
 /** The agent's presence over all queues: one status when they agree, "mixed" while a change is under way. */

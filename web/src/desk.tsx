@@ -184,7 +184,9 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
   }, [list]);
 
   const presence = boardPresence(board);
-  const { connection, notes } = boardConnection(board);
+  const summary = boardConnection(board);
+  const notes = summary.notes;
+  const connection = queues && queues.length === 0 ? "closed" : summary.connection;
   const errors = boardErrors(board);
 
   return (
