@@ -31,7 +31,8 @@ export async function storeReply(
   r: { ticketId: number; authorId: string; text: string; clientMsgId: string; resend?: boolean },
   now = Date.now(),
 ): Promise<StoredReply | StoreOutcome> {
-  const [inserted, , loaded] = await d1.batch<MessageRow & OutboundRow>([
+  // The message's insert trigger moves the ticket's last_message_at (migration 0021).
+  const [inserted, loaded] = await d1.batch<MessageRow & OutboundRow>([
     d1
       .prepare(
         `INSERT INTO messages (account_id, ticket_id, conversation_id, direction, author_id, body, client_msg_id, status, claimed_at, attempts, created_at, updated_at)
@@ -42,7 +43,6 @@ export async function storeReply(
          RETURNING *`,
       )
       .bind(r.ticketId, r.authorId, r.text, r.clientMsgId, now),
-    d1.prepare("UPDATE tickets SET last_message_at = ?2, updated_at = ?2 WHERE id = ?1").bind(r.ticketId, now),
     outboundByClientIdStatement(d1, r.ticketId, r.clientMsgId),
   ]);
   const row = inserted?.results[0];
