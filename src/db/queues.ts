@@ -76,6 +76,16 @@ export const setMemberWeight = (db: Db, queueId: string, userId: string, weight:
 export const deleteMember = (db: Db, queueId: string, userId: string) =>
   db.delete(queueMembers).where(and(eq(queueMembers.queueId, queueId), eq(queueMembers.userId, userId)));
 
+/** The queues a user belongs to, by name, with their weight in each. */
+export const listMembershipsOfUser = (db: Db, userId: string) =>
+  db
+    .select({ queueId: queues.id, queueName: queues.name, weight: queueMembers.weight, addedAt: queueMembers.createdAt })
+    .from(queueMembers)
+    .innerJoin(queues, eq(queues.id, queueMembers.queueId))
+    .where(eq(queueMembers.userId, userId))
+    .orderBy(asc(queues.name))
+    .all();
+
 /** The queue's member as their socket introduces them (an active user only), or null. */
 export async function activeMember(d1: D1Database, queueId: string, userId: string) {
   return d1

@@ -157,3 +157,18 @@ describe("a queue's web chat branding", () => {
     expect((await call("/api/v1/queues", { method: "POST", token: admin.token, json: { name: unique("Web"), routing: { callMeText: "ş".repeat(120) } } })).status).toBe(201);
   });
 });
+
+describe("a user's memberships", () => {
+  it("lists the queues a user belongs to with their weight, to admins and supervisors", async () => {
+    const { admin, supervisor, agent, queueId } = await seedWorld();
+    const other = (await call("/api/v1/queues", { method: "POST", token: admin.token, json: { name: unique("Ağırlık") } })).data.id as string;
+    expect((await call(`/api/v1/queues/${other}/members/${agent.id}`, { method: "PUT", token: admin.token, json: { weight: 70 } })).status).toBe(200);
+    const res = await call(`/api/v1/users/${agent.id}/queues`, { token: supervisor.token });
+    expect(res.status, res.text).toBe(200);
+    expect(res.data.items.map((m: { queueId: string; weight: number }) => [m.queueId, m.weight]).sort()).toEqual([[queueId, 1], [other, 70]].sort());
+    expect(res.data.items[0]).toEqual({ queueId: expect.any(String), queueName: expect.any(String), weight: expect.any(Number), addedAt: expect.any(Number) });
+    expect((await call(`/api/v1/users/${agent.id}/queues`, { token: agent.token })).status).toBe(403);
+    expect((await call("/api/v1/users/no-such-user/queues", { token: admin.token })).status).toBe(404);
+    expect((await call(`/api/v1/users/${admin.id}/queues`, { token: admin.token })).data.items).toEqual([]);
+  });
+});

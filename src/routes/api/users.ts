@@ -1,11 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { audited } from "../../db/audit";
+import { listMembershipsOfUser } from "../../db/queues";
 import { deleteTokensOfUser, deleteUser, getUser, insertUser, listUsers, queuesWithSocketsOf, updateUser, type UserPatch } from "../../db/users";
 import { badRequest, conflict, notFound } from "../../errors";
 import { hashPassword } from "../../security/crypto";
 import { closeSocketsOf } from "./access";
 import { roles } from "../../kinds/principal";
-import { apiRoute, db, errors, isUniqueViolation, jsonBody, jsonResponse, router, uuidParam } from "./shared";
+import { apiRoute, db, errors, isUniqueViolation, jsonBody, jsonResponse, router, timestamp, uuidParam } from "./shared";
 import { toUserView, userSchema } from "./views";
 
 const fields = {
@@ -85,6 +86,27 @@ const remove = apiRoute(["admin"], {
   responses: { 204: { description: "Deleted" }, 404: errors[404], 409: errors[409] },
 });
 
+const memberships = apiRoute(readers, {
+  method: "get",
+  path: "/users/{id}/queues",
+  tags: ["users"],
+  summary: "The queues a user belongs to, with their percentage weight in each (change them with PUT /queues/{id}/members/{userId})",
+  request: { params: uuidParam },
+  responses: {
+    200: jsonResponse(
+      z.object({
+        items: z.array(
+          z
+            .object({ queueId: z.string(), queueName: z.string(), weight: z.number().int(), addedAt: timestamp })
+            .openapi("UserMembership"),
+        ),
+      }),
+      "Memberships by queue name",
+    ),
+    404: errors[404],
+  },
+});
+
 const emailTaken = (email: string) =>
   conflict(`A user with email ${email} already exists`, [{ path: "email", message: "Already taken" }]);
 
@@ -103,6 +125,13 @@ export function userRoutes() {
     const user = await getUser(db(c), c.req.valid("param").id);
     if (!user) throw notFound("User");
     return c.json(toUserView(user), 200);
+  });
+
+  app.openapi(memberships, async (c) => {
+    const { id } = c.req.valid("param");
+    const d = db(c);
+    if (!(await getUser(d, id))) throw notFound("User");
+    return c.json({ items: await listMembershipsOfUser(d, id) }, 200);
   });
 
   app.openapi(create, async (c) => {

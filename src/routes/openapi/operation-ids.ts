@@ -28,6 +28,7 @@ export const operationIds: Record<string, string> = {
   "GET /api/v1/users/{id}": "getUser",
   "PATCH /api/v1/users/{id}": "updateUser",
   "DELETE /api/v1/users/{id}": "deleteUser",
+  "GET /api/v1/users/{id}/queues": "listUserMemberships",
 
   "GET /api/v1/accounts": "listAccounts",
   "POST /api/v1/accounts": "createAccount",
