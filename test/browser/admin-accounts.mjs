@@ -3,7 +3,8 @@
 // (a Key too long and one already taken are refused at the Key field with the API's message), sees
 // its receive URL and copies it, the Auth Token shows as set and is nowhere in the page; a signed
 // Twilio webhook to that URL opens a ticket; the admin adds an agent to the account, creates a user
-// and a canned answer, and makes a disposition mandatory on the account. Screenshots go to
+// (then resets their password and gives them a queue with a weight) and a canned answer, and makes a
+// disposition mandatory on the account. Screenshots go to
 // docs/screenshots/admin-account*.png.
 import { createHmac } from "node:crypto";
 import http from "node:http";
@@ -281,6 +282,21 @@ await runTest(async () => {
   assert(stored && stored.capacity === 4 && stored.role === "agent" && stored.passwordSet, `the user as stored: ${JSON.stringify(stored)}`);
   const login = await fetch(`${base}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: newUser.email, password: newUser.password }) });
   assert(login.status === 200, `the new user cannot sign in: ${login.status}`);
+
+  log("the user's password is reset, and the user joins a queue with a weight");
+  const reset = page.getByRole("form", { name: "Password reset" });
+  await reset.getByLabel("New password").fill("deniz-pass-2");
+  await reset.getByRole("button", { name: "Set password" }).click();
+  await reset.getByRole("status").filter({ hasText: "Password set" }).waitFor();
+  const signIn = (password) =>
+    fetch(`${base}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: newUser.email, password }) }).then((r) => r.status);
+  assert((await signIn("deniz-pass-2")) === 200 && (await signIn(newUser.password)) === 401, "the reset password is not the one that signs in");
+  await page.getByRole("checkbox", { name: `Member of ${queue.body.name}` }).check();
+  await page.getByRole("spinbutton", { name: `Weight in ${queue.body.name}` }).fill("40");
+  await page.getByRole("button", { name: "Save memberships" }).click();
+  await page.getByRole("status").filter({ hasText: "Memberships saved" }).waitFor();
+  const weighted = (await asAdmin("GET", `/queues/${queue.body.id}/members`)).body.items.find((m) => m.userId === stored.id);
+  assert(weighted?.weight === 40, `the user's membership: ${JSON.stringify(weighted)}`);
   unnamed = await unnamedControls(page);
   assert(unnamed.length === 0, `controls without a name on the user: ${unnamed.join(", ")}`);
 
