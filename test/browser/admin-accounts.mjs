@@ -2,10 +2,11 @@
 // an admin signs in, opens Administration, creates a WhatsApp (Twilio) account through the form
 // (a Key too long and one already taken are refused at the Key field with the API's message), sees
 // its receive URL and copies it, the Auth Token shows as set and is nowhere in the page; a signed
-// Twilio webhook to that URL opens a ticket; the admin adds an agent to the account, creates a user
-// (then resets their password and gives them a queue with a weight) and a canned answer, and makes a
-// disposition mandatory on the account. Screenshots go to
-// docs/screenshots/admin-account*.png.
+// Twilio webhook to that URL opens a ticket; the admin adds an agent to the account, replaces its Auth
+// Token, registers the Telegram account's webhook, activates a custom channel after a refused
+// challenge, creates a user (then resets their password and gives them a queue with a weight) and a
+// canned answer, and makes a disposition mandatory on the account; a supervisor sees the account
+// read-only. Screenshots go to docs/screenshots/admin-account*.png.
 import { createHmac } from "node:crypto";
 import http from "node:http";
 import path from "node:path";
