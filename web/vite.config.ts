@@ -18,6 +18,7 @@ const referenceFiles: Record<string, string> = {
   LICENSE: path.join(swaggerUi, "LICENSE"),
   NOTICE: path.join(swaggerUi, "NOTICE"),
   "init.js": path.join(import.meta.dirname, "api-reference", "init.js"),
+  "page.css": path.join(import.meta.dirname, "api-reference", "page.css"),
 };
 
 /** Ships the reference page's files in the build (and serves them in dev): no CDN, works offline. */

@@ -28,6 +28,7 @@ const page = `<!doctype html>
 <title>${info.title} API reference</title>
 <link rel="icon" type="image/png" href="${REFERENCE_ASSETS}/favicon-32x32.png">
 <link rel="stylesheet" href="${REFERENCE_ASSETS}/swagger-ui.css">
+<link rel="stylesheet" href="${REFERENCE_ASSETS}/page.css">
 </head>
 <body>
 <noscript>The API reference needs JavaScript. The document itself: <a href="/api/openapi.json">/api/openapi.json</a></noscript>

@@ -97,6 +97,6 @@ describe("OpenAPI document and reference", () => {
     expect(initializer).toContain("url: root.dataset.openapiUrl");
     expect(initializer).toContain("validatorUrl: null");
     expect(initializer).not.toMatch(/https?:\/\//);
-    for (const name of ["swagger-ui-bundle.js", "swagger-ui.css", "init.js"]) expect(viteConfig).toContain(`"${name}"`);
+    for (const name of ["swagger-ui-bundle.js", "swagger-ui.css", "init.js", "page.css"]) expect(viteConfig).toContain(`"${name}"`);
   });
 });
