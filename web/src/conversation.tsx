@@ -1,4 +1,5 @@
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import type { VNode } from "preact";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { TicketListItem } from "./api";
 import type { Conversation as Conv } from "./desk-state";
 import type { ClientFrame, MessageView } from "./protocol";
@@ -17,7 +18,9 @@ const TICKS: Record<MessageView["status"], string> = {
 const PAGE = 50;
 const MAX = 250;
 
-const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+// One formatter for every message: toLocaleTimeString would build one per call.
+const clock = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" });
+const time = (ms: number) => clock.format(ms);
 
 const EDITABLE = new Set<MessageView["status"]>(["sent", "delivered", "read"]);
 /** Providers whose sent messages can be edited (`canEdit` of their adapters; docs/agent-protocol.md, "edit"). */
@@ -245,6 +248,48 @@ export function Conversation({ conv, queueName, dispositions, queues, colleagues
     if (!win.follow) setWin({ start: Math.max(0, len - PAGE), end: len, follow: true });
   };
 
+  // Typing re-renders this component at every key, and moving the window re-renders the history:
+  // each message's element is kept while the message is the same object, so only what changed is
+  // diffed. The callbacks read the latest props through a ref.
+  const latest = useRef({ send, revisionsOf });
+  latest.current = { send, revisionsOf };
+  const canEdit = EDITING_PROVIDERS.has(ticket.provider);
+  const handlers = useMemo(
+    () => ({
+      onResend(msg: MessageView) {
+        // The agent's own words (a translated reply keeps them as its translation).
+        const text = msg.translation?.text ?? msg.body;
+        // The same reply sent again (it goes back to queued); without its client id, as a new reply.
+        if (msg.clientMsgId) latest.current.send({ type: "reply", ticketId: ticket.id, text, clientMsgId: msg.clientMsgId, resend: true });
+        else latest.current.send({ type: "reply", ticketId: ticket.id, text, clientMsgId: crypto.randomUUID() });
+        pinned.current = true;
+      },
+      onEdit: canEdit
+        ? (msg: MessageView) => {
+            setEditing(msg.id);
+            setNote(false);
+            setText(msg.body);
+            input.current?.focus();
+          }
+        : undefined,
+      revisionsOf: (id: number) => latest.current.revisionsOf(id),
+    }),
+    [ticket.id, canEdit],
+  );
+  const rendered = useRef(new WeakMap<MessageView, { vnode: VNode; storyUrl: string | undefined; handlers: typeof handlers }>());
+  const shownMessages = useMemo(
+    () =>
+      conv.messages.slice(start, end).map((m) => {
+        const storyUrl = conv.storyMentions?.[m.id];
+        const kept = rendered.current.get(m);
+        if (kept && kept.storyUrl === storyUrl && kept.handlers === handlers) return kept.vnode;
+        const vnode = <Message key={m.id} m={m} storyUrl={storyUrl} revisionsOf={handlers.revisionsOf} onResend={handlers.onResend} onEdit={handlers.onEdit} />;
+        rendered.current.set(m, { vnode, storyUrl, handlers });
+        return vnode;
+      }),
+    [conv.messages, conv.storyMentions, start, end, handlers],
+  );
+
   const window_ = ticket.replyWindow;
   // The reply window's time left counts down while it is open.
   const [now, setNow] = useState(Date.now());
@@ -396,32 +441,7 @@ export function Conversation({ conv, queueName, dispositions, queues, colleagues
             </button>
           </li>
         )}
-        {conv.messages.slice(start, end).map((m) => (
-          <Message
-            key={m.id}
-            m={m}
-            storyUrl={conv.storyMentions?.[m.id]}
-            revisionsOf={revisionsOf}
-            onResend={(msg) => {
-              // The agent's own words (a translated reply keeps them as its translation).
-              const text = msg.translation?.text ?? msg.body;
-              // The same reply sent again (it goes back to queued); without its client id, as a new reply.
-              if (msg.clientMsgId) send({ type: "reply", ticketId: ticket.id, text, clientMsgId: msg.clientMsgId, resend: true });
-              else send({ type: "reply", ticketId: ticket.id, text, clientMsgId: crypto.randomUUID() });
-              pinned.current = true;
-            }}
-            onEdit={
-              EDITING_PROVIDERS.has(ticket.provider)
-                ? (msg) => {
-                    setEditing(msg.id);
-                    setNote(false);
-                    setText(msg.body);
-                    input.current?.focus();
-                  }
-                : undefined
-            }
-          />
-        ))}
+        {shownMessages}
         {end < len && (
           <li class="earlier">
             <button type="button" onClick={later}>
