@@ -15,6 +15,7 @@ export async function routeToQueue(env: Env, account: ReceivingAccount, ticket: 
     id: ticket.id,
     accountId: ticket.accountId,
     accountName: ticket.accountName,
+    accountShortKey: ticket.accountShortKey ?? null,
     provider: ticket.provider,
     contact: ticket.contact,
     subject: ticket.subject,
