@@ -1,7 +1,7 @@
 // The API reference page in a real browser against the real Worker, offline: every request that
 // does not go to the hub is blocked (and must not be tried). Swagger UI loads from the Worker's own
 // assets, lists the operations, takes a token from login through Authorize, and runs
-// "Try it out" on GET /api/v1/me, which answers 200. Screenshots: docs/screenshots/api-docs*.png.
+// "Try it out" on GET /api/v1/me, which answers 200; creating an account offers an example per provider. Screenshots: docs/screenshots/api-docs*.png.
 import path from "node:path";
 import { HOST, SHOTS, STEP_TIMEOUT_MS, assert, buildWeb, launchChromium, log, runTest, startStack } from "./lib.mjs";
 
@@ -74,6 +74,21 @@ await runTest(async () => {
   assert(body?.includes(demo.admin.email), "the answer is the admin's");
   await me.scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(SHOTS, "api-docs-try-it.png") });
+
+  log("creating an account: one example per provider");
+  const create = page.locator("#operations-accounts-createAccount");
+  await create.locator(".opblock-summary-control").click();
+  const examples = create.locator("select.examples-select-element").first();
+  await examples.waitFor();
+  const names = await examples.locator("option").allTextContents();
+  for (const provider of ["Telegram", "Instagram through Meta", "Connexease", "WhatsApp through Twilio", "WhatsApp through Sinch", "Custom channel"]) {
+    assert(names.includes(provider), `the create body offers the ${provider} example (${names.join(", ")})`);
+  }
+  await examples.selectOption({ label: "WhatsApp through Twilio" });
+  await create.getByText('"accountSid"').first().waitFor();
+  await create.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, "api-docs-account.png") });
+  await create.locator(".opblock-summary-control").click();
 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.evaluate(() => window.scrollTo(0, 0));
