@@ -56,6 +56,11 @@ const conditions = [
   { field: "tags", op: "contains", value: "iade" },
 ];
 
+const figures = {
+  created: 37, handled: 29, abandoned: 2, firstResponse: { count: 31, avgS: 42.5, p90S: 95 }, handleTime: { count: 29, avgS: 612.3 },
+  serviceLevel: { targetS: 20, within: 27, of: 33, pct: 81.8 },
+};
+
 /** Response examples by the component the response refers to; a page of them is made from the item's. */
 const views: Record<string, unknown> = {
   User: user,
@@ -86,6 +91,18 @@ const views: Record<string, unknown> = {
   ContactErased: { contactId: 311, deletedTickets: [1432, 1433] },
   SavedSearch: { id: "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", ownerId: userId, name: "Open refunds", match: "all", conditions, shared: false, createdAt: at, updatedAt: at },
   CannedAnswer: cannedAnswer,
+  Template: {
+    id: "tpl_Q2n8xk3Lw0aB", name: "Karşılama", description: "The welcome message", body: "Merhaba {{contact.firstName}} 👋 {{queue.name}} ekibine bağlandınız.",
+    variables: ["contact.firstName", "queue.name"], usedBy: [{ kind: "account", id: accountId, name: "Support bot", field: "conversation.messages.welcome" }],
+    createdAt: at, updatedAt: at, createdBy: userId, updatedBy: userId,
+  },
+  TemplatePreview: { text: "Merhaba Ayşe 👋 Support ekibine bağlandınız.", variables: ["contact.firstName", "queue.name"] },
+  QueueStats: {
+    queueId, at, timeZone: "Europe/Istanbul", since: at - 5_400_000, waiting: 2, longestWaitS: 48, offersInFlight: 1, agentsByState: { online: 2, away: 0, offline: 1 }, load: 4, capacity: 6,
+    today: figures,
+    agents: [{ id: userId, name: user.displayName, status: "online", load: 2, capacity: 3, today: figures }],
+  },
+  Report: { from: at - 86_400_000 * 3, to: at, groupBy: "queue", timeZone: "UTC", rows: [{ key: queueId, name: "Support", figures }], total: figures },
   AuditEntry: { id: 501, actorId: userId, action: "queue.update", entityType: "queue", entityId: queueId, details: { name: "Support" }, at },
 };
 
@@ -156,6 +173,8 @@ function fromFieldExamples(doc: Doc, schema: Schema | undefined): unknown {
 function responseExample(schema: Schema | undefined): unknown {
   const name = refName(schema);
   if (name) return name === "Error" ? undefined : views[name];
+  const pageFields = Object.keys(schema?.properties ?? {});
+  if (pageFields.some((f) => f !== "items" && f !== "nextCursor")) return undefined;
   const items = schema?.properties?.items as Schema | undefined;
   const item = items?.type === "array" ? views[refName(items.items as Schema) ?? ""] : undefined;
   if (item === undefined) return undefined;
