@@ -109,6 +109,9 @@ describe("the template library", () => {
     expect((await call(`/api/v1/templates/${id}`, { token: agent.token })).status).toBe(403);
     expect((await call("/api/v1/templates/preview", { ...preview, token: agent.token })).status).toBe(403);
     expect((await call("/api/v1/templates")).status).toBe(401);
+    const unknownParam = await call("/api/v1/templates?name=x", { token: admin.token });
+    expect(unknownParam.status).toBe(400);
+    expect(unknownParam.data.error.details).toEqual([{ path: "name", message: expect.stringContaining("Unknown query parameter") }]);
     expect((await call("/api/v1/templates/preview", preview)).status).toBe(401);
   });
 
