@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { call, seedUser, unique } from "../helpers/api";
 import { BASE, createQueue, createTelegramAccount, row, SECRET_TOKEN, telegramUpdate } from "../helpers/hub";
+import { createMetaAccount, customerMessage, newIgsid, newMid, notification, signatureOf } from "../providers/meta/helpers";
 
 // A welcome message that names a library template: the customer gets the template's text, and
 // after the template changes, the next new customer gets the new text, at the same D1 round trips
@@ -48,6 +49,26 @@ const telegram = (key: string, update: unknown) =>
     headers: { "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN },
     body: JSON.stringify(update),
   });
+
+/** A notification signed as Meta signs it, over these exact bytes. */
+async function meta(key: string, body: unknown) {
+  const raw = JSON.stringify(body);
+  return new Request(`${BASE}/webhooks/meta/${key}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Hub-Signature-256": await signatureOf(raw) },
+    body: raw,
+  });
+}
+
+async function systemMessagesOfContact(accountId: string, externalId: string) {
+  const { results } = await env.DB.prepare(
+    `SELECT m.body FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN contacts c ON c.id = t.contact_id
+     WHERE c.account_id = ?1 AND c.external_id = ?2 AND m.direction = 'system' ORDER BY m.id`,
+  )
+    .bind(accountId, externalId)
+    .all<{ body: string }>();
+  return results.map((r) => r.body);
+}
 
 let seq = 0;
 const nextUser = () => 7_300_000 + ++seq * 10;
@@ -107,6 +128,25 @@ describe("a welcome message from the template library", () => {
     expect(await systemMessagesOf(account.id, third)).toEqual(["Merhaba Ümit, Çiçekçi'ye hoş geldiniz! ✿"]);
     // The first customer's welcome stays as it was sent.
     expect(await systemMessagesOf(account.id, first)).toEqual(["Hoş geldiniz Şükrü 🌷 Size nasıl yardımcı olabiliriz?"]);
+  });
+
+  it("on Instagram: a signed notification's new contact gets the template's text, and after an edit the next one gets the new text", async () => {
+    const admin = await seedUser("admin");
+    const account = await createMetaAccount(await createQueue());
+    const t = await call("/api/v1/templates", { method: "POST", token: admin.token, json: { name: unique("IG karşılama"), body: "Merhaba {{contact.firstName}}! {{account.name}} hesabına yazdığınız için teşekkürler 💐" } });
+    expect(t.status, t.text).toBe(201);
+    expect((await call(`/api/v1/accounts/${account.id}`, { method: "PATCH", token: admin.token, json: { conversation: { messages: { welcome: { templateId: t.data.id } } } } })).status).toBe(200);
+    const name = (await row("SELECT name FROM channel_accounts WHERE id = ?1", account.id)).name as string;
+
+    const first = newIgsid();
+    expect((await send(await meta(account.key, notification([customerMessage(first, newMid(), "Siparişim gelmedi 😟")])))).status).toBe(200);
+    const [welcome] = await systemMessagesOfContact(account.id, first);
+    expect(welcome).toMatch(new RegExp(`! ${name} hesabına yazdığınız için teşekkürler 💐$`));
+
+    expect((await call(`/api/v1/templates/${t.data.id}`, { method: "PATCH", token: admin.token, json: { body: "Hoş geldiniz, {{account.name}} burada — nasıl yardımcı olabiliriz?" } })).status).toBe(200);
+    const second = newIgsid();
+    expect((await send(await meta(account.key, notification([customerMessage(second, newMid(), "Merhaba 👋")])))).status).toBe(200);
+    expect(await systemMessagesOfContact(account.id, second)).toEqual([`Hoş geldiniz, ${name} burada — nasıl yardımcı olabiliriz?`]);
   });
 
   it("a template named by the queue's session timeout message moves the version of the accounts of that queue when it changes", async () => {
