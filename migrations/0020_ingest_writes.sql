@@ -20,4 +20,9 @@ CREATE INDEX `tickets_assignee_id_status_idx` ON `tickets` (`assignee_id`,`statu
 DROP INDEX `tickets_assignee_id_id_idx`;--> statement-breakpoint
 CREATE INDEX `tickets_assignee_id_id_idx` ON `tickets` (`assignee_id`,`id`) WHERE `assignee_id` IS NOT NULL;--> statement-breakpoint
 DROP INDEX `messages_ticket_id_client_msg_id_idx`;--> statement-breakpoint
-CREATE UNIQUE INDEX `messages_ticket_id_client_msg_id_idx` ON `messages` (`ticket_id`,`client_msg_id`) WHERE `client_msg_id` IS NOT NULL;
+CREATE UNIQUE INDEX `messages_ticket_id_client_msg_id_idx` ON `messages` (`ticket_id`,`client_msg_id`) WHERE `client_msg_id` IS NOT NULL;--> statement-breakpoint
+-- A contact is found by address (an echo naming no customer) through its external id when the two
+-- are the same, as they are for most providers, so the address index holds only the others: a new
+-- contact and every message of a known one write no entry in it.
+DROP INDEX `contacts_account_id_address_idx`;--> statement-breakpoint
+CREATE INDEX `contacts_account_id_address_idx` ON `contacts` (`account_id`,`address`) WHERE `address` != `external_id`;

@@ -116,9 +116,12 @@ function statusStatements(d1: D1Database, account: WebhookAccount, ev: Event<"st
 export async function ingestEcho(d1: D1Database, account: WebhookAccount, ev: Event<"echo">, now = Date.now()): Promise<ReportOutcome> {
   const known = "EXISTS (SELECT 1 FROM messages WHERE account_id = ?1 AND provider_message_id = ?3)";
   const byAddress = ev.contactBy === "address";
-  // By address, the contact seen last wins (one conversation's customer named two ways).
+  // By address, the contact seen last wins (one conversation's customer named two ways). A contact
+  // whose address is its external id is found by that; the address index holds only the others (0020).
   const contact = byAddress
-    ? "(SELECT id FROM contacts WHERE account_id = ?1 AND address = ?4 ORDER BY last_seen_at DESC, id DESC LIMIT 1)"
+    ? `(SELECT id FROM (SELECT id, last_seen_at FROM contacts WHERE account_id = ?1 AND external_id = ?4 AND address = ?4
+                       UNION ALL SELECT id, last_seen_at FROM contacts WHERE account_id = ?1 AND address = ?4 AND address != external_id)
+        ORDER BY last_seen_at DESC, id DESC LIMIT 1)`
     : "(SELECT id FROM contacts WHERE account_id = ?1 AND external_id = ?4)";
   const currentTicket = `(SELECT t.id FROM tickets t WHERE t.contact_id = ${contact} AND t.current = 1)`;
   const who = byAddress ? ev.contact.address : ev.contact.externalId;

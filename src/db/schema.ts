@@ -150,7 +150,7 @@ export const contacts = sqliteTable(
   },
   (t) => [
     uniqueIndex("contacts_account_id_external_id_idx").on(t.accountId, t.externalId),
-    index("contacts_account_id_address_idx").on(t.accountId, t.address),
+    index("contacts_account_id_address_idx").on(t.accountId, t.address).where(sql`${t.address} != ${t.externalId}`),
   ],
 );
 
