@@ -166,6 +166,8 @@ async function main() {
   await connection.filter({ hasText: /Reconnected: \d+ missed event/ }).waitFor();
   await history.getByText("Are you still there?").waitFor();
   await history.getByText("Tracking says it is in Madrid.").waitFor();
+  // The open conversation is read: its unread badge goes once the replayed messages are in.
+  await page.getByRole("navigation", { name: "Conversations" }).getByLabel(/unread/).waitFor({ state: "detached" });
   const texts = await history.locator("li.msg p.body").allInnerTexts();
   for (const t of new Set(texts)) assert(texts.filter((x) => x === t).length === 1, `"${t}" shows twice after the resume`);
   log(`after resume: ${await connection.innerText()}`);
