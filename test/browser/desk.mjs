@@ -31,8 +31,8 @@ async function main() {
   const secondQueue = [
     `INSERT INTO queues (id, name, routing) SELECT '${returns.id}', '${returns.name}', routing FROM queues;`,
     `INSERT INTO queue_members (queue_id, user_id) SELECT '${returns.id}', user_id FROM queue_members;`,
-    `INSERT INTO channel_accounts (id, provider, key, name, queue_id, settings, credentials, status)
-       SELECT 'acc-returns', provider, '${returns.key}', 'Returns bot', '${returns.id}', settings, credentials, status FROM channel_accounts;`,
+    `INSERT INTO channel_accounts (id, provider, key, name, queue_id, settings, credentials, status, short_key)
+       SELECT 'acc-returns', provider, '${returns.key}', 'Returns bot', '${returns.id}', settings, credentials, status, 'RET' FROM channel_accounts;`,
     // Room for the conversations of both queues at the end.
     "UPDATE users SET capacity = 6;",
   ].join("\n");
@@ -333,6 +333,9 @@ async function main() {
   await history.getByText("Where is my invoice?").waitFor();
   const mine = page.getByRole("navigation", { name: "Conversations" });
   await mine.getByRole("button", { name: /Lena.*Returns/ }).waitFor();
+  // The account's short Key shows before the name, where the account has one.
+  await mine.getByRole("button", { name: /Lena/ }).locator("abbr", { hasText: "RET" }).waitFor();
+  assert((await mine.getByRole("button", { name: /Omar/ }).locator("abbr").count()) === 0, "a Key shows for an account without one");
   await mine.getByRole("button", { name: /Omar.*Support/ }).waitFor();
 
   log("presence applies to every queue");

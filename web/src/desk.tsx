@@ -322,6 +322,11 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
                 <li key={c.ticket.id}>
                   <button type="button" aria-current={c.ticket.id === board.selected ? "true" : undefined} onClick={() => select(c.ticket.id)}>
                     <span class="name">
+                      {c.ticket.accountShortKey && (
+                        <abbr class="account-key" title={c.ticket.accountName}>
+                          {c.ticket.accountShortKey}
+                        </abbr>
+                      )}
                       {c.ticket.contact.name} <QueueTag queue={queue} show={several} />
                     </span>
                     {unread > 0 && (
