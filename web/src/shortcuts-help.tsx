@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "preact/hooks";
 
 export const SHORTCUTS: [string, string][] = [
-  ["Alt+A", "Accept the first offer"],
+  ["Alt+A", "Accept the offer that expires first"],
   ["Alt+N", "Next conversation"],
   ["Enter", "Send (Shift+Enter: new line)"],
   ["Alt+M", "Note mode on or off"],
