@@ -98,6 +98,11 @@ export type SendOutcome =
  */
 export const OUTCOME_UNKNOWN_PREFIX = "outcome unknown:";
 
+/** What a reply becomes once the provider took it: `sent`, unless a report moved it further already (in SQL, on the row before the update). */
+const SENT_NOW = `(CASE WHEN messages.status IN ('queued', 'sending') OR (messages.status = 'failed' AND messages.status_reason LIKE '${OUTCOME_UNKNOWN_PREFIX}%') THEN 'sent' ELSE messages.status END)`;
+/** A report that outran the send's answer (`p`) goes further than that. */
+const PENDING_AHEAD = `p.status IS NOT NULL AND ${reportRankSql("p.status")} > ${currentRankSql(SENT_NOW)}`;
+
 /**
  * Records the outcome of a send in one batch and returns the message's status after it: a status
  * callback that outran the provider's answer may have moved it further than `sent` already.
@@ -116,22 +121,20 @@ export async function recordOutcome(
             .prepare("DELETE FROM messages WHERE account_id = ?1 AND provider_message_id = ?2 AND id != ?3 AND direction = 'out' AND author_id IS NULL")
             .bind(m.accountId, o.providerMessageId, m.id),
           // A provider's status callback may have moved it past `sent` already: never back. A sweep
-          // that took this slow attempt for a dead one learns the outcome after all.
+          // that took this slow attempt for a dead one learns the outcome after all. Reports that
+          // outran this answer apply in the same statement, the furthest first, forward only.
           d1
             .prepare(
-              `UPDATE messages SET status = CASE WHEN status IN ('queued', 'sending') OR (status = 'failed' AND status_reason LIKE '${OUTCOME_UNKNOWN_PREFIX}%') THEN 'sent' ELSE status END,
-               provider_message_id = ?2, status_reason = NULL, updated_at = ?3 WHERE id = ?1`,
+              `UPDATE messages SET
+                 status = CASE WHEN ${PENDING_AHEAD} THEN p.status ELSE ${SENT_NOW} END,
+                 status_reason = CASE WHEN ${PENDING_AHEAD} THEN p.reason END,
+                 provider_message_id = ?2, updated_at = ?3
+               FROM (SELECT 1) AS one LEFT JOIN (SELECT status, reason FROM pending_statuses WHERE account_id = ?4 AND provider_message_id = ?2
+                     ORDER BY ${reportRankSql("status")} DESC LIMIT 1) AS p ON true
+               WHERE messages.id = ?1
+               RETURNING messages.status, messages.status_reason`,
             )
-            .bind(m.id, o.providerMessageId, now),
-          // Reports that outran this answer apply now, the furthest first, forward only.
-          d1
-            .prepare(
-              `UPDATE messages SET status = p.status, status_reason = p.reason, updated_at = ?3
-               FROM (SELECT status, reason FROM pending_statuses WHERE account_id = ?2 AND provider_message_id = ?4
-                     ORDER BY ${reportRankSql("status")} DESC LIMIT 1) AS p
-               WHERE messages.id = ?1 AND ${reportRankSql("p.status")} > ${currentRankSql("messages.status")}`,
-            )
-            .bind(m.id, m.accountId, now, o.providerMessageId),
+            .bind(m.id, o.providerMessageId, now, m.accountId),
           d1
             .prepare("DELETE FROM pending_statuses WHERE account_id = ?1 AND (provider_message_id = ?2 OR at < ?3)")
             .bind(m.accountId, o.providerMessageId, now - 24 * 60 * 60 * 1000),
@@ -153,9 +156,8 @@ export async function recordOutcome(
     await d1.batch(statements);
     return { status: "failed", reason: o.reason };
   }
-  statements.push(d1.prepare("SELECT status, status_reason FROM messages WHERE id = ?1").bind(m.id));
   const results = await d1.batch<{ status: MessageStatus; status_reason: string | null }>(statements);
-  const final = results.at(-1)?.results[0];
+  const final = results[1]?.results[0];
   return { status: final?.status ?? "sent", reason: final?.status_reason ?? null };
 }
 
