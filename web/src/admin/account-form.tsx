@@ -2,7 +2,7 @@
 // provider's settings and write-only credentials, checked with the API's own schemas first.
 import { useState } from "preact/hooks";
 import { ApiFailure } from "../api";
-import { checkAccount, credentialsBody, providerForms, providerKinds, settingsBody, settingsValues, type FieldSpec, type FieldValues, type ProviderKind } from "./account-providers";
+import { checkAccount, credentialsBody, providerForms, providerKinds, settingDefault, settingsBody, settingsValues, type FieldSpec, type FieldValues, type ProviderKind } from "./account-providers";
 import { createAccount, errorAt, fieldErrorsOf, messageOf, updateAccount, type Account, type QueueSummary } from "./data";
 import { CheckboxField, Group, NumberField, SecretField, SelectField, TextField } from "./form";
 
@@ -90,7 +90,8 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
     const value = settings[f.name];
     if (f.kind === "checkbox") return <CheckboxField key={f.name} label={f.label} hint={f.hint} error={error} checked={value === true} onChange={set} />;
     if (f.kind === "select") {
-      const options = [{ value: "", label: "Default" }, ...(f.options ?? []).map((o) => ({ value: o, label: o }))];
+      const fallback = settingDefault(form, f.name);
+      const options = [{ value: "", label: fallback ? `Default (${fallback})` : "Default" }, ...(f.options ?? []).map((o) => ({ value: o, label: o }))];
       return <SelectField key={f.name} label={f.label} hint={f.hint} error={error} value={String(value ?? "")} options={options} onChange={set} />;
     }
     if (f.kind === "number") {
@@ -113,7 +114,7 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
               label={i === 0 ? f.label : `${f.label} ${i + 1} (optional)`}
               hint={i === 0 ? hint : "Optional: another secret that verifies too"}
               error={i === 0 ? errorAt(errors, `credentials.${f.name}`) : undefined}
-              isSet={isSet}
+              isSet={isSet && i === 0}
               value={v}
               onInput={(nv) => setCredentials({ ...credentials, [f.name]: value.map((old, j) => (j === i ? nv : old)) })}
             />
@@ -141,7 +142,12 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
       <fieldset class="plain" disabled={readOnly}>
         <Group title="Account">
           {creating ? (
-            <SelectField label="Provider" value={provider} options={providerKinds.map((k) => ({ value: k, label: providerForms[k].label }))} onChange={pickProvider} />
+            <>
+              <SelectField label="Provider" value={provider} options={providerKinds.map((k) => ({ value: k, label: providerForms[k].label }))} onChange={pickProvider} />
+              <p class="prepare">
+                <strong>Before you start:</strong> {form.prepare}
+              </p>
+            </>
           ) : (
             <p class="field-static">
               <span class="label">Provider</span> {form.label}

@@ -1,7 +1,7 @@
 // The account form's fields for each provider, and the same zod schemas the accounts API parses
 // settings and credentials with (pure modules), so the browser refuses what the API would refuse.
 // test/web/admin-provider-fields.test.ts checks that every field of every schema has a control here.
-import type { z } from "zod";
+import { z } from "zod";
 import { connexeaseCredentialsSchema, connexeaseSettingsSchema } from "../../../src/providers/connexease/config.ts";
 import { ACTIVATION_ONLY_CREDENTIALS, customCredentialsSchema, customSettingsSchema } from "../../../src/providers/custom/config.ts";
 import { DEFAULT_API_VERSION, metaCredentialsSchema, metaSettingsSchema } from "../../../src/providers/meta/config.ts";
@@ -39,6 +39,8 @@ export type ProviderForm = {
   credentialsSchema: z.ZodObject<z.ZodRawShape>;
   /** Credentials only the hub sets (custom: the access token's hash, by activation). */
   notEditable?: readonly string[];
+  /** What to have at hand from the provider before filling in the form. */
+  prepare: string;
 };
 
 const apiBase = (fallback: string): FieldSpec => ({
@@ -53,6 +55,7 @@ const apiBase = (fallback: string): FieldSpec => ({
 export const providerForms: Record<ProviderKind, ProviderForm> = {
   telegram: {
     id: "telegram",
+    prepare: "Create a bot with @BotFather and copy its token. Once the account exists, Register webhook points Telegram at the hub.",
     label: "Telegram",
     settingsSchema: telegramSettingsSchema,
     credentialsSchema: telegramCredentialsSchema,
@@ -64,6 +67,7 @@ export const providerForms: Record<ProviderKind, ProviderForm> = {
   },
   meta: {
     id: "meta",
+    prepare: "From the Meta app (type Business) with Instagram Login, or Messenger → Instagram settings for a linked Facebook Page: the Instagram account id, an access token, and the app secrets (App settings → Basic, and Instagram → API setup).",
     label: "Instagram (Meta)",
     settingsSchema: metaSettingsSchema,
     credentialsSchema: metaCredentialsSchema,
@@ -88,6 +92,7 @@ export const providerForms: Record<ProviderKind, ProviderForm> = {
   },
   connexease: {
     id: "connexease",
+    prepare: "From Connexease support: the API user's username and password, the channel's uuid and your account number.",
     label: "Connexease",
     settingsSchema: connexeaseSettingsSchema,
     credentialsSchema: connexeaseCredentialsSchema,
@@ -108,6 +113,7 @@ export const providerForms: Record<ProviderKind, ProviderForm> = {
   },
   twilio: {
     id: "twilio",
+    prepare: "From the Twilio Console: the Account SID and the Auth Token (Account info), and the WhatsApp sender, e.g. whatsapp:+14155238886.",
     label: "WhatsApp (Twilio)",
     settingsSchema: twilioSettingsSchema,
     credentialsSchema: twilioCredentialsSchema,
@@ -120,6 +126,7 @@ export const providerForms: Record<ProviderKind, ProviderForm> = {
   },
   sinch: {
     id: "sinch",
+    prepare: "From the Sinch dashboard: the project ID, an access key (key ID and key secret), and the ID and region of the Conversation API app that has the WhatsApp channel.",
     label: "WhatsApp (Sinch)",
     settingsSchema: sinchSettingsSchema,
     credentialsSchema: sinchCredentialsSchema,
@@ -139,6 +146,7 @@ export const providerForms: Record<ProviderKind, ProviderForm> = {
   },
   custom: {
     id: "custom",
+    prepare: "Your endpoint's URL: the hub posts the activation challenge and every reply there. Once the account exists, Activate; your system then posts customers' messages to the receive URL with the access token shown once.",
     label: "Custom channel",
     settingsSchema: customSettingsSchema,
     credentialsSchema: customCredentialsSchema,
@@ -147,6 +155,17 @@ export const providerForms: Record<ProviderKind, ProviderForm> = {
     credentials: [{ name: "signingSecret", label: "Signing secret", kind: "secret", generated: true, hint: "Key of X-Hub-Signature on requests to your webhook; generated (and shown once) when left empty" }],
   },
 };
+
+/** The schema's default of a setting ("eu" for Sinch's region), for a select's "Default" choice; undefined when it has none. */
+export function settingDefault(form: ProviderForm, name: string): string | undefined {
+  try {
+    const json = z.toJSONSchema(form.settingsSchema, { io: "input", unrepresentable: "any" }) as { properties?: Record<string, { default?: unknown }> };
+    const d = json.properties?.[name]?.default;
+    return d === undefined ? undefined : String(d);
+  } catch {
+    return undefined;
+  }
+}
 
 /** What the form holds per field: text for inputs, a flag for checkboxes, one text per item of a list. */
 export type FieldValues = Record<string, string | boolean | string[]>;

@@ -1,6 +1,7 @@
 // What an admin does at the provider's side once the account exists: the receive URL to paste, and
 // the provider's own step (Telegram's webhook registration, the custom channel's activation).
 import { useId, useRef, useState } from "preact/hooks";
+import { providerForms } from "./account-providers";
 import { activateAccount, messageOf, registerTelegramWebhook, type Account } from "./data";
 
 /** The receive URL, selectable, with a copy button that says whether it worked. */
@@ -33,21 +34,54 @@ export function ReceiveUrl({ url }: { url: string }) {
   );
 }
 
+/** A copy button that says whether it worked; `select` is called when the browser refuses the clipboard. */
+function CopyButton({ text, what, select }: { text: string; what: string; select?: () => void }) {
+  const [said, setSaid] = useState("");
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setSaid(`${what} copied`);
+    } catch {
+      select?.();
+      setSaid(select ? `Could not copy: the ${what} is selected, copy it with Ctrl+C` : `Could not copy the ${what}: select it and copy it with Ctrl+C`);
+    }
+  };
+  return (
+    <>
+      <button type="button" onClick={() => void copy()}>
+        Copy {what}
+      </button>
+      <small role="status" class="hint">
+        {said}
+      </small>
+    </>
+  );
+}
+
+/** How a revealed value is named to people: the credential's label in the form, else the API's name. */
+function revealedLabel(provider: Account["provider"], key: string): string {
+  if (key === "accessToken" && provider === "custom") return "Access token";
+  return providerForms[provider]?.credentials.find((f) => f.name === key)?.label ?? key;
+}
+
 /** Secrets the hub generated or obtained, shown in the answer that made them and never again. */
-export function RevealedOnce({ revealed, onDismiss }: { revealed: Record<string, string>; onDismiss(): void }) {
+export function RevealedOnce({ provider, revealed, onDismiss }: { provider: Account["provider"]; revealed: Record<string, string>; onDismiss(): void }) {
   return (
     <section class="revealed" aria-label="Shown once">
       <h3>Shown once</h3>
       <p>Copy these now and give them to the provider: the hub will not show them again.</p>
       <dl>
-        {Object.entries(revealed).map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd>
-              <code>{v}</code>
-            </dd>
-          </div>
-        ))}
+        {Object.entries(revealed).map(([k, v]) => {
+          const label = revealedLabel(provider, k);
+          return (
+            <div key={k}>
+              <dt>{label}</dt>
+              <dd>
+                <code aria-label={label}>{v}</code> <CopyButton text={v} what={label} />
+              </dd>
+            </div>
+          );
+        })}
       </dl>
       <button type="button" onClick={onDismiss}>
         I have copied them

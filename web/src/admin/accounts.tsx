@@ -32,6 +32,7 @@ export function Accounts({ token, role }: SectionProps) {
   const [view, setView] = useState<View>({ kind: "list" });
   const [revealed, setRevealed] = useState<Record<string, string> | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
 
   const reload = () =>
     Promise.all([listAccounts(token), listQueues(token)]).then(
@@ -56,11 +57,11 @@ export function Accounts({ token, role }: SectionProps) {
   if (view.kind === "new" || open) {
     return (
       <div class="account-detail">
-        <button type="button" class="back" onClick={() => (setView({ kind: "list" }), setRevealed(null), void reload())}>
+        <button type="button" class="back" onClick={() => (setView({ kind: "list" }), setRevealed(null), setFailure(null), void reload())}>
           ← All accounts
         </button>
         <h2>{open ? open.name : "New account"}</h2>
-        {revealed && <RevealedOnce revealed={revealed} onDismiss={() => setRevealed(null)} />}
+        {revealed && open && <RevealedOnce provider={open.provider} revealed={revealed} onDismiss={() => setRevealed(null)} />}
         {open && <SetupHelp token={token} account={open} readOnly={readOnly} onChanged={saved} />}
         <AccountForm key={open?.id ?? "new"} token={token} queues={queues} account={open} readOnly={readOnly} onSaved={saved} onCancel={() => setView({ kind: "list" })} />
         {open && <AccountAgents token={token} account={open} readOnly={readOnly} />}
@@ -69,10 +70,11 @@ export function Accounts({ token, role }: SectionProps) {
             type="button"
             class="danger"
             onClick={() => {
-              if (!confirm(`Delete the account ${open.name}? Only an account without tickets can be deleted.`)) return;
+              if (!confirm(`Delete the account ${open.name}? Its receive URL stops working at once. Only an account without tickets can be deleted.`)) return;
+              setFailure(null);
               deleteAccount(token, open.id).then(
-                () => (setView({ kind: "list" }), void reload()),
-                (err) => setFailure(messageOf(err)),
+                () => (setView({ kind: "list" }), setRevealed(null), setNotice(`Account ${open.name} deleted`), void reload()),
+                (err) => setFailure(`Not deleted: ${messageOf(err)}`),
               );
             }}
           >
@@ -93,7 +95,7 @@ export function Accounts({ token, role }: SectionProps) {
       <div class="section-head">
         <h2>Accounts</h2>
         {!readOnly && (
-          <button type="button" class="primary" onClick={() => (setFailure(null), setView({ kind: "new" }))}>
+          <button type="button" class="primary" onClick={() => (setFailure(null), setNotice(null), setView({ kind: "new" }))}>
             New account
           </button>
         )}
@@ -101,6 +103,11 @@ export function Accounts({ token, role }: SectionProps) {
       {failure && (
         <p class="error" role="alert">
           {failure}
+        </p>
+      )}
+      {notice && (
+        <p class="ok" role="status">
+          {notice}
         </p>
       )}
       {accounts === null ? (
@@ -133,7 +140,7 @@ export function Accounts({ token, role }: SectionProps) {
                     <StatusCell a={a} />
                   </td>
                   <td>
-                    <button type="button" onClick={() => (setFailure(null), setView({ kind: "open", id: a.id }))}>
+                    <button type="button" onClick={() => (setFailure(null), setNotice(null), setView({ kind: "open", id: a.id }))}>
                       Open {a.name}
                     </button>
                   </td>

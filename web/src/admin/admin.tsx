@@ -27,6 +27,8 @@ type SectionId = (typeof sections)[number]["id"];
 /** The admin console: setup of accounts, queues, users and what the hub says to customers. */
 export function Admin({ session, onOpenConsole, onOpenDesk, onSignOut }: { session: Session; onOpenConsole(): void; onOpenDesk(): void; onSignOut(): void }) {
   const [current, setCurrent] = useState<SectionId>("accounts");
+  // Each click in the navigation opens its section afresh (the list, not the account left open).
+  const [visit, setVisit] = useState(0);
   const section = sections.find((s) => s.id === current) ?? sections[0];
   return (
     <div class="admin">
@@ -57,7 +59,7 @@ export function Admin({ session, onOpenConsole, onOpenDesk, onSignOut }: { sessi
           <ul>
             {sections.map((s) => (
               <li key={s.id}>
-                <button type="button" aria-current={s.id === current ? "page" : undefined} onClick={() => setCurrent(s.id)}>
+                <button type="button" aria-current={s.id === current ? "page" : undefined} onClick={() => (setCurrent(s.id), setVisit((n) => n + 1))}>
                   {s.label}
                 </button>
               </li>
@@ -65,7 +67,7 @@ export function Admin({ session, onOpenConsole, onOpenDesk, onSignOut }: { sessi
           </ul>
         </nav>
         <main class="admin-section" aria-label={section.label}>
-          <section.View token={session.token} role={session.user.role ?? "agent"} onSignOut={onSignOut} />
+          <section.View key={visit} token={session.token} role={session.user.role ?? "agent"} onSignOut={onSignOut} />
         </main>
       </div>
     </div>
