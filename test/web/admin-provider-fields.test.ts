@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { providerKinds } from "../../src/providers/types";
 import { providerSpec } from "../../src/routes/api/account-providers";
 import { adapterFor } from "../../src/providers/registry";
-import { ApiFailure } from "../../web/src/api";
+import { ApiFailure } from "../../web/src/http";
 import { checkAccount, credentialsBody, providerForms, settingsBody, settingsValues } from "../../web/src/admin/account-providers";
 import { errorAt, fieldErrorsOf } from "../../web/src/admin/data";
 

@@ -1,6 +1,6 @@
 // An agent who is a member of several queues works them all at once: one socket and one
 // DeskState per queue (each with its own sequence numbers), shown together. Pure: no DOM, no socket.
-import type { Queue } from "./api";
+import type { Queue } from "./http";
 import { applyFrame, conversationList, initialDeskState, type Connection, type Conversation, type DeskState } from "./desk-state";
 import type { OfferView, SequencedFrame } from "./protocol";
 

@@ -1,5 +1,5 @@
 // The API calls and views of the accounts, users, canned answers and dispositions screens.
-import { ApiFailure, request } from "../api";
+import { ApiFailure, request } from "../http";
 import type { ProviderKind } from "./account-providers";
 
 export type Account = {
