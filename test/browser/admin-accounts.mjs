@@ -253,13 +253,13 @@ await runTest(async () => {
   const setup = page.getByRole("region", { name: "Setup" });
   await setup.getByText(/pending.*answered HTTP 503 to the challenge/).waitFor();
   const shownOnce = page.getByRole("region", { name: "Shown once" });
-  await shownOnce.getByText("signingSecret").waitFor();
+  await shownOnce.getByText("Signing secret", { exact: true }).waitFor();
   await shownOnce.getByRole("button", { name: "I have copied them" }).click();
   outgoing.state.echo = true;
   await setup.getByRole("button", { name: "Activate" }).click();
   await setup.getByRole("status").filter({ hasText: "Activated" }).waitFor();
   await setup.locator(".pill").filter({ hasText: "active" }).waitFor();
-  await shownOnce.getByText("accessToken").waitFor();
+  await shownOnce.getByText("Access token", { exact: true }).waitFor();
   assert(outgoing.state.challenges === 2, `the outgoing webhook got ${outgoing.state.challenges} challenges`);
   await page.getByRole("button", { name: "← All accounts" }).click();
   await accounts.getByRole("row", { name: /Partner chat/ }).filter({ hasText: "active" }).waitFor();
