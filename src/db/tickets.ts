@@ -1,5 +1,5 @@
-import { asc, eq } from "drizzle-orm";
-import { contacts, messageRevisions, messages, tickets } from "./schema";
+import { asc, eq, sql } from "drizzle-orm";
+import { channelAccounts, contacts, messageRevisions, messages, queueMembers, tickets } from "./schema";
 import { conversationSettingsSchema, defaultConversationSettings, resolveConversationSettings, type ConversationSettings } from "../domain/conversation-settings";
 import type { Db } from "./database";
 import { ticketUpdateAudit } from "./audit";
@@ -37,6 +37,30 @@ export async function loadConversationSettings(d1: D1Database, accountId: string
     .first<{ conversation: string; templates: string | null }>();
   const parsed = conversationSettingsSchema.safeParse(row ? JSON.parse(row.conversation) : {});
   return parsed.success ? resolveConversationSettings(parsed.data, parseTemplateBodies(row?.templates)) : defaultConversationSettings;
+}
+
+/** What closing a ticket takes: its account's dispositions, and whether one is required. */
+export type Closing = { dispositions: string[]; dispositionRequired: boolean };
+
+/**
+ * A ticket as its detail shows it, in one read: the row, what closing it takes (from its account's
+ * settings, parsed as the close parses them) and whether `userId` is a member of its queue.
+ */
+export async function ticketForDetail(db: Db, id: number, userId: string): Promise<{ ticket: TicketRow; closing: Closing; member: boolean } | undefined> {
+  const row = await db
+    .select({
+      ticket: tickets,
+      conversation: channelAccounts.conversation,
+      member: sql<number>`EXISTS (SELECT 1 FROM ${queueMembers} WHERE ${queueMembers.queueId} = ${tickets.queueId} AND ${queueMembers.userId} = ${userId})`,
+    })
+    .from(tickets)
+    .leftJoin(channelAccounts, eq(channelAccounts.id, tickets.accountId))
+    .where(eq(tickets.id, id))
+    .get();
+  if (!row) return undefined;
+  const parsed = conversationSettingsSchema.safeParse(row.conversation ?? {});
+  const s = parsed.success ? parsed.data : defaultConversationSettings;
+  return { ticket: row.ticket, closing: { dispositions: s.dispositions, dispositionRequired: s.mandatoryDisposition }, member: Boolean(row.member) };
 }
 
 export type DispositionRefusal = { code: "disposition_required" | "unknown_disposition"; message: string };

@@ -3,7 +3,7 @@ import { ticketCloseAudit } from "../../db/audit";
 import { isMember } from "../../db/queues";
 import { messageStatuses } from "../../kinds/message";
 import { closeTicket } from "../../db/replies";
-import { dispositionRefusal, getContact, getTicket, listTicketMessages, loadConversationSettings, ticketRevisions, updateTicketFieldsAudited, type TicketRow } from "../../db/tickets";
+import { dispositionRefusal, getContact, getTicket, listTicketMessages, loadConversationSettings, ticketForDetail, ticketRevisions, updateTicketFieldsAudited, type TicketRow } from "../../db/tickets";
 import { ticketExtras } from "../../db/agent-views";
 import { ApiError, badRequest, conflict, notFound } from "../../errors";
 import { roles, type Principal } from "../../kinds/principal";
@@ -83,6 +83,13 @@ const messageSchema = z
   })
   .openapi("Message");
 
+const closingSchema = z
+  .object({
+    dispositions: z.array(z.string()).openapi({ description: "The account's dispositions, in its order: a close may name one (`disposition`)" }),
+    dispositionRequired: z.boolean().openapi({ description: "The account has Mandatory Disposition: a close without one of `dispositions` is refused" }),
+  })
+  .openapi("TicketClosing", { description: "What closing this ticket takes, from its account's conversation settings" });
+
 const allRoles = roles;
 
 // The derived columns (inboundCount, the preview's) show in the list's rows (ticket-finding.ts).
@@ -104,6 +111,7 @@ const read = apiRoute(allRoles, {
           messages: z.array(messageSchema),
           unread: z.number().int().openapi({ description: "Customer messages after the caller's read mark (the socket's `read` frame)" }),
           replyWindow: replyWindowViewSchema.openapi("ReplyWindow", { description: "Whether a free-form reply can reach the customer now, and until when" }),
+          closing: closingSchema,
         })
         .openapi("TicketDetail"),
       "The ticket",
@@ -176,7 +184,10 @@ export function ticketRoutes() {
     const { id } = c.req.valid("param");
     const d = db(c);
     const { userId } = c.var.auth;
-    const ticket = await visibleTicket(d, c.var.auth, id);
+    // The ticket, what closing it takes and the caller's membership of its queue: one read.
+    const head = await ticketForDetail(d, id, userId);
+    if (!head || (c.var.auth.role === "agent" && !head.member)) throw notFound("Ticket");
+    const { ticket, closing } = head;
     const [contact, messages, extras, revisions, translations] = await Promise.all([
       getContact(d, ticket.contactId),
       listTicketMessages(d, id),
@@ -198,6 +209,7 @@ export function ticketRoutes() {
         }),
         unread: extra?.unread ?? 0,
         replyWindow: extra?.replyWindow ?? { open: true, closesAt: null, kind: "none" },
+        closing,
       },
       200,
     );

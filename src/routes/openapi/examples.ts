@@ -84,6 +84,7 @@ const views: Record<string, unknown> = {
     messages: [message, reply],
     unread: 0,
     replyWindow: { open: true, closesAt: null, kind: "none" },
+    closing: { dispositions: ["Solved", "Çözüldü", "Follow-up"], dispositionRequired: true },
   },
   Ticket: ticket,
   TicketReadMark: { lastReadMessageId: 9001, unread: 0 },
