@@ -1,9 +1,8 @@
 // Creating and changing a channel account: the reference fields, its queue, and the chosen
 // provider's settings and write-only credentials, checked with the API's own schemas first.
 import { useState } from "preact/hooks";
-import { ApiFailure } from "../api";
 import { checkAccount, credentialsBody, providerForms, providerKinds, settingDefault, settingsBody, settingsValues, type FieldSpec, type FieldValues, type ProviderKind } from "./account-providers";
-import { createAccount, errorAt, fieldErrorsOf, messageOf, updateAccount, type Account, type QueueSummary } from "./data";
+import { createAccount, errorAt, fieldErrorsOf, focusFirstInvalid, refusalSummary, updateAccount, type Account, type QueueSummary } from "./data";
 import { CheckboxField, Group, NumberField, SecretField, SelectField, TextField } from "./form";
 
 type Props = {
@@ -50,6 +49,7 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
 
   const submit = async (e: Event) => {
     e.preventDefault();
+    const formEl = e.currentTarget as HTMLFormElement;
     if (readOnly || busy) return;
     setFailure(null);
     setSaved(false);
@@ -59,7 +59,9 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
     if (!name.trim()) local.name = "Required";
     if (Object.keys(local).length > 0) {
       setErrors(local);
-      setFailure("Some fields need attention");
+      const n = Object.keys(local).length;
+      setFailure(`Not saved: ${n === 1 ? "one field needs" : `${n} fields need`} attention, see the message at ${n === 1 ? "it" : "each"}.`);
+      focusFirstInvalid(formEl);
       return;
     }
     const body: Record<string, unknown> = { name: name.trim(), queueId, settings: s };
@@ -77,8 +79,10 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
       setSaved(!creating);
       onSaved(result);
     } catch (err) {
-      setErrors(fieldErrorsOf(err));
-      setFailure(err instanceof ApiFailure ? err.message : messageOf(err));
+      const fields = fieldErrorsOf(err);
+      setErrors(fields);
+      setFailure(refusalSummary(err, fields));
+      focusFirstInvalid(formEl);
     } finally {
       setBusy(false);
     }

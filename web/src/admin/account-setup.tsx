@@ -59,20 +59,20 @@ function CopyButton({ text, what, select }: { text: string; what: string; select
 }
 
 /** How a revealed value is named to people: the credential's label in the form, else the API's name. */
-function revealedLabel(provider: Account["provider"], key: string): string {
+export function revealedLabel(provider: Account["provider"], key: string): string {
   if (key === "accessToken" && provider === "custom") return "Access token";
   return providerForms[provider]?.credentials.find((f) => f.name === key)?.label ?? key;
 }
 
 /** Secrets the hub generated or obtained, shown in the answer that made them and never again. */
-export function RevealedOnce({ provider, revealed, onDismiss }: { provider: Account["provider"]; revealed: Record<string, string>; onDismiss(): void }) {
+export function RevealedOnce({ revealed, labelOf, onDismiss }: { revealed: Record<string, string>; labelOf(key: string): string; onDismiss(): void }) {
   return (
     <section class="revealed" aria-label="Shown once">
       <h3>Shown once</h3>
-      <p>Copy these now and give them to the provider: the hub will not show them again.</p>
+      <p>Copy these now and give them to whoever needs them: the hub will not show them again.</p>
       <dl>
         {Object.entries(revealed).map(([k, v]) => {
-          const label = revealedLabel(provider, k);
+          const label = labelOf(k);
           return (
             <div key={k}>
               <dt>{label}</dt>

@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { AccountAgents } from "./account-agents";
 import { AccountForm } from "./account-form";
 import { providerForms } from "./account-providers";
-import { RevealedOnce, SetupHelp } from "./account-setup";
+import { RevealedOnce, SetupHelp, revealedLabel } from "./account-setup";
 import type { SectionProps } from "./admin";
 import { deleteAccount, listAccounts, listQueues, messageOf, type Account, type QueueSummary } from "./data";
 
@@ -61,7 +61,7 @@ export function Accounts({ token, role }: SectionProps) {
           ← All accounts
         </button>
         <h2>{open ? open.name : "New account"}</h2>
-        {revealed && open && <RevealedOnce provider={open.provider} revealed={revealed} onDismiss={() => setRevealed(null)} />}
+        {revealed && open && <RevealedOnce revealed={revealed} labelOf={(k) => revealedLabel(open.provider, k)} onDismiss={() => setRevealed(null)} />}
         {open && <SetupHelp token={token} account={open} readOnly={readOnly} onChanged={saved} />}
         <AccountForm key={open?.id ?? "new"} token={token} queues={queues} account={open} readOnly={readOnly} onSaved={saved} onCancel={() => setView({ kind: "list" })} />
         {open && <AccountAgents token={token} account={open} readOnly={readOnly} />}
@@ -73,7 +73,13 @@ export function Accounts({ token, role }: SectionProps) {
               if (!confirm(`Delete the account ${open.name}? Its receive URL stops working at once. Only an account without tickets can be deleted.`)) return;
               setFailure(null);
               deleteAccount(token, open.id).then(
-                () => (setView({ kind: "list" }), setRevealed(null), setNotice(`Account ${open.name} deleted`), void reload()),
+                () => {
+                  setAccounts((list) => list?.filter((x) => x.id !== open.id) ?? null);
+                  setView({ kind: "list" });
+                  setRevealed(null);
+                  setNotice(`Account ${open.name} deleted`);
+                  void reload();
+                },
                 (err) => setFailure(`Not deleted: ${messageOf(err)}`),
               );
             }}

@@ -1,7 +1,7 @@
 // Canned answers: global ones and each account's, by shortcut.
 import { useEffect, useState } from "preact/hooks";
 import type { SectionProps } from "./admin";
-import { createCanned, deleteCanned, fieldErrorsOf, listAccounts, listCanned, messageOf, updateCanned, type Account, type Canned } from "./data";
+import { createCanned, deleteCanned, fieldErrorsOf, focusFirstInvalid, listAccounts, listCanned, messageOf, refusalSummary, updateCanned, type Account, type Canned } from "./data";
 import { SelectField, TextField } from "./form";
 
 type Draft = { id?: string; scope: string; shortcut: string; body: string };
@@ -13,14 +13,17 @@ function CannedForm({ token, draft, accounts, onSaved, onCancel }: { token: stri
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
+    const formEl = e.currentTarget as HTMLFormElement;
     setBusy(true);
     setFailure(null);
     try {
       const body = { scope: v.scope, shortcut: v.shortcut.trim(), body: v.body };
       onSaved(v.id ? await updateCanned(token, v.id, body) : await createCanned(token, body));
     } catch (err) {
-      setErrors(fieldErrorsOf(err));
-      setFailure(messageOf(err));
+      const fields = fieldErrorsOf(err);
+      setErrors(fields);
+      setFailure(refusalSummary(err, fields));
+      focusFirstInvalid(formEl);
     } finally {
       setBusy(false);
     }

@@ -1,6 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, request } from "../api";
 import type { SectionProps } from "./admin";
+import { RevealedOnce } from "./account-setup";
+import { focusFirstInvalid, refusalSummary } from "./data";
 import { CheckboxField, Group, NumberField, SelectField, TextField } from "./form";
 import { HoursEditor, type BusinessHours } from "./hours-editor";
 import { MessageField, useTemplates, type MessageValue } from "./template-choice";
@@ -46,6 +48,7 @@ function SettingsForm({ token, account, readOnly, onSaved }: { token: string; ac
   const [banner, setBanner] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [secret, setSecret] = useState<string | null>(null);
   const templates = useTemplates(token);
   const at = (p: string) => errors[`conversation.${p}`];
   const update = (patch: Partial<Conversation>) => {
@@ -55,6 +58,7 @@ function SettingsForm({ token, account, readOnly, onSaved }: { token: string; ac
 
   async function save(e: Event) {
     e.preventDefault();
+    const formEl = e.currentTarget as HTMLFormElement;
     setBusy(true);
     setBanner(null);
     setStatus(null);
@@ -67,13 +71,15 @@ function SettingsForm({ token, account, readOnly, onSaved }: { token: string; ac
       });
       setErrors({});
       setConv(result.conversation);
-      setStatus(result.revealed?.chatbotSecret ? `Saved. The chatbot's signing secret, shown only now: ${result.revealed.chatbotSecret}` : "Saved.");
+      setStatus("Saved.");
+      if (result.revealed?.chatbotSecret) setSecret(result.revealed.chatbotSecret);
       onSaved(result);
     } catch (err) {
       if (!(err instanceof ApiFailure)) throw err;
       const fields = err.fieldErrors();
       setErrors(fields);
-      setBanner(Object.keys(fields).length ? `${err.message}: see the fields marked below.` : err.message);
+      setBanner(refusalSummary(err, fields));
+      focusFirstInvalid(formEl);
     } finally {
       setBusy(false);
     }
@@ -81,11 +87,6 @@ function SettingsForm({ token, account, readOnly, onSaved }: { token: string; ac
 
   return (
     <form class="admin-form" aria-label={`Conversation settings of ${account.name}`} noValidate onSubmit={save}>
-      {banner && (
-        <p class="banner error" role="alert">
-          {banner}
-        </p>
-      )}
       <Group title="Automatic messages">
         <p class="hint">Each message is inline text or a template of the library. Variables: {"{{contact.name}}, {{contact.firstName}}, {{ticket.id}}, {{queue.name}}, {{queue.position}}, {{queue.wait}}, {{businessHours}}, {{account.name}}"}.</p>
         {messages.map((m) => (
@@ -221,7 +222,13 @@ function SettingsForm({ token, account, readOnly, onSaved }: { token: string; ac
             {status}
           </span>
         )}
+        {banner && (
+          <span class="banner error" role="alert">
+            {banner}
+          </span>
+        )}
       </div>
+      {secret && <RevealedOnce revealed={{ chatbotSecret: secret }} labelOf={() => "Chatbot signing secret"} onDismiss={() => setSecret(null)} />}
     </form>
   );
 }

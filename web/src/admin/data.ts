@@ -82,6 +82,9 @@ export const createUser = (token: string, body: Record<string, unknown>) => requ
 export const updateUser = (token: string, id: string, body: Record<string, unknown>) => request<User>(`/api/v1/users/${id}`, { token, ...json("PATCH", body) });
 
 export const listMembers = async (token: string, queueId: string) => (await request<{ items: Member[] }>(`/api/v1/queues/${queueId}/members`, { token })).items;
+/** The queues a user belongs to, with their weight in each. */
+export const userQueues = async (token: string, userId: string) =>
+  (await request<{ items: { queueId: string; queueName: string; weight: number }[] }>(`/api/v1/users/${userId}/queues`, { token })).items;
 export const setMember = (token: string, queueId: string, userId: string, weight?: number) =>
   request<Member>(`/api/v1/queues/${queueId}/members/${userId}`, { token, ...json("PUT", weight === undefined ? {} : { weight }) });
 export const removeMember = (token: string, queueId: string, userId: string) =>
@@ -112,3 +115,21 @@ export function errorAt(errors: Record<string, string>, path: string): string | 
 }
 
 export const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * What a refused save says next to its button: for values the schema refused, how many fields need
+ * attention (each shows the API's message); otherwise the API's message (a Key already taken, a
+ * template in use).
+ */
+export function refusalSummary(err: unknown, fields: Record<string, string>): string {
+  const n = Object.keys(fields).length;
+  if (err instanceof ApiFailure && err.code === "validation_failed" && n > 0) {
+    return `Not saved: ${n === 1 ? "one field needs" : `${n} fields need`} attention, see the message at ${n === 1 ? "it" : "each"}.`;
+  }
+  return messageOf(err);
+}
+
+/** Moves the focus to the form's first field marked invalid, once the marks are rendered. */
+export function focusFirstInvalid(form: HTMLFormElement | null | undefined): void {
+  setTimeout(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
+}

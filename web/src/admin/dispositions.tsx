@@ -2,7 +2,7 @@
 // conversation settings, and whether closing needs one (Mandatory Disposition).
 import { useEffect, useState } from "preact/hooks";
 import type { SectionProps } from "./admin";
-import { errorAt, fieldErrorsOf, listAccounts, messageOf, updateAccount, type Account } from "./data";
+import { errorAt, fieldErrorsOf, listAccounts, messageOf, refusalSummary, updateAccount, type Account } from "./data";
 import { CheckboxField, SelectField, TextField } from "./form";
 
 function AccountDispositions({ token, account, readOnly, onSaved }: { token: string; account: Account; readOnly: boolean; onSaved(a: Account): void }) {
@@ -37,8 +37,9 @@ function AccountDispositions({ token, account, readOnly, onSaved }: { token: str
       setOutcome({ ok: true, text: "Dispositions saved" });
       onSaved(saved);
     } catch (err) {
-      setErrors(fieldErrorsOf(err));
-      setOutcome({ ok: false, text: messageOf(err) });
+      const fields = fieldErrorsOf(err);
+      setErrors(fields);
+      setOutcome({ ok: false, text: refusalSummary(err, fields) });
     } finally {
       setBusy(false);
     }

@@ -79,7 +79,7 @@ export function HoursEditor({
       />
       {value && (
         <>
-          <TextField label="Time zone" value={value.timezone} readOnly={readOnly} error={errorAt(`${path}.timezone`)} hint="IANA name, e.g. Europe/Istanbul" onInput={(timezone) => onChange({ ...value, timezone })} />
+          <TextField label="Business hours time zone" value={value.timezone} readOnly={readOnly} error={errorAt(`${path}.timezone`)} hint="IANA name, e.g. Europe/Istanbul" onInput={(timezone) => onChange({ ...value, timezone })} />
           <h4>Opening windows</h4>
           {errorAt(`${path}.windows`) && (
             <small class="field-error" role="alert">

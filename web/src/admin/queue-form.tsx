@@ -1,6 +1,7 @@
 // One queue's name and every routing parameter, grouped as the reference product groups them.
 import { useState } from "preact/hooks";
 import { ApiFailure, request } from "../api";
+import { focusFirstInvalid, refusalSummary } from "./data";
 import { CheckboxField, Group, NumberField, SelectField, TextField } from "./form";
 import { HoursEditor, type BusinessHours } from "./hours-editor";
 import { queueGroups, routingDefaults, routingFields, type RoutingField } from "./queue-fields";
@@ -77,6 +78,7 @@ export function QueueForm({
 
   async function save(e: Event) {
     e.preventDefault();
+    const formEl = e.currentTarget as HTMLFormElement;
     setBusy(true);
     setBanner(null);
     setSaved(false);
@@ -92,8 +94,8 @@ export function QueueForm({
       if (!(err instanceof ApiFailure)) throw err;
       const fields = err.fieldErrors();
       setErrors(fields);
-      const n = Object.keys(fields).length;
-      setBanner(n > 0 ? `${err.message}: ${n === 1 ? "one field needs" : `${n} fields need`} attention.` : err.message);
+      setBanner(refusalSummary(err, fields));
+      focusFirstInvalid(formEl);
     } finally {
       setBusy(false);
     }
@@ -184,11 +186,6 @@ export function QueueForm({
   return (
     <form class="admin-form" aria-label={queue ? `Queue ${queue.name}` : "New queue"} noValidate onSubmit={save}>
       <h3>{queue ? `Queue ${queue.name}` : "New queue"}</h3>
-      {banner && (
-        <p class="banner error" role="alert">
-          {banner}
-        </p>
-      )}
       {queueGroups.map((g) => {
         const fields = routingFields.filter((f) => f.group === g);
         if (fields.length === 0 && g !== "General") return null;
@@ -211,6 +208,11 @@ export function QueueForm({
         {saved && (
           <span role="status" class="saved">
             Saved.
+          </span>
+        )}
+        {banner && (
+          <span class="banner error" role="alert">
+            {banner}
           </span>
         )}
       </div>

@@ -29,24 +29,30 @@ export function Queues({ token, role }: SectionProps) {
   }, [token]);
 
   if (editing) {
+    const back = () => {
+      setEditing(null);
+      void load();
+    };
     return (
-      <QueueForm
-        key={opened}
-        token={token}
-        queue={editing === "new" ? null : editing}
-        queues={(queues ?? []).map((q) => ({ id: q.id, name: q.name }))}
-        agents={agents}
-        templates={templates}
-        readOnly={readOnly}
-        onSaved={(q) => {
-          setEditing(q);
-          void load();
-        }}
-        onCancel={() => {
-          setEditing(null);
-          void load();
-        }}
-      />
+      <>
+        <button type="button" class="back" onClick={back}>
+          ← All queues
+        </button>
+        <QueueForm
+          key={opened}
+          token={token}
+          queue={editing === "new" ? null : editing}
+          queues={(queues ?? []).map((q) => ({ id: q.id, name: q.name }))}
+          agents={agents}
+          templates={templates}
+          readOnly={readOnly}
+          onSaved={(q) => {
+            setEditing(q);
+            void load();
+          }}
+          onCancel={back}
+        />
+      </>
     );
   }
 

@@ -1,6 +1,7 @@
 // One template of the library: name, description, body, a live preview with sample values.
 import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, request } from "../api";
+import { focusFirstInvalid, refusalSummary } from "./data";
 import { Group, TextField } from "./form";
 import { placeOf, type Template } from "./template-choice";
 
@@ -50,6 +51,7 @@ export function TemplateEditor({ token, template, readOnly, onSaved, onCancel }:
 
   async function save(e: Event) {
     e.preventDefault();
+    const formEl = e.currentTarget as HTMLFormElement;
     setBusy(true);
     setBanner(null);
     setSaved(false);
@@ -66,7 +68,8 @@ export function TemplateEditor({ token, template, readOnly, onSaved, onCancel }:
       if (!(err instanceof ApiFailure)) throw err;
       const fields = err.fieldErrors();
       setErrors(fields);
-      setBanner(Object.keys(fields).length ? `${err.message}: see the fields marked below.` : err.message);
+      setBanner(refusalSummary(err, fields));
+      focusFirstInvalid(formEl);
     } finally {
       setBusy(false);
     }
@@ -75,11 +78,6 @@ export function TemplateEditor({ token, template, readOnly, onSaved, onCancel }:
   return (
     <form class="admin-form template-editor" aria-label={template ? `Template ${template.name}` : "New template"} noValidate onSubmit={save}>
       <h3>{template ? `Template ${template.name}` : "New template"}</h3>
-      {banner && (
-        <p class="banner error" role="alert">
-          {banner}
-        </p>
-      )}
       <div class="editor-columns">
         <div>
           <TextField label="Name" value={name} required maxLength={80} readOnly={readOnly} error={errors.name} hint="Unique, up to 80 characters" onInput={(v) => (setSaved(false), setName(v))} />
@@ -125,6 +123,11 @@ export function TemplateEditor({ token, template, readOnly, onSaved, onCancel }:
         {saved && (
           <span role="status" class="saved">
             Saved.
+          </span>
+        )}
+        {banner && (
+          <span class="banner error" role="alert">
+            {banner}
           </span>
         )}
       </div>

@@ -37,21 +37,27 @@ export function Templates({ token, role }: SectionProps) {
   }
 
   if (editing) {
+    const back = () => {
+      setEditing(null);
+      void load();
+    };
     return (
-      <TemplateEditor
-        key={opened}
-        token={token}
-        template={editing === "new" ? null : editing}
-        readOnly={readOnly}
-        onSaved={(t) => {
-          setEditing(t);
-          void load();
-        }}
-        onCancel={() => {
-          setEditing(null);
-          void load();
-        }}
-      />
+      <>
+        <button type="button" class="back" onClick={back}>
+          ← All templates
+        </button>
+        <TemplateEditor
+          key={opened}
+          token={token}
+          template={editing === "new" ? null : editing}
+          readOnly={readOnly}
+          onSaved={(t) => {
+            setEditing(t);
+            void load();
+          }}
+          onCancel={back}
+        />
+      </>
     );
   }
 

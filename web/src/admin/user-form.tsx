@@ -1,7 +1,7 @@
 // Creating and changing a user: who they are, their role, capacity and whether they may sign in;
 // a new password set by the admin.
 import { useState } from "preact/hooks";
-import { createUser, fieldErrorsOf, messageOf, updateUser, type User } from "./data";
+import { createUser, fieldErrorsOf, focusFirstInvalid, messageOf, refusalSummary, updateUser, type User } from "./data";
 import { CheckboxField, Group, NumberField, SelectField, TextField } from "./form";
 
 const roleOptions = [
@@ -24,7 +24,7 @@ export function UserForm({ token, user, readOnly, onSaved, onCancel }: { token: 
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const send = async (body: Record<string, unknown>, done: string) => {
+  const send = async (body: Record<string, unknown>, done: string, formEl: HTMLFormElement) => {
     setBusy(true);
     setOutcome(null);
     try {
@@ -34,8 +34,10 @@ export function UserForm({ token, user, readOnly, onSaved, onCancel }: { token: 
       setOutcome({ ok: true, text: done });
       onSaved(saved);
     } catch (err) {
-      setErrors(fieldErrorsOf(err));
-      setOutcome({ ok: false, text: messageOf(err) });
+      const fields = fieldErrorsOf(err);
+      setErrors(fields);
+      setOutcome({ ok: false, text: refusalSummary(err, fields) });
+      focusFirstInvalid(formEl);
     } finally {
       setBusy(false);
     }
@@ -46,7 +48,7 @@ export function UserForm({ token, user, readOnly, onSaved, onCancel }: { token: 
     const { password, capacity, ...rest } = v;
     const body: Record<string, unknown> = { ...rest, ...(capacity === undefined ? {} : { capacity }) };
     if (creating && password) body.password = password;
-    void send(body, creating ? "User created" : "User saved");
+    void send(body, creating ? "User created" : "User saved", e.currentTarget as HTMLFormElement);
   };
 
   return (

@@ -1,6 +1,6 @@
 // A user's queues, and their weight in each (the share of tickets under the percentage strategy).
 import { useEffect, useState } from "preact/hooks";
-import { listMembers, listQueues, messageOf, removeMember, setMember, type QueueSummary } from "./data";
+import { listQueues, messageOf, removeMember, setMember, userQueues, type QueueSummary } from "./data";
 import { CheckboxField, Group, NumberField } from "./form";
 
 type Row = { queue: QueueSummary; member: boolean; weight: number | undefined; was: { member: boolean; weight: number | undefined } };
@@ -11,11 +11,10 @@ export function UserMemberships({ token, userId, readOnly }: { token: string; us
   const [busy, setBusy] = useState(false);
 
   const load = async () => {
-    const queues = await listQueues(token);
-    const members = await Promise.all(queues.map((q) => listMembers(token, q.id)));
+    const [queues, mine] = await Promise.all([listQueues(token), userQueues(token, userId)]);
     setRows(
-      queues.map((queue, i) => {
-        const m = members[i]!.find((x) => x.userId === userId);
+      queues.map((queue) => {
+        const m = mine.find((x) => x.queueId === queue.id);
         const state = { member: m !== undefined, weight: m?.weight };
         return { queue, ...state, was: state };
       }),
