@@ -3,7 +3,8 @@
 // demo (queue, agents, a Telegram account whose Bot API is a stand-in here), and drives Debian's
 // Chromium with playwright-core through an agent's first conversation: sign in, a customer's signed
 // webhook becomes an offer, Accept, the history, a reply the stand-in receives and the tick that
-// turns to sent, an internal note, a dropped socket that resumes with nothing missed, closing, a pick-only
+// turns to sent, an internal note, a dropped socket that resumes with nothing missed, closing (the account's
+// dispositions offered from the start, a required one asked for at the select before anything is sent), a pick-only
 // queue's ticket that waited before the desk connected, listed and picked, and a second queue worked at
 // once (offers from both, presence in both, one queue's socket dropped and resumed) with a reply the
 // provider refuses, resent.
@@ -47,6 +48,9 @@ async function main() {
   page.on("pageerror", (e) => pageErrors.push(String(e)));
   const socketUrls = [];
   page.on("websocket", (ws) => socketUrls.push(new URL(ws.url())));
+  // Every frame the desk sends, on any socket.
+  const framesSent = [];
+  page.on("websocket", (ws) => ws.on("framesent", (f) => typeof f.payload === "string" && framesSent.push(JSON.parse(f.payload))));
   mkdirSync(SHOTS, { recursive: true });
 
   log("sign in");
@@ -92,6 +96,15 @@ async function main() {
   await history.getByText("Hello, my order #1234 has not arrived").waitFor();
   await offer.waitFor({ state: "detached" });
   await page.getByRole("navigation", { name: "Conversations" }).getByRole("button", { name: /Maria/ }).waitFor();
+
+  log("the account's dispositions are offered from the start, required");
+  const dispositionSelect = page.getByRole("combobox", { name: "Disposition", exact: true });
+  await dispositionSelect.locator("option", { hasText: "follow-up" }).waitFor({ state: "attached" });
+  assert(await dispositionSelect.isVisible(), "the Disposition select is not visible before any close");
+  const dispositionOptions = await dispositionSelect.locator("option").allInnerTexts();
+  assert(dispositionOptions.join("|") === "required…|resolved|follow-up", `the Disposition select offers ${dispositionOptions.join("|")}`);
+  assert(await dispositionSelect.evaluate((el) => el.required), "the Disposition select is not marked required");
+  assert(!framesSent.some((f) => f.type === "close"), "a close was sent before the agent closed");
 
   log("reply; the stand-in receives it and the tick turns to sent");
   const reply = "Sorry to hear that, Maria. Let me check the tracking.";
@@ -178,12 +191,28 @@ async function main() {
   await page.screenshot({ path: path.join(SHOTS, "desk-phone.png") });
   await page.setViewportSize({ width: 1280, height: 800 });
 
-  log("close: refused without a disposition, then with one");
+  log("close: without a disposition the desk says why at the select, sending nothing; then with one");
+  const closedId = Number((await page.locator(".conv-head .meta").first().innerText()).match(/#(\d+)/)[1]);
   await page.getByRole("button", { name: "Close ticket" }).click();
-  await page.getByRole("alert").filter({ hasText: "Closing needs a disposition, one of: resolved, follow-up" }).waitFor();
-  await page.getByLabel("Disposition").fill("resolved");
+  const why = page.getByRole("alert").filter({ hasText: "Closing needs a disposition, one of: resolved, follow-up" });
+  await why.waitFor();
+  const describedBy = await dispositionSelect.getAttribute("aria-describedby");
+  assert(describedBy && describedBy === (await why.getAttribute("id")), `the reason is not the select's description (aria-describedby ${describedBy})`);
+  assert((await dispositionSelect.getAttribute("aria-invalid")) === "true", "the select is not marked invalid");
+  assert(await dispositionSelect.evaluate((el) => el === document.activeElement), "the select does not have the focus");
+  await page.screenshot({ path: path.join(SHOTS, "desk-disposition-required.png") });
+  assert(!framesSent.some((f) => f.type === "close"), "a close without a disposition reached the hub");
+  await dispositionSelect.selectOption("resolved");
+  await why.waitFor({ state: "detached" });
   await page.getByRole("button", { name: "Close ticket" }).click();
   await page.getByRole("navigation", { name: "Conversations" }).getByRole("button", { name: /Maria/ }).waitFor({ state: "detached" });
+  const closes = framesSent.filter((f) => f.type === "close");
+  assert(closes.length === 1 && closes[0].ticketId === closedId && closes[0].disposition === "resolved", `the desk sent ${JSON.stringify(closes)}`);
+  const closedTicket = await fetch(`${base}/api/v1/tickets/${closedId}`, { headers: { authorization: `Bearer ${demo.admin.token}` } });
+  assert(closedTicket.ok, `reading the closed ticket answered ${closedTicket.status}`);
+  const { ticket: stored, closing } = await closedTicket.json();
+  assert(stored.status === "closed" && stored.disposition === "resolved" && stored.closedBy === agent.id, `the ticket is stored as ${JSON.stringify(stored)}`);
+  assert(JSON.stringify(closing) === JSON.stringify({ dispositions: ["resolved", "follow-up"], dispositionRequired: true }), `closing ${JSON.stringify(closing)}`);
 
   log("shortcuts help");
   await page.keyboard.press("?");

@@ -14,7 +14,15 @@ export const logout = (token: string) => call<null>("/api/v1/auth/logout", { met
 
 export const me = (token: string) => call<{ user: Session["user"]; queues: Queue[] }>("/api/v1/me", { token });
 
-export type TicketDetail = { ticket: TicketView; messages: (MessageView & { revisions?: { body: string; replacedAt: number }[] })[]; unread: number };
+/** What closing a ticket takes: its account's dispositions, and whether one is required. */
+export type Closing = { dispositions: string[]; dispositionRequired: boolean };
+export type TicketDetail = {
+  ticket: TicketView;
+  messages: (MessageView & { revisions?: { body: string; replacedAt: number }[] })[];
+  unread: number;
+  /** Absent from a hub older than the desk. */
+  closing?: Closing;
+};
 export const ticketDetail = (token: string, id: number) => call<TicketDetail>(`/api/v1/tickets/${id}`, { token });
 
 export type TicketListItem = {

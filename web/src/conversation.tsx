@@ -1,6 +1,6 @@
 import type { VNode } from "preact";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { TicketListItem } from "./api";
+import type { Closing, TicketListItem } from "./api";
 import type { Conversation as Conv } from "./desk-state";
 import type { ClientFrame, MessageView } from "./protocol";
 
@@ -124,7 +124,10 @@ type Props = {
   conv: Conv;
   /** The ticket's queue, named when the agent works more than one. */
   queueName?: string;
+  /** The account's dispositions as a refused close named them: what the desk offers when `closingOf` could not say. */
   dispositions: string[] | undefined;
+  /** What closing the ticket takes (the account's dispositions, whether one is required), read when the conversation opens. */
+  closingOf(): Promise<Closing | null>;
   /** Queues the ticket may be transferred to: the agent's others. */
   queues: { id: string; name: string }[];
   /** Colleagues in this queue the ticket may be transferred to (online ones take it). */
@@ -162,11 +165,15 @@ function OtherTickets({ ticketId, contactId, load }: { ticketId: number; contact
   );
 }
 
-export function Conversation({ conv, queueName, dispositions, queues, colleagues, revisionsOf, openTicketsOf, send }: Props) {
+export function Conversation({ conv, queueName, dispositions, closingOf, queues, colleagues, revisionsOf, openTicketsOf, send }: Props) {
   const { ticket } = conv;
   const [text, setText] = useState("");
   const [note, setNote] = useState(false);
+  const [closing, setClosing] = useState<Closing | null>(null);
   const [disposition, setDisposition] = useState("");
+  /** Why "Close ticket" did not close, said at the Disposition select. */
+  const [closeWhy, setCloseWhy] = useState("");
+  const dispositionSelect = useRef<HTMLSelectElement>(null);
   const [transferTo, setTransferTo] = useState("");
   const [transferAgent, setTransferAgent] = useState("");
   /** The sent reply being edited in the composer, if any. */
@@ -214,6 +221,21 @@ export function Conversation({ conv, queueName, dispositions, queues, colleagues
     if (child) el.scrollTop = child.offsetTop - a!.offset;
     else if (pinned.current) el.scrollTop = el.scrollHeight;
   }, [start, end, len]);
+
+  useEffect(() => {
+    let live = true;
+    // Without it the desk still closes; the hub's refusal then names the dispositions.
+    closingOf().then(
+      (c) => live && c && setClosing(c),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+    // A refused close teaches dispositions (the account's may have changed since): read them anew.
+  }, [ticket.id, dispositions]);
+  const choices = closing?.dispositions.length ? closing.dispositions : (dispositions ?? []);
+  const dispositionRequired = closing?.dispositionRequired ?? false;
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -395,26 +417,44 @@ export function Conversation({ conv, queueName, dispositions, queues, colleagues
         </form>
         <form
           class="close"
+          noValidate
           onSubmit={(e) => {
             e.preventDefault();
-            const d = disposition.trim();
-            send({ type: "close", ticketId: ticket.id, ...(d ? { disposition: d } : {}) });
+            if (dispositionRequired && !disposition) {
+              setCloseWhy(`Closing needs a disposition, one of: ${choices.join(", ")}`);
+              dispositionSelect.current?.focus();
+              return;
+            }
+            setCloseWhy("");
+            send({ type: "close", ticketId: ticket.id, ...(disposition ? { disposition } : {}) });
           }}
         >
-          <label>
-            Disposition
-            <input
-              value={disposition}
-              list={`dispositions-${ticket.accountId}`}
-              onInput={(e) => setDisposition((e.currentTarget as HTMLInputElement).value)}
-              maxLength={100}
-            />
-          </label>
-          <datalist id={`dispositions-${ticket.accountId}`}>
-            {dispositions?.map((d) => (
-              <option value={d} />
-            ))}
-          </datalist>
+          {choices.length > 0 && (
+            <label>
+              Disposition
+              <select
+                ref={dispositionSelect}
+                value={disposition}
+                required={dispositionRequired}
+                aria-invalid={closeWhy ? true : undefined}
+                aria-describedby={closeWhy ? `close-why-${ticket.id}` : undefined}
+                onChange={(e) => {
+                  setDisposition((e.currentTarget as HTMLSelectElement).value);
+                  setCloseWhy("");
+                }}
+              >
+                <option value="">{dispositionRequired ? "required…" : "none"}</option>
+                {choices.map((d) => (
+                  <option value={d}>{d}</option>
+                ))}
+              </select>
+            </label>
+          )}
+          {closeWhy && (
+            <span id={`close-why-${ticket.id}`} class="error" role="alert">
+              {closeWhy}
+            </span>
+          )}
           <button type="submit">Close ticket</button>
         </form>
         </div>

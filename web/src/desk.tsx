@@ -347,6 +347,7 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
             conv={shown.conv}
             queueName={several ? shown.queue.name : undefined}
             dispositions={boardDispositions(board)[shown.conv.ticket.accountId]}
+            closingOf={async () => (await ticketDetail(session.token, shown.conv.ticket.id)).closing ?? null}
             queues={(queues ?? []).filter((q) => q.id !== shown.queue.id)}
             colleagues={colleagues[shown.queue.id] ?? []}
             revisionsOf={async (messageId) => {
