@@ -167,7 +167,14 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
           />
           <TextField label="Description" multiline value={reference.description} maxLength={500} error={errorAt(errors, "description")} onInput={(v) => setReference({ ...reference, description: v })} />
           <TextField label="Phone" type="tel" placeholder="+14155238886" value={reference.phone} maxLength={32} error={errorAt(errors, "phone")} onInput={(v) => setReference({ ...reference, phone: v })} />
-          <SelectField label="Queue" hint="Where this account's conversations are routed" value={queueId} error={errorAt(errors, "queueId")} options={queues.map((q) => ({ value: q.id, label: q.name }))} onChange={setQueueId} />
+          <SelectField
+            label="Queue"
+            hint={queues.length ? "Where this account's conversations are routed" : "No queues yet: create one under Queues first"}
+            value={queueId}
+            error={errorAt(errors, "queueId")}
+            options={queues.length ? queues.map((q) => ({ value: q.id, label: q.name })) : [{ value: "", label: "No queues yet" }]}
+            onChange={setQueueId}
+          />
         </Group>
         {basic.length > 0 && <Group title={`${form.label} settings`}>{basic.map(settingField)}</Group>}
         {!readOnly && (
