@@ -1,13 +1,16 @@
 // A contact center set up from scratch with the admin console only, then customers writing in: an
-// admin creates a queue through its form, then an Instagram (Meta), a WhatsApp (Sinch), a Connexease
-// and a custom channel account through the account form, each with what to have at hand before
-// starting, its provider's setup help and its receive URL; the secrets the hub generates are read
-// from the page's Shown once box (one copied with its button) and nowhere else. Meta's subscription
-// handshake answers with the verify token shown, and for each account a webhook of the provider's
-// real shape, signed with what the page showed, reaches a ticket of that account in the new queue.
-// An agent is added to the queue from an account. An account without tickets is deleted after a
-// confirmation (dismissed first: nothing deleted), its receive URL then unknown; deleting one with
-// a ticket is refused with the API's reason. Screenshots: docs/screenshots/admin-account-setup*.png.
+// admin creates a queue through its form, then a Telegram, an Instagram (Meta), a WhatsApp (Sinch),
+// a Connexease and a custom channel account through the account form, each with what to have at
+// hand before starting, its provider's setup help and its receive URL; the secrets the hub
+// generates are read from the page's Shown once box (one copied with its button) and nowhere else.
+// Telegram's webhook is registered with the Bot API stand-in; a template becomes that account's
+// welcome message and a canned answer is made for it; its customer's first message gets the
+// template's text. Meta's subscription handshake answers with the verify token shown, and for each
+// account a webhook of the provider's real shape, signed with what the page showed, reaches a
+// ticket of that account in the new queue. An agent is added to the queue from an account. An
+// account without tickets is deleted after a confirmation (dismissed first: nothing deleted), its
+// receive URL then unknown; deleting one with a ticket is refused with the API's reason.
+// Screenshots: docs/screenshots/admin-account-setup*.png.
 import { createHmac, randomUUID } from "node:crypto";
 import http from "node:http";
 import path from "node:path";
@@ -34,7 +37,7 @@ async function startOutgoingWebhook() {
 await runTest(async () => {
   log("building web/");
   await buildWeb();
-  const { base, demo } = await startStack();
+  const { base, demo, botApi } = await startStack();
   const outgoingUrl = await startOutgoingWebhook();
   const api = async (method, p) => {
     const res = await fetch(`${base}/api/v1${p}`, { method, headers: { authorization: `Bearer ${demo.admin.token}` } });
@@ -107,6 +110,72 @@ await runTest(async () => {
     const tickets = (await api("GET", `/tickets?queueId=${queue.id}`)).body.items;
     return tickets.find((t) => t.accountId === account.id);
   };
+
+  log("Telegram: created through the form, its secret token shown once, the webhook registered");
+  const telegram = await createAccount({
+    provider: "telegram",
+    name: "Telegram @ornek_bot",
+    prepare: "@BotFather",
+    help: /registers the receive URL with Telegram/,
+    fill: async (form) => {
+      await form.getByLabel("Bot token").fill("7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw");
+      await form.getByText("Advanced settings").click();
+      await form.getByRole("textbox", { name: "API base URL" }).fill(botApi.baseUrl);
+    },
+  });
+  const secretToken = await shown("Secret token");
+  await setup.getByRole("button", { name: "Register webhook" }).click();
+  await setup.getByRole("status").filter({ hasText: "Telegram accepted the webhook" }).waitFor();
+  const registered = JSON.parse(botApi.requests.find((r) => r.url.endsWith("/setWebhook"))?.body ?? "{}");
+  assert(registered.url === telegram.receiveUrl && registered.secret_token === secretToken, `setWebhook as called: ${JSON.stringify(registered)}`);
+
+  log("a template as the Telegram account's welcome message, and a canned answer of the account");
+  await nav.getByRole("button", { name: "Templates", exact: true }).click();
+  await page.getByRole("button", { name: "New template" }).click();
+  const editor = page.getByRole("form", { name: "New template" });
+  await editor.getByRole("textbox", { name: "Name" }).fill("Hoş geldiniz");
+  await editor.getByRole("textbox", { name: "Body", exact: true }).fill("Merhaba {{contact.firstName}}, {{account.name}} hattına hoş geldiniz 👋");
+  await editor.getByRole("button", { name: "Create template" }).click();
+  await page.getByRole("form", { name: "Template Hoş geldiniz" }).getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  await nav.getByRole("button", { name: "Conversation settings", exact: true }).click();
+  await page.getByRole("combobox", { name: "Account" }).selectOption({ label: `${telegram.name} (telegram)` });
+  const settings = page.getByRole("form", { name: `Conversation settings of ${telegram.name}` });
+  await settings.getByRole("combobox", { name: "Welcome message source" }).selectOption("template");
+  await settings.getByRole("combobox", { name: "Welcome message template" }).selectOption({ label: "Hoş geldiniz" });
+  await settings.getByRole("button", { name: "Save conversation settings" }).click();
+  await settings.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  await nav.getByRole("button", { name: "Canned answers", exact: true }).click();
+  await page.getByRole("button", { name: "New canned answer" }).click();
+  const cannedForm = page.getByRole("form", { name: "New canned answer" });
+  await cannedForm.getByRole("combobox", { name: "Scope" }).selectOption({ label: telegram.name });
+  await cannedForm.getByRole("textbox", { name: "Shortcut" }).fill("kargo");
+  await cannedForm.getByRole("textbox", { name: "Text" }).fill("Kargonuz yolda, {{contact.firstName}} 🚚");
+  await cannedForm.getByRole("button", { name: "Create canned answer" }).click();
+  await page.getByRole("table", { name: "Canned answers" }).getByRole("row").filter({ hasText: "kargo" }).filter({ hasText: telegram.name }).waitFor();
+  const canned = (await api("GET", "/canned-answers")).body.items.find((c) => c.shortcut === "kargo");
+  assert(canned?.scope === telegram.id, `the canned answer as stored: ${JSON.stringify(canned)}`);
+
+  log("a customer writes to the Telegram account: a ticket, and the template's welcome");
+  const tgHook = await fetch(telegram.receiveUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secretToken },
+    body: JSON.stringify({
+      update_id: 1,
+      message: {
+        message_id: 1,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: 555001, type: "private", first_name: "Zeynep" },
+        from: { id: 555001, is_bot: false, first_name: "Zeynep" },
+        text: "Siparişim ne zaman gelir?",
+      },
+    }),
+  });
+  assert(tgHook.status === 200, `the Telegram webhook answered ${tgHook.status}: ${await tgHook.text()}`);
+  assert((await ticketOf(telegram))?.contactName === "Zeynep", "no ticket of the Telegram account");
+  const welcome = `Merhaba Zeynep, ${telegram.name} hattına hoş geldiniz 👋`;
+  const sent = () => botApi.requests.filter((r) => r.url.endsWith("/sendMessage")).map((r) => JSON.parse(r.body).text);
+  for (const until = Date.now() + STEP_TIMEOUT_MS; !sent().includes(welcome) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+  assert(sent().includes(welcome), `the Bot API got ${JSON.stringify(sent())}, expected ${JSON.stringify(welcome)}`);
 
   log("Instagram (Meta): created through the form, its verify token shown once, the handshake and a signed message");
   const igAccountId = "17841400008460056";
@@ -282,7 +351,7 @@ await runTest(async () => {
   await shownOnce.getByRole("button", { name: "I have copied them" }).click();
   assert((await shownOnce.count()) === 0, "the Shown once box stays");
   await back();
-  for (const name of [meta.name, sinch.name, connexease.name, custom.name]) await accountsTable.getByRole("row").filter({ hasText: name }).filter({ hasText: queueName }).waitFor();
+  for (const name of [telegram.name, meta.name, sinch.name, connexease.name, custom.name]) await accountsTable.getByRole("row").filter({ hasText: name }).filter({ hasText: queueName }).waitFor();
 
   log("deleting: a confirmation dismissed deletes nothing; accepted, the account and its receive URL are gone");
   const scratch = await createAccount({
