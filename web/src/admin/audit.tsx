@@ -36,10 +36,29 @@ function queryOf(f: Filters, cursor: number | null) {
 
 const when = (at: number) => new Date(at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
 
-function summary(details: Entry["details"]) {
-  if (!details) return "";
+/** An entry's details: short ones as they are, long ones cut with the whole behind a disclosure. */
+function Details({ details }: { details: Entry["details"] }) {
+  if (!details) return null;
   const s = JSON.stringify(details);
-  return s.length > 160 ? `${s.slice(0, 160)}…` : s;
+  if (s.length <= 160) return <>{s}</>;
+  return (
+    <details>
+      <summary>{`${s.slice(0, 120)}…`}</summary>
+      <pre>{JSON.stringify(details, null, 2)}</pre>
+    </details>
+  );
+}
+
+/** Names of the accounts, queues and templates entries refer to, read once (what cannot be read stays an id). */
+async function entityNames(token: string): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  const lists = await Promise.all(
+    ["/api/v1/accounts", "/api/v1/queues", "/api/v1/templates"].map((p) =>
+      request<{ items: { id: string; name: string }[] }>(p, { token }).then((r) => r.items, () => []),
+    ),
+  );
+  for (const list of lists) for (const x of list) names.set(x.id, x.name);
+  return names;
 }
 
 /** The audit log, newest first: filter by actor, action, entity and dates; a page at a time. */
@@ -52,12 +71,14 @@ export function AuditLog({ token }: SectionProps) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [users, setUsers] = useState<{ id: string; name: string }[]>([]);
   const [vocab, setVocab] = useState<{ actions: string[]; entityTypes: string[] }>({ actions: [], entityTypes: [] });
+  const [names, setNames] = useState<Map<string, string>>(new Map());
 
   useEffect(() => {
     request<{ items: { id: string; displayName: string | null; email: string }[] }>("/api/v1/users", { token })
       .then((r) => setUsers(r.items.map((u) => ({ id: u.id, name: u.displayName ?? u.email }))))
       .catch(() => setUsers([]));
     void auditVocabulary().then(setVocab);
+    void entityNames(token).then(setNames);
   }, [token]);
 
   async function load(f: Filters, cursor: number | null) {
@@ -152,9 +173,12 @@ export function AuditLog({ token }: SectionProps) {
                     <code>{e.action}</code>
                   </td>
                   <td>
-                    {e.entityType} <small class="hint">{e.entityId}</small>
+                    {e.entityType} {names.get(e.entityId) ?? users.find((u) => u.id === e.entityId)?.name}
+                    <small class="hint block">{e.entityId}</small>
                   </td>
-                  <td class="details">{summary(e.details)}</td>
+                  <td class="details">
+                    <Details details={e.details} />
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, request } from "../api";
 import type { SectionProps } from "./admin";
 import { QueueForm, type QueueView } from "./queue-form";
+import { QueueMembers } from "./queue-members";
 import { useTemplates } from "./template-choice";
 
 type UserRow = { id: string; displayName: string | null; email: string; role: string; active: boolean };
@@ -52,6 +53,7 @@ export function Queues({ token, role }: SectionProps) {
           }}
           onCancel={back}
         />
+        {editing !== "new" && <QueueMembers key={editing.id} token={token} queueId={editing.id} queueName={editing.name} readOnly={role !== "admin" && role !== "supervisor"} />}
       </>
     );
   }
