@@ -1,16 +1,16 @@
 // A contact center set up from scratch with the admin console only, then customers writing in: an
-// admin creates a queue through its form, then a Telegram, an Instagram (Meta), a WhatsApp (Sinch),
-// a Connexease and a custom channel account through the account form, each with what to have at
-// hand before starting, its provider's setup help and its receive URL; the secrets the hub
-// generates are read from the page's Shown once box (one copied with its button) and nowhere else.
-// Telegram's webhook is registered with the Bot API stand-in; a template becomes that account's
-// welcome message and a canned answer is made for it; its customer's first message gets the
-// template's text. Meta's subscription handshake answers with the verify token shown, and for each
-// account a webhook of the provider's real shape, signed with what the page showed, reaches a
-// ticket of that account in the new queue. An agent is added to the queue from an account. An
-// account without tickets is deleted after a confirmation (dismissed first: nothing deleted), its
-// receive URL then unknown; deleting one with a ticket is refused with the API's reason.
-// Screenshots: docs/screenshots/admin-account-setup*.png.
+// admin creates a queue through its form and gives it a member with a weight, then a Telegram, an
+// Instagram (Meta), a WhatsApp (Sinch), a Connexease and a custom channel account through the
+// account form, each with what to have at hand before starting, its provider's setup help and its
+// receive URL; the secrets the hub generates are read from the page's Shown once box (one copied
+// with its button) and nowhere else. Telegram's webhook is registered with the Bot API stand-in; a
+// template becomes that account's welcome message and a canned answer is made for it; its
+// customer's first message gets the template's text. Meta's subscription handshake answers with the
+// verify token shown, and for each account a webhook of the provider's real shape, signed with what
+// the page showed, reaches a ticket of that account in the new queue. An agent is added to the
+// queue from an account. An account without tickets is deleted after a confirmation (dismissed
+// first: nothing deleted), its receive URL then unknown; deleting one with a ticket is refused with
+// the API's reason. Screenshots: docs/screenshots/admin-account-setup*.png.
 import { createHmac, randomUUID } from "node:crypto";
 import http from "node:http";
 import path from "node:path";
@@ -74,6 +74,21 @@ await runTest(async () => {
   await page.getByRole("form", { name: `Queue ${queueName}` }).getByRole("status").filter({ hasText: "Saved." }).waitFor();
   const queue = (await api("GET", "/queues")).body.items.find((q) => q.name === queueName);
   assert(queue?.routing.agentRingTimeS === 30, `the queue as stored: ${JSON.stringify(queue)}`);
+
+  log("an agent joins the queue from its Members, with a weight");
+  const queueMembers = page.getByRole("region", { name: `Members of ${queueName}` });
+  await queueMembers.getByText("No members yet").waitFor();
+  await queueMembers.getByRole("button", { name: "Add members" }).click();
+  const member = demo.agents[1];
+  await queueMembers.getByRole("checkbox", { name: new RegExp(member.displayName) }).check();
+  await queueMembers.getByRole("button", { name: "Add selected members" }).click();
+  await queueMembers.getByRole("status").filter({ hasText: "Members added" }).waitFor();
+  await queueMembers.getByRole("spinbutton", { name: `Weight of ${member.displayName}` }).fill("70");
+  await queueMembers.getByRole("button", { name: `Save weight of ${member.displayName}` }).click();
+  await queueMembers.getByRole("status").filter({ hasText: `Weight of ${member.displayName} saved` }).waitFor();
+  const weighed = (await api("GET", `/queues/${queue.id}/members`)).body.items.find((m) => m.userId === member.id);
+  assert(weighed?.weight === 70, `the queue's member as stored: ${JSON.stringify(weighed)}`);
+  await checkNames("a new queue with its members");
 
   const accountsTable = page.getByRole("table", { name: "Accounts" });
   const setup = page.getByRole("region", { name: "Setup" });
