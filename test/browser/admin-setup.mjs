@@ -153,7 +153,7 @@ await runTest(async () => {
   await editor.getByRole("button", { name: "Create template" }).click();
   await page.getByRole("form", { name: "Template Hoş geldiniz" }).getByRole("status").filter({ hasText: "Saved." }).waitFor();
   await nav.getByRole("button", { name: "Conversation settings", exact: true }).click();
-  await page.getByRole("combobox", { name: "Account" }).selectOption({ label: `${telegram.name} (telegram)` });
+  await page.getByRole("combobox", { name: "Account" }).selectOption({ label: `${telegram.name} (Telegram)` });
   const settings = page.getByRole("form", { name: `Conversation settings of ${telegram.name}` });
   await settings.getByRole("combobox", { name: "Welcome message source" }).selectOption("template");
   await settings.getByRole("combobox", { name: "Welcome message template" }).selectOption({ label: "Hoş geldiniz" });

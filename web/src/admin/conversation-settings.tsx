@@ -1,11 +1,13 @@
 import { useEffect, useState } from "preact/hooks";
+import { conversationMessageFields } from "../../../src/domain/conversation-settings.ts";
 import { ApiFailure, request } from "../api";
+import { providerForms, type ProviderKind } from "./account-providers";
 import type { SectionProps } from "./admin";
 import { RevealedOnce } from "./account-setup";
 import { focusFirstInvalid, refusalSummary } from "./data";
 import { CheckboxField, Group, NumberField, SelectField, TextField } from "./form";
 import { HoursEditor, type BusinessHours } from "./hours-editor";
-import { MessageField, useTemplates, type MessageValue } from "./template-choice";
+import { MessageField, useTemplates, braces, type MessageValue } from "./template-choice";
 
 type Conversation = {
   multipleConversations: boolean;
@@ -23,6 +25,9 @@ type Conversation = {
   [other: string]: unknown;
 };
 type Account = { id: string; name: string; provider: string; conversation: Conversation; chatbotSecretSet: boolean };
+
+/** The variables an automatic message offers, as the API checks them. */
+const allowedIn = (group: "messages" | "commandAnswers", key: string) => conversationMessageFields.find((f) => f.path[0] === group && f.path[1] === key)?.allowed ?? [];
 
 type MessageKey = "welcome" | "newConversation" | "outOfHours" | "away" | "queuePosition";
 const messages: { key: MessageKey; label: string; hint: string }[] = [
@@ -88,7 +93,7 @@ function SettingsForm({ token, account, readOnly, onSaved }: { token: string; ac
   return (
     <form class="admin-form" aria-label={`Conversation settings of ${account.name}`} noValidate onSubmit={save}>
       <Group title="Automatic messages">
-        <p class="hint">Each message is inline text or a template of the library. Variables: {"{{contact.name}}, {{contact.firstName}}, {{ticket.id}}, {{queue.name}}, {{queue.position}}, {{queue.wait}}, {{businessHours}}, {{account.name}}"}.</p>
+        <p class="hint">Each message is inline text or a template of the library. Variables: {braces(allowedIn("messages", "welcome"))}.</p>
         {messages.map((m) => (
           <MessageField
             key={m.key}
@@ -135,6 +140,9 @@ function SettingsForm({ token, account, readOnly, onSaved }: { token: string; ac
             onInput={(v) => update({ commands: { ...conv.commands, [k]: v } })}
           />
         ))}
+        <p class="hint">
+          The answers' variables: {braces(allowedIn("commandAnswers", "newTicket"))}; the list of open tickets also {"{{tickets}}"}.
+        </p>
         <CheckboxField label="The ticket list shows each ticket's subject" checked={conv.listShowsSubject} disabled={readOnly} onChange={(listShowsSubject) => update({ listShowsSubject })} />
         {commandAnswers.map((a) => (
           <MessageField
@@ -261,7 +269,7 @@ export function ConversationSettings({ token, role }: SectionProps) {
         <p class="empty">No accounts yet: connect one under Accounts.</p>
       ) : (
         <>
-          <SelectField label="Account" value={selected} options={accounts.map((a) => ({ value: a.id, label: `${a.name} (${a.provider})` }))} onChange={setSelected} />
+          <SelectField label="Account" value={selected} options={accounts.map((a) => ({ value: a.id, label: `${a.name} (${providerForms[a.provider as ProviderKind]?.label ?? a.provider})` }))} onChange={setSelected} />
           {role !== "admin" && <p class="hint">Read-only: only admins change conversation settings.</p>}
           {account && (
             <SettingsForm

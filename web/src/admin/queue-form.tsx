@@ -1,12 +1,13 @@
 // One queue's name and every routing parameter, grouped as the reference product groups them.
 import { useState } from "preact/hooks";
+import { routingMessageFields } from "../../../src/domain/routing-config.ts";
 import { ApiFailure, request } from "../api";
 import { focusFirstInvalid, refusalSummary } from "./data";
 import { CheckboxField, Group, NumberField, SelectField, TextField } from "./form";
 import { HoursEditor, type BusinessHours } from "./hours-editor";
 import { queueGroups, routingDefaults, routingFields, type RoutingField } from "./queue-fields";
 import { ActionPlanEditor, type ActionPlan, type Choice } from "./queue-plan";
-import { MessageField, type MessageValue, type Template } from "./template-choice";
+import { braces, MessageField, type MessageValue, type Template } from "./template-choice";
 
 export type QueueView = { id: string; name: string; routing: Record<string, unknown>; createdAt: number; updatedAt: number };
 
@@ -146,7 +147,7 @@ export function QueueForm({
             maxLength={f.maxLength}
             readOnly={readOnly}
             error={errorAt(at) ?? errorAt(`${at}.templateId`)}
-            hint={`Sent when Session Timeout ends a conversation; up to ${f.maxLength ?? 1000} characters. Empty: none is sent.`}
+            hint={`Sent when Session Timeout ends a conversation; up to ${f.maxLength ?? 1000} characters. Empty: none is sent. Variables: ${braces(routingMessageFields[0]?.allowed ?? [])}.`}
             onChange={(m) => set(f.key, m)}
           />
         );

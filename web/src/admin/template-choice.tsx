@@ -23,6 +23,9 @@ const fieldNames: Record<string, string> = {
   "routing.sessionTimeoutMessage": "session timeout message",
 };
 
+/** "{{a}}, {{b}}" for a hint. */
+export const braces = (vars: readonly string[]) => vars.map((v) => `{{${v}}}`).join(", ");
+
 /** One place a template is used, in words: "Account Demo Bot: welcome message". */
 export const placeOf = (u: Template["usedBy"][number]) =>
   `${u.kind === "account" ? "Account" : "Queue"} ${u.name}: ${fieldNames[u.field] ?? u.field}`;

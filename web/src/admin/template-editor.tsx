@@ -3,7 +3,8 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, request } from "../api";
 import { focusFirstInvalid, refusalSummary } from "./data";
 import { Group, TextField } from "./form";
-import { placeOf, type Template } from "./template-choice";
+import { templateVariables } from "../../../src/domain/templates.ts";
+import { braces, placeOf, type Template } from "./template-choice";
 
 type Preview = { text: string; variables: string[] };
 
@@ -89,7 +90,7 @@ export function TemplateEditor({ token, template, readOnly, onSaved, onCancel }:
             maxLength={4096}
             readOnly={readOnly}
             error={errors.body}
-            hint="Variables in double braces: {{contact.name}}, {{contact.firstName}}, {{ticket.id}}, {{queue.name}}, {{queue.position}}, {{queue.wait}}, {{businessHours}}, {{account.name}}, {{agent.name}}, {{source}}"
+            hint={`Variables: ${braces(templateVariables)}. Each automatic message offers some of them, listed where it is chosen.`}
             onInput={(v) => (setSaved(false), setBody(v))}
           />
           {template && template.usedBy.length > 0 && (
