@@ -10,7 +10,8 @@
 // the page showed, reaches a ticket of that account in the new queue. An agent is added to the
 // queue from an account. An account without tickets is deleted after a confirmation (dismissed
 // first: nothing deleted), its receive URL then unknown; deleting one with a ticket is refused with
-// the API's reason. Screenshots: docs/screenshots/admin-account-setup*.png.
+// the API's reason. A user is created and deleted; the admin deleting themselves is refused.
+// Screenshots: docs/screenshots/admin-account-setup*.png.
 import { createHmac, randomUUID } from "node:crypto";
 import http from "node:http";
 import path from "node:path";
@@ -405,7 +406,30 @@ await runTest(async () => {
   assert(/1 tickets?/.test(await refusal.textContent()), `the refusal says: ${await refusal.textContent()}`);
   assert((await api("GET", `/accounts/${meta.id}`)).status === 200, "the account with a ticket was deleted");
 
+  log("a user is created and deleted after a confirmation; the admin cannot delete themselves");
+  await nav.getByRole("button", { name: "Users", exact: true }).click();
+  await page.getByRole("button", { name: "New user" }).click();
+  const userForm = page.getByRole("form", { name: "New user" });
+  await userForm.getByRole("textbox", { name: "Email" }).fill("gecici@demo.local");
+  await userForm.getByRole("textbox", { name: "Display name" }).fill("Geçici Ajan");
+  await userForm.getByRole("spinbutton", { name: "Capacity" }).fill("2");
+  await userForm.getByRole("button", { name: "Create user" }).click();
+  await page.getByRole("heading", { name: "Geçici Ajan" }).waitFor();
+  const temp = (await api("GET", "/users")).body.items.find((u) => u.email === "gecici@demo.local");
+  assert(temp?.capacity === 2 && temp.role === "agent", `the user as stored: ${JSON.stringify(temp)}`);
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: "Delete user" }).click();
+  await page.getByRole("status").filter({ hasText: "User Geçici Ajan deleted" }).waitFor();
+  assert((await page.getByRole("table", { name: "Users" }).getByRole("row").filter({ hasText: "gecici@demo.local" }).count()) === 0, "the deleted user is still listed");
+  assert(!(await api("GET", "/users")).body.items.some((u) => u.email === "gecici@demo.local"), "the deleted user is still in the API");
+  await page.getByRole("button", { name: `Open ${demo.admin.displayName}` }).click();
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: "Delete user" }).click();
+  await page.getByRole("alert").filter({ hasText: "Not deleted: You cannot delete yourself" }).waitFor();
+
   log("the setup 390 px wide");
+  await nav.getByRole("button", { name: "Accounts", exact: true }).click();
+  await page.getByRole("button", { name: `Open ${meta.name}` }).click();
   await page.setViewportSize({ width: 390, height: 844 });
   await setup.scrollIntoViewIfNeeded();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

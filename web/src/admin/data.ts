@@ -81,6 +81,8 @@ export const listUsers = async (token: string) => (await request<{ items: User[]
 export const createUser = (token: string, body: Record<string, unknown>) => request<User>("/api/v1/users", { token, ...json("POST", body) });
 export const updateUser = (token: string, id: string, body: Record<string, unknown>) => request<User>(`/api/v1/users/${id}`, { token, ...json("PATCH", body) });
 
+export const deleteUser = (token: string, id: string) => request<null>(`/api/v1/users/${id}`, { token, method: "DELETE" });
+
 export const listMembers = async (token: string, queueId: string) => (await request<{ items: Member[] }>(`/api/v1/queues/${queueId}/members`, { token })).items;
 /** The queues a user belongs to, with their weight in each. */
 export const userQueues = async (token: string, userId: string) =>

@@ -1,7 +1,7 @@
 // Users: the list, a new user, and one user's details, password and queues.
 import { useEffect, useState } from "preact/hooks";
 import type { SectionProps } from "./admin";
-import { listUsers, messageOf, type User } from "./data";
+import { deleteUser, listUsers, messageOf, type User } from "./data";
 import { PasswordReset, UserForm } from "./user-form";
 import { UserMemberships } from "./user-memberships";
 
@@ -12,6 +12,7 @@ export function Users({ token, role }: SectionProps) {
   const [users, setUsers] = useState<User[] | null>(null);
   const [view, setView] = useState<View>({ kind: "list" });
   const [failure, setFailure] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => {
     listUsers(token).then(setUsers, (err) => setFailure(messageOf(err)));
@@ -26,13 +27,38 @@ export function Users({ token, role }: SectionProps) {
   if (view.kind === "new" || open) {
     return (
       <div class="user-detail">
-        <button type="button" class="back" onClick={() => setView({ kind: "list" })}>
+        <button type="button" class="back" onClick={() => (setFailure(null), setView({ kind: "list" }))}>
           ← All users
         </button>
         <h2>{open ? open.displayName : "New user"}</h2>
         <UserForm key={open?.id ?? "new"} token={token} user={open} readOnly={readOnly} onSaved={saved} onCancel={() => setView({ kind: "list" })} />
         {open && !readOnly && <PasswordReset key={`pw-${open.id}`} token={token} user={open} />}
         {open && <UserMemberships token={token} userId={open.id} readOnly={false} />}
+        {open && !readOnly && (
+          <button
+            type="button"
+            class="danger"
+            onClick={() => {
+              if (!confirm(`Delete the user ${open.displayName}? Their sessions end, they leave every queue and their tickets go back to their queues. Deactivating keeps them instead.`)) return;
+              setFailure(null);
+              deleteUser(token, open.id).then(
+                () => {
+                  setUsers((list) => list?.filter((u) => u.id !== open.id) ?? null);
+                  setView({ kind: "list" });
+                  setNotice(`User ${open.displayName} deleted`);
+                },
+                (err) => setFailure(`Not deleted: ${messageOf(err)}`),
+              );
+            }}
+          >
+            Delete user
+          </button>
+        )}
+        {failure && (
+          <p class="error" role="alert">
+            {failure}
+          </p>
+        )}
       </div>
     );
   }
@@ -42,7 +68,7 @@ export function Users({ token, role }: SectionProps) {
       <div class="section-head">
         <h2>Users</h2>
         {!readOnly && (
-          <button type="button" class="primary" onClick={() => setView({ kind: "new" })}>
+          <button type="button" class="primary" onClick={() => (setNotice(null), setView({ kind: "new" }))}>
             New user
           </button>
         )}
@@ -50,6 +76,11 @@ export function Users({ token, role }: SectionProps) {
       {failure && (
         <p class="error" role="alert">
           {failure}
+        </p>
+      )}
+      {notice && (
+        <p class="ok" role="status">
+          {notice}
         </p>
       )}
       {users === null ? (
@@ -78,7 +109,7 @@ export function Users({ token, role }: SectionProps) {
                   <td data-label="Capacity">{u.capacity}</td>
                   <td data-label="Active">{u.active ? "yes" : "no"}</td>
                   <td>
-                    <button type="button" onClick={() => setView({ kind: "open", id: u.id })}>
+                    <button type="button" onClick={() => (setNotice(null), setView({ kind: "open", id: u.id }))}>
                       Open {u.displayName}
                     </button>
                   </td>
