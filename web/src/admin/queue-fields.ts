@@ -44,6 +44,18 @@ export const placements: Record<string, Placement> = {
   businessHours: { label: "Business hours", group: "Business hours" },
 };
 
+/** How the ring strategies are named to people; other choices show as the API spells them. */
+const strategyNames: Record<string, string> = {
+  "round-robin": "Round robin",
+  random: "Random",
+  "least-busy": "Least busy (fewest tickets)",
+  "longest-idle": "Longest idle",
+  percentage: "Percentage (by members' weights)",
+  sticky: "Sticky (the contact's last agent)",
+  "ring-all": "Ring all",
+};
+export const choiceLabel = (o: string) => strategyNames[o] ?? o;
+
 type JsonSchema = {
   type?: string;
   enum?: string[];

@@ -5,7 +5,7 @@ import { ApiFailure, request } from "../api";
 import { focusFirstInvalid, refusalSummary } from "./data";
 import { CheckboxField, Group, NumberField, SelectField, TextField } from "./form";
 import { HoursEditor, type BusinessHours } from "./hours-editor";
-import { queueGroups, routingDefaults, routingFields, type RoutingField } from "./queue-fields";
+import { choiceLabel, queueGroups, routingDefaults, routingFields, type RoutingField } from "./queue-fields";
 import { ActionPlanEditor, type ActionPlan, type Choice } from "./queue-plan";
 import { braces, MessageField, type MessageValue, type Template } from "./template-choice";
 
@@ -131,9 +131,9 @@ export function QueueForm({
             label={f.label}
             value={String(v ?? f.defaultValue)}
             disabled={readOnly}
-            hint={[f.hint, `Default ${f.defaultValue}.`].filter(Boolean).join(" ")}
+            hint={[f.hint, `Default ${choiceLabel(String(f.defaultValue))}.`].filter(Boolean).join(" ")}
             error={errorAt(at)}
-            options={(f.options ?? []).map((o) => ({ value: o, label: o }))}
+            options={(f.options ?? []).map((o) => ({ value: o, label: choiceLabel(o) }))}
             onChange={(o) => set(f.key, o)}
           />
         );

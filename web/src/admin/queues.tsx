@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, request } from "../api";
 import type { SectionProps } from "./admin";
+import { choiceLabel } from "./queue-fields";
 import { QueueForm, type QueueView } from "./queue-form";
 import { QueueMembers } from "./queue-members";
 import { useTemplates } from "./template-choice";
@@ -99,7 +100,7 @@ export function Queues({ token, role }: SectionProps) {
                 return (
                   <tr key={q.id}>
                     <td>{q.name}</td>
-                    <td>{r.strategy}</td>
+                    <td>{choiceLabel(r.strategy ?? "")}</td>
                     <td>{r.agentRingTimeS} s</td>
                     <td>{r.priority}</td>
                     <td>{r.actionPlan ? `${r.actionPlan.steps.length} steps, ${r.actionPlan.timeRules.length} time rules` : "—"}</td>
