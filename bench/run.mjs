@@ -119,7 +119,9 @@ async function main() {
     if (opts.floor) {
       floorDb = await hub.mf.getD1Database("DB", "bench-floor");
       await migrateFloor(floorDb);
-      if (withInbound) inbound = await seedInboundQueue(db, { agents: seeded.agents, secretsKey, botApiBaseUrl: bot.baseUrl, ...scenario.telegram });
+      if (withInbound) {
+        inbound = await seedInboundQueue(db, { agents: seeded.agents, shared: opts.sharedAgents, capacity: 2 * Math.max(1000, N), secretsKey, botApiBaseUrl: bot.baseUrl, ...scenario.telegram });
+      }
       say(`floor Worker at ${new URL("/floor/", hub.url).href} (same workerd process, its own D1 database and Durable Object class)`);
     }
 
@@ -159,12 +161,13 @@ async function main() {
     const cpuAfterBaseline = cpuReading(workerdPid);
 
     const phaseCpu = [];
-    const measured = async (name, fn) => {
+    /** `updates`: what the phase posts, warm-up included, for workerd's CPU per update. */
+    const measured = async (name, fn, updates = N) => {
       const before = cpuReading(workerdPid);
       const startedAt = performance.now();
       const phase = await fn();
       const c = cpuReading(workerdPid).since(before);
-      phaseCpu.push([name, c, performance.now() - startedAt]);
+      phaseCpu.push([name, c, performance.now() - startedAt, updates]);
       await sleep(PHASE_GAP_MS);
       return phase;
     };
@@ -179,16 +182,18 @@ async function main() {
     const warmupUpdates = Math.min(N, WARMUP_UPDATES);
     if (withInbound) {
       // Its sockets stay open, idle, until the end: closing a thousand of them sets the hub's queue object to work during the next phases.
-      const inboundPool = await connect({ queueId: inbound.queueId, acceptOffers: false, label: "the hub's inbound-only queue" });
+      const inboundPool = await connect({ queueId: inbound.queueId, agents: inbound.agents, acceptOffers: false, label: opts.sharedAgents ? "the hub's inbound-only queue (the same agents)" : "the hub's inbound-only queue (agents of its own)" });
       const path = `/webhooks/telegram/${inbound.account.key}`;
       const date = Math.floor(Date.now() / 1000);
       phases.hubInbound = await measured("hub inbound", () =>
         runPhase({ ...common, pool: inboundPool, base: N, warmup: { base: 4 * N, count: warmupUpdates }, mode: "inbound", baseUrl: hub.url, readMeter: hubMeter, make: (index) => telegramRequest(index, { path, secretToken: scenario.telegram.secretToken, date }), stored: () => scenario.storedIndexes(db, N, { accountId: inbound.account.id, base: N }) }),
+        N + warmupUpdates,
       );
       say(`hub inbound-only: ${describePhase(phases.hubInbound)}`);
       const floorPool = await connect({ socketUrl: floorSocket, acceptOffers: false, label: "the floor" });
       phases.floorInbound = await measured("floor inbound", () =>
         runPhase({ ...common, pool: floorPool, base: 2 * N, warmup: { base: 4 * N + warmupUpdates, count: warmupUpdates }, mode: "inbound", baseUrl: hub.url, readMeter: floorMeter, make: floorRequest, stored: () => floorStored(floorDb, { base: 2 * N, N, userIdOf }) }),
+        N + warmupUpdates,
       );
       floorPool.close();
       say(`floor inbound-only: ${describePhase(phases.floorInbound)}`);
@@ -254,6 +259,8 @@ async function main() {
             floor_per_s: phases.floor.fullPerS,
             ratio_floor: ratio(hubPhase.fullPerS, phases.floor.fullPerS),
             ratio_floor_inbound: ratio(phases.hubInbound.ingest.perSecond, phases.floorInbound.ingest.perSecond),
+            inbound_agents: opts.sharedAgents ? "shared" : "own",
+            ...cpuFigures(phaseCpu),
           }
         : {}),
       ...(opts.floor
@@ -316,6 +323,10 @@ async function main() {
     const perWallSecond = ([name, c, ms]) => `${name} ${c.workerd === null ? "?" : ((c.workerd * 1000) / ms).toFixed(2)} / ${((c.bench * 1000) / ms).toFixed(2)}`;
     say(`CPU seconds (workerd / bench process) per wall second: ${cpuPhases.map(perWallSecond).join(", ")}`);
     if (phaseCpu.length > 1) say(`CPU seconds per wall second by phase (workerd / bench): ${phaseCpu.map(perWallSecond).join(", ")}`);
+    if (phaseCpu.length > 1 && result.cpu_ms_per_update) {
+      const c = result.cpu_ms_per_update;
+      say(`workerd CPU ms per update by phase (warm-up included): hub inbound ${c.hub_inbound}, floor inbound ${c.floor_inbound}, hub full cycle ${c.hub_full}, floor full cycle ${c.floor_full} (floor / hub: inbound ${result.ratio_floor_inbound_cpu}, full cycle ${result.ratio_floor_cpu})`);
+    }
     say(`memory MB (now / peak): workerd ${memory.workerd?.rss ?? "?"} / ${memory.workerd?.peak ?? "?"}, bench process ${memory.bench.rss} / ${memory.bench.peak}`);
     say(`worker log lines by level: ${JSON.stringify(workerLogs.counts)}; other Miniflare lines: ${JSON.stringify(mfLogs.counts)}`);
     for (const { target, file, profile } of profiled) {
@@ -447,3 +458,20 @@ main().then(
     process.exit(1);
   },
 );
+
+/**
+ * workerd's CPU per update in each phase of `--floor` (its CPU seconds over the phase divided by the
+ * updates the phase posted), and the floor's over the hub's: unlike the rates, these depend little
+ * on how much of a shared machine the run was given.
+ */
+function cpuFigures(phaseCpu) {
+  const ms = Object.fromEntries(phaseCpu.filter(([, c]) => c.workerd !== null).map(([name, c, , updates]) => [name, Math.round(((c.workerd * 1000) / updates) * 100) / 100]));
+  const [hubInbound, floorInbound, hubFull, floorFull] = ["hub inbound", "floor inbound", "hub full cycle", "floor full cycle"].map((name) => ms[name]);
+  if ([hubInbound, floorInbound, hubFull, floorFull].some((v) => v === undefined)) return {};
+  const share = (a, b) => Math.round((a / b) * 1000) / 1000;
+  return {
+    cpu_ms_per_update: { hub_inbound: hubInbound, floor_inbound: floorInbound, hub_full: hubFull, floor_full: floorFull },
+    ratio_floor_cpu: share(floorFull, hubFull),
+    ratio_floor_inbound_cpu: share(floorInbound, hubInbound),
+  };
+}

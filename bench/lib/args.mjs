@@ -16,7 +16,7 @@ export const DEFAULTS = Object.freeze({
 /** `--latency` posts one update at a time and waits for its whole cycle; these are its own defaults. */
 export const LATENCY_DEFAULTS = Object.freeze({ updates: 200, concurrency: 1, deadline: 600 });
 
-const USAGE = `Usage: npm run bench -- [--mixed | --floor] [--latency] [--updates N] [--concurrency C] [--agents K] [--deadline S] [--stall S] [--verbose] [--profile]
+const USAGE = `Usage: npm run bench -- [--mixed | --floor [--shared-agents]] [--latency] [--updates N] [--concurrency C] [--agents K] [--deadline S] [--stall S] [--verbose] [--profile]
 
   --mixed           one account of each of the six providers (Telegram, Meta, Connexease,
                     Twilio, Sinch, custom) on the one queue; the N updates go round-robin
@@ -25,7 +25,11 @@ const USAGE = `Usage: npm run bench -- [--mixed | --floor] [--latency] [--update
   --floor           also run, in the same workerd process and under the same load, the floor
                     Worker (bench/floor/worker.mjs: only the irreducible work), in four phases:
                     hub inbound-only (agents only take offers), floor inbound-only, hub full
-                    cycle, floor full cycle; adds floor_per_s, ratio_floor, ratio_floor_inbound
+                    cycle, floor full cycle; adds floor_per_s, ratio_floor, ratio_floor_inbound.
+                    The hub's inbound-only queue has agents of its own, each in that queue only
+  --shared-agents   with --floor: the inbound-only queue's agents are the full cycle's, so every
+                    agent is in two queues and each offer is granted by the agent's ledger
+                    (capacity across queues), which the floor does not do
   --latency         one update at a time, each posted once the previous one's reply is sent
                     (defaults --updates ${LATENCY_DEFAULTS.updates} --concurrency ${LATENCY_DEFAULTS.concurrency} --deadline ${LATENCY_DEFAULTS.deadline}): offer and reply p50/p99,
                     and the floor's with --floor
@@ -51,7 +55,7 @@ const LIMITS = {
 export class UsageError extends Error {}
 
 export function parseArgs(argv, env = process.env) {
-  const opts = { ...DEFAULTS, verbose: false, profile: false, mixed: false, floor: false, latency: false };
+  const opts = { ...DEFAULTS, verbose: false, profile: false, mixed: false, floor: false, latency: false, sharedAgents: false };
   const given = new Set();
   // BENCH_UPDATES=500 etc. work too; flags win.
   for (const key of Object.keys(LIMITS)) {
@@ -68,6 +72,10 @@ export function parseArgs(argv, env = process.env) {
       opts[arg.slice(2)] = true;
       continue;
     }
+    if (arg === "--shared-agents") {
+      opts.sharedAgents = true;
+      continue;
+    }
     const m = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
     if (!m || !(m[1] in LIMITS)) throw new UsageError(`unknown option ${arg}\n\n${USAGE}`);
     const value = m[2] ?? argv[++i];
@@ -75,6 +83,7 @@ export function parseArgs(argv, env = process.env) {
     opts[m[1]] = toInt(m[1], value);
     given.add(m[1]);
   }
+  if (opts.sharedAgents && !opts.floor) throw new UsageError(`--shared-agents goes with --floor\n\n${USAGE}`);
   if (opts.mixed && opts.floor) throw new UsageError(`--floor runs the Telegram cycle only; it does not go with --mixed\n\n${USAGE}`);
   if (opts.latency) for (const [key, value] of Object.entries(LATENCY_DEFAULTS)) if (!given.has(key)) opts[key] = value;
   return { opts };

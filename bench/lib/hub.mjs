@@ -194,23 +194,28 @@ export async function seed(db, { agents, capacity, secretsKey, botApiBaseUrl, bo
 }
 
 /**
- * `--floor`'s inbound-only phase: a second queue with the same agents and a second Telegram account
- * routed to it. Its agents only take offers, so its ring and presence timers are the longest the
- * hub allows: nothing there fires again during the rest of the run.
+ * `--floor`'s inbound-only phase: a second queue and a second Telegram account routed to it, with
+ * K agents of its own (members of that queue only, as the full cycle's are of theirs), or with the
+ * full cycle's agents when `shared` (`--shared-agents`: every agent then in two queues, each offer
+ * granted by the agent's ledger). Its agents only take offers, so its ring and presence timers are
+ * the longest the hub allows: nothing there fires again during the rest of the run.
  */
-export async function seedInboundQueue(db, { agents, secretsKey, botApiBaseUrl, botToken, secretToken }) {
+export async function seedInboundQueue(db, { agents, shared, capacity, secretsKey, botApiBaseUrl, botToken, secretToken }) {
   const { seal, randomToken } = await hubCrypto();
   const queueId = "queue-bench-inbound";
   const account = { id: "acct-bench-inbound", key: `tg-${randomToken(12)}` };
   const credentials = await seal(secretsKey, JSON.stringify({ botToken, secretToken }));
-  await db.batch([
+  const statements = [
     db.prepare("INSERT INTO queues (id, name, routing) VALUES (?1, ?2, ?3)").bind(queueId, "Bench inbound queue", JSON.stringify({ ...ROUTING, agentRingTimeS: 600, presenceGraceS: 600 })),
     db
       .prepare("INSERT INTO channel_accounts (id, provider, key, name, queue_id, settings, credentials) VALUES (?1, 'telegram', ?2, ?3, ?4, ?5, ?6)")
       .bind(account.id, account.key, "Bench inbound bot", queueId, JSON.stringify({ apiBaseUrl: botApiBaseUrl }), credentials),
-    ...agents.map((a) => db.prepare("INSERT INTO queue_members (queue_id, user_id) VALUES (?1, ?2)").bind(queueId, a.id)),
-  ]);
-  return { queueId, account };
+  ];
+  let people = agents;
+  if (shared) statements.push(...agents.map((a) => db.prepare("INSERT INTO queue_members (queue_id, user_id) VALUES (?1, ?2)").bind(queueId, a.id)));
+  else people = await agentStatements(db, statements, { agents: agents.length, capacity, queueId, prefix: "inbound-agent" });
+  for (let i = 0; i < statements.length; i += 50) await db.batch(statements.slice(i, i + 50));
+  return { queueId, account, agents: people };
 }
 
 /**
@@ -238,11 +243,11 @@ export async function seedAccounts(db, { agents, capacity, secretsKey, accounts 
 }
 
 /** K agents, their API tokens and memberships of the queue: statements appended to `statements`. */
-async function agentStatements(db, statements, { agents, capacity, queueId }) {
+async function agentStatements(db, statements, { agents, capacity, queueId, prefix = "agent" }) {
   const { sha256Hex, randomToken } = await hubCrypto();
   const people = [];
   for (let i = 1; i <= agents; i++) {
-    const id = `agent-${i}`;
+    const id = `${prefix}-${i}`;
     const token = `bench-${randomToken(24)}`;
     people.push({ id, token, name: `Agent ${i}` });
     statements.push(
