@@ -2,8 +2,8 @@
 // provider's settings and write-only credentials, checked with the API's own schemas first.
 import { useState } from "preact/hooks";
 import { checkAccount, credentialsBody, providerForms, providerKinds, settingDefault, settingsBody, settingsValues, type FieldSpec, type FieldValues, type ProviderKind } from "./account-providers";
-import { createAccount, errorAt, fieldErrorsOf, focusFirstInvalid, refusalSummary, updateAccount, type Account, type QueueSummary } from "./data";
-import { CheckboxField, Group, NumberField, SecretField, SelectField, TextField } from "./form";
+import { createAccount, errorAt, fieldErrorsOf, refusalSummary, updateAccount, type Account, type QueueSummary } from "./data";
+import { CheckboxField, focusFirstInvalid, Group, NumberField, SecretField, SelectField, TextField } from "./form";
 
 type Props = {
   token: string;

@@ -1,8 +1,8 @@
 // Canned answers: global ones and each account's, by shortcut.
 import { useEffect, useState } from "preact/hooks";
 import type { SectionProps } from "./admin";
-import { createCanned, deleteCanned, fieldErrorsOf, focusFirstInvalid, listAccounts, listCanned, messageOf, refusalSummary, updateCanned, type Account, type Canned } from "./data";
-import { SelectField, TextField } from "./form";
+import { createCanned, deleteCanned, fieldErrorsOf, listAccounts, listCanned, messageOf, refusalSummary, updateCanned, type Account, type Canned } from "./data";
+import { focusFirstInvalid, SelectField, TextField } from "./form";
 
 type Draft = { id?: string; scope: string; shortcut: string; body: string };
 

@@ -4,8 +4,8 @@ import { ApiFailure, request } from "../api";
 import { providerForms, type ProviderKind } from "./account-providers";
 import type { SectionProps } from "./admin";
 import { RevealedOnce } from "./account-setup";
-import { focusFirstInvalid, refusalSummary } from "./data";
-import { CheckboxField, Group, NumberField, SelectField, TextField } from "./form";
+import { refusalSummary } from "./data";
+import { CheckboxField, focusFirstInvalid, Group, NumberField, SelectField, TextField } from "./form";
 import { HoursEditor, type BusinessHours } from "./hours-editor";
 import { MessageField, useTemplates, braces, type MessageValue } from "./template-choice";
 

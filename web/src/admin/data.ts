@@ -130,8 +130,3 @@ export function refusalSummary(err: unknown, fields: Record<string, string>): st
   }
   return messageOf(err);
 }
-
-/** Moves the focus to the form's first field marked invalid, once the marks are rendered. */
-export function focusFirstInvalid(form: HTMLFormElement | null | undefined): void {
-  setTimeout(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
-}

@@ -158,6 +158,11 @@ export function SecretField(p: FieldProps & { isSet: boolean; value: string; onI
   );
 }
 
+/** Moves the focus to the form's first field marked invalid, once the marks are rendered. */
+export function focusFirstInvalid(form: HTMLFormElement | null | undefined): void {
+  setTimeout(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
+}
+
 /** Fields grouped under a heading, as the reference products group their settings. */
 export function Group({ title, children }: { title: string; children: ComponentChildren }) {
   return (

@@ -2,8 +2,8 @@
 import { useState } from "preact/hooks";
 import { routingMessageFields } from "../../../src/domain/routing-config.ts";
 import { ApiFailure, request } from "../api";
-import { focusFirstInvalid, refusalSummary } from "./data";
-import { CheckboxField, Group, NumberField, SelectField, TextField } from "./form";
+import { refusalSummary } from "./data";
+import { CheckboxField, focusFirstInvalid, Group, NumberField, SelectField, TextField } from "./form";
 import { HoursEditor, type BusinessHours } from "./hours-editor";
 import { choiceLabel, queueGroups, routingDefaults, routingFields, type RoutingField } from "./queue-fields";
 import { ActionPlanEditor, type ActionPlan, type Choice } from "./queue-plan";

@@ -1,8 +1,8 @@
 // One template of the library: name, description, body, a live preview with sample values.
 import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, request } from "../api";
-import { focusFirstInvalid, refusalSummary } from "./data";
-import { Group, TextField } from "./form";
+import { refusalSummary } from "./data";
+import { focusFirstInvalid, Group, TextField } from "./form";
 import { templateVariables } from "../../../src/domain/templates.ts";
 import { braces, placeOf, type Template } from "./template-choice";
 

@@ -1,8 +1,8 @@
 // Creating and changing a user: who they are, their role, capacity and whether they may sign in;
 // a new password set by the admin.
 import { useState } from "preact/hooks";
-import { createUser, fieldErrorsOf, focusFirstInvalid, messageOf, refusalSummary, updateUser, type User } from "./data";
-import { CheckboxField, Group, NumberField, SelectField, TextField } from "./form";
+import { createUser, fieldErrorsOf, messageOf, refusalSummary, updateUser, type User } from "./data";
+import { CheckboxField, focusFirstInvalid, Group, NumberField, SelectField, TextField } from "./form";
 
 const roleOptions = [
   { value: "agent", label: "Agent" },
