@@ -10,8 +10,9 @@
 // the page showed, reaches a ticket of that account in the new queue. An agent is added to the
 // queue from an account. An account without tickets is deleted after a confirmation (dismissed
 // first: nothing deleted), its receive URL then unknown; deleting one with a ticket is refused with
-// the API's reason. A user is created and deleted; the admin deleting themselves is refused.
-// Screenshots: docs/screenshots/admin-account-setup*.png.
+// the API's reason. A user is created and deleted; the admin deleting themselves is refused. A
+// chatbot set for an account shows its signing secret once. Screenshots: docs/screenshots/admin-
+// account-setup*.png.
 import { createHmac, randomUUID } from "node:crypto";
 import http from "node:http";
 import path from "node:path";
@@ -426,6 +427,18 @@ await runTest(async () => {
   page.once("dialog", (d) => void d.accept());
   await page.getByRole("button", { name: "Delete user" }).click();
   await page.getByRole("alert").filter({ hasText: "Not deleted: You cannot delete yourself" }).waitFor();
+
+  log("a chatbot for the Connexease account: its signing secret shown once");
+  await nav.getByRole("button", { name: "Conversation settings", exact: true }).click();
+  await page.getByRole("combobox", { name: "Account" }).selectOption({ label: `${connexease.name} (Connexease)` });
+  const cxSettings = page.getByRole("form", { name: `Conversation settings of ${connexease.name}` });
+  await cxSettings.getByRole("checkbox", { name: "A chatbot answers first" }).check();
+  await cxSettings.getByRole("textbox", { name: "Chatbot URL" }).fill("https://bot.example.com/hook");
+  await cxSettings.getByRole("button", { name: "Save conversation settings" }).click();
+  const chatbotSecret = await shownOnce.getByLabel("Chatbot signing secret", { exact: true }).textContent();
+  assert(chatbotSecret.trim().length >= 32, `the chatbot's secret shown: ${chatbotSecret}`);
+  const withBot = (await api("GET", `/accounts/${connexease.id}`)).body;
+  assert(withBot.conversation.chatbot?.url === "https://bot.example.com/hook" && withBot.chatbotSecretSet === true && !JSON.stringify(withBot).includes(chatbotSecret.trim()), `the account with its chatbot: ${JSON.stringify(withBot.conversation.chatbot)}`);
 
   log("the setup 390 px wide");
   await nav.getByRole("button", { name: "Accounts", exact: true }).click();
