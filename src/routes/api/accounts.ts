@@ -503,7 +503,7 @@ export function accountRoutes() {
     const d = db(c);
     const row = await loadAccount(d, id);
     const tickets = await countAccountTickets(d, id);
-    if (tickets > 0) throw conflict(`The account has ${tickets} tickets; deleting it would erase their history`);
+    if (tickets > 0) throw conflict(`The account has ${tickets === 1 ? "1 ticket" : `${tickets} tickets`}; deleting it would erase their history`);
     await audited(d, [deleteAccount(d, id)], {
         actorId: c.var.auth.userId,
         action: "account.delete",
