@@ -104,10 +104,14 @@ export const colleaguesIn = async (token: string, queueId: string) =>
 
 /** Saves what an authenticated GET answers as a file (a plain link cannot carry the token). */
 export async function download(token: string, path: string, filename: string): Promise<void> {
-  const res = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  await saveAs(await fetch(path, { headers: { Authorization: `Bearer ${token}` } }), filename);
+}
+
+/** Saves a file the API answered, or raises its refusal as an ApiFailure. */
+async function saveAs(res: Response, filename: string): Promise<void> {
   if (!res.ok) {
-    const err = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ApiFailure(res.status, err?.code ?? "http_error", err?.message ?? `${res.status} ${res.statusText}`);
+    const err = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+    throw new ApiFailure(res.status, err?.code ?? "http_error", err?.message ?? `${res.status} ${res.statusText}`, err?.details);
   }
   const url = URL.createObjectURL(await res.blob());
   const a = Object.assign(document.createElement("a"), { href: url, download: filename });
@@ -137,16 +141,7 @@ export async function downloadExport(token: string, body: TicketSearch | { ids: 
     headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
     body: JSON.stringify(body),
   });
-  if (!res.ok) {
-    const err = ((await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
-    throw new ApiFailure(res.status, err?.code ?? "http_error", err?.message ?? `${res.status} ${res.statusText}`, err?.details);
-  }
-  const url = URL.createObjectURL(await res.blob());
-  const a = Object.assign(document.createElement("a"), { href: url, download: filename });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  await saveAs(res, filename);
 }
 
 /** Erases tickets (admins; supervisors where each ticket's account has supervisorsMayDelete on). */
