@@ -22,7 +22,6 @@ CREATE TABLE IF NOT EXISTS tickets (
 );
 CREATE INDEX IF NOT EXISTS tickets_state_idx ON tickets (state, enqueued_at);
 CREATE INDEX IF NOT EXISTS tickets_agent_idx ON tickets (agent_id);
-CREATE TABLE IF NOT EXISTS ring_attempts (ticket_id INTEGER NOT NULL, agent_id TEXT NOT NULL, PRIMARY KEY (ticket_id, agent_id));
 CREATE TABLE IF NOT EXISTS seen_messages (message_id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS timers (kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, PRIMARY KEY (kind, ref));
 CREATE INDEX IF NOT EXISTS timers_due_idx ON timers (due_at);
@@ -85,6 +84,15 @@ const MIGRATIONS = [
    ALTER TABLE agents ADD COLUMN freed_version INTEGER;`,
   // The agent's slots in other queues as their ledger last answered (null: not asked yet): none lets this queue count theirs itself.
   `ALTER TABLE agents ADD COLUMN elsewhere INTEGER;`,
+  // A ticket's open offers and this round's attempts on its own row (JSON arrays of agent ids), so
+  // that an offer, an accept or a requeue is one statement; the two tables they lived in go.
+  `CREATE TABLE IF NOT EXISTS ring_attempts (ticket_id INTEGER NOT NULL, agent_id TEXT NOT NULL, PRIMARY KEY (ticket_id, agent_id));
+   ALTER TABLE tickets ADD COLUMN offered TEXT;
+   ALTER TABLE tickets ADD COLUMN tried TEXT;
+   UPDATE tickets SET offered = (SELECT json_group_array(agent_id) FROM (SELECT agent_id FROM offers WHERE ticket_id = tickets.id ORDER BY agent_id)) WHERE id IN (SELECT ticket_id FROM offers);
+   UPDATE tickets SET tried = (SELECT json_group_array(agent_id) FROM (SELECT agent_id FROM ring_attempts WHERE ticket_id = tickets.id ORDER BY agent_id)) WHERE id IN (SELECT ticket_id FROM ring_attempts);
+   DROP TABLE offers;
+   DROP TABLE ring_attempts;`,
 ];
 
 /** Creates the tables and applies the migrations not applied yet, in order. */

@@ -1,6 +1,8 @@
-// The queue's tickets (table `tickets`), their open offers (`offers`) and who was tried this round
-// (`ring_attempts`): kept in memory with indexes by agent, read once when the object wakes, written through.
-import type { TicketView } from "../protocol";
+// The queue's tickets (table `tickets`), with their open offers (column `offered`) and who was tried
+// this round (`tried`), each a JSON array of agent ids on the ticket's row, so that a change to a
+// ticket, its offers and its attempts is one statement: kept in memory with indexes by agent, read
+// once when the object wakes, written through.
+import type { TicketView } from "../../kinds/views";
 import { boundPreview, boundView } from "../frame-bounds";
 
 export type TicketRow = {
@@ -41,6 +43,11 @@ function remove<K, V>(index: Map<K, Set<V>>, k: K, v: V) {
   if (set?.size === 0) index.delete(k);
 }
 
+/** The ticket row's columns that hold its offers and attempts, as JSON arrays (null: none). */
+type Pairs = { offered?: string | null; tried?: string | null };
+
+const pairsJson = (agents: ReadonlySet<string> | undefined): string | null => (agents && agents.size > 0 ? JSON.stringify([...agents].sort()) : null);
+
 /** Rows are replaced, never changed in place: a row handed out stays as it was read, like a query's. */
 export class TicketsTable {
   private readonly rows = new Map<number, TicketRow>();
@@ -51,9 +58,11 @@ export class TicketsTable {
   private readonly attempts = new Map<number, Set<string>>();
 
   constructor(private readonly sql: SqlStorage) {
-    for (const r of sql.exec<Omit<TicketRow, "view"> & { view: string }>("SELECT * FROM tickets")) this.put({ ...r, view: JSON.parse(r.view) as TicketView });
-    for (const o of sql.exec<{ ticket_id: number; agent_id: string }>("SELECT ticket_id, agent_id FROM offers")) this.addOffer(o.ticket_id, o.agent_id);
-    for (const a of sql.exec<{ ticket_id: number; agent_id: string }>("SELECT ticket_id, agent_id FROM ring_attempts")) add(this.attempts, a.ticket_id, a.agent_id);
+    for (const { offered, tried, ...r } of sql.exec<Omit<TicketRow, "view"> & { view: string; offered: string | null; tried: string | null }>("SELECT * FROM tickets")) {
+      this.put({ ...r, view: JSON.parse(r.view) as TicketView });
+      for (const a of offered ? (JSON.parse(offered) as string[]) : []) this.addOffer(r.id, a);
+      for (const a of tried ? (JSON.parse(tried) as string[]) : []) add(this.attempts, r.id, a);
+    }
   }
 
   private put(row: TicketRow) {
@@ -148,13 +157,15 @@ export class TicketsTable {
     this.put(fresh(view.id, bounded, { state: "assigned", agent_id: agentId, enqueued_at: at }));
   }
 
-  /** Writes the changed columns of an existing ticket. */
-  private update(id: number, change: Partial<Omit<TicketRow, "id" | "view">> & { view?: TicketView }) {
+  /** Writes the changed columns of an existing ticket, and its offers or attempts when `pairs` has them, in one statement. */
+  private update(id: number, change: Partial<Omit<TicketRow, "id" | "view">> & { view?: TicketView }, pairs: Pairs = {}) {
     const row = this.rows.get(id);
     if (!row) return;
     const cols = Object.keys(change) as (keyof TicketRow)[];
     const values = cols.map((c) => (c === "view" ? JSON.stringify(change.view) : ((change as Record<string, unknown>)[c] as SqlStorageValue)));
-    this.sql.exec(`UPDATE tickets SET ${cols.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`, ...values, id);
+    const pairCols = (Object.keys(pairs) as (keyof Pairs)[]).filter((c) => pairs[c] !== undefined);
+    const set = [...cols, ...pairCols].map((c) => `${c} = ?`).join(", ");
+    if (set) this.sql.exec(`UPDATE tickets SET ${set} WHERE id = ?`, ...values, ...pairCols.map((c) => pairs[c]!), id);
     this.put({ ...row, ...change });
   }
 
@@ -183,49 +194,48 @@ export class TicketsTable {
 
   /** Opens offers of one ring to these agents, all lapsing at `expiresAt`; they count as tried this round. */
   offer(id: number, agentIds: readonly string[], expiresAt: number) {
-    this.update(id, { state: "offered", offer_expires_at: expiresAt });
     const newOffers = agentIds.filter((a) => !this.hasOffer(id, a));
     const newAttempts = agentIds.filter((a) => !this.attempts.get(id)?.has(a));
-    this.insertPairs("offers", id, newOffers);
-    this.insertPairs("ring_attempts", id, newAttempts);
     for (const a of newOffers) this.addOffer(id, a);
     for (const a of newAttempts) add(this.attempts, id, a);
-  }
-
-  private insertPairs(table: "offers" | "ring_attempts", ticketId: number, agentIds: readonly string[]) {
-    for (let i = 0; i < agentIds.length; i += 45) {
-      const chunk = agentIds.slice(i, i + 45);
-      this.sql.exec(`INSERT OR IGNORE INTO ${table} (ticket_id, agent_id) VALUES ${chunk.map(() => "(?, ?)").join(", ")}`, ...chunk.flatMap((a) => [ticketId, a]));
-    }
+    this.update(id, { state: "offered", offer_expires_at: expiresAt }, {
+      ...(newOffers.length > 0 ? { offered: pairsJson(this.offers.get(id)) } : {}),
+      ...(newAttempts.length > 0 ? { tried: pairsJson(this.attempts.get(id)) } : {}),
+    });
   }
 
   /** The ticket is the agent's: offers and this round's attempts go. */
   assign(id: number, agentId: string) {
-    this.update(id, { state: "assigned", agent_id: agentId, offer_expires_at: null, sticky_until: null, transfer_to: null, return_queue: null, return_agent: null, plan: null });
-    this.closeOffers(id);
-    this.clearAttempts(id);
+    const pairs = { ...this.closeOffers(id), ...this.dropAttempts(id) };
+    this.update(id, { state: "assigned", agent_id: agentId, offer_expires_at: null, sticky_until: null, transfer_to: null, return_queue: null, return_agent: null, plan: null }, pairs);
   }
 
   /** Back to waiting: open offers close, the holder (if any) lets go. */
   requeue(id: number) {
-    this.update(id, { state: "waiting", agent_id: null, offer_expires_at: null });
-    this.closeOffers(id);
+    this.update(id, { state: "waiting", agent_id: null, offer_expires_at: null }, this.closeOffers(id));
   }
 
-  private closeOffers(id: number) {
+  /** Forgets the ticket's offers in memory; what its row's column becomes (nothing when it had none). */
+  private closeOffers(id: number): Pairs {
     const agents = this.offers.get(id);
-    if (!agents) return;
-    this.sql.exec("DELETE FROM offers WHERE ticket_id = ?", id);
+    if (!agents) return {};
     for (const a of agents) remove(this.offersTo, a, id);
     this.offers.delete(id);
+    return { offered: null };
+  }
+
+  private dropAttempts(id: number): Pairs {
+    if (!this.attempts.has(id)) return {};
+    this.attempts.delete(id);
+    return { tried: null };
   }
 
   /** Removes one agent's offer; true when other offers of the ticket remain open. */
   dropOffer(id: number, agentId: string): boolean {
     if (this.hasOffer(id, agentId)) {
-      this.sql.exec("DELETE FROM offers WHERE ticket_id = ? AND agent_id = ?", id, agentId);
       remove(this.offers, id, agentId);
       remove(this.offersTo, agentId, id);
+      this.update(id, {}, { offered: pairsJson(this.offers.get(id)) });
     }
     return (this.offers.get(id)?.size ?? 0) > 0;
   }
@@ -236,20 +246,18 @@ export class TicketsTable {
 
   attempt(id: number, agentId: string) {
     if (this.attempts.get(id)?.has(agentId)) return;
-    this.sql.exec("INSERT OR IGNORE INTO ring_attempts (ticket_id, agent_id) VALUES (?, ?)", id, agentId);
     add(this.attempts, id, agentId);
+    this.update(id, {}, { tried: pairsJson(this.attempts.get(id)) });
   }
 
   forgetAttempt(id: number, agentId: string) {
     if (!this.attempts.get(id)?.has(agentId)) return;
-    this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ? AND agent_id = ?", id, agentId);
     remove(this.attempts, id, agentId);
+    this.update(id, {}, { tried: pairsJson(this.attempts.get(id)) });
   }
 
   clearAttempts(id: number) {
-    if (!this.attempts.has(id)) return;
-    this.sql.exec("DELETE FROM ring_attempts WHERE ticket_id = ?", id);
-    this.attempts.delete(id);
+    this.update(id, {}, this.dropAttempts(id));
   }
 
   unstick(id: number) {
@@ -265,15 +273,15 @@ export class TicketsTable {
       this.rows.delete(id);
     }
     this.closeOffers(id);
-    this.clearAttempts(id);
+    this.dropAttempts(id);
   }
 
   /** A held ticket offered to a colleague: the holder keeps it until the colleague accepts. */
   offerTransfer(id: number, toAgentId: string) {
     this.update(id, { transfer_to: toAgentId });
     if (this.hasOffer(id, toAgentId)) return;
-    this.sql.exec("INSERT OR IGNORE INTO offers (ticket_id, agent_id) VALUES (?, ?)", id, toAgentId);
     this.addOffer(id, toAgentId);
+    this.update(id, {}, { offered: pairsJson(this.offers.get(id)) });
   }
 
   endTransfer(id: number) {
