@@ -2,17 +2,6 @@ import { z } from "zod";
 import { messageStatuses } from "../kinds/message";
 import { messageTranslationSchema, messageViewSchema, ticketViewSchema } from "../kinds/views";
 
-export {
-  attachmentViewSchema,
-  messageTranslationSchema,
-  messageViewSchema,
-  replyWindowViewSchema,
-  ticketViewSchema,
-  type MessageView,
-  type ReplyWindowView,
-  type TicketView,
-} from "../kinds/views";
-
 // The agent WebSocket protocol. docs/agent-protocol.md shows an example of every frame.
 
 const ticketId = z.number().int().positive();

@@ -29,6 +29,7 @@ const floors: [prefix: string, floor: number][] = [
 const bindingTypes = new Set(["env.ts -> queue/queue-object.ts", "env.ts -> agents/agent-ledger.ts", "env.ts -> outbox/message.ts"]);
 
 const sources = import.meta.glob<string>("../../src/**/*.ts", { query: "?raw", import: "default", eager: true });
+const webSources = import.meta.glob<string>(["../../web/src/**/*.ts", "../../web/src/**/*.tsx"], { query: "?raw", import: "default", eager: true });
 const files = new Map(Object.entries(sources).map(([path, text]) => [path.replace("../../src/", ""), text]));
 
 type Edge = { from: string; to: string; typeOnly: boolean };
@@ -153,11 +154,18 @@ describe("the house", () => {
     expect(outside.map(([file]) => file)).toEqual([]);
   });
 
-  it("has the queue object's modules take the views from kinds/, not through protocol.ts", () => {
+  it("has every module take the views from kinds/, and protocol.ts pass nothing on", () => {
     const views = /\b(MessageView|TicketView|ReplyWindowView|attachmentViewSchema|messageTranslationSchema|messageViewSchema|replyWindowViewSchema|ticketViewSchema)\b/;
     const throughProtocol = [...files]
-      .filter(([file]) => file.startsWith("queue/") && file !== "queue/protocol.ts")
-      .filter(([, text]) => [...text.matchAll(/^import[^;]*?\{([^}]*)\}\s*from\s*["']\.\/protocol["']/gm)].some((m) => views.test(m[1]!)));
+      .filter(([file]) => file !== "queue/protocol.ts")
+      .filter(([file, text]) =>
+        [...text.matchAll(/^import[^;]*?\{([^}]*)\}\s*from\s*["']([^"']+)["']/gm)].some((m) => resolve(file, m[2]!) === "queue/protocol.ts" && views.test(m[1]!)),
+      );
     expect(throughProtocol.map(([file]) => file)).toEqual([]);
+    expect(files.get("queue/protocol.ts")).not.toMatch(/^export\s+(type\s+)?(\{[^}]*\}|\*)\s*from\s/m);
+    const webThroughProtocol = Object.entries(webSources).filter(([, text]) =>
+      [...text.matchAll(/^(?:import|export)[^;]*?\{([^}]*)\}\s*from\s*["']([^"']+)["']/gm)].some((m) => m[2]!.endsWith("src/queue/protocol") && views.test(m[1]!)),
+    );
+    expect(Object.keys(webThroughProtocol.length ? Object.fromEntries(webThroughProtocol) : {})).toEqual([]);
   });
 });

@@ -14,7 +14,8 @@ import { sendAnswerSchema } from "../../src/providers/custom/schema";
 import { outboundPayload } from "../../src/providers/custom/send";
 import { sendBody as sinchSendBody } from "../../src/providers/sinch/send";
 import type { ProviderKind } from "../../src/providers/types";
-import { clientFrameSchema, queueStateSchema, replyWindowViewSchema, sequencedFrameSchema, supervisorFrameSchema, supervisorServerFrameSchema } from "../../src/queue/protocol";
+import { clientFrameSchema, queueStateSchema, sequencedFrameSchema, supervisorFrameSchema, supervisorServerFrameSchema } from "../../src/queue/protocol";
+import { replyWindowViewSchema } from "../../src/kinds/views";
 import { apiRoutes } from "../../src/routes/api";
 import { errorSchema } from "../../src/routes/api/shared";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { sequencedFrameSchema, type TicketView } from "../../src/queue/protocol";
+import { sequencedFrameSchema } from "../../src/queue/protocol";
+import type { TicketView } from "../../src/kinds/views";
 import {
   boardConnection,
   boardConversations,

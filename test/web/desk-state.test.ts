@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { sequencedFrameSchema, type MessageView, type TicketView } from "../../src/queue/protocol";
+import { sequencedFrameSchema } from "../../src/queue/protocol";
+import type { MessageView, TicketView } from "../../src/kinds/views";
 import { applyFrame, applyHistory, applyWaitingList, conversationList, initialDeskState, lastMessage, waitingListSeq, type DeskState } from "../../web/src/desk-state";
 import type { SequencedFrame } from "../../web/src/protocol";
 

@@ -2,7 +2,8 @@
 // ticket with its history and what happens next, and internal notes the holding agent sees live.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { allQueues, logout, type Queue, type Session } from "./api";
-import type { MessageView, QueueState, QueueStats, SupervisorFrame } from "../../src/queue/protocol";
+import type { QueueState, QueueStats, SupervisorFrame } from "../../src/queue/protocol";
+import type { MessageView } from "../../src/kinds/views";
 import { Interactions } from "./interactions";
 import { SupervisorSocket, type ConsoleFrame } from "./supervisor-socket";
 

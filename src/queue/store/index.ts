@@ -4,7 +4,8 @@
 // the tickets held. Every method is synchronous: calls made without an `await` between them commit together.
 import type { RoutingConfig } from "../../domain/routing-config";
 import { nextPace } from "../../domain/wait-estimate";
-import type { AgentStatus, ServerFrame, TicketView } from "../protocol";
+import type { AgentStatus, ServerFrame } from "../protocol";
+import type { TicketView } from "../../kinds/views";
 import { migrate } from "./schema";
 import { AgentsTable, statusOf, type AgentRow } from "./agents";
 import { TicketsTable, type TicketRow } from "./tickets";

@@ -10,7 +10,8 @@ import { roles, type Principal } from "../../kinds/principal";
 import type { Db } from "../../db/database";
 import { apiRoute, db, errors, jsonBody, jsonResponse, router, timestamp } from "./shared";
 import { ticketTranslations } from "../../db/translations";
-import { attachmentViewSchema, messageTranslationSchema, normalizeTicketUpdate, replyWindowViewSchema, ticketUpdateFields } from "../../queue/protocol";
+import { normalizeTicketUpdate, ticketUpdateFields } from "../../queue/protocol";
+import { attachmentViewSchema, messageTranslationSchema, replyWindowViewSchema } from "../../kinds/views";
 
 const ticketStatus = z.enum(["open", "assigned", "closed"]);
 
