@@ -6,6 +6,8 @@ import { providerForms } from "./account-providers";
 import { RevealedOnce, SetupHelp, revealedLabel } from "./account-setup";
 import type { SectionProps } from "./admin";
 import { deleteAccount, listAccounts, listQueues, messageOf, type Account, type QueueSummary } from "./data";
+import { ListTable, Listing, SectionHead } from "./section";
+import { AlertLine, StatusLine } from "../notices";
 
 type View = { kind: "list" } | { kind: "new" } | { kind: "open"; id: string };
 
@@ -87,75 +89,38 @@ export function Accounts({ token, role }: SectionProps) {
             Delete account
           </button>
         )}
-        {failure && (
-          <p class="error" role="alert">
-            {failure}
-          </p>
-        )}
+        <AlertLine text={failure} />
       </div>
     );
   }
 
   return (
     <div class="accounts">
-      <div class="section-head">
-        <h2>Accounts</h2>
-        {!readOnly && (
-          <button type="button" class="primary" onClick={() => (setFailure(null), setNotice(null), setView({ kind: "new" }))}>
-            New account
-          </button>
-        )}
-      </div>
-      {failure && (
-        <p class="error" role="alert">
-          {failure}
-        </p>
-      )}
-      {notice && (
-        <p class="ok" role="status">
-          {notice}
-        </p>
-      )}
-      {accounts === null ? (
-        <p role="status">Loading accounts…</p>
-      ) : accounts.length === 0 ? (
-        <p class="empty">No accounts yet.</p>
-      ) : (
-        <div class="table-wrap">
-          <table class="admin-table" aria-label="Accounts">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Provider</th>
-                <th scope="col">Queue</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
+      <SectionHead title="Accounts" newLabel="New account" onNew={readOnly ? undefined : () => (setFailure(null), setNotice(null), setView({ kind: "new" }))} />
+      <AlertLine text={failure} />
+      <StatusLine text={notice} />
+      <Listing items={accounts} loading="Loading accounts…" empty="No accounts yet.">
+        {(accounts) => (
+          <ListTable label="Accounts" class="admin-table" columns={["Name", "Key", "Provider", "Queue", "Status"]}>
+            {accounts.map((a) => (
+              <tr key={a.id}>
+                <td data-label="Name">{a.name}</td>
+                <td data-label="Key">{a.shortKey ?? "—"}</td>
+                <td data-label="Provider">{providerForms[a.provider]?.label ?? a.provider}</td>
+                <td data-label="Queue">{queueName(a.queueId)}</td>
+                <td data-label="Status">
+                  <StatusCell a={a} />
+                </td>
+                <td>
+                  <button type="button" onClick={() => (setFailure(null), setNotice(null), setView({ kind: "open", id: a.id }))}>
+                    Open {a.name}
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {accounts.map((a) => (
-                <tr key={a.id}>
-                  <td data-label="Name">{a.name}</td>
-                  <td data-label="Key">{a.shortKey ?? "—"}</td>
-                  <td data-label="Provider">{providerForms[a.provider]?.label ?? a.provider}</td>
-                  <td data-label="Queue">{queueName(a.queueId)}</td>
-                  <td data-label="Status">
-                    <StatusCell a={a} />
-                  </td>
-                  <td>
-                    <button type="button" onClick={() => (setFailure(null), setNotice(null), setView({ kind: "open", id: a.id }))}>
-                      Open {a.name}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </ListTable>
+        )}
+      </Listing>
     </div>
   );
 }

@@ -2,6 +2,8 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, request } from "../api";
 import type { SectionProps } from "./admin";
 import { SelectField, TextField } from "./form";
+import { ListTable, Listing } from "./section";
+import { AlertLine } from "../notices";
 
 type Entry = { id: number; actorId: string | null; action: string; entityType: string; entityId: string; details: Record<string, unknown> | null; at: number };
 type Filters = { actor: string; action: string; entityType: string; entityId: string; from: string; to: string };
@@ -143,48 +145,29 @@ export function AuditLog({ token }: SectionProps) {
           </button>
         </div>
       </form>
-      {error && (
-        <p class="banner error" role="alert">
-          {error}
-        </p>
-      )}
-      {entries === null ? (
-        <p role="status">Loading…</p>
-      ) : entries.length === 0 ? (
-        <p class="empty">No entries match.</p>
-      ) : (
-        <div class="table-scroll">
-          <table aria-label="Audit entries">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Entity</th>
-                <th scope="col">Details</th>
+      <AlertLine text={error} class="banner error" />
+      <Listing items={entries} loading="Loading…" empty="No entries match.">
+        {(entries) => (
+          <ListTable label="Audit entries" wrap="table-scroll" actions={false} columns={["When", "Actor", "Action", "Entity", "Details"]}>
+            {entries.map((e) => (
+              <tr key={e.id}>
+                <td>{when(e.at)}</td>
+                <td>{nameOf(e.actorId)}</td>
+                <td>
+                  <code>{e.action}</code>
+                </td>
+                <td>
+                  {e.entityType} {names.get(e.entityId) ?? users.find((u) => u.id === e.entityId)?.name}
+                  <small class="hint block">{e.entityId}</small>
+                </td>
+                <td class="details">
+                  <Details details={e.details} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr key={e.id}>
-                  <td>{when(e.at)}</td>
-                  <td>{nameOf(e.actorId)}</td>
-                  <td>
-                    <code>{e.action}</code>
-                  </td>
-                  <td>
-                    {e.entityType} {names.get(e.entityId) ?? users.find((u) => u.id === e.entityId)?.name}
-                    <small class="hint block">{e.entityId}</small>
-                  </td>
-                  <td class="details">
-                    <Details details={e.details} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </ListTable>
+        )}
+      </Listing>
       {next !== null && (
         <button type="button" class="more" onClick={() => void load(applied, next)}>
           Older entries

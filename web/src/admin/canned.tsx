@@ -3,6 +3,8 @@ import { useEffect, useState } from "preact/hooks";
 import type { SectionProps } from "./admin";
 import { createCanned, deleteCanned, fieldErrorsOf, listAccounts, listCanned, messageOf, refusalSummary, updateCanned, type Account, type Canned } from "./data";
 import { focusFirstInvalid, SelectField, TextField } from "./form";
+import { ListTable, Listing, SectionHead } from "./section";
+import { AlertLine } from "../notices";
 
 type Draft = { id?: string; scope: string; shortcut: string; body: string };
 
@@ -51,11 +53,7 @@ function CannedForm({ token, draft, accounts, onSaved, onCancel }: { token: stri
             Cancel
           </button>
         </div>
-        {failure && (
-          <p class="error" role="alert">
-            {failure}
-          </p>
-        )}
+        <AlertLine text={failure} />
       </fieldset>
     </form>
   );
@@ -79,12 +77,7 @@ export function CannedAnswers({ token }: SectionProps) {
   const shown = (items ?? []).filter((c) => !scope || c.scope === scope);
   return (
     <div class="canned">
-      <div class="section-head">
-        <h2>Canned answers</h2>
-        <button type="button" class="primary" onClick={() => setDraft({ scope: scope || "global", shortcut: "", body: "" })}>
-          New canned answer
-        </button>
-      </div>
+      <SectionHead title="Canned answers" newLabel="New canned answer" onNew={() => setDraft({ scope: scope || "global", shortcut: "", body: "" })} />
       {draft && (
         <CannedForm
           key={draft.id ?? "new"}
@@ -101,58 +94,38 @@ export function CannedAnswers({ token }: SectionProps) {
         options={[{ value: "", label: "All answers" }, { value: "global", label: "Global" }, ...accounts.map((a) => ({ value: a.id, label: a.name }))]}
         onChange={setScope}
       />
-      {failure && (
-        <p class="error" role="alert">
-          {failure}
-        </p>
-      )}
-      {items === null ? (
-        <p role="status">Loading canned answers…</p>
-      ) : shown.length === 0 ? (
-        <p class="empty">No canned answers here yet.</p>
-      ) : (
-        <div class="table-wrap">
-          <table class="admin-table" aria-label="Canned answers">
-            <thead>
-              <tr>
-                <th scope="col">Shortcut</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Text</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
+      <AlertLine text={failure} />
+      <Listing items={items === null ? null : shown} loading="Loading canned answers…" empty="No canned answers here yet.">
+        {(shown) => (
+          <ListTable label="Canned answers" class="admin-table" columns={["Shortcut", "Scope", "Text"]}>
+            {shown.map((c) => (
+              <tr key={c.id}>
+                <td data-label="Shortcut">
+                  <code>{c.shortcut}</code>
+                </td>
+                <td data-label="Scope">{scopeName(c.scope)}</td>
+                <td data-label="Text" class="wrap">
+                  {c.body}
+                </td>
+                <td class="row-actions">
+                  <button type="button" onClick={() => setDraft({ ...c })}>
+                    Edit {c.shortcut}
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      if (!confirm(`Delete the canned answer ${c.shortcut}?`)) return;
+                      deleteCanned(token, c.id).then(reload, (err) => setFailure(messageOf(err)));
+                    }}
+                  >
+                    Delete {c.shortcut}
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {shown.map((c) => (
-                <tr key={c.id}>
-                  <td data-label="Shortcut">
-                    <code>{c.shortcut}</code>
-                  </td>
-                  <td data-label="Scope">{scopeName(c.scope)}</td>
-                  <td data-label="Text" class="wrap">
-                    {c.body}
-                  </td>
-                  <td class="row-actions">
-                    <button type="button" onClick={() => setDraft({ ...c })}>
-                      Edit {c.shortcut}
-                    </button>
-                    <button
-                      type="button"
-                      onClick={() => {
-                        if (!confirm(`Delete the canned answer ${c.shortcut}?`)) return;
-                        deleteCanned(token, c.id).then(reload, (err) => setFailure(messageOf(err)));
-                      }}
-                    >
-                      Delete {c.shortcut}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </ListTable>
+        )}
+      </Listing>
     </div>
   );
 }

@@ -7,6 +7,8 @@ import { RevealedOnce } from "./account-setup";
 import { refusalSummary } from "./data";
 import { CheckboxField, focusFirstInvalid, Group, NumberField, SelectField, TextField } from "./form";
 import { HoursEditor, type BusinessHours } from "./hours-editor";
+import { Listing } from "./section";
+import { AlertLine } from "../notices";
 import { MessageField, useTemplates, braces, type MessageValue } from "./template-choice";
 
 type Conversation = {
@@ -258,30 +260,24 @@ export function ConversationSettings({ token, role }: SectionProps) {
   return (
     <section class="admin-list" aria-labelledby="conv-title">
       <h2 id="conv-title">Conversation settings</h2>
-      {error && (
-        <p class="banner error" role="alert">
-          {error}
-        </p>
-      )}
-      {accounts === null ? (
-        !error && <p role="status">Loading…</p>
-      ) : accounts.length === 0 ? (
-        <p class="empty">No accounts yet: connect one under Accounts.</p>
-      ) : (
-        <>
-          <SelectField label="Account" value={selected} options={accounts.map((a) => ({ value: a.id, label: `${a.name} (${providerForms[a.provider as ProviderKind]?.label ?? a.provider})` }))} onChange={setSelected} />
-          {role !== "admin" && <p class="hint">Read-only: only admins change conversation settings.</p>}
-          {account && (
-            <SettingsForm
-              key={account.id}
-              token={token}
-              account={account}
-              readOnly={role !== "admin"}
-              onSaved={(a) => setAccounts((all) => all?.map((x) => (x.id === a.id ? a : x)) ?? null)}
-            />
-          )}
-        </>
-      )}
+      <AlertLine text={error} class="banner error" />
+      <Listing items={accounts} loading={error ? null : "Loading…"} empty="No accounts yet: connect one under Accounts.">
+        {(accounts) => (
+          <>
+            <SelectField label="Account" value={selected} options={accounts.map((a) => ({ value: a.id, label: `${a.name} (${providerForms[a.provider as ProviderKind]?.label ?? a.provider})` }))} onChange={setSelected} />
+            {role !== "admin" && <p class="hint">Read-only: only admins change conversation settings.</p>}
+            {account && (
+              <SettingsForm
+                key={account.id}
+                token={token}
+                account={account}
+                readOnly={role !== "admin"}
+                onSaved={(a) => setAccounts((all) => all?.map((x) => (x.id === a.id ? a : x)) ?? null)}
+              />
+            )}
+          </>
+        )}
+      </Listing>
     </section>
   );
 }

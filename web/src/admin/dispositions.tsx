@@ -4,13 +4,15 @@ import { useEffect, useState } from "preact/hooks";
 import type { SectionProps } from "./admin";
 import { errorAt, fieldErrorsOf, listAccounts, messageOf, refusalSummary, updateAccount, type Account } from "./data";
 import { CheckboxField, SelectField, TextField } from "./form";
+import { Listing } from "./section";
+import { AlertLine, OutcomeLine, type Outcome } from "../notices";
 
 function AccountDispositions({ token, account, readOnly, onSaved }: { token: string; account: Account; readOnly: boolean; onSaved(a: Account): void }) {
   const [list, setList] = useState<string[]>(account.conversation.dispositions ?? []);
   const [mandatory, setMandatory] = useState(account.conversation.mandatoryDisposition === true);
   const [adding, setAdding] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [busy, setBusy] = useState(false);
 
   const add = (e: Event) => {
@@ -83,11 +85,7 @@ function AccountDispositions({ token, account, readOnly, onSaved }: { token: str
           Save dispositions
         </button>
       )}
-      {outcome && (
-        <p class={outcome.ok ? "ok" : "error"} role={outcome.ok ? "status" : "alert"}>
-          {outcome.text}
-        </p>
-      )}
+      <OutcomeLine outcome={outcome} />
     </section>
   );
 }
@@ -107,29 +105,23 @@ export function Dispositions({ token, role }: SectionProps) {
     <div class="dispositions">
       <h2>Dispositions</h2>
       <p class="hint">Each account has its own list: an agent closing a ticket picks its outcome from the list of the ticket's account.</p>
-      {failure && (
-        <p class="error" role="alert">
-          {failure}
-        </p>
-      )}
-      {accounts === null ? (
-        <p role="status">Loading accounts…</p>
-      ) : accounts.length === 0 ? (
-        <p class="empty">No accounts yet: dispositions belong to an account.</p>
-      ) : (
-        <>
-          <SelectField label="Account" value={accountId} options={accounts.map((a) => ({ value: a.id, label: a.name }))} onChange={setAccountId} />
-          {account && (
-            <AccountDispositions
-              key={account.id}
-              token={token}
-              account={account}
-              readOnly={role !== "admin"}
-              onSaved={(saved) => setAccounts(accounts.map((a) => (a.id === saved.id ? saved : a)))}
-            />
-          )}
-        </>
-      )}
+      <AlertLine text={failure} />
+      <Listing items={accounts} loading="Loading accounts…" empty="No accounts yet: dispositions belong to an account.">
+        {(accounts) => (
+          <>
+            <SelectField label="Account" value={accountId} options={accounts.map((a) => ({ value: a.id, label: a.name }))} onChange={setAccountId} />
+            {account && (
+              <AccountDispositions
+                key={account.id}
+                token={token}
+                account={account}
+                readOnly={role !== "admin"}
+                onSaved={(saved) => setAccounts(accounts.map((a) => (a.id === saved.id ? saved : a)))}
+              />
+            )}
+          </>
+        )}
+      </Listing>
     </div>
   );
 }

@@ -4,7 +4,9 @@ import type { SectionProps } from "./admin";
 import { choiceLabel } from "./queue-fields";
 import { QueueForm, type QueueView } from "./queue-form";
 import { QueueMembers } from "./queue-members";
+import { ListTable, Listing, SectionHead } from "./section";
 import { useTemplates } from "./template-choice";
+import { AlertLine } from "../notices";
 
 type UserRow = { id: string; displayName: string | null; email: string; role: string; active: boolean };
 
@@ -61,61 +63,32 @@ export function Queues({ token, role }: SectionProps) {
 
   return (
     <section class="admin-list" aria-labelledby="queues-title">
-      <div class="list-head">
-        <h2 id="queues-title">Queues</h2>
-        {!readOnly && (
-          <button type="button" class="primary" onClick={() => (setOpened((n) => n + 1), setEditing("new"))}>
-            New queue
-          </button>
-        )}
-      </div>
-      {error && (
-        <p class="banner error" role="alert">
-          {error}
-        </p>
-      )}
+      <SectionHead title="Queues" titleId="queues-title" class="list-head" newLabel="New queue" onNew={readOnly ? undefined : () => (setOpened((n) => n + 1), setEditing("new"))} />
+      <AlertLine text={error} class="banner error" />
       {readOnly && <p class="hint">Read-only: only admins change queues.</p>}
-      {queues === null ? (
-        <p role="status">Loading…</p>
-      ) : queues.length === 0 ? (
-        <p class="empty">No queues yet.</p>
-      ) : (
-        <div class="table-scroll">
-          <table aria-label="Queues">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Strategy</th>
-                <th scope="col">Ring time</th>
-                <th scope="col">Priority</th>
-                <th scope="col">Action plan</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {queues.map((q) => {
-                const r = q.routing as { strategy?: string; agentRingTimeS?: number; priority?: number; actionPlan?: { steps: unknown[]; timeRules: unknown[] } };
-                return (
-                  <tr key={q.id}>
-                    <td>{q.name}</td>
-                    <td>{choiceLabel(r.strategy ?? "")}</td>
-                    <td>{r.agentRingTimeS} s</td>
-                    <td>{r.priority}</td>
-                    <td>{r.actionPlan ? `${r.actionPlan.steps.length} steps, ${r.actionPlan.timeRules.length} time rules` : "—"}</td>
-                    <td>
-                      <button type="button" onClick={() => (setOpened((n) => n + 1), setEditing(q))}>
-                        {readOnly ? `View ${q.name}` : `Edit ${q.name}`}
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Listing items={queues} loading="Loading…" empty="No queues yet.">
+        {(queues) => (
+          <ListTable label="Queues" wrap="table-scroll" columns={["Name", "Strategy", "Ring time", "Priority", "Action plan"]}>
+            {queues.map((q) => {
+              const r = q.routing as { strategy?: string; agentRingTimeS?: number; priority?: number; actionPlan?: { steps: unknown[]; timeRules: unknown[] } };
+              return (
+                <tr key={q.id}>
+                  <td>{q.name}</td>
+                  <td>{choiceLabel(r.strategy ?? "")}</td>
+                  <td>{r.agentRingTimeS} s</td>
+                  <td>{r.priority}</td>
+                  <td>{r.actionPlan ? `${r.actionPlan.steps.length} steps, ${r.actionPlan.timeRules.length} time rules` : "—"}</td>
+                  <td>
+                    <button type="button" onClick={() => (setOpened((n) => n + 1), setEditing(q))}>
+                      {readOnly ? `View ${q.name}` : `Edit ${q.name}`}
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </ListTable>
+        )}
+      </Listing>
     </section>
   );
 }

@@ -3,6 +3,8 @@ import { ApiFailure, request } from "../api";
 import type { SectionProps } from "./admin";
 import { placeOf as place, type Template } from "./template-choice";
 import { TemplateEditor } from "./template-editor";
+import { ListTable, Listing, SectionHead } from "./section";
+import { AlertLine } from "../notices";
 
 type Refusal = { name: string; message: string; usedBy: Template["usedBy"] };
 
@@ -63,20 +65,9 @@ export function Templates({ token, role }: SectionProps) {
 
   return (
     <section class="admin-list" aria-labelledby="templates-title">
-      <div class="list-head">
-        <h2 id="templates-title">Templates</h2>
-        {!readOnly && (
-          <button type="button" class="primary" onClick={() => (setOpened((n) => n + 1), setEditing("new"))}>
-            New template
-          </button>
-        )}
-      </div>
+      <SectionHead title="Templates" titleId="templates-title" class="list-head" newLabel="New template" onNew={readOnly ? undefined : () => (setOpened((n) => n + 1), setEditing("new"))} />
       <p class="hint">Automatic messages (welcome, out of hours, queue position, session timeout…) may refer to one of these instead of keeping their own text.</p>
-      {error && (
-        <p class="banner error" role="alert">
-          {error}
-        </p>
-      )}
+      <AlertLine text={error} class="banner error" />
       {refusal && (
         <div class="banner error refusal" role="alert">
           <p>
@@ -94,48 +85,32 @@ export function Templates({ token, role }: SectionProps) {
           </button>
         </div>
       )}
-      {items === null ? (
-        !error && <p role="status">Loading…</p>
-      ) : items.length === 0 ? (
-        <p class="empty">No templates yet.</p>
-      ) : (
-        <div class="table-scroll">
-          <table aria-label="Templates">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Variables</th>
-                <th scope="col">Used by</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((t) => (
-                <tr key={t.id}>
-                  <td>
-                    {t.name}
-                    {t.description && <small class="hint block">{t.description}</small>}
-                  </td>
-                  <td>{t.variables.length ? t.variables.map((v) => <code key={v}>{v}</code>) : "—"}</td>
-                  <td>{t.usedBy.length ? t.usedBy.map(place).join("; ") : "Not used"}</td>
-                  <td class="actions">
-                    <button type="button" onClick={() => (setOpened((n) => n + 1), setEditing(t))}>
-                      {readOnly ? `View ${t.name}` : `Edit ${t.name}`}
+      <Listing items={items} loading={error ? null : "Loading…"} empty="No templates yet.">
+        {(items) => (
+          <ListTable label="Templates" wrap="table-scroll" columns={["Name", "Variables", "Used by"]}>
+            {items.map((t) => (
+              <tr key={t.id}>
+                <td>
+                  {t.name}
+                  {t.description && <small class="hint block">{t.description}</small>}
+                </td>
+                <td>{t.variables.length ? t.variables.map((v) => <code key={v}>{v}</code>) : "—"}</td>
+                <td>{t.usedBy.length ? t.usedBy.map(place).join("; ") : "Not used"}</td>
+                <td class="actions">
+                  <button type="button" onClick={() => (setOpened((n) => n + 1), setEditing(t))}>
+                    {readOnly ? `View ${t.name}` : `Edit ${t.name}`}
+                  </button>
+                  {!readOnly && (
+                    <button type="button" onClick={() => void remove(t)}>
+                      Delete {t.name}
                     </button>
-                    {!readOnly && (
-                      <button type="button" onClick={() => void remove(t)}>
-                        Delete {t.name}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+                  )}
+                </td>
+              </tr>
+            ))}
+          </ListTable>
+        )}
+      </Listing>
     </section>
   );
 }

@@ -2,6 +2,8 @@
 import { useEffect, useState } from "preact/hooks";
 import type { SectionProps } from "./admin";
 import { deleteUser, listUsers, messageOf, type User } from "./data";
+import { ListTable, Listing, SectionHead } from "./section";
+import { AlertLine, StatusLine } from "../notices";
 import { PasswordReset, UserForm } from "./user-form";
 import { UserMemberships } from "./user-memberships";
 
@@ -54,71 +56,36 @@ export function Users({ token, role }: SectionProps) {
             Delete user
           </button>
         )}
-        {failure && (
-          <p class="error" role="alert">
-            {failure}
-          </p>
-        )}
+        <AlertLine text={failure} />
       </div>
     );
   }
 
   return (
     <div class="users">
-      <div class="section-head">
-        <h2>Users</h2>
-        {!readOnly && (
-          <button type="button" class="primary" onClick={() => (setNotice(null), setView({ kind: "new" }))}>
-            New user
-          </button>
-        )}
-      </div>
-      {failure && (
-        <p class="error" role="alert">
-          {failure}
-        </p>
-      )}
-      {notice && (
-        <p class="ok" role="status">
-          {notice}
-        </p>
-      )}
-      {users === null ? (
-        <p role="status">Loading users…</p>
-      ) : (
-        <div class="table-wrap">
-          <table class="admin-table" aria-label="Users">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Capacity</th>
-                <th scope="col">Active</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
+      <SectionHead title="Users" newLabel="New user" onNew={readOnly ? undefined : () => (setNotice(null), setView({ kind: "new" }))} />
+      <AlertLine text={failure} />
+      <StatusLine text={notice} />
+      <Listing items={users} loading="Loading users…">
+        {(users) => (
+          <ListTable label="Users" class="admin-table" columns={["Name", "Email", "Role", "Capacity", "Active"]}>
+            {users.map((u) => (
+              <tr key={u.id}>
+                <td data-label="Name">{u.displayName}</td>
+                <td data-label="Email">{u.email}</td>
+                <td data-label="Role">{u.role}</td>
+                <td data-label="Capacity">{u.capacity}</td>
+                <td data-label="Active">{u.active ? "yes" : "no"}</td>
+                <td>
+                  <button type="button" onClick={() => (setNotice(null), setView({ kind: "open", id: u.id }))}>
+                    Open {u.displayName}
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {users.map((u) => (
-                <tr key={u.id}>
-                  <td data-label="Name">{u.displayName}</td>
-                  <td data-label="Email">{u.email}</td>
-                  <td data-label="Role">{u.role}</td>
-                  <td data-label="Capacity">{u.capacity}</td>
-                  <td data-label="Active">{u.active ? "yes" : "no"}</td>
-                  <td>
-                    <button type="button" onClick={() => (setNotice(null), setView({ kind: "open", id: u.id }))}>
-                      Open {u.displayName}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </ListTable>
+        )}
+      </Listing>
     </div>
   );
 }
