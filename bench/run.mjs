@@ -226,6 +226,10 @@ async function main() {
     const ingest = hubPhase.ingest;
     const profiled = profiles ? await profiles.stop() : [];
     const cpuAtEnd = cpuReading(workerdPid);
+    // Only the hub's full-cycle phase replies, so the steps the queue object and the outbox timed are this phase's.
+    const meterAtEnd = await hubMeter();
+    const replySteps = meterAtEnd?.replySteps;
+    const replyPath = replyWaits(pool, bot, meterAtEnd?.replyMarks);
     say(`hub full cycle: ${describePhase(hubPhase)}`);
 
     if (opts.floor) {
@@ -271,6 +275,8 @@ async function main() {
             },
           }
         : {}),
+      ...(replySteps && Object.keys(replySteps).length ? { reply_steps_ms: replySteps } : {}),
+      ...(replyPath ? { reply_path_ms: replyPath } : {}),
       agents: opts.agents,
       workerd_mb: memory.workerd,
       lost,
@@ -283,6 +289,8 @@ async function main() {
     say(`webhook response ms p50/p95/p99: ${webhookMs.p50}/${webhookMs.p95}/${webhookMs.p99}; /healthz: ${healthMs.p50}/${healthMs.p95}/${healthMs.p99}`);
     say(`offer ms (webhook sent → offer at agent) p50/p95/p99: ${result.offer_ms.p50}/${result.offer_ms.p95}/${result.offer_ms.p99}`);
     say(`reply ms (reply sent → at ${scenario.standInName}) p50/p95/p99: ${result.reply_ms.p50}/${result.reply_ms.p95}/${result.reply_ms.p99}`);
+    if (result.reply_path_ms) say(`reply path, ms p50/p95: ${Object.entries(result.reply_path_ms).map(([step, f]) => `${step} ${f.p50}/${f.p95}`).join(", ")}`);
+    if (result.reply_steps_ms) say(`reply steps in the hub, ms p50/p95: ${Object.entries(result.reply_steps_ms).map(([step, f]) => `${step} ${f.p50}/${f.p95}`).join(", ")}`);
     if (opts.latency) {
       for (const [name, p] of Object.entries(phases)) {
         const o = summarize(p.offerMs);
@@ -474,4 +482,26 @@ function cpuFigures(phaseCpu) {
     ratio_floor_cpu: share(floorFull, hubFull),
     ratio_floor_inbound_cpu: share(floorInbound, hubInbound),
   };
+}
+
+/**
+ * A reply's way from the agent's frame to the provider, in four legs, from the bench's clock (the
+ * frame sent, the stand-in's arrival) and the wall-clock times the hub's meter marked (the frame
+ * reaching the queue object, the send starting, its answer handled): null without marks.
+ */
+function replyWaits(pool, bot, marks) {
+  if (!marks || Object.keys(marks).length === 0) return null;
+  const legs = { to_object: [], object_to_send: [], send_to_provider: [], provider_answer_to_object: [] };
+  const wall = (t) => performance.timeOrigin + t;
+  for (const [index, id] of pool.replyIds) {
+    const m = marks[id];
+    const sent = pool.replies.get(index);
+    const arrived = bot.arrivals.get(index);
+    if (!m || sent === undefined || arrived === undefined) continue;
+    legs.to_object.push(m["0_arrived"] - wall(sent));
+    legs.object_to_send.push(m["4_queued_turn"] - m["0_arrived"]);
+    legs.send_to_provider.push(wall(arrived) - m["4_queued_turn"]);
+    legs.provider_answer_to_object.push(m["5_provider"] - wall(arrived));
+  }
+  return Object.fromEntries(Object.entries(legs).map(([leg, ms]) => [leg, summarize(ms)]));
 }

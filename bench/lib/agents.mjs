@@ -32,6 +32,8 @@ export class AgentPool {
   offers = new Map();
   /** update index → ms the reply frame was sent */
   replies = new Map();
+  /** update index → the reply's clientMsgId */
+  replyIds = new Map();
   /** update index → ms the `delivery` frame with status 'sent' arrived: the end of that customer's cycle */
   deliveries = new Map();
   counters = { offers: 0, duplicateOffers: 0, strayOffers: 0, assigned: 0, replyQueued: 0, withdrawn: 0, errors: 0, deliveredSent: 0, deliveredFailed: 0, closed: 0 };
@@ -155,6 +157,7 @@ export class AgentPool {
     const clientMsgId = `r-${message.id}`;
     if (this.replies.has(index)) return;
     this.replies.set(index, performance.now());
+    this.replyIds.set(index, clientMsgId);
     ws.send(JSON.stringify({ type: "reply", ticketId, text: `${this.replyText} ${replyMarker(index)}`, clientMsgId }));
   }
 

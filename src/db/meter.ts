@@ -26,7 +26,10 @@ const METERED = Symbol.for("channel-hub.d1-meter");
 
 /** Starts counting this env's D1 calls when the meter is on; returns env unchanged. */
 export function meterD1<E extends MeterEnv>(env: E): E {
-  if (env.D1_METER === "on") install(env.DB);
+  if (env.D1_METER === "on") {
+    install(env.DB);
+    lapping = true;
+  }
   return env;
 }
 
@@ -34,7 +37,9 @@ export function meterD1<E extends MeterEnv>(env: E): E {
 export function d1MeterReading(request: Request, env: MeterEnv): Response | undefined {
   if (env.D1_METER !== "on") return undefined;
   install(env.DB);
-  return new URL(request.url).pathname === D1_METER_PATH ? Response.json(totals) : undefined;
+  lapping = true;
+  // Most requests are not the meter's: the URL is parsed only when it may be.
+  return request.url.includes(D1_METER_PATH) && new URL(request.url).pathname === D1_METER_PATH ? Response.json({ ...totals, replySteps: lapFigures(), replyMarks: Object.fromEntries(replyMarks) }) : undefined;
 }
 
 // Every D1 call of workerd's binding, whatever the method, is one call of its session's transport
@@ -72,4 +77,50 @@ function count(answer: unknown): void {
     totals.rowsRead += r?.meta?.rows_read ?? 0;
     totals.rowsWritten += r?.meta?.rows_written ?? 0;
   }
+}
+
+// ---- Where a reply's time goes (bench only, with the meter): the queue object and the outbox lap
+// each step of a reply between its frame's arrival and its outcome recorded, keyed by
+// ticket and clientMsgId. Off, `replyLap` is one boolean test and nothing is kept.
+
+/** Milliseconds each step of a reply took, in the order they ran, by step name. */
+const laps: Record<string, number[]> = {};
+const lapStarts = new Map<string, { at: number; last: number; marks: Record<string, number> }>();
+/** Each timed reply's steps as wall-clock times, by clientMsgId, so the bench can place them between its own send and the provider's arrival. */
+const replyMarks = new Map<string, Record<string, number>>();
+const MAX_MARKED = 10_000;
+let lapping = false;
+
+/** Starts timing a reply from `at` (when its frame reached the object). */
+export function replyClockStart(ticketId: number, clientMsgId: string | null, at: number): void {
+  if (!lapping) return;
+  lapStarts.set(`${ticketId}:${clientMsgId}`, { at, last: at, marks: { "0_arrived": at } });
+}
+
+/** Records the time since the reply's previous step as `step`; `end` closes its clock with its total. */
+export function replyLap(ticketId: number, clientMsgId: string | null, step: string, end = false): void {
+  if (!lapping) return;
+  const key = `${ticketId}:${clientMsgId}`;
+  const clock = lapStarts.get(key);
+  if (!clock) return;
+  const now = Date.now();
+  (laps[step] ??= []).push(now - clock.last);
+  clock.last = now;
+  clock.marks[step] = now;
+  if (end) {
+    (laps.total ??= []).push(now - clock.at);
+    lapStarts.delete(key);
+    if (clientMsgId !== null && replyMarks.size < MAX_MARKED) replyMarks.set(clientMsgId, clock.marks);
+  }
+}
+
+/** Per step: how many replies ran it and its p50/p95 in ms. */
+function lapFigures(): Record<string, { n: number; p50: number; p95: number }> {
+  const at = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return Object.fromEntries(
+    Object.entries(laps).map(([step, ms]) => {
+      const sorted = [...ms].sort((a, b) => a - b);
+      return [step, { n: sorted.length, p50: at(sorted, 0.5), p95: at(sorted, 0.95) }];
+    }),
+  );
 }

@@ -10,6 +10,7 @@ import { accountSecrets, maskSecrets } from "../security/redact";
 import { enqueueDelivery } from "./enqueue";
 import type { FirstAttempt } from "./first-attempts";
 import { openCredentials } from "./opened-credentials";
+import { replyLap } from "../db/meter";
 
 export type DeliveryOutcome =
   | { done: true }
@@ -62,8 +63,10 @@ export async function deliverClaimed(env: Env, row: OutboundRow, tell: TellAutho
 /** One send of a claimed message, its outcome recorded and its author told. */
 async function attempt(env: Env, row: OutboundRow, tell: TellAuthor): Promise<DeliveryOutcome> {
   const result = await send(row, { kind: "text", to: row.address, text: customerText(row), messageId: row.id }, env);
+  replyLap(row.ticket_id, row.client_msg_id, "5_provider");
   if (result.ok) {
     await finish(env, row, { status: "sent", providerMessageId: result.providerMessageId }, tell);
+    replyLap(row.ticket_id, row.client_msg_id, "6_outcome", true);
     return { done: true };
   }
   if (result.retryable) {

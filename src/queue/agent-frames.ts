@@ -24,6 +24,7 @@ import { deliverClaimed, type TellAuthor } from "../outbox/deliver";
 import { enqueueDelivery } from "../outbox/enqueue";
 import { takeTurn } from "../outbox/ticket-order";
 import { clearFirstAttempt, firstAttemptOf, markFirstAttempt } from "../outbox/first-attempts";
+import { replyLap } from "../db/meter";
 
 export async function handleFrame(q: QueueHost, ws: WebSocket, agentId: string, frame: ClientFrame) {
   const now = Date.now();
@@ -153,6 +154,7 @@ async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extrac
   // The reply is sent from here once stored (one D1 round trip stores and claims it, one records the
   // outcome); the outbox Queue takes what must be tried again. One ticket's replies go out in order.
   const key = `${frame.ticketId}:${frame.clientMsgId}`;
+  replyLap(frame.ticketId, frame.clientMsgId, "2_checks");
   const earlier = repliesUnderWay.get(key);
   const turn = earlier ? null : takeTurn(frame.ticketId);
   const kv = q.ctx.storage.kv;
@@ -165,6 +167,7 @@ async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extrac
   let claimed = false;
   try {
     const outcome = await storing;
+    replyLap(frame.ticketId, frame.clientMsgId, "3_store");
     answered = true;
     claimed = !earlier && outcome !== null && "delivery" in outcome;
     // A frame re-sent while the first is under way here is answered with its message; the first one sends it.
@@ -180,6 +183,7 @@ async function reply(q: QueueHost, ws: WebSocket, agentId: string, frame: Extrac
     if ("delivery" in stored) {
       await turn?.ready;
       markFirstAttempt(kv, frame.ticketId, frame.clientMsgId, "sending");
+      replyLap(frame.ticketId, frame.clientMsgId, "4_queued_turn");
       await deliverClaimed(q.env, stored.delivery, tellAuthor(q, agentId, stored.message));
     } else if (stored.created || stored.enqueue) await queueDelivery(q, agentId, stored.message, "send");
   } finally {

@@ -3,7 +3,7 @@ import { clientFrameSchema, type ClientFrame, type QueueStats } from "./protocol
 import type { MessageView } from "../kinds/views";
 import type { RoutingConfig } from "../domain/routing-config";
 import type { Env } from "../env";
-import { meterD1 } from "../db/meter";
+import { meterD1, replyClockStart, replyLap } from "../db/meter";
 import { QueueStore, type PeerClaim } from "./store";
 import { hasTimer, socketsOf, type QueueHost, type SocketAttachment } from "./host";
 import { send, sendToAll, reject } from "./frames-out";
@@ -240,6 +240,7 @@ export class QueueObject extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const arrived = Date.now();
     let att: SocketAttachment | undefined;
     let ref: Record<string, unknown> | undefined;
     try {
@@ -257,6 +258,10 @@ export class QueueObject extends DurableObject<Env> {
       else {
         const frame = this.parseFrame(ws, att.agentId, raw);
         ref = frame && frameRef(frame);
+        if (frame?.type === "reply") {
+          replyClockStart(frame.ticketId, frame.clientMsgId, arrived);
+          replyLap(frame.ticketId, frame.clientMsgId, "1_ready_parse");
+        }
         if (frame) await handleFrame(this.q, ws, att.agentId, frame);
       }
     } catch (err) {
