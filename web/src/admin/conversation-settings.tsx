@@ -4,9 +4,9 @@ import { ApiFailure, request } from "../api";
 import { providerForms, type ProviderKind } from "./account-providers";
 import type { SectionProps } from "./admin";
 import { RevealedOnce } from "./account-setup";
-import { refusalSummary } from "./data";
-import { CheckboxField, focusFirstInvalid, Group, NumberField, SelectField, TextField } from "./form";
+import { CheckboxField, Group, NumberField, SelectField, TextField } from "./form";
 import { HoursEditor, type BusinessHours } from "./hours-editor";
+import { SaveActions, useSave } from "./save";
 import { Listing } from "./section";
 import { AlertLine } from "../notices";
 import { MessageField, useTemplates, braces, type MessageValue } from "./template-choice";
@@ -51,46 +51,32 @@ const commandAnswers: { key: string; label: string }[] = [
 /** One account's conversation settings: commands, chatbot, automatic messages, business hours. */
 function SettingsForm({ token, account, readOnly, onSaved }: { token: string; account: Account; readOnly: boolean; onSaved(a: Account): void }) {
   const [conv, setConv] = useState<Conversation>(account.conversation);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [banner, setBanner] = useState<string | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const saving = useSave();
+  const { errors } = saving;
   const [secret, setSecret] = useState<string | null>(null);
   const templates = useTemplates(token);
   const at = (p: string) => errors[`conversation.${p}`];
   const update = (patch: Partial<Conversation>) => {
-    setStatus(null);
+    saving.edited();
     setConv((c) => ({ ...c, ...patch }));
   };
 
-  async function save(e: Event) {
-    e.preventDefault();
-    const formEl = e.currentTarget as HTMLFormElement;
-    setBusy(true);
-    setBanner(null);
-    setStatus(null);
-    try {
+  const save = (e: Event) =>
+    saving.submit(
+      e,
       // The API replaces the settings as a whole: what this form does not show (dispositions) goes back as it came.
-      const result = await request<Account & { revealed?: { chatbotSecret?: string } }>(`/api/v1/accounts/${account.id}`, {
-        method: "PATCH",
-        token,
-        body: JSON.stringify({ conversation: conv }),
-      });
-      setErrors({});
-      setConv(result.conversation);
-      setStatus("Saved.");
-      if (result.revealed?.chatbotSecret) setSecret(result.revealed.chatbotSecret);
-      onSaved(result);
-    } catch (err) {
-      if (!(err instanceof ApiFailure)) throw err;
-      const fields = err.fieldErrors();
-      setErrors(fields);
-      setBanner(refusalSummary(err, fields));
-      focusFirstInvalid(formEl);
-    } finally {
-      setBusy(false);
-    }
-  }
+      () =>
+        request<Account & { revealed?: { chatbotSecret?: string } }>(`/api/v1/accounts/${account.id}`, {
+          method: "PATCH",
+          token,
+          body: JSON.stringify({ conversation: conv }),
+        }),
+      (result) => {
+        setConv(result.conversation);
+        if (result.revealed?.chatbotSecret) setSecret(result.revealed.chatbotSecret);
+        onSaved(result);
+      },
+    );
 
   return (
     <form class="admin-form" aria-label={`Conversation settings of ${account.name}`} noValidate onSubmit={save}>
@@ -221,23 +207,7 @@ function SettingsForm({ token, account, readOnly, onSaved }: { token: string; ac
           readOnly={readOnly}
         />
       </Group>
-      <div class="form-actions">
-        {!readOnly && (
-          <button type="submit" class="primary" disabled={busy}>
-            Save conversation settings
-          </button>
-        )}
-        {status && (
-          <span role="status" class="saved">
-            {status}
-          </span>
-        )}
-        {banner && (
-          <span class="banner error" role="alert">
-            {banner}
-          </span>
-        )}
-      </div>
+      <SaveActions label="Save conversation settings" readOnly={readOnly} state={saving} />
       {secret && <RevealedOnce revealed={{ chatbotSecret: secret }} labelOf={() => "Chatbot signing secret"} onDismiss={() => setSecret(null)} />}
     </form>
   );

@@ -1,12 +1,12 @@
 // One queue's name and every routing parameter, grouped as the reference product groups them.
 import { useState } from "preact/hooks";
 import { routingMessageFields } from "../../../src/domain/routing-config.ts";
-import { ApiFailure, request } from "../api";
-import { refusalSummary } from "./data";
-import { CheckboxField, focusFirstInvalid, Group, NumberField, SelectField, TextField } from "./form";
+import { request } from "../api";
+import { CheckboxField, Group, NumberField, SelectField, TextField } from "./form";
 import { HoursEditor, type BusinessHours } from "./hours-editor";
 import { choiceLabel, queueGroups, routingDefaults, routingFields, type RoutingField } from "./queue-fields";
 import { ActionPlanEditor, type ActionPlan, type Choice } from "./queue-plan";
+import { SaveActions, useSave } from "./save";
 import { braces, MessageField, type MessageValue, type Template } from "./template-choice";
 
 export type QueueView = { id: string; name: string; routing: Record<string, unknown>; createdAt: number; updatedAt: number };
@@ -66,41 +66,26 @@ export function QueueForm({
 }) {
   const [name, setName] = useState(queue?.name ?? "");
   const [routing, setRouting] = useState<Record<string, unknown>>(() => ({ ...routingDefaults(), ...(queue?.routing ?? {}) }));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [banner, setBanner] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const errorAt = (p: string) => errors[p];
+  const saving = useSave();
+  const errorAt = (p: string) => saving.errors[p];
   const set = (key: string, v: unknown) => {
-    setSaved(false);
+    saving.edited();
     setRouting((r) => ({ ...r, [key]: v }));
   };
   const planChoices = queue ? [{ id: queue.id, name: `${queue.name} (this queue)` }, ...queues.filter((q) => q.id !== queue.id)] : queues;
 
-  async function save(e: Event) {
-    e.preventDefault();
-    const formEl = e.currentTarget as HTMLFormElement;
-    setBusy(true);
-    setBanner(null);
-    setSaved(false);
+  const save = (e: Event) => {
     // An emptied number field is left out: the API fills in its default.
     const body = { name, routing: Object.fromEntries(Object.entries(routing).filter(([, v]) => v !== undefined)) };
-    try {
-      const result = await request<QueueView>(queue ? `/api/v1/queues/${queue.id}` : "/api/v1/queues", { method: queue ? "PATCH" : "POST", token, body: JSON.stringify(body) });
-      setErrors({});
-      setSaved(true);
-      setRouting({ ...routingDefaults(), ...result.routing });
-      onSaved(result);
-    } catch (err) {
-      if (!(err instanceof ApiFailure)) throw err;
-      const fields = err.fieldErrors();
-      setErrors(fields);
-      setBanner(refusalSummary(err, fields));
-      focusFirstInvalid(formEl);
-    } finally {
-      setBusy(false);
-    }
-  }
+    return saving.submit(
+      e,
+      () => request<QueueView>(queue ? `/api/v1/queues/${queue.id}` : "/api/v1/queues", { method: queue ? "PATCH" : "POST", token, body: JSON.stringify(body) }),
+      (result) => {
+        setRouting({ ...routingDefaults(), ...result.routing });
+        onSaved(result);
+      },
+    );
+  };
 
   const field = (f: RoutingField) => {
     const v = routing[f.key];
@@ -197,26 +182,11 @@ export function QueueForm({
           </Group>
         );
       })}
-      <div class="form-actions">
-        {!readOnly && (
-          <button type="submit" class="primary" disabled={busy}>
-            {queue ? "Save queue" : "Create queue"}
-          </button>
-        )}
+      <SaveActions label={queue ? "Save queue" : "Create queue"} readOnly={readOnly} state={saving}>
         <button type="button" onClick={onCancel}>
           {readOnly ? "Back to queues" : "Cancel"}
         </button>
-        {saved && (
-          <span role="status" class="saved">
-            Saved.
-          </span>
-        )}
-        {banner && (
-          <span class="banner error" role="alert">
-            {banner}
-          </span>
-        )}
-      </div>
+      </SaveActions>
     </form>
   );
 }

@@ -1,8 +1,8 @@
 // One template of the library: name, description, body, a live preview with sample values.
 import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, request } from "../api";
-import { refusalSummary } from "./data";
-import { focusFirstInvalid, Group, TextField } from "./form";
+import { Group, TextField } from "./form";
+import { SaveActions, useSave } from "./save";
 import { templateVariables } from "../../../src/domain/templates.ts";
 import { braces, placeOf, type Template } from "./template-choice";
 
@@ -44,45 +44,29 @@ export function TemplateEditor({ token, template, readOnly, onSaved, onCancel }:
   const [description, setDescription] = useState(template?.description ?? "");
   const [body, setBody] = useState(template?.body ?? "");
   const [values, setValues] = useState<Record<string, string>>({});
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [banner, setBanner] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const saving = useSave();
+  const { errors, edited } = saving;
   const { preview, problem } = usePreview(token, body, values);
 
-  async function save(e: Event) {
-    e.preventDefault();
-    const formEl = e.currentTarget as HTMLFormElement;
-    setBusy(true);
-    setBanner(null);
-    setSaved(false);
-    try {
-      const result = await request<Template>(template ? `/api/v1/templates/${template.id}` : "/api/v1/templates", {
-        method: template ? "PATCH" : "POST",
-        token,
-        body: JSON.stringify({ name, description, body }),
-      });
-      setErrors({});
-      setSaved(true);
-      onSaved(result);
-    } catch (err) {
-      if (!(err instanceof ApiFailure)) throw err;
-      const fields = err.fieldErrors();
-      setErrors(fields);
-      setBanner(refusalSummary(err, fields));
-      focusFirstInvalid(formEl);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const save = (e: Event) =>
+    saving.submit(
+      e,
+      () =>
+        request<Template>(template ? `/api/v1/templates/${template.id}` : "/api/v1/templates", {
+          method: template ? "PATCH" : "POST",
+          token,
+          body: JSON.stringify({ name, description, body }),
+        }),
+      onSaved,
+    );
 
   return (
     <form class="admin-form template-editor" aria-label={template ? `Template ${template.name}` : "New template"} noValidate onSubmit={save}>
       <h3>{template ? `Template ${template.name}` : "New template"}</h3>
       <div class="editor-columns">
         <div>
-          <TextField label="Name" value={name} required maxLength={80} readOnly={readOnly} error={errors.name} hint="Unique, up to 80 characters" onInput={(v) => (setSaved(false), setName(v))} />
-          <TextField label="Description" value={description} maxLength={500} readOnly={readOnly} error={errors.description} onInput={(v) => (setSaved(false), setDescription(v))} />
+          <TextField label="Name" value={name} required maxLength={80} readOnly={readOnly} error={errors.name} hint="Unique, up to 80 characters" onInput={(v) => (edited(), setName(v))} />
+          <TextField label="Description" value={description} maxLength={500} readOnly={readOnly} error={errors.description} onInput={(v) => (edited(), setDescription(v))} />
           <TextField
             label="Body"
             multiline
@@ -91,7 +75,7 @@ export function TemplateEditor({ token, template, readOnly, onSaved, onCancel }:
             readOnly={readOnly}
             error={errors.body}
             hint={`Variables: ${braces(templateVariables)}. Each automatic message offers some of them, listed where it is chosen.`}
-            onInput={(v) => (setSaved(false), setBody(v))}
+            onInput={(v) => (edited(), setBody(v))}
           />
           {template && template.usedBy.length > 0 && (
             <p class="hint">
@@ -112,26 +96,11 @@ export function TemplateEditor({ token, template, readOnly, onSaved, onCancel }:
           </output>
         </Group>
       </div>
-      <div class="form-actions">
-        {!readOnly && (
-          <button type="submit" class="primary" disabled={busy}>
-            {template ? "Save template" : "Create template"}
-          </button>
-        )}
+      <SaveActions label={template ? "Save template" : "Create template"} readOnly={readOnly} state={saving}>
         <button type="button" onClick={onCancel}>
           {readOnly ? "Back to templates" : "Close"}
         </button>
-        {saved && (
-          <span role="status" class="saved">
-            Saved.
-          </span>
-        )}
-        {banner && (
-          <span class="banner error" role="alert">
-            {banner}
-          </span>
-        )}
-      </div>
+      </SaveActions>
     </form>
   );
 }
