@@ -1,11 +1,13 @@
 // The supervisor's console: one queue's live board (queue.state and its figures), spying on a live
 // ticket with its history and what happens next, and internal notes the holding agent sees live.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { allQueues, logout, type Queue, type Session } from "./api";
+import { allQueues, type Queue, type Session } from "./api";
 import type { QueueState, QueueStats, SupervisorFrame } from "../../src/queue/protocol";
 import type { MessageView } from "../../src/kinds/views";
 import { Interactions } from "./interactions";
 import { SupervisorSocket, type ConsoleFrame } from "./supervisor-socket";
+import { AlertLine } from "./notices";
+import { TopBar } from "./top-bar";
 
 const STATS_EVERY_MS = 10_000;
 
@@ -166,8 +168,24 @@ export function Console({
 
   return (
     <div class="console">
-      <header class="topbar">
-        <h1>Console</h1>
+      <TopBar
+        title="Console"
+        who={session.user.displayName ?? session.user.email}
+        token={session.token}
+        onSignOut={onSignOut}
+        actions={
+          <>
+            <button type="button" onClick={onOpenDesk}>
+              Open desk
+            </button>
+            {onOpenAdmin && (
+              <button type="button" onClick={onOpenAdmin}>
+                Administration
+              </button>
+            )}
+          </>
+        }
+      >
         <nav class="console-tabs" aria-label="Console views">
           <button type="button" aria-pressed={view === "board"} onClick={() => setView("board")}>
             Board
@@ -191,30 +209,8 @@ export function Console({
           {{ connecting: "Connecting…", online: "Online", reconnecting: "Reconnecting…", closed: "Disconnected" }[connection.state] ?? connection.state}
           {connection.note && <span class="note"> · {connection.note}</span>}
         </p>
-        <span class="who">{session.user.displayName ?? session.user.email}</span>
-        <button type="button" onClick={onOpenDesk}>
-          Open desk
-        </button>
-        {onOpenAdmin && (
-          <button type="button" onClick={onOpenAdmin}>
-            Administration
-          </button>
-        )}
-        <button
-          type="button"
-          onClick={() => {
-            void logout(session.token).catch(() => undefined);
-            onSignOut();
-          }}
-        >
-          Sign out
-        </button>
-      </header>
-      {error && (
-        <p role="alert" class="error banner">
-          {error}
-        </p>
-      )}
+      </TopBar>
+      <AlertLine text={error} class="error banner" />
       {queues && queues.length === 0 && <p class="banner">No queues yet.</p>}
       {view === "interactions" && <Interactions token={session.token} queues={queues ?? []} role={session.user.role ?? "supervisor"} userId={session.user.id} />}
       <div class="console-body" hidden={view !== "board"}>

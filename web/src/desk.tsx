@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { colleaguesIn, isPickOnly, logout, me, openTicketsOf, ticketDetail, waitingTickets, type Queue, type Session } from "./api";
+import { colleaguesIn, isPickOnly, me, openTicketsOf, ticketDetail, waitingTickets, type Queue, type Session } from "./api";
 import { Conversation } from "./conversation";
 import {
   boardConnection,
@@ -22,6 +22,8 @@ import { applyHistory, applyWaitingList, lastMessage, waitingListSeq } from "./d
 import { DeskSocket } from "./desk-socket";
 import { OfferCard } from "./offer-card";
 import { ShortcutsHelp } from "./shortcuts-help";
+import { TopBar } from "./top-bar";
+import { AlertLine } from "./notices";
 import type { ClientFrame } from "./protocol";
 import "./desk.css";
 
@@ -191,8 +193,24 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
 
   return (
     <div class="desk">
-      <header class="topbar">
-        <h1>Desk</h1>
+      <TopBar
+        title="Desk"
+        who={board.queues.map((q) => board.states[q.id]?.agent?.name).find(Boolean) ?? session.user.email}
+        token={session.token}
+        onSignOut={onSignOut}
+        actions={
+          <>
+            <button type="button" onClick={() => setHelp(true)} aria-keyshortcuts="?">
+              Shortcuts
+            </button>
+            {onOpenConsole && (
+              <button type="button" onClick={onOpenConsole}>
+                Open console
+              </button>
+            )}
+          </>
+        }
+      >
         {queues && queues.length > 0 && (
           <ul class="queues" aria-label="Your queues">
             {queues.map((q) => (
@@ -227,32 +245,10 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
             </span>
           ))}
         </p>
-        <span class="who">{board.queues.map((q) => board.states[q.id]?.agent?.name).find(Boolean) ?? session.user.email}</span>
-        <button type="button" onClick={() => setHelp(true)} aria-keyshortcuts="?">
-          Shortcuts
-        </button>
-        {onOpenConsole && (
-          <button type="button" onClick={onOpenConsole}>
-            Open console
-          </button>
-        )}
-        <button
-          type="button"
-          onClick={() => {
-            void logout(session.token).catch(() => undefined);
-            onSignOut();
-          }}
-        >
-          Sign out
-        </button>
-      </header>
+      </TopBar>
 
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
-      {problem && (
-        <p role="alert" class="error banner">
-          {problem}
-        </p>
-      )}
+      <AlertLine text={problem} class="error banner" />
       {notes
         .filter((n) => n.connection === "closed")
         .map((n, i, closed) => (

@@ -17,6 +17,7 @@ import {
   type TicketRow,
   type TicketSearch,
 } from "./api";
+import { AlertLine, StatusLine } from "./notices";
 import "./console.css";
 
 const when = (ms: number) => new Date(ms).toLocaleString([], { dateStyle: "short", timeStyle: "short" });
@@ -199,16 +200,8 @@ export function Interactions({ token, queues, role, userId }: { token: string; q
           </>
         )}
       </div>
-      {error && (
-        <p role="alert" class="error banner">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p role="status" class="notice">
-          {notice}
-        </p>
-      )}
+      <AlertLine text={error} class="error banner" />
+      <StatusLine text={notice} class="notice" />
       {rows && rows.length === 0 && <p class="empty">No tickets match.</p>}
       {rows && rows.length > 0 && (
         <table aria-label="Tickets" class="ticket-table">

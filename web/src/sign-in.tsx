@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { login, type Session } from "./api";
+import { AlertLine } from "./notices";
 
 export function SignIn({ onSession }: { onSession(s: Session): void }) {
   const [error, setError] = useState("");
@@ -30,11 +31,7 @@ export function SignIn({ onSession }: { onSession(s: Session): void }) {
           Password
           <input name="password" type="password" autocomplete="current-password" required />
         </label>
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <AlertLine text={error} />
         <button type="submit" disabled={busy}>
           Sign in
         </button>

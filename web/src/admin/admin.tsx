@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
-import { logout, type Session } from "../api";
+import type { Session } from "../api";
+import { TopBar } from "../top-bar";
 import { Accounts } from "./accounts";
 import { AuditLog } from "./audit";
 import { CannedAnswers } from "./canned";
@@ -32,28 +33,25 @@ export function Admin({ session, onOpenConsole, onOpenDesk, onSignOut }: { sessi
   const section = sections.find((s) => s.id === current) ?? sections[0];
   return (
     <div class="admin">
-      <header class="topbar">
-        <h1>Administration</h1>
-        <span class="who">{session.user.displayName ?? session.user.email}</span>
-        <button type="button" onClick={onOpenConsole}>
-          Open console
-        </button>
-        <button type="button" onClick={onOpenDesk}>
-          Open desk
-        </button>
-        <a href="/api/docs" target="_blank" rel="noopener">
-          API reference
-        </a>
-        <button
-          type="button"
-          onClick={() => {
-            void logout(session.token).catch(() => undefined);
-            onSignOut();
-          }}
-        >
-          Sign out
-        </button>
-      </header>
+      <TopBar
+        title="Administration"
+        who={session.user.displayName ?? session.user.email}
+        token={session.token}
+        onSignOut={onSignOut}
+        actions={
+          <>
+            <button type="button" onClick={onOpenConsole}>
+              Open console
+            </button>
+            <button type="button" onClick={onOpenDesk}>
+              Open desk
+            </button>
+            <a href="/api/docs" target="_blank" rel="noopener">
+              API reference
+            </a>
+          </>
+        }
+      />
       <div class="admin-body">
         <nav class="admin-nav" aria-label="Administration">
           <ul>
