@@ -4,6 +4,7 @@ import { useState } from "preact/hooks";
 import { checkAccount, credentialsBody, providerForms, providerKinds, settingDefault, settingsBody, settingsValues, type FieldSpec, type FieldValues, type ProviderKind } from "./account-providers";
 import { createAccount, errorAt, fieldErrorsOf, refusalSummary, updateAccount, type Account, type QueueSummary } from "./data";
 import { CheckboxField, focusFirstInvalid, Group, NumberField, SecretField, SelectField, TextField } from "./form";
+import { AlertLine, StatusLine } from "../notices";
 
 type Props = {
   token: string;
@@ -190,16 +191,8 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
           </details>
         )}
       </fieldset>
-      {failure && (
-        <p class="error" role="alert">
-          {failure}
-        </p>
-      )}
-      {saved && (
-        <p class="ok" role="status">
-          Account saved
-        </p>
-      )}
+      <AlertLine text={failure} />
+      <StatusLine text={saved ? "Account saved" : null} />
       {!readOnly && (
         <div class="actions">
           <button type="submit" class="primary" disabled={busy}>

@@ -14,6 +14,15 @@ function Frame({ id, label, error, hint, children }: FieldProps & { id: string; 
     <div class={`field${error ? " invalid" : ""}`}>
       <label for={id}>{label}</label>
       {children}
+      <Notes id={id} hint={hint} error={error} />
+    </div>
+  );
+}
+
+/** The hint and the API's message under a control, by the ids `described` names. */
+function Notes({ id, hint, error }: { id: string; hint?: ComponentChildren; error?: string }) {
+  return (
+    <>
       {hint && (
         <small id={`${id}-hint`} class="hint">
           {hint}
@@ -24,7 +33,7 @@ function Frame({ id, label, error, hint, children }: FieldProps & { id: string; 
           {error}
         </small>
       )}
-    </div>
+    </>
   );
 }
 
@@ -122,16 +131,7 @@ export function CheckboxField(p: FieldProps & { checked: boolean; onChange(v: bo
         onChange={(e) => p.onChange((e.currentTarget as HTMLInputElement).checked)}
       />
       <label for={id}>{p.label}</label>
-      {p.hint && (
-        <small id={`${id}-hint`} class="hint">
-          {p.hint}
-        </small>
-      )}
-      {p.error && (
-        <small id={`${id}-error`} class="field-error" role="alert">
-          {p.error}
-        </small>
-      )}
+      <Notes id={id} hint={p.hint} error={p.error} />
     </div>
   );
 }

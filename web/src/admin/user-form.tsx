@@ -3,6 +3,7 @@
 import { useState } from "preact/hooks";
 import { createUser, fieldErrorsOf, messageOf, refusalSummary, updateUser, type User } from "./data";
 import { CheckboxField, focusFirstInvalid, Group, NumberField, SelectField, TextField } from "./form";
+import { OutcomeLine, StatusLine, type Outcome } from "../notices";
 
 const roleOptions = [
   { value: "agent", label: "Agent" },
@@ -21,7 +22,7 @@ export function UserForm({ token, user, readOnly, onSaved, onCancel }: { token: 
     password: "",
   });
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [busy, setBusy] = useState(false);
 
   const send = async (body: Record<string, unknown>, done: string, formEl: HTMLFormElement) => {
@@ -83,11 +84,7 @@ export function UserForm({ token, user, readOnly, onSaved, onCancel }: { token: 
           </button>
         </div>
       )}
-      {outcome && (
-        <p class={outcome.ok ? "ok" : "error"} role={outcome.ok ? "status" : "alert"}>
-          {outcome.text}
-        </p>
-      )}
+      <OutcomeLine outcome={outcome} />
     </form>
   );
 }
@@ -118,11 +115,7 @@ export function PasswordReset({ token, user }: { token: string; user: User }) {
             Set password
           </button>
         </div>
-        {done && (
-          <p role="status" class="ok">
-            Password set; the user's sessions ended.
-          </p>
-        )}
+        <StatusLine text={done ? "Password set; the user's sessions ended." : null} />
       </Group>
     </form>
   );
