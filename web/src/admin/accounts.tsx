@@ -6,7 +6,7 @@ import { providerForms } from "./account-providers";
 import { RevealedOnce, SetupHelp, revealedLabel } from "./account-setup";
 import type { SectionProps } from "./admin";
 import { deleteAccount, listAccounts, listQueues, messageOf, type Account, type QueueSummary } from "./data";
-import { ListTable, Listing, SectionHead } from "./section";
+import { BackButton, DeleteButton, ListTable, Listing, SectionHead } from "./section";
 import { AlertLine, StatusLine } from "../notices";
 
 type View = { kind: "list" } | { kind: "new" } | { kind: "open"; id: string };
@@ -59,35 +59,26 @@ export function Accounts({ token, role }: SectionProps) {
   if (view.kind === "new" || open) {
     return (
       <div class="account-detail">
-        <button type="button" class="back" onClick={() => (setView({ kind: "list" }), setRevealed(null), setFailure(null), void reload())}>
-          ← All accounts
-        </button>
+        <BackButton to="All accounts" onClick={() => (setView({ kind: "list" }), setRevealed(null), setFailure(null), void reload())} />
         <h2>{open ? open.name : "New account"}</h2>
         {revealed && open && <RevealedOnce revealed={revealed} labelOf={(k) => revealedLabel(open.provider, k)} onDismiss={() => setRevealed(null)} />}
         {open && <SetupHelp token={token} account={open} readOnly={readOnly} onChanged={saved} />}
         <AccountForm key={open?.id ?? "new"} token={token} queues={queues} account={open} readOnly={readOnly} onSaved={saved} onCancel={() => setView({ kind: "list" })} />
         {open && <AccountAgents token={token} account={open} readOnly={readOnly} />}
         {open && !readOnly && (
-          <button
-            type="button"
-            class="danger"
-            onClick={() => {
-              if (!confirm(`Delete the account ${open.name}? Its receive URL stops working at once. Only an account without tickets can be deleted.`)) return;
-              setFailure(null);
-              deleteAccount(token, open.id).then(
-                () => {
-                  setAccounts((list) => list?.filter((x) => x.id !== open.id) ?? null);
-                  setView({ kind: "list" });
-                  setRevealed(null);
-                  setNotice(`Account ${open.name} deleted`);
-                  void reload();
-                },
-                (err) => setFailure(`Not deleted: ${messageOf(err)}`),
-              );
+          <DeleteButton
+            label="Delete account"
+            question={`Delete the account ${open.name}? Its receive URL stops working at once. Only an account without tickets can be deleted.`}
+            remove={() => deleteAccount(token, open.id)}
+            onDeleted={() => {
+              setAccounts((list) => list?.filter((x) => x.id !== open.id) ?? null);
+              setView({ kind: "list" });
+              setRevealed(null);
+              setNotice(`Account ${open.name} deleted`);
+              void reload();
             }}
-          >
-            Delete account
-          </button>
+            onFailure={setFailure}
+          />
         )}
         <AlertLine text={failure} />
       </div>

@@ -4,7 +4,7 @@ import type { SectionProps } from "./admin";
 import { choiceLabel } from "./queue-fields";
 import { QueueForm, type QueueView } from "./queue-form";
 import { QueueMembers } from "./queue-members";
-import { ListTable, Listing, SectionHead } from "./section";
+import { BackButton, ListTable, Listing, SectionHead, useOpenItem } from "./section";
 import { useTemplates } from "./template-choice";
 import { AlertLine } from "../notices";
 
@@ -14,9 +14,6 @@ type UserRow = { id: string; displayName: string | null; email: string; role: st
 export function Queues({ token, role }: SectionProps) {
   const [queues, setQueues] = useState<QueueView[] | null>(null);
   const [agents, setAgents] = useState<{ id: string; name: string }[]>([]);
-  const [editing, setEditing] = useState<QueueView | "new" | null>(null);
-  // Counts the times the form was opened: saving a new one keeps the same form (and its "Saved.").
-  const [opened, setOpened] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const templates = useTemplates(token);
   const readOnly = role !== "admin";
@@ -25,6 +22,7 @@ export function Queues({ token, role }: SectionProps) {
     request<{ items: QueueView[] }>("/api/v1/queues", { token })
       .then((r) => setQueues(r.items))
       .catch((e: unknown) => setError(e instanceof ApiFailure ? e.message : String(e)));
+  const { editing, opened, open, saved, back } = useOpenItem<QueueView>(() => void load());
   useEffect(() => {
     void load();
     request<{ items: UserRow[] }>("/api/v1/users", { token })
@@ -33,15 +31,9 @@ export function Queues({ token, role }: SectionProps) {
   }, [token]);
 
   if (editing) {
-    const back = () => {
-      setEditing(null);
-      void load();
-    };
     return (
       <>
-        <button type="button" class="back" onClick={back}>
-          ← All queues
-        </button>
+        <BackButton to="All queues" onClick={back} />
         <QueueForm
           key={opened}
           token={token}
@@ -50,10 +42,7 @@ export function Queues({ token, role }: SectionProps) {
           agents={agents}
           templates={templates}
           readOnly={readOnly}
-          onSaved={(q) => {
-            setEditing(q);
-            void load();
-          }}
+          onSaved={saved}
           onCancel={back}
         />
         {editing !== "new" && <QueueMembers key={editing.id} token={token} queueId={editing.id} queueName={editing.name} readOnly={role !== "admin" && role !== "supervisor"} />}
@@ -63,7 +52,7 @@ export function Queues({ token, role }: SectionProps) {
 
   return (
     <section class="admin-list" aria-labelledby="queues-title">
-      <SectionHead title="Queues" titleId="queues-title" class="list-head" newLabel="New queue" onNew={readOnly ? undefined : () => (setOpened((n) => n + 1), setEditing("new"))} />
+      <SectionHead title="Queues" titleId="queues-title" class="list-head" newLabel="New queue" onNew={readOnly ? undefined : () => open("new")} />
       <AlertLine text={error} class="banner error" />
       {readOnly && <p class="hint">Read-only: only admins change queues.</p>}
       <Listing items={queues} loading="Loading…" empty="No queues yet.">
@@ -79,7 +68,7 @@ export function Queues({ token, role }: SectionProps) {
                   <td>{r.priority}</td>
                   <td>{r.actionPlan ? `${r.actionPlan.steps.length} steps, ${r.actionPlan.timeRules.length} time rules` : "—"}</td>
                   <td>
-                    <button type="button" onClick={() => (setOpened((n) => n + 1), setEditing(q))}>
+                    <button type="button" onClick={() => open(q)}>
                       {readOnly ? `View ${q.name}` : `Edit ${q.name}`}
                     </button>
                   </td>

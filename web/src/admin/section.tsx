@@ -1,6 +1,8 @@
 // What every admin section's list shows the same way: its heading with the button that starts a new
 // item, the list's loading and empty states, and its table.
 import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
+import { messageOf } from "./data";
 
 /** The section's heading; the New button only where the caller may create (`onNew`). */
 export function SectionHead({ title, titleId, class: cls = "section-head", newLabel, onNew }: { title: string; titleId?: string; class?: string; newLabel: string; onNew?: () => void }) {
@@ -63,4 +65,52 @@ export function ListTable({
       </table>
     </div>
   );
+}
+
+/** The way from an item's screen back to the section's list. */
+export function BackButton({ to, onClick }: { to: string; onClick(): void }) {
+  return (
+    <button type="button" class="back" onClick={onClick}>
+      ← {to}
+    </button>
+  );
+}
+
+/** Deletes after the browser's confirmation; a refusal comes back as "Not deleted: …" (after a null that clears the last one). */
+export function DeleteButton({ label, question, remove, onDeleted, onFailure }: { label: string; question: string; remove(): Promise<unknown>; onDeleted(): void; onFailure(message: string | null): void }) {
+  return (
+    <button
+      type="button"
+      class="danger"
+      onClick={() => {
+        if (!confirm(question)) return;
+        onFailure(null);
+        remove().then(onDeleted, (err) => onFailure(`Not deleted: ${messageOf(err)}`));
+      }}
+    >
+      {label}
+    </button>
+  );
+}
+
+/**
+ * The item a section has open in its form, or "new", and `opened`, the form's key: it counts the
+ * times a form was opened, so that saving a new item keeps the same form (and its "Saved.").
+ */
+export function useOpenItem<T>(reload: () => void) {
+  const [editing, setEditing] = useState<T | "new" | null>(null);
+  const [opened, setOpened] = useState(0);
+  return {
+    editing,
+    opened,
+    open: (item: T | "new") => (setOpened((n) => n + 1), setEditing(item)),
+    saved: (item: T) => {
+      setEditing(item);
+      reload();
+    },
+    back: () => {
+      setEditing(null);
+      reload();
+    },
+  };
 }

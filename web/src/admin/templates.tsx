@@ -3,7 +3,7 @@ import { ApiFailure, request } from "../api";
 import type { SectionProps } from "./admin";
 import { placeOf as place, type Template } from "./template-choice";
 import { TemplateEditor } from "./template-editor";
-import { ListTable, Listing, SectionHead } from "./section";
+import { BackButton, ListTable, Listing, SectionHead, useOpenItem } from "./section";
 import { AlertLine } from "../notices";
 
 type Refusal = { name: string; message: string; usedBy: Template["usedBy"] };
@@ -12,9 +12,6 @@ type Refusal = { name: string; message: string; usedBy: Template["usedBy"] };
 /** The template library: list with variables and where each is used, editor, delete (refused while in use). */
 export function Templates({ token, role }: SectionProps) {
   const [items, setItems] = useState<Template[] | null>(null);
-  const [editing, setEditing] = useState<Template | "new" | null>(null);
-  // Counts the times the form was opened: saving a new one keeps the same form (and its "Saved.").
-  const [opened, setOpened] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
   const readOnly = role !== "admin";
@@ -24,6 +21,7 @@ export function Templates({ token, role }: SectionProps) {
       .then((r) => (setItems(r.items), setError(null)))
       .catch((e: unknown) => setError(e instanceof ApiFailure ? e.message : String(e)));
   useEffect(() => void load(), [token]);
+  const { editing, opened, open, saved, back } = useOpenItem<Template>(() => void load());
 
   async function remove(t: Template) {
     if (!confirm(`Delete the template "${t.name}"?`)) return;
@@ -39,24 +37,15 @@ export function Templates({ token, role }: SectionProps) {
   }
 
   if (editing) {
-    const back = () => {
-      setEditing(null);
-      void load();
-    };
     return (
       <>
-        <button type="button" class="back" onClick={back}>
-          ← All templates
-        </button>
+        <BackButton to="All templates" onClick={back} />
         <TemplateEditor
           key={opened}
           token={token}
           template={editing === "new" ? null : editing}
           readOnly={readOnly}
-          onSaved={(t) => {
-            setEditing(t);
-            void load();
-          }}
+          onSaved={saved}
           onCancel={back}
         />
       </>
@@ -65,7 +54,7 @@ export function Templates({ token, role }: SectionProps) {
 
   return (
     <section class="admin-list" aria-labelledby="templates-title">
-      <SectionHead title="Templates" titleId="templates-title" class="list-head" newLabel="New template" onNew={readOnly ? undefined : () => (setOpened((n) => n + 1), setEditing("new"))} />
+      <SectionHead title="Templates" titleId="templates-title" class="list-head" newLabel="New template" onNew={readOnly ? undefined : () => open("new")} />
       <p class="hint">Automatic messages (welcome, out of hours, queue position, session timeout…) may refer to one of these instead of keeping their own text.</p>
       <AlertLine text={error} class="banner error" />
       {refusal && (
@@ -97,7 +86,7 @@ export function Templates({ token, role }: SectionProps) {
                 <td>{t.variables.length ? t.variables.map((v) => <code key={v}>{v}</code>) : "—"}</td>
                 <td>{t.usedBy.length ? t.usedBy.map(place).join("; ") : "Not used"}</td>
                 <td class="actions">
-                  <button type="button" onClick={() => (setOpened((n) => n + 1), setEditing(t))}>
+                  <button type="button" onClick={() => open(t)}>
                     {readOnly ? `View ${t.name}` : `Edit ${t.name}`}
                   </button>
                   {!readOnly && (

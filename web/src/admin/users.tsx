@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { SectionProps } from "./admin";
 import { deleteUser, listUsers, messageOf, type User } from "./data";
-import { ListTable, Listing, SectionHead } from "./section";
+import { BackButton, DeleteButton, ListTable, Listing, SectionHead } from "./section";
 import { AlertLine, StatusLine } from "../notices";
 import { PasswordReset, UserForm } from "./user-form";
 import { UserMemberships } from "./user-memberships";
@@ -29,32 +29,23 @@ export function Users({ token, role }: SectionProps) {
   if (view.kind === "new" || open) {
     return (
       <div class="user-detail">
-        <button type="button" class="back" onClick={() => (setFailure(null), setView({ kind: "list" }))}>
-          ← All users
-        </button>
+        <BackButton to="All users" onClick={() => (setFailure(null), setView({ kind: "list" }))} />
         <h2>{open ? open.displayName : "New user"}</h2>
         <UserForm key={open?.id ?? "new"} token={token} user={open} readOnly={readOnly} onSaved={saved} onCancel={() => setView({ kind: "list" })} />
         {open && !readOnly && <PasswordReset key={`pw-${open.id}`} token={token} user={open} />}
         {open && <UserMemberships token={token} userId={open.id} readOnly={false} />}
         {open && !readOnly && (
-          <button
-            type="button"
-            class="danger"
-            onClick={() => {
-              if (!confirm(`Delete the user ${open.displayName}? Their sessions end, they leave every queue and their tickets go back to their queues. Deactivating keeps them instead.`)) return;
-              setFailure(null);
-              deleteUser(token, open.id).then(
-                () => {
-                  setUsers((list) => list?.filter((u) => u.id !== open.id) ?? null);
-                  setView({ kind: "list" });
-                  setNotice(`User ${open.displayName} deleted`);
-                },
-                (err) => setFailure(`Not deleted: ${messageOf(err)}`),
-              );
+          <DeleteButton
+            label="Delete user"
+            question={`Delete the user ${open.displayName}? Their sessions end, they leave every queue and their tickets go back to their queues. Deactivating keeps them instead.`}
+            remove={() => deleteUser(token, open.id)}
+            onDeleted={() => {
+              setUsers((list) => list?.filter((u) => u.id !== open.id) ?? null);
+              setView({ kind: "list" });
+              setNotice(`User ${open.displayName} deleted`);
             }}
-          >
-            Delete user
-          </button>
+            onFailure={setFailure}
+          />
         )}
         <AlertLine text={failure} />
       </div>
