@@ -6,7 +6,7 @@ import { providerForms } from "./account-providers";
 import { RevealedOnce, SetupHelp, revealedLabel } from "./account-setup";
 import type { SectionProps } from "./admin";
 import { deleteAccount, listAccounts, listQueues, messageOf, type Account, type QueueSummary } from "./data";
-import { BackButton, DeleteButton, ListTable, Listing, SectionHead } from "./section";
+import { BackButton, DeleteButton, ListTable, SectionHead } from "./section";
 import { AlertLine, StatusLine } from "../notices";
 
 type View = { kind: "list" } | { kind: "new" } | { kind: "open"; id: string };
@@ -90,28 +90,24 @@ export function Accounts({ token, role }: SectionProps) {
       <SectionHead title="Accounts" newLabel="New account" onNew={readOnly ? undefined : () => (setFailure(null), setNotice(null), setView({ kind: "new" }))} />
       <AlertLine text={failure} />
       <StatusLine text={notice} />
-      <Listing items={accounts} loading="Loading accounts…" empty="No accounts yet.">
-        {(accounts) => (
-          <ListTable label="Accounts" class="admin-table" columns={["Name", "Key", "Provider", "Queue", "Status"]}>
-            {accounts.map((a) => (
-              <tr key={a.id}>
-                <td data-label="Name">{a.name}</td>
-                <td data-label="Key">{a.shortKey ?? "—"}</td>
-                <td data-label="Provider">{providerForms[a.provider]?.label ?? a.provider}</td>
-                <td data-label="Queue">{queueName(a.queueId)}</td>
-                <td data-label="Status">
-                  <StatusCell a={a} />
-                </td>
-                <td>
-                  <button type="button" onClick={() => (setFailure(null), setNotice(null), setView({ kind: "open", id: a.id }))}>
-                    Open {a.name}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </ListTable>
+      <ListTable items={accounts} loading="Loading accounts…" empty="No accounts yet." label="Accounts" class="admin-table" columns={["Name", "Key", "Provider", "Queue", "Status"]}>
+        {(a) => (
+          <tr key={a.id}>
+            <td data-label="Name">{a.name}</td>
+            <td data-label="Key">{a.shortKey ?? "—"}</td>
+            <td data-label="Provider">{providerForms[a.provider]?.label ?? a.provider}</td>
+            <td data-label="Queue">{queueName(a.queueId)}</td>
+            <td data-label="Status">
+              <StatusCell a={a} />
+            </td>
+            <td>
+              <button type="button" onClick={() => (setFailure(null), setNotice(null), setView({ kind: "open", id: a.id }))}>
+                Open {a.name}
+              </button>
+            </td>
+          </tr>
         )}
-      </Listing>
+      </ListTable>
     </div>
   );
 }

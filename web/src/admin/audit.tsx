@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiFailure, request } from "../api";
 import type { SectionProps } from "./admin";
 import { SelectField, TextField } from "./form";
-import { ListTable, Listing } from "./section";
+import { ListTable } from "./section";
 import { AlertLine } from "../notices";
 
 type Entry = { id: number; actorId: string | null; action: string; entityType: string; entityId: string; details: Record<string, unknown> | null; at: number };
@@ -146,28 +146,24 @@ export function AuditLog({ token }: SectionProps) {
         </div>
       </form>
       <AlertLine text={error} class="banner error" />
-      <Listing items={entries} loading="Loading…" empty="No entries match.">
-        {(entries) => (
-          <ListTable label="Audit entries" wrap="table-scroll" actions={false} columns={["When", "Actor", "Action", "Entity", "Details"]}>
-            {entries.map((e) => (
-              <tr key={e.id}>
-                <td>{when(e.at)}</td>
-                <td>{nameOf(e.actorId)}</td>
-                <td>
-                  <code>{e.action}</code>
-                </td>
-                <td>
-                  {e.entityType} {names.get(e.entityId) ?? users.find((u) => u.id === e.entityId)?.name}
-                  <small class="hint block">{e.entityId}</small>
-                </td>
-                <td class="details">
-                  <Details details={e.details} />
-                </td>
-              </tr>
-            ))}
-          </ListTable>
+      <ListTable items={entries} loading="Loading…" empty="No entries match." label="Audit entries" wrap="table-scroll" actions={false} columns={["When", "Actor", "Action", "Entity", "Details"]}>
+        {(e) => (
+          <tr key={e.id}>
+            <td>{when(e.at)}</td>
+            <td>{nameOf(e.actorId)}</td>
+            <td>
+              <code>{e.action}</code>
+            </td>
+            <td>
+              {e.entityType} {names.get(e.entityId) ?? users.find((u) => u.id === e.entityId)?.name}
+              <small class="hint block">{e.entityId}</small>
+            </td>
+            <td class="details">
+              <Details details={e.details} />
+            </td>
+          </tr>
         )}
-      </Listing>
+      </ListTable>
       {next !== null && (
         <button type="button" class="more" onClick={() => void load(applied, next)}>
           Older entries

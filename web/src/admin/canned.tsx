@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { SectionProps } from "./admin";
 import { createCanned, deleteCanned, fieldErrorsOf, listAccounts, listCanned, messageOf, refusalSummary, updateCanned, type Account, type Canned } from "./data";
 import { focusFirstInvalid, SelectField, TextField } from "./form";
-import { ListTable, Listing, SectionHead } from "./section";
+import { ListTable, SectionHead } from "./section";
 import { AlertLine } from "../notices";
 
 type Draft = { id?: string; scope: string; shortcut: string; body: string };
@@ -95,37 +95,33 @@ export function CannedAnswers({ token }: SectionProps) {
         onChange={setScope}
       />
       <AlertLine text={failure} />
-      <Listing items={items === null ? null : shown} loading="Loading canned answers…" empty="No canned answers here yet.">
-        {(shown) => (
-          <ListTable label="Canned answers" class="admin-table" columns={["Shortcut", "Scope", "Text"]}>
-            {shown.map((c) => (
-              <tr key={c.id}>
-                <td data-label="Shortcut">
-                  <code>{c.shortcut}</code>
-                </td>
-                <td data-label="Scope">{scopeName(c.scope)}</td>
-                <td data-label="Text" class="wrap">
-                  {c.body}
-                </td>
-                <td class="row-actions">
-                  <button type="button" onClick={() => setDraft({ ...c })}>
-                    Edit {c.shortcut}
-                  </button>
-                  <button
-                    type="button"
-                    onClick={() => {
-                      if (!confirm(`Delete the canned answer ${c.shortcut}?`)) return;
-                      deleteCanned(token, c.id).then(reload, (err) => setFailure(messageOf(err)));
-                    }}
-                  >
-                    Delete {c.shortcut}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </ListTable>
+      <ListTable items={items === null ? null : shown} loading="Loading canned answers…" empty="No canned answers here yet." label="Canned answers" class="admin-table" columns={["Shortcut", "Scope", "Text"]}>
+        {(c) => (
+          <tr key={c.id}>
+            <td data-label="Shortcut">
+              <code>{c.shortcut}</code>
+            </td>
+            <td data-label="Scope">{scopeName(c.scope)}</td>
+            <td data-label="Text" class="wrap">
+              {c.body}
+            </td>
+            <td class="row-actions">
+              <button type="button" onClick={() => setDraft({ ...c })}>
+                Edit {c.shortcut}
+              </button>
+              <button
+                type="button"
+                onClick={() => {
+                  if (!confirm(`Delete the canned answer ${c.shortcut}?`)) return;
+                  deleteCanned(token, c.id).then(reload, (err) => setFailure(messageOf(err)));
+                }}
+              >
+                Delete {c.shortcut}
+              </button>
+            </td>
+          </tr>
         )}
-      </Listing>
+      </ListTable>
     </div>
   );
 }

@@ -4,7 +4,7 @@ import type { SectionProps } from "./admin";
 import { choiceLabel } from "./queue-fields";
 import { QueueForm, type QueueView } from "./queue-form";
 import { QueueMembers } from "./queue-members";
-import { BackButton, ListTable, Listing, SectionHead, useOpenItem } from "./section";
+import { BackButton, ListTable, SectionHead, useOpenItem } from "./section";
 import { useTemplates } from "./template-choice";
 import { AlertLine } from "../notices";
 
@@ -55,29 +55,25 @@ export function Queues({ token, role }: SectionProps) {
       <SectionHead title="Queues" titleId="queues-title" class="list-head" newLabel="New queue" onNew={readOnly ? undefined : () => open("new")} />
       <AlertLine text={error} class="banner error" />
       {readOnly && <p class="hint">Read-only: only admins change queues.</p>}
-      <Listing items={queues} loading="Loading…" empty="No queues yet.">
-        {(queues) => (
-          <ListTable label="Queues" wrap="table-scroll" columns={["Name", "Strategy", "Ring time", "Priority", "Action plan"]}>
-            {queues.map((q) => {
-              const r = q.routing as { strategy?: string; agentRingTimeS?: number; priority?: number; actionPlan?: { steps: unknown[]; timeRules: unknown[] } };
-              return (
-                <tr key={q.id}>
-                  <td>{q.name}</td>
-                  <td>{choiceLabel(r.strategy ?? "")}</td>
-                  <td>{r.agentRingTimeS} s</td>
-                  <td>{r.priority}</td>
-                  <td>{r.actionPlan ? `${r.actionPlan.steps.length} steps, ${r.actionPlan.timeRules.length} time rules` : "—"}</td>
-                  <td>
-                    <button type="button" onClick={() => open(q)}>
-                      {readOnly ? `View ${q.name}` : `Edit ${q.name}`}
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </ListTable>
-        )}
-      </Listing>
+      <ListTable items={queues} loading="Loading…" empty="No queues yet." label="Queues" wrap="table-scroll" columns={["Name", "Strategy", "Ring time", "Priority", "Action plan"]}>
+        {(q) => {
+          const r = q.routing as { strategy?: string; agentRingTimeS?: number; priority?: number; actionPlan?: { steps: unknown[]; timeRules: unknown[] } };
+          return (
+            <tr key={q.id}>
+              <td>{q.name}</td>
+              <td>{choiceLabel(r.strategy ?? "")}</td>
+              <td>{r.agentRingTimeS} s</td>
+              <td>{r.priority}</td>
+              <td>{r.actionPlan ? `${r.actionPlan.steps.length} steps, ${r.actionPlan.timeRules.length} time rules` : "—"}</td>
+              <td>
+                <button type="button" onClick={() => open(q)}>
+                  {readOnly ? `View ${q.name}` : `Edit ${q.name}`}
+                </button>
+              </td>
+            </tr>
+          );
+        }}
+      </ListTable>
     </section>
   );
 }

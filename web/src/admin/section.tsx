@@ -1,6 +1,6 @@
 // What every admin section's list shows the same way: its heading with the button that starts a new
 // item, the list's loading and empty states, and its table.
-import type { ComponentChildren } from "preact";
+import type { ComponentChildren, VNode } from "preact";
 import { useState } from "preact/hooks";
 import { messageOf } from "./data";
 
@@ -28,8 +28,14 @@ export function Listing<T>({ items, loading, empty, children }: { items: readonl
   return <>{children(items)}</>;
 }
 
-/** A list as a table: a header per column and, with `actions`, a last column for each row's buttons. */
-export function ListTable({
+/**
+ * The items as a table once they are read (see Listing): a header per column and, with `actions`, a
+ * last column for each row's buttons; `children` makes an item's row.
+ */
+export function ListTable<T>({
+  items,
+  loading,
+  empty,
   label,
   columns,
   actions = true,
@@ -37,33 +43,40 @@ export function ListTable({
   class: cls,
   children,
 }: {
+  items: readonly T[] | null;
+  loading: string | null;
+  empty?: string;
   label: string;
   columns: readonly string[];
   actions?: boolean;
   wrap?: string;
   class?: string;
-  children: ComponentChildren;
+  children(item: T): VNode;
 }) {
   return (
-    <div class={wrap}>
-      <table class={cls} aria-label={label}>
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th key={c} scope="col">
-                {c}
-              </th>
-            ))}
-            {actions && (
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            )}
-          </tr>
-        </thead>
-        <tbody>{children}</tbody>
-      </table>
-    </div>
+    <Listing items={items} loading={loading} empty={empty}>
+      {(items) => (
+        <div class={wrap}>
+          <table class={cls} aria-label={label}>
+            <thead>
+              <tr>
+                {columns.map((c) => (
+                  <th key={c} scope="col">
+                    {c}
+                  </th>
+                ))}
+                {actions && (
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>{items.map(children)}</tbody>
+          </table>
+        </div>
+      )}
+    </Listing>
   );
 }
 

@@ -3,7 +3,7 @@ import { ApiFailure, request } from "../api";
 import type { SectionProps } from "./admin";
 import { placeOf as place, type Template } from "./template-choice";
 import { TemplateEditor } from "./template-editor";
-import { BackButton, ListTable, Listing, SectionHead, useOpenItem } from "./section";
+import { BackButton, ListTable, SectionHead, useOpenItem } from "./section";
 import { AlertLine } from "../notices";
 
 type Refusal = { name: string; message: string; usedBy: Template["usedBy"] };
@@ -74,32 +74,28 @@ export function Templates({ token, role }: SectionProps) {
           </button>
         </div>
       )}
-      <Listing items={items} loading={error ? null : "Loading…"} empty="No templates yet.">
-        {(items) => (
-          <ListTable label="Templates" wrap="table-scroll" columns={["Name", "Variables", "Used by"]}>
-            {items.map((t) => (
-              <tr key={t.id}>
-                <td>
-                  {t.name}
-                  {t.description && <small class="hint block">{t.description}</small>}
-                </td>
-                <td>{t.variables.length ? t.variables.map((v) => <code key={v}>{v}</code>) : "—"}</td>
-                <td>{t.usedBy.length ? t.usedBy.map(place).join("; ") : "Not used"}</td>
-                <td class="actions">
-                  <button type="button" onClick={() => open(t)}>
-                    {readOnly ? `View ${t.name}` : `Edit ${t.name}`}
-                  </button>
-                  {!readOnly && (
-                    <button type="button" onClick={() => void remove(t)}>
-                      Delete {t.name}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </ListTable>
+      <ListTable items={items} loading={error ? null : "Loading…"} empty="No templates yet." label="Templates" wrap="table-scroll" columns={["Name", "Variables", "Used by"]}>
+        {(t) => (
+          <tr key={t.id}>
+            <td>
+              {t.name}
+              {t.description && <small class="hint block">{t.description}</small>}
+            </td>
+            <td>{t.variables.length ? t.variables.map((v) => <code key={v}>{v}</code>) : "—"}</td>
+            <td>{t.usedBy.length ? t.usedBy.map(place).join("; ") : "Not used"}</td>
+            <td class="actions">
+              <button type="button" onClick={() => open(t)}>
+                {readOnly ? `View ${t.name}` : `Edit ${t.name}`}
+              </button>
+              {!readOnly && (
+                <button type="button" onClick={() => void remove(t)}>
+                  Delete {t.name}
+                </button>
+              )}
+            </td>
+          </tr>
         )}
-      </Listing>
+      </ListTable>
     </section>
   );
 }

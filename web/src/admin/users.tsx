@@ -2,7 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { SectionProps } from "./admin";
 import { deleteUser, listUsers, messageOf, type User } from "./data";
-import { BackButton, DeleteButton, ListTable, Listing, SectionHead } from "./section";
+import { BackButton, DeleteButton, ListTable, SectionHead } from "./section";
 import { AlertLine, StatusLine } from "../notices";
 import { PasswordReset, UserForm } from "./user-form";
 import { UserMemberships } from "./user-memberships";
@@ -57,26 +57,22 @@ export function Users({ token, role }: SectionProps) {
       <SectionHead title="Users" newLabel="New user" onNew={readOnly ? undefined : () => (setNotice(null), setView({ kind: "new" }))} />
       <AlertLine text={failure} />
       <StatusLine text={notice} />
-      <Listing items={users} loading="Loading users…">
-        {(users) => (
-          <ListTable label="Users" class="admin-table" columns={["Name", "Email", "Role", "Capacity", "Active"]}>
-            {users.map((u) => (
-              <tr key={u.id}>
-                <td data-label="Name">{u.displayName}</td>
-                <td data-label="Email">{u.email}</td>
-                <td data-label="Role">{u.role}</td>
-                <td data-label="Capacity">{u.capacity}</td>
-                <td data-label="Active">{u.active ? "yes" : "no"}</td>
-                <td>
-                  <button type="button" onClick={() => (setNotice(null), setView({ kind: "open", id: u.id }))}>
-                    Open {u.displayName}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </ListTable>
+      <ListTable items={users} loading="Loading users…" label="Users" class="admin-table" columns={["Name", "Email", "Role", "Capacity", "Active"]}>
+        {(u) => (
+          <tr key={u.id}>
+            <td data-label="Name">{u.displayName}</td>
+            <td data-label="Email">{u.email}</td>
+            <td data-label="Role">{u.role}</td>
+            <td data-label="Capacity">{u.capacity}</td>
+            <td data-label="Active">{u.active ? "yes" : "no"}</td>
+            <td>
+              <button type="button" onClick={() => (setNotice(null), setView({ kind: "open", id: u.id }))}>
+                Open {u.displayName}
+              </button>
+            </td>
+          </tr>
         )}
-      </Listing>
+      </ListTable>
     </div>
   );
 }
