@@ -7,7 +7,8 @@ import type { MessageView } from "../../src/kinds/views";
 import { Interactions } from "./interactions";
 import { SupervisorSocket, type ConsoleFrame } from "./supervisor-socket";
 import { AlertLine } from "./notices";
-import { TopBar } from "./top-bar";
+import { ConnectionStatus, TopBar } from "./top-bar";
+import type { Connection } from "./live-socket";
 
 const STATS_EVERY_MS = 10_000;
 
@@ -38,7 +39,7 @@ export function Console({
 }) {
   const [queues, setQueues] = useState<Queue[] | null>(null);
   const [queueId, setQueueId] = useState<string | null>(null);
-  const [connection, setConnection] = useState<{ state: string; note: string }>({ state: "connecting", note: "" });
+  const [connection, setConnection] = useState<{ state: Connection; note: string }>({ state: "connecting", note: "" });
   const [board, setBoard] = useState<QueueState | null>(null);
   const [stats, setStats] = useState<QueueStats | null>(null);
   const [spy, setSpy] = useState<Spy | null>(null);
@@ -204,11 +205,7 @@ export function Console({
             </select>
           </label>
         )}
-        <p class={`connection ${connection.state}`} role="status" aria-label="Connection">
-          <span class="dot" aria-hidden="true" />
-          {{ connecting: "Connecting…", online: "Online", reconnecting: "Reconnecting…", closed: "Disconnected" }[connection.state] ?? connection.state}
-          {connection.note && <span class="note"> · {connection.note}</span>}
-        </p>
+        <ConnectionStatus state={connection.state}>{connection.note && <span class="note"> · {connection.note}</span>}</ConnectionStatus>
       </TopBar>
       <AlertLine text={error} class="error banner" />
       {queues && queues.length === 0 && <p class="banner">No queues yet.</p>}

@@ -22,14 +22,12 @@ import { applyHistory, applyWaitingList, lastMessage, waitingListSeq } from "./d
 import { DeskSocket } from "./desk-socket";
 import { OfferCard } from "./offer-card";
 import { ShortcutsHelp } from "./shortcuts-help";
-import { TopBar } from "./top-bar";
+import { CONNECTION_LABEL, ConnectionStatus, TopBar } from "./top-bar";
 import { AlertLine } from "./notices";
 import type { ClientFrame } from "./protocol";
 import "./desk.css";
 
 type Colleague = { userId: string; displayName: string };
-
-const CONNECTION_LABEL = { connecting: "Connecting…", online: "Online", reconnecting: "Reconnecting…", closed: "Disconnected" } as const;
 
 /** A small label naming a ticket's queue, shown when the agent works more than one. */
 function QueueTag({ queue, show }: { queue: Queue; show: boolean }) {
@@ -234,9 +232,7 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
             )}
           </select>
         </label>
-        <p class={`connection ${connection}`} role="status" aria-label="Connection">
-          <span class="dot" aria-hidden="true" />
-          {CONNECTION_LABEL[connection]}
+        <ConnectionStatus state={connection}>
           {notes.map((n) => (
             <span class="note" key={n.queue.id}>
               {" · "}
@@ -244,7 +240,7 @@ export function Desk({ session, onOpenConsole, onSignOut }: { session: Session; 
               {n.note || CONNECTION_LABEL[n.connection]}
             </span>
           ))}
-        </p>
+        </ConnectionStatus>
       </TopBar>
 
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
