@@ -2,7 +2,7 @@
 // provider's settings and write-only credentials, checked with the API's own schemas first.
 import { useState } from "preact/hooks";
 import { checkAccount, credentialsBody, providerForms, providerKinds, settingDefault, settingsBody, settingsValues, type FieldSpec, type FieldValues, type ProviderKind } from "./account-providers";
-import { createAccount, errorAt, fieldErrorsOf, refusalSummary, updateAccount, type Account, type QueueSummary } from "./data";
+import { createAccount, errorAt, fieldErrorsOf, needAttention, refusalSummary, updateAccount, type Account, type QueueSummary } from "./data";
 import { CheckboxField, focusFirstInvalid, Group, NumberField, SecretField, SelectField, TextField } from "./form";
 import { AlertLine, StatusLine } from "../notices";
 
@@ -60,8 +60,7 @@ export function AccountForm({ token, queues, account, readOnly, onSaved, onCance
     if (!name.trim()) local.name = "Required";
     if (Object.keys(local).length > 0) {
       setErrors(local);
-      const n = Object.keys(local).length;
-      setFailure(`Not saved: ${n === 1 ? "one field needs" : `${n} fields need`} attention, see the message at ${n === 1 ? "it" : "each"}.`);
+      setFailure(needAttention(Object.keys(local).length));
       focusFirstInvalid(formEl);
       return;
     }

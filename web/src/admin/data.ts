@@ -125,8 +125,9 @@ export const messageOf = (err: unknown) => (err instanceof Error ? err.message :
  */
 export function refusalSummary(err: unknown, fields: Record<string, string>): string {
   const n = Object.keys(fields).length;
-  if (err instanceof ApiFailure && err.code === "validation_failed" && n > 0) {
-    return `Not saved: ${n === 1 ? "one field needs" : `${n} fields need`} attention, see the message at ${n === 1 ? "it" : "each"}.`;
-  }
+  if (err instanceof ApiFailure && err.code === "validation_failed" && n > 0) return needAttention(n);
   return messageOf(err);
 }
+
+/** What a save refused for `n` fields says next to its button (each field shows its own message). */
+export const needAttention = (n: number) => `Not saved: ${n === 1 ? "one field needs" : `${n} fields need`} attention, see the message at ${n === 1 ? "it" : "each"}.`;
