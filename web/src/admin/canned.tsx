@@ -1,8 +1,9 @@
 // Canned answers: global ones and each account's, by shortcut.
 import { useEffect, useState } from "preact/hooks";
 import type { SectionProps } from "./admin";
-import { createCanned, deleteCanned, fieldErrorsOf, listAccounts, listCanned, messageOf, refusalSummary, updateCanned, type Account, type Canned } from "./data";
-import { focusFirstInvalid, SelectField, TextField } from "./form";
+import { createCanned, deleteCanned, fieldErrorsOf, listAccounts, listCanned, messageOf, updateCanned, type Account, type Canned } from "./data";
+import { SelectField, TextField } from "./form";
+import { useSave } from "./save";
 import { ListTable, SectionHead } from "./section";
 import { AlertLine } from "../notices";
 
@@ -10,25 +11,11 @@ type Draft = { id?: string; scope: string; shortcut: string; body: string };
 
 function CannedForm({ token, draft, accounts, onSaved, onCancel }: { token: string; draft: Draft; accounts: Account[]; onSaved(c: Canned): void; onCancel(): void }) {
   const [v, setV] = useState(draft);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    const formEl = e.currentTarget as HTMLFormElement;
-    setBusy(true);
-    setFailure(null);
-    try {
-      const body = { scope: v.scope, shortcut: v.shortcut.trim(), body: v.body };
-      onSaved(v.id ? await updateCanned(token, v.id, body) : await createCanned(token, body));
-    } catch (err) {
-      const fields = fieldErrorsOf(err);
-      setErrors(fields);
-      setFailure(refusalSummary(err, fields));
-      focusFirstInvalid(formEl);
-    } finally {
-      setBusy(false);
-    }
+  const saving = useSave(fieldErrorsOf);
+  const { errors } = saving;
+  const submit = (e: Event) => {
+    const body = { scope: v.scope, shortcut: v.shortcut.trim(), body: v.body };
+    return saving.submit(e, () => (v.id ? updateCanned(token, v.id, body) : createCanned(token, body)), onSaved);
   };
   const scopes = [{ value: "global", label: "Global (every account)" }, ...accounts.map((a) => ({ value: a.id, label: a.name }))];
   return (
@@ -46,14 +33,14 @@ function CannedForm({ token, draft, accounts, onSaved, onCancel }: { token: stri
           onInput={(body) => setV({ ...v, body })}
         />
         <div class="actions">
-          <button type="submit" class="primary" disabled={busy}>
+          <button type="submit" class="primary" disabled={saving.busy}>
             {v.id ? "Save canned answer" : "Create canned answer"}
           </button>
           <button type="button" onClick={onCancel}>
             Cancel
           </button>
         </div>
-        <AlertLine text={failure} />
+        <AlertLine text={saving.banner} />
       </fieldset>
     </form>
   );

@@ -7,13 +7,20 @@ import { ApiFailure } from "../api";
 import { refusalSummary } from "./data";
 import { focusFirstInvalid } from "./form";
 
-export function useSave() {
+/** The API's messages by field; anything but its refusal is thrown on. */
+function apiFields(err: unknown): Record<string, string> {
+  if (!(err instanceof ApiFailure)) throw err;
+  return err.fieldErrors();
+}
+
+/** `fieldsOf` reads a refusal's messages by field (fieldErrorsOf: also the fields a conflict names, and any failure said). */
+export function useSave(fieldsOf: (err: unknown) => Record<string, string> = apiFields) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [banner, setBanner] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
 
-  /** On submit: `send`, then `done` with its answer; anything but the API's refusal is thrown on. */
+  /** On submit: `send`, then `done` with its answer. */
   async function submit<T>(e: Event, send: () => Promise<T>, done: (result: T) => void): Promise<void> {
     e.preventDefault();
     const formEl = e.currentTarget as HTMLFormElement;
@@ -26,8 +33,7 @@ export function useSave() {
       setSaved(true);
       done(result);
     } catch (err) {
-      if (!(err instanceof ApiFailure)) throw err;
-      const fields = err.fieldErrors();
+      const fields = fieldsOf(err);
       setErrors(fields);
       setBanner(refusalSummary(err, fields));
       focusFirstInvalid(formEl);
