@@ -5,6 +5,7 @@ import { createApp } from "../../src/app";
 import { call, seedUser, unique } from "../helpers/api";
 import { BASE, createQueue, createTelegramAccount, row, SECRET_TOKEN, telegramUpdate } from "../helpers/hub";
 import { createMetaAccount, customerMessage, newIgsid, newMid, notification, signatureOf } from "../providers/meta/helpers";
+import { meteredDb } from "../helpers/d1-trips";
 
 // A welcome message that names a library template: the customer gets the template's text, and
 // after the template changes, the next new customer gets the new text, at the same D1 round trips
@@ -12,29 +13,6 @@ import { createMetaAccount, customerMessage, newIgsid, newMid, notification, sig
 
 const app = createApp();
 
-/** env.DB counting round trips: each batch, and each statement run on its own. */
-function meteredDb() {
-  const trips: string[] = [];
-  const watch = (stmt: D1PreparedStatement, text: string): D1PreparedStatement => {
-    const bind = stmt.bind.bind(stmt);
-    stmt.bind = (...values: unknown[]) => watch(bind(...values), text);
-    for (const method of ["first", "run", "all", "raw"] as const) {
-      const original = (stmt[method] as (...a: unknown[]) => unknown).bind(stmt);
-      (stmt as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => (trips.push(`${method}: ${text}`), original(...a));
-    }
-    return stmt;
-  };
-  const DB = new Proxy(env.DB, {
-    get(target, prop) {
-      if (prop === "prepare") return (text: string) => watch(target.prepare(text), text);
-      if (prop === "batch") return (statements: D1PreparedStatement[]) => (trips.push(`batch of ${statements.length}`), target.batch(statements));
-      if (prop === "exec") return (text: string) => (trips.push(`exec: ${text}`), target.exec(text));
-      const value = Reflect.get(target, prop);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { DB, trips };
-}
 
 async function send(request: Request, db: D1Database = env.DB) {
   const exec = createExecutionContext();

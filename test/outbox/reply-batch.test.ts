@@ -4,29 +4,8 @@ import { recordOutcome } from "../../src/db/outbox";
 import { storeReply } from "../../src/db/replies";
 import { ingestMessage } from "../../src/db/ingest";
 import { createQueue, createTelegramAccount, createUser } from "../helpers/hub";
+import { meteredBatches } from "../helpers/d1-trips";
 
-/** env.DB adding up D1's meta of every batch. */
-function meteredBatches() {
-  const totals = { batches: 0, statements: 0, rowsWritten: 0 };
-  const DB = new Proxy(env.DB, {
-    get(target, prop) {
-      if (prop === "batch") {
-        return async (statements: D1PreparedStatement[]) => {
-          const results = await target.batch(statements);
-          totals.batches++;
-          for (const r of results) {
-            totals.statements++;
-            totals.rowsWritten += r.meta.rows_written;
-          }
-          return results;
-        };
-      }
-      const value = Reflect.get(target, prop);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { DB, totals };
-}
 
 const ticketTimes = (ticketId: number) =>
   env.DB.prepare("SELECT last_message_at, updated_at, first_reply_at FROM tickets WHERE id = ?1").bind(ticketId).first<{ last_message_at: number; updated_at: number; first_reply_at: number | null }>();

@@ -6,32 +6,10 @@ import { ingestMessage } from "../../src/db/ingest";
 import { ingestMessageRun } from "../../src/db/ingest-batch";
 import { ingestEcho } from "../../src/db/ingest-reports";
 import { BASE, createQueue, createTelegramAccount, row, SECRET_TOKEN, telegramUpdate } from "../helpers/hub";
+import { meteredBatches } from "../helpers/d1-trips";
 
 const app = createApp();
 
-/** env.DB adding up D1's own meta of every batch: statements, rows read and rows written (index entries included). */
-function meteredBatches() {
-  const totals = { batches: 0, statements: 0, rowsRead: 0, rowsWritten: 0 };
-  const DB = new Proxy(env.DB, {
-    get(target, prop) {
-      if (prop === "batch") {
-        return async (statements: D1PreparedStatement[]) => {
-          const results = await target.batch(statements);
-          totals.batches++;
-          for (const r of results) {
-            totals.statements++;
-            totals.rowsRead += r.meta.rows_read;
-            totals.rowsWritten += r.meta.rows_written;
-          }
-          return results;
-        };
-      }
-      const value = Reflect.get(target, prop);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { DB, totals };
-}
 
 async function post(key: string, update: unknown, db: D1Database) {
   const exec = createExecutionContext();

@@ -10,6 +10,7 @@ import { ACCOUNT_SID, formBody, settings as twilioSettings, sign, creds as twili
 import sinchDelivered from "../fixtures/sinch/delivery-delivered.json";
 import sinchText from "../fixtures/sinch/inbound-text.json";
 import { BASE, BOT_TOKEN, count, createAccount, createQueue, createTelegramAccount, createUser, row, SECRET_TOKEN, setConversation, telegramUpdate } from "../helpers/hub";
+import { meteredDb } from "../helpers/d1-trips";
 
 const app = createApp();
 
@@ -17,29 +18,6 @@ const app = createApp();
  * env.DB as the hub sees it, counting D1 round trips: each batch, exec, and each statement run on
  * its own (first, run, all, raw). `sql` lists every statement prepared, in order.
  */
-function meteredDb() {
-  const trips: string[] = [];
-  const sql: string[] = [];
-  const watch = (stmt: D1PreparedStatement, text: string): D1PreparedStatement => {
-    const bind = stmt.bind.bind(stmt);
-    stmt.bind = (...values: unknown[]) => watch(bind(...values), text);
-    for (const method of ["first", "run", "all", "raw"] as const) {
-      const original = (stmt[method] as (...a: unknown[]) => unknown).bind(stmt);
-      (stmt as unknown as Record<string, unknown>)[method] = (...a: unknown[]) => (trips.push(`${method}: ${text}`), original(...a));
-    }
-    return stmt;
-  };
-  const DB = new Proxy(env.DB, {
-    get(target, prop) {
-      if (prop === "prepare") return (text: string) => (sql.push(text), watch(target.prepare(text), text));
-      if (prop === "batch") return (statements: D1PreparedStatement[]) => (trips.push(`batch of ${statements.length}`), target.batch(statements));
-      if (prop === "exec") return (text: string) => (trips.push(`exec: ${text}`), target.exec(text));
-      const value = Reflect.get(target, prop);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { DB, trips, sql };
-}
 
 /** Sends `request` to the hub with `db` as its D1 binding, and waits for what it does after answering. */
 async function send(request: Request, db: D1Database = env.DB) {
