@@ -97,6 +97,10 @@ export async function leaveIfEmpty(q: QueueHost, now: number) {
  */
 export function announceDemand(q: QueueHost, now: number, opts: { everyPeer?: boolean; refresh?: boolean } = {}) {
   const config = q.store.config();
+  // Nobody to tell (no lower-priority queue shares an agent, as read lately): the claim is not even
+  // worked out, so a queue alone costs nothing per event however many agents it has. The claim last
+  // told stays recorded; once a peer appears, the next change or refresh tells it.
+  if (!opts.everyPeer && noPeersBelow(q, now, config.priority)) return;
   // Tickets anyone here could be offered: not those reserved for one agent, and none where agents pick.
   const waiting = !config.closeAutoAssign && q.store.waitingTickets().some((t) => t.sticky_until === null || t.sticky_until <= now);
   const agentIds = waiting ? q.store.agents().filter((a) => isAvailable(q, a.id, a)).map((a) => a.id) : [];
@@ -111,6 +115,11 @@ export function announceDemand(q: QueueHost, now: number, opts: { everyPeer?: bo
       .then((peers) => Promise.all(peers.map((id) => q.env.QUEUE_OBJECT.getByName(id).peerDemand(from, claim))))
       .catch((err) => console.error("could not tell peer queues of this queue's demand", err)),
   );
+}
+
+function noPeersBelow(q: QueueHost, now: number, priority: number): boolean {
+  const c = q.peerCache;
+  return c !== undefined && c.priority === priority && now - c.at < PEERS_TTL_MS && c.ids.length === 0;
 }
 
 /** Queues sharing a member with this one (of lower priority than `below`, unless null), from D1, briefly cached. */
