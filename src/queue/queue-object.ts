@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { clientFrameSchema, type ClientFrame, type QueueStats } from "./protocol";
 import type { MessageView } from "../kinds/views";
 import type { RoutingConfig } from "../domain/routing-config";
+import { coalescingBatches } from "../db/coalesced-batch";
 import type { Env } from "../env";
 import { meterD1, replyClockStart, replyLap } from "../db/meter";
 import { QueueStore, type PeerClaim } from "./store";
@@ -45,7 +46,9 @@ export class QueueObject extends DurableObject<Env> {
     super(ctx, meterD1(env));
     const q: QueueHost = {
       store: new QueueStore(ctx.storage.sql, (at) => setAlarm(ctx, at)),
-      env,
+      // The object's events share its D1 round trips: an accept's or a delivery's batch asked for
+      // while another is on its way goes with the next one (db/coalesced-batch.ts).
+      env: { ...env, DB: coalescingBatches(env.DB) },
       ctx,
       get queueId() {
         return ctx.id.name ?? ctx.id.toString();

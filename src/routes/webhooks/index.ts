@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
 import { claimReplayKey, releaseReplayKey, type ReceivingAccount } from "../../db/account-lookup";
+import { coalescingAcrossRequests } from "../../db/coalesced-batch";
 import { AccountChanged, ReplayedRequest } from "../../db/webhook-batch";
 import type { AppContext } from "../../env";
 import { errorBody } from "../../errors";
@@ -54,7 +55,9 @@ export const webhooks = new Hono<AppContext>()
       // A one-time value is claimed by the batch that stores the request's first events.
       const replay = auth.replayKey ? { key: auth.replayKey, claimed: false } : undefined;
       try {
-        const events = await receiveEvents(c.env, c.executionCtx, adapter, { account: replay ? { ...account, replay } : account, ctx }, request);
+        // Stored in the D1 round trip of whatever webhooks this isolate is storing at the same moment.
+        const env = { ...c.env, DB: coalescingAcrossRequests(c.env.DB, c.executionCtx) };
+        const events = await receiveEvents(env, c.executionCtx, adapter, { account: replay ? { ...account, replay } : account, ctx }, request);
         // Nothing was stored (every event was seen before): the value is claimed on its own.
         if (replay && !replay.claimed && !(await claimReplayKey(c.env.DB, account.id, replay.key))) return refuseUnauthenticated(c, account, REPLAYED, sourceOf(c));
         return adapter.acknowledge?.(events) ?? c.json({ ok: true, events: events.length });
