@@ -48,14 +48,26 @@ const outboundSql = (where: string) => `
   LEFT JOIN users u ON u.id = m.author_id
   WHERE ${where} AND m.direction IN ('out', 'system')`;
 
+/**
+ * What `outboundSql` joins to a message, as columns of the RETURNING of a statement that writes it
+ * (`storeReply`'s insert), which has the message's own columns: the rest of its `OutboundRow`.
+ */
+export const OUTBOUND_JOINED_RETURNING = `
+  (SELECT a.key FROM channel_accounts a WHERE a.id = messages.account_id) AS account_key,
+  (SELECT a.status FROM channel_accounts a WHERE a.id = messages.account_id) AS account_status,
+  (SELECT a.provider FROM channel_accounts a WHERE a.id = messages.account_id) AS provider,
+  (SELECT a.settings FROM channel_accounts a WHERE a.id = messages.account_id) AS settings,
+  (SELECT a.credentials FROM channel_accounts a WHERE a.id = messages.account_id) AS credentials,
+  (SELECT a.conversation FROM channel_accounts a WHERE a.id = messages.account_id) AS conversation,
+  (SELECT t.queue_id FROM tickets t WHERE t.id = messages.ticket_id) AS queue_id,
+  (SELECT c.address FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE t.id = messages.ticket_id) AS address,
+  (SELECT u.display_name FROM users u WHERE u.id = messages.author_id) AS author_name,
+  (SELECT max(coalesce(i.sent_at, i.created_at)) FROM tickets t JOIN tickets it ON it.contact_id = t.contact_id JOIN messages i ON i.ticket_id = it.id
+   WHERE t.id = messages.ticket_id AND i.direction = 'in') AS last_inbound_at`;
+
 /** The outbound message `id` as its delivery reads it. */
 export function outboundStatement(d1: D1Database, id: number): D1PreparedStatement {
   return d1.prepare(outboundSql("m.id = ?1")).bind(id);
-}
-
-/** The ticket's outbound message with client id `clientMsgId`, as its delivery reads it: read in the batch that stores it. */
-export function outboundByClientIdStatement(d1: D1Database, ticketId: number, clientMsgId: string): D1PreparedStatement {
-  return d1.prepare(outboundSql("m.ticket_id = ?1 AND m.client_msg_id = ?2")).bind(ticketId, clientMsgId);
 }
 
 export async function loadOutbound(d1: D1Database, id: number): Promise<OutboundRow | null> {
@@ -98,10 +110,16 @@ export type SendOutcome =
  */
 export const OUTCOME_UNKNOWN_PREFIX = "outcome unknown:";
 
-/** What a reply becomes once the provider took it: `sent`, unless a report moved it further already (in SQL, on the row before the update). */
-const SENT_NOW = `(CASE WHEN messages.status IN ('queued', 'sending') OR (messages.status = 'failed' AND messages.status_reason LIKE '${OUTCOME_UNKNOWN_PREFIX}%') THEN 'sent' ELSE messages.status END)`;
-/** A report that outran the send's answer (`p`) goes further than that. */
-const PENDING_AHEAD = `p.status IS NOT NULL AND ${reportRankSql("p.status")} > ${currentRankSql(SENT_NOW)}`;
+/**
+ * What a reply becomes once the provider took it (`s`): `sent`, unless a report moved it further
+ * already, with its rank. A report that outran the send's answer (`p`, the furthest waiting for
+ * the id) applies when it ranks above that.
+ */
+const SENT_NOW = `SELECT status, ${currentRankSql("status")} AS rank FROM (
+    SELECT CASE WHEN status IN ('queued', 'sending') OR (status = 'failed' AND status_reason LIKE '${OUTCOME_UNKNOWN_PREFIX}%') THEN 'sent' ELSE status END AS status
+    FROM messages WHERE id = ?1)`;
+const PENDING_FURTHEST = `SELECT status, reason, ${reportRankSql("status")} AS rank FROM pending_statuses
+    WHERE account_id = ?4 AND provider_message_id = ?2 ORDER BY rank DESC LIMIT 1`;
 
 /**
  * Records the outcome of a send in one batch and returns the message's status after it: a status
@@ -113,52 +131,39 @@ export async function recordOutcome(
   o: SendOutcome,
   now: number,
 ): Promise<{ status: MessageStatus; reason: string | null }> {
-  const statements =
-    o.status === "sent"
-      ? [
-          // An echo that outran this answer may have recorded the reply as a message of its own: fold it in.
-          d1
-            .prepare("DELETE FROM messages WHERE account_id = ?1 AND provider_message_id = ?2 AND id != ?3 AND direction = 'out' AND author_id IS NULL")
-            .bind(m.accountId, o.providerMessageId, m.id),
-          // A provider's status callback may have moved it past `sent` already: never back. A sweep
-          // that took this slow attempt for a dead one learns the outcome after all. Reports that
-          // outran this answer apply in the same statement, the furthest first, forward only.
-          d1
-            .prepare(
-              `UPDATE messages SET
-                 status = CASE WHEN ${PENDING_AHEAD} THEN p.status ELSE ${SENT_NOW} END,
-                 status_reason = CASE WHEN ${PENDING_AHEAD} THEN p.reason END,
-                 provider_message_id = ?2, updated_at = ?3
-               FROM (SELECT 1) AS one LEFT JOIN (SELECT status, reason FROM pending_statuses WHERE account_id = ?4 AND provider_message_id = ?2
-                     ORDER BY ${reportRankSql("status")} DESC LIMIT 1) AS p ON true
-               WHERE messages.id = ?1
-               RETURNING messages.status, messages.status_reason`,
-            )
-            .bind(m.id, o.providerMessageId, now, m.accountId),
-          d1
-            .prepare("DELETE FROM pending_statuses WHERE account_id = ?1 AND (provider_message_id = ?2 OR at < ?3)")
-            .bind(m.accountId, o.providerMessageId, now - 24 * 60 * 60 * 1000),
-        ]
-      : [
-          d1.prepare("UPDATE messages SET status = 'failed', status_reason = ?2, updated_at = ?3 WHERE id = ?1").bind(m.id, o.reason, now),
-          d1
-            .prepare("UPDATE channel_accounts SET last_delivery_error_at = ?2, last_delivery_error = ?3 WHERE id = ?1")
-            .bind(m.accountId, now, o.reason),
-          ...(o.credentialsRejected
-            ? [
-                d1
-                  .prepare("UPDATE channel_accounts SET status = 'error', status_reason = ?2, updated_at = ?3 WHERE id = ?1")
-                  .bind(m.accountId, `credentials rejected: ${o.reason}`, now),
-              ]
-            : []),
-        ];
-  if (o.status === "failed") {
-    await d1.batch(statements);
-    return { status: "failed", reason: o.reason };
+  if (o.status === "sent") {
+    // A provider's status callback may have moved it past `sent` already: never back. A sweep that
+    // took this slow attempt for a dead one learns the outcome after all. Reports that outran this
+    // answer apply in the same statement, the furthest first, forward only. Setting the provider id
+    // folds in an echo stored in its place and drops the reports it took up (migration 0022).
+    const [updated] = await d1.batch<{ status: MessageStatus; status_reason: string | null }>([
+      d1.prepare(
+        `UPDATE messages SET
+           status = CASE WHEN p.rank > s.rank THEN p.status ELSE s.status END,
+           status_reason = CASE WHEN p.rank > s.rank THEN p.reason END,
+           provider_message_id = ?2, updated_at = ?3
+         FROM (${SENT_NOW}) AS s LEFT JOIN (${PENDING_FURTHEST}) AS p ON true
+         WHERE messages.id = ?1
+         RETURNING messages.status, messages.status_reason`,
+      ).bind(m.id, o.providerMessageId, now, m.accountId),
+    ]);
+    const final = updated?.results[0];
+    return { status: final?.status ?? "sent", reason: final?.status_reason ?? null };
   }
-  const results = await d1.batch<{ status: MessageStatus; status_reason: string | null }>(statements);
-  const final = results[1]?.results[0];
-  return { status: final?.status ?? "sent", reason: final?.status_reason ?? null };
+  await d1.batch([
+    d1.prepare("UPDATE messages SET status = 'failed', status_reason = ?2, updated_at = ?3 WHERE id = ?1").bind(m.id, o.reason, now),
+    d1
+      .prepare("UPDATE channel_accounts SET last_delivery_error_at = ?2, last_delivery_error = ?3 WHERE id = ?1")
+      .bind(m.accountId, now, o.reason),
+    ...(o.credentialsRejected
+      ? [
+          d1
+            .prepare("UPDATE channel_accounts SET status = 'error', status_reason = ?2, updated_at = ?3 WHERE id = ?1")
+            .bind(m.accountId, `credentials rejected: ${o.reason}`, now),
+        ]
+      : []),
+  ]);
+  return { status: "failed", reason: o.reason };
 }
 
 export type OutboxRef = { id: number; ticketId: number };

@@ -1,7 +1,7 @@
 import type { MessageView } from "../kinds/views";
 import { messageViewFromRow, type MessageRow } from "./message-view";
-import { extrasFromRows, ticketExtrasStatement, type TicketExtras } from "./agent-views";
-import { outboundByClientIdStatement, type OutboundRow } from "./outbox";
+import { extrasFromRows, TICKET_EXTRAS_SQL, type TicketExtras } from "./agent-views";
+import { OUTBOUND_JOINED_RETURNING, type OutboundRow } from "./outbox";
 
 // What an agent's actions write to D1. The queue object calls these and re-checks its own state after.
 
@@ -14,9 +14,9 @@ export type StoreOutcome = { message: MessageView; created: boolean; enqueue?: b
 
 /**
  * A new reply stored already claimed for its first send (`sending`, one attempt), with what the
- * send needs (`delivery`), read in the same batch: the caller sends it at once and records the
- * outcome (`deliverClaimed` in `src/outbox/deliver.ts`). If that attempt never happens, the
- * claim's lease runs out and the outbox sweep settles it, as it does a consumer's attempt that died.
+ * send needs (`delivery`), read by the statement that stores it: the caller sends it at once and
+ * records the outcome (`deliverClaimed` in `src/outbox/deliver.ts`). If that attempt never happens,
+ * the claim's lease runs out and the outbox sweep settles it, as it does a consumer's attempt that died.
  */
 export type StoredReply = { message: MessageView; created: true; delivery: OutboundRow };
 
@@ -31,8 +31,9 @@ export async function storeReply(
   r: { ticketId: number; authorId: string; text: string; clientMsgId: string; resend?: boolean },
   now = Date.now(),
 ): Promise<StoredReply | StoreOutcome> {
-  // The message's insert trigger moves the ticket's last_message_at (migration 0021).
-  const [inserted, loaded] = await d1.batch<MessageRow & OutboundRow>([
+  // The message's insert trigger moves the ticket's last_message_at (migration 0021). What the send
+  // needs comes back with the stored row, read for it in the same statement.
+  const [inserted] = await d1.batch<MessageRow & OutboundRow>([
     d1
       .prepare(
         `INSERT INTO messages (account_id, ticket_id, conversation_id, direction, author_id, body, client_msg_id, status, claimed_at, attempts, created_at, updated_at)
@@ -40,19 +41,14 @@ export async function storeReply(
          FROM tickets t LEFT JOIN conversations v ON v.ticket_id = t.id AND v.open = 1
          WHERE t.id = ?1 AND t.status != 'closed'
          ON CONFLICT DO NOTHING
-         RETURNING *`,
+         RETURNING id, ticket_id, direction, body, attachments, status, status_reason, author_id, created_at, edited_at, deleted_at, reaction,
+           client_msg_id, claimed_at, attempts, provider_message_id, account_id, ${OUTBOUND_JOINED_RETURNING}`,
       )
       .bind(r.ticketId, r.authorId, r.text, r.clientMsgId, now),
-    outboundByClientIdStatement(d1, r.ticketId, r.clientMsgId),
   ]);
   const row = inserted?.results[0];
-  const delivery = loaded?.results[0];
   // The claim is the delivery's own business: to its author the reply is queued until the outcome is known.
-  if (row) {
-    const message: MessageView = { ...messageViewFromRow(row), status: "queued" };
-    // Without its delivery row (it always joins; never seen) the claim lapses and the sweep settles it.
-    return delivery ? { message, created: true, delivery } : { message, created: true };
-  }
+  if (row) return { message: { ...messageViewFromRow(row), status: "queued" }, created: true, delivery: row };
   const existing = await d1
     .prepare("SELECT * FROM messages WHERE ticket_id = ?1 AND client_msg_id = ?2")
     .bind(r.ticketId, r.clientMsgId)
@@ -139,7 +135,8 @@ function markAssignedStatement(d1: D1Database, ticketId: number, agentId: string
 /**
  * An agent takes a ticket (an accept, a pick, a transfer to them), in one D1 round trip: the
  * ticket is marked theirs, and what their desk is shown with it is read — its latest messages
- * (`ticketHistory`) and what their view of it adds (`ticketExtras`).
+ * (`ticketHistory`) and what their view of it adds (`ticketExtras`) — by one statement, whose rows
+ * are the messages, each with the extras (materialized: read once, not once a message).
  */
 export async function assignTicket(
   d1: D1Database,
@@ -147,12 +144,21 @@ export async function assignTicket(
   agentId: string,
   now = Date.now(),
 ): Promise<{ messages: MessageView[]; extras: TicketExtras | undefined }> {
-  const [, history, extras] = await d1.batch([
+  const [, read] = await d1.batch([
     markAssignedStatement(d1, ticketId, agentId, now),
-    ticketHistoryStatement(d1, ticketId, HISTORY_LIMIT),
-    ticketExtrasStatement(d1, [ticketId], agentId),
+    d1
+      .prepare(
+        `WITH x AS MATERIALIZED (${TICKET_EXTRAS_SQL})
+         SELECT x.id AS x_id, x.subject, x.tags, x.provider, x.settings, x.unread, x.last_inbound_at, ${HISTORY_COLUMNS}
+         FROM x LEFT JOIN (${latestMessages("?3", "?4")}) m ON true LEFT JOIN message_translations mt ON mt.message_id = m.id
+         ORDER BY m.id`,
+      )
+      .bind(JSON.stringify([ticketId]), agentId, ticketId, HISTORY_LIMIT),
   ]);
-  return { messages: historyFromRows(history?.results ?? []), extras: extrasFromRows(extras?.results ?? [], now).get(ticketId) };
+  const rows = (read?.results ?? []) as (HistoryRow & { x_id: number })[];
+  const extras = rows[0] ? extrasFromRows([{ ...rows[0], id: rows[0].x_id }], now).get(ticketId) : undefined;
+  // A ticket without messages has one row, the extras'.
+  return { messages: historyFromRows(rows.filter((row) => row.id !== null)), extras };
 }
 
 /**
@@ -194,14 +200,17 @@ export async function ticketHistory(d1: D1Database, ticketId: number, limit = HI
 
 function ticketHistoryStatement(d1: D1Database, ticketId: number, limit: number) {
   return d1
-    .prepare(
-      `SELECT m.*, mt.language AS tr_language, mt.text AS tr_text, mt.source_language AS tr_source
-       FROM (SELECT * FROM messages WHERE ticket_id = ?1 ORDER BY id DESC LIMIT ?2) m
-       LEFT JOIN message_translations mt ON mt.message_id = m.id
-       ORDER BY m.id`,
-    )
+    .prepare(`SELECT ${HISTORY_COLUMNS} FROM (${latestMessages("?1", "?2")}) m LEFT JOIN message_translations mt ON mt.message_id = m.id ORDER BY m.id`)
     .bind(ticketId, limit);
 }
+
+/** A ticket's latest messages, newest first, with the columns of their view (a `MessageRow`). */
+const latestMessages = (ticketId: string, limit: string) =>
+  `SELECT id, ticket_id, direction, body, attachments, status, status_reason, author_id, created_at, edited_at, deleted_at, reaction, client_msg_id
+   FROM messages WHERE ticket_id = ${ticketId} ORDER BY id DESC LIMIT ${limit}`;
+
+/** What the history shows of each of those messages (`m`) and its translation (`mt`). */
+const HISTORY_COLUMNS = "m.*, mt.language AS tr_language, mt.text AS tr_text, mt.source_language AS tr_source";
 
 function historyFromRows(rows: readonly unknown[]): MessageView[] {
   return (rows as HistoryRow[]).map((row) => {
