@@ -44,21 +44,19 @@ export async function ticketExtras(d1: D1Database, ticketIds: readonly number[],
   return extrasFromRows(results, now);
 }
 
-/**
- * The rows `ticketExtras` reads (read them with `extrasFromRows`): the tickets named by ?1 (a JSON
- * array of ids), for user ?2. A statement may read them along with other things.
- */
-export const TICKET_EXTRAS_SQL = `SELECT t.id, t.subject, t.tags, a.provider, a.settings,
+/** The statement `ticketExtras` runs, for a batch that reads them along with other things; read its rows with `extrasFromRows`. */
+export function ticketExtrasStatement(d1: D1Database, ticketIds: readonly number[], userId: string): D1PreparedStatement {
+  return d1
+    .prepare(
+      `SELECT t.id, t.subject, t.tags, a.provider, a.settings,
          (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in' AND m.deleted_at IS NULL
             AND m.id > coalesce((SELECT r.last_read_message_id FROM ticket_reads r WHERE r.ticket_id = t.id AND r.user_id = ?2), 0)) AS unread,
          (SELECT max(coalesce(i.sent_at, i.created_at)) FROM messages i JOIN tickets it ON it.id = i.ticket_id
             WHERE it.contact_id = t.contact_id AND i.direction = 'in') AS last_inbound_at
        FROM tickets t JOIN channel_accounts a ON a.id = t.account_id
-       WHERE t.id IN (SELECT value FROM json_each(?1))`;
-
-/** The statement `ticketExtras` runs, for a batch that reads them along with other things; read its rows with `extrasFromRows`. */
-export function ticketExtrasStatement(d1: D1Database, ticketIds: readonly number[], userId: string): D1PreparedStatement {
-  return d1.prepare(TICKET_EXTRAS_SQL).bind(JSON.stringify(ticketIds), userId);
+       WHERE t.id IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(ticketIds), userId);
 }
 
 export function extrasFromRows(rows: readonly unknown[], now = Date.now()): Map<number, TicketExtras> {

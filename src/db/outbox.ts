@@ -48,22 +48,27 @@ const outboundSql = (where: string) => `
   LEFT JOIN users u ON u.id = m.author_id
   WHERE ${where} AND m.direction IN ('out', 'system')`;
 
+/** What `outboundSql` joins to a message. */
+export type OutboundJoined = Pick<OutboundRow, "account_key" | "account_status" | "provider" | "settings" | "credentials" | "conversation" | "queue_id" | "address" | "author_name" | "last_inbound_at">;
+
 /**
- * What `outboundSql` joins to a message, as columns of the RETURNING of a statement that writes it
- * (`storeReply`'s insert), which has the message's own columns: the rest of its `OutboundRow`.
+ * What `outboundSql` joins to a message, as one column (`joined`, a JSON object: one read of each
+ * row) of the RETURNING of a statement that writes the message, which has its own columns
+ * (`storeReply`'s insert). `withJoined` makes the two an `OutboundRow`.
  */
-export const OUTBOUND_JOINED_RETURNING = `
-  (SELECT a.key FROM channel_accounts a WHERE a.id = messages.account_id) AS account_key,
-  (SELECT a.status FROM channel_accounts a WHERE a.id = messages.account_id) AS account_status,
-  (SELECT a.provider FROM channel_accounts a WHERE a.id = messages.account_id) AS provider,
-  (SELECT a.settings FROM channel_accounts a WHERE a.id = messages.account_id) AS settings,
-  (SELECT a.credentials FROM channel_accounts a WHERE a.id = messages.account_id) AS credentials,
-  (SELECT a.conversation FROM channel_accounts a WHERE a.id = messages.account_id) AS conversation,
-  (SELECT t.queue_id FROM tickets t WHERE t.id = messages.ticket_id) AS queue_id,
-  (SELECT c.address FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE t.id = messages.ticket_id) AS address,
-  (SELECT u.display_name FROM users u WHERE u.id = messages.author_id) AS author_name,
-  (SELECT max(coalesce(i.sent_at, i.created_at)) FROM tickets t JOIN tickets it ON it.contact_id = t.contact_id JOIN messages i ON i.ticket_id = it.id
-   WHERE t.id = messages.ticket_id AND i.direction = 'in') AS last_inbound_at`;
+export const OUTBOUND_JOINED_RETURNING = `(SELECT json_object('account_key', a.key, 'account_status', a.status, 'provider', a.provider,
+     'settings', a.settings, 'credentials', a.credentials, 'conversation', a.conversation, 'queue_id', t.queue_id, 'address', c.address,
+     'author_name', u.display_name,
+     'last_inbound_at', (SELECT max(coalesce(i.sent_at, i.created_at)) FROM messages i JOIN tickets it ON it.id = i.ticket_id
+                         WHERE it.contact_id = t.contact_id AND i.direction = 'in'))
+   FROM tickets t JOIN contacts c ON c.id = t.contact_id JOIN channel_accounts a ON a.id = messages.account_id
+   LEFT JOIN users u ON u.id = messages.author_id
+   WHERE t.id = messages.ticket_id) AS joined`;
+
+export function withJoined<T extends { joined: string }>(row: T): Omit<T, "joined"> & OutboundJoined {
+  const { joined, ...own } = row;
+  return { ...own, ...(JSON.parse(joined) as OutboundJoined) };
+}
 
 /** The outbound message `id` as its delivery reads it. */
 export function outboundStatement(d1: D1Database, id: number): D1PreparedStatement {
