@@ -189,22 +189,21 @@ export async function ticketHistory(d1: D1Database, ticketId: number, limit = HI
   return historyFromRows(results);
 }
 
+/** Newest first, each message with its translation (one a message, its primary key): `historyFromRows` turns them around. */
 function ticketHistoryStatement(d1: D1Database, ticketId: number, limit: number) {
   return d1
-    .prepare(`SELECT ${HISTORY_COLUMNS} FROM (${latestMessages("?1", "?2")}) m LEFT JOIN message_translations mt ON mt.message_id = m.id ORDER BY m.id`)
+    .prepare(
+      `SELECT m.id, m.ticket_id, m.direction, m.body, m.attachments, m.status, m.status_reason, m.author_id, m.created_at, m.edited_at,
+         m.deleted_at, m.reaction, m.client_msg_id, mt.language AS tr_language, mt.text AS tr_text, mt.source_language AS tr_source
+       FROM messages m LEFT JOIN message_translations mt ON mt.message_id = m.id
+       WHERE m.ticket_id = ?1 ORDER BY m.id DESC LIMIT ?2`,
+    )
     .bind(ticketId, limit);
 }
 
-/** A ticket's latest messages, newest first, with the columns of their view (a `MessageRow`). */
-const latestMessages = (ticketId: string, limit: string) =>
-  `SELECT id, ticket_id, direction, body, attachments, status, status_reason, author_id, created_at, edited_at, deleted_at, reaction, client_msg_id
-   FROM messages WHERE ticket_id = ${ticketId} ORDER BY id DESC LIMIT ${limit}`;
-
-/** What the history shows of each of those messages (`m`) and its translation (`mt`). */
-const HISTORY_COLUMNS = "m.*, mt.language AS tr_language, mt.text AS tr_text, mt.source_language AS tr_source";
-
+/** The history's rows, newest first, as views oldest first. */
 function historyFromRows(rows: readonly unknown[]): MessageView[] {
-  return (rows as HistoryRow[]).map((row) => {
+  return (rows as HistoryRow[]).toReversed().map((row) => {
     const view = messageViewFromRow(row);
     if (row.tr_language !== null && row.tr_text !== null) view.translation = { language: row.tr_language, text: row.tr_text, sourceLanguage: row.tr_source };
     return view;
