@@ -40,8 +40,11 @@ export function dispatch(q: QueueHost, now: number) {
       if (needsGrant(q, agent.id, q.store.load(agent.id), agent.capacity)) q.store.addClaim(ticket.id, agent.id, "offer", agent.capacity);
       else sendOffer(q, agent.id, ticket.id, now);
     }
-    // The chosen agents' load and last offer changed: the next ticket sees them as they are now.
-    available = availableAgents(q, now);
+    // Only the chosen agents' load and last offer changed: the next ticket sees them as they are now,
+    // without looking at every agent again (the work stays the same however large the roster).
+    const chosenIds = new Set(chosen.map((a) => a.id));
+    const claimed = q.store.claimedAgents(config.priority, now);
+    available = available.flatMap((a) => (chosenIds.has(a.id) ? (candidate(q, q.store.agent(a.id), claimed) ?? []) : [a]));
   }
 }
 
@@ -54,15 +57,23 @@ export function stickyFor(q: QueueHost, lastAgentId: string | null, now: number)
 }
 
 /** Available, with room under their capacity (here, and in every queue as their ledger last said), and not claimed by a queue of higher priority. */
-function availableAgents(q: QueueHost, now: number): (AgentRow & RingCandidate)[] {
+function availableAgents(q: QueueHost, now: number): Candidate[] {
   const claimed = q.store.claimedAgents(q.store.config().priority, now);
-  const available: (AgentRow & RingCandidate)[] = [];
+  const available: Candidate[] = [];
   for (const a of q.store.agents()) {
-    if (claimed.has(a.id) || fullElsewhere(a) || !isAvailable(q, a.id, a)) continue;
-    const load = q.store.load(a.id);
-    if (load < a.capacity) available.push({ ...a, load, lastOfferAt: a.last_offer_at, idleSince: a.idle_since, assignedCount: a.assigned_count });
+    const c = candidate(q, a, claimed);
+    if (c) available.push(c);
   }
   return available;
+}
+
+type Candidate = RingCandidate & { capacity: number };
+
+function candidate(q: QueueHost, a: AgentRow | undefined, claimed: ReadonlySet<string>): Candidate | null {
+  if (!a || claimed.has(a.id) || fullElsewhere(a) || !isAvailable(q, a.id, a)) return null;
+  const load = q.store.load(a.id);
+  if (load >= a.capacity) return null;
+  return { id: a.id, capacity: a.capacity, weight: a.weight, load, lastOfferAt: a.last_offer_at, idleSince: a.idle_since, assignedCount: a.assigned_count };
 }
 
 /** Online (not away) with a live socket: able to answer a customer now. */
