@@ -56,6 +56,8 @@ export class TicketsTable {
   private readonly offers = new Map<number, Set<string>>();
   private readonly offersTo = new Map<string, Set<number>>();
   private readonly attempts = new Map<number, Set<string>>();
+  /** Tickets waiting for an offer: a dispatch reads these, not every ticket the queue holds. */
+  private readonly waitingIds = new Set<number>();
 
   constructor(private readonly sql: SqlStorage) {
     for (const { offered, tried, ...r } of sql.exec<Omit<TicketRow, "view"> & { view: string; offered: string | null; tried: string | null }>("SELECT * FROM tickets")) {
@@ -70,6 +72,8 @@ export class TicketsTable {
     if (old?.state === "assigned" && old.agent_id) remove(this.heldBy, old.agent_id, old.id);
     this.rows.set(row.id, row);
     if (row.state === "assigned" && row.agent_id) add(this.heldBy, row.agent_id, row.id);
+    if (row.state === "waiting") this.waitingIds.add(row.id);
+    else this.waitingIds.delete(row.id);
   }
 
   private patch(id: number, change: Partial<TicketRow>) {
@@ -91,7 +95,7 @@ export class TicketsTable {
   }
 
   waiting(): TicketRow[] {
-    return [...this.rows.values()].filter((t) => t.state === "waiting").sort(inQueueOrder);
+    return [...this.waitingIds].map((id) => this.rows.get(id)!).sort(inQueueOrder);
   }
 
   /** Tickets not yet held by anyone (waiting or being offered), in serving order. */
@@ -270,6 +274,7 @@ export class TicketsTable {
     if (row) {
       this.sql.exec("DELETE FROM tickets WHERE id = ?", id);
       if (row.state === "assigned" && row.agent_id) remove(this.heldBy, row.agent_id, id);
+      this.waitingIds.delete(id);
       this.rows.delete(id);
     }
     this.closeOffers(id);
