@@ -12,7 +12,11 @@
 
 /** Callers whose statements one round trip carries at most. */
 const MAX_CALLERS = 32;
-/** Statements one round trip carries at most (a caller with more goes alone). */
+/**
+ * Statements one round trip carries at most (a caller with more goes alone). The caller that sends
+ * a shared batch has every statement in it counted towards its own invocation's D1 query limit,
+ * so this bounds what company adds to any one request.
+ */
 const MAX_STATEMENTS = 100;
 
 type KeepAlive = Pick<ExecutionContext, "waitUntil">;
