@@ -1,39 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { recordOutcome } from "../../src/db/outbox";
-import { storeReply } from "../../src/db/replies";
-import { ingestMessage } from "../../src/db/ingest";
-import { createQueue, createTelegramAccount, createUser } from "../helpers/hub";
+import { replyingTicket } from "../helpers/replying";
 
 // What setting a reply's provider id does besides (migration 0022): the outcome's one UPDATE folds
 // in an echo stored in the reply's place and drops the reports it took up; an echo that reconciles
 // a reply still sending leaves the reports for the outcome.
-
-let seq = 0;
-
-async function replying() {
-  const queueId = await createQueue();
-  const { id: accountId } = await createTelegramAccount(queueId);
-  const agent = await createUser({ queues: [queueId] });
-  const user = 9_300_000 + ++seq;
-  const stored = await ingestMessage(env.DB, { id: accountId, name: "Support bot", provider: "telegram", queueId }, {
-    kind: "message",
-    eventKey: `message:${user}:1`,
-    providerMessageId: `${user}:1`,
-    contact: { externalId: String(user), address: String(user), displayName: "Ayşe" },
-    text: "Merhaba",
-    attachments: [],
-    sentAt: 1_000,
-  }, 1_000);
-  if (stored.result !== "stored") throw new Error("not stored");
-  const ticketId = stored.ticket.id;
-  const reply = async (clientMsgId: string, text = clientMsgId) => {
-    const r = await storeReply(env.DB, { ticketId, authorId: agent.id, text, clientMsgId }, 2_000);
-    if (!r || !("message" in r)) throw new Error("no reply");
-    return r.message.id;
-  };
-  return { accountId, ticketId, user, reply };
-}
 
 const one = <T>(sql: string, ...params: unknown[]) => env.DB.prepare(sql).bind(...params).first<T>();
 const pendingFor = (accountId: string, providerMessageId: string) =>
@@ -41,7 +13,7 @@ const pendingFor = (accountId: string, providerMessageId: string) =>
 
 describe("a send's outcome in D1", () => {
   it("folds in an echo that outran the answer and was stored as a message of its own", async () => {
-    const { accountId, ticketId, user, reply } = await replying();
+    const { accountId, ticketId, user, reply } = await replyingTicket();
     const sent = await reply("c-echo", "Kargonuz yolda");
     // The echo (the customer's copy, prefixed with the agent's name) came first: no author, the send's id.
     const echo = await one<{ id: number }>(
@@ -56,7 +28,7 @@ describe("a send's outcome in D1", () => {
   });
 
   it("keeps the reports an echo's reconciliation leaves waiting, and applies them with the outcome", async () => {
-    const { accountId, user, reply } = await replying();
+    const { accountId, user, reply } = await replyingTicket();
     const sent = await reply("c-reconciled");
     await pendingFor(accountId, `p-${user}`).run();
     // As ingestEcho reconciles a reply still sending: its id, nothing else.
@@ -67,7 +39,7 @@ describe("a send's outcome in D1", () => {
   });
 
   it("drops the account's reports older than a day and keeps the others' newer ones", async () => {
-    const { accountId, user, reply } = await replying();
+    const { accountId, user, reply } = await replyingTicket();
     const sent = await reply("c-old");
     const now = 200_000_000;
     await env.DB.batch([

@@ -2,33 +2,15 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { recordOutcome } from "../../src/db/outbox";
 import { storeReply } from "../../src/db/replies";
-import { ingestMessage } from "../../src/db/ingest";
-import { createQueue, createTelegramAccount, createUser } from "../helpers/hub";
 import { meteredBatches } from "../helpers/d1-trips";
-
+import { replyingTicket } from "../helpers/replying";
 
 const ticketTimes = (ticketId: number) =>
   env.DB.prepare("SELECT last_message_at, updated_at, first_reply_at FROM tickets WHERE id = ?1").bind(ticketId).first<{ last_message_at: number; updated_at: number; first_reply_at: number | null }>();
 
-let seq = 0;
-
 describe("an agent's reply in D1", () => {
   it("is stored in one statement that moves the ticket's last_message_at once, and a repeat of the frame moves nothing", async () => {
-    const queueId = await createQueue();
-    const { id } = await createTelegramAccount(queueId);
-    const agent = await createUser({ queues: [queueId] });
-    const user = 9_100_000 + ++seq;
-    const stored = await ingestMessage(env.DB, { id, name: "Support bot", provider: "telegram", queueId }, {
-      kind: "message",
-      eventKey: `message:${user}:1`,
-      providerMessageId: `${user}:1`,
-      contact: { externalId: String(user), address: String(user), displayName: "Ayşe", username: "ayse" },
-      text: "Merhaba",
-      attachments: [],
-      sentAt: 1_000,
-    }, 1_000);
-    if (stored.result !== "stored") throw new Error("not stored");
-    const ticketId = stored.ticket.id;
+    const { agent, ticketId } = await replyingTicket();
     expect(await ticketTimes(ticketId)).toEqual({ last_message_at: 1_000, updated_at: 1_000, first_reply_at: null });
 
     const meter = meteredBatches();
@@ -43,25 +25,7 @@ describe("an agent's reply in D1", () => {
   });
 
   it("records a send's outcome in one statement, taking up the furthest report that outran it, never going back", async () => {
-    const queueId = await createQueue();
-    const { id } = await createTelegramAccount(queueId);
-    const agent = await createUser({ queues: [queueId] });
-    const user = 9_200_000 + ++seq;
-    const stored = await ingestMessage(env.DB, { id, name: "Support bot", provider: "telegram", queueId }, {
-      kind: "message",
-      eventKey: `message:${user}:1`,
-      providerMessageId: `${user}:1`,
-      contact: { externalId: String(user), address: String(user), displayName: "Ayşe" },
-      text: "Merhaba",
-      attachments: [],
-      sentAt: 1_000,
-    }, 1_000);
-    if (stored.result !== "stored") throw new Error("not stored");
-    const reply = async (clientMsgId: string) => {
-      const r = await storeReply(env.DB, { ticketId: stored.ticket.id, authorId: agent.id, text: clientMsgId, clientMsgId }, 2_000);
-      if (!r || !("message" in r)) throw new Error("no reply");
-      return r.message.id;
-    };
+    const { accountId: id, user, reply } = await replyingTicket();
     const statusOf = (messageId: number) => env.DB.prepare("SELECT status, status_reason AS reason FROM messages WHERE id = ?1").bind(messageId).first();
     const early = (providerMessageId: string, status: string, reason: string | null = null) =>
       env.DB.prepare("INSERT INTO pending_statuses (account_id, provider_message_id, status, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)").bind(id, providerMessageId, status, reason, Date.now()).run();
