@@ -15,7 +15,10 @@ const MAX_STATEMENTS = 6;
 /** Offers stay open through the whole test: no timer fires while it counts. */
 const config = { ...defaultRoutingConfig, agentRingTimeS: 600 };
 
-type Count = { statements: number; cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] };
+type Count = { statements: number; cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[]; rosterPasses: number; ticketPasses: number };
+
+/** The object's store as its instance holds it: the roster and the tickets it keeps in memory. */
+type StoreInside = { agents(): unknown[]; tickets: { rows: Map<number, unknown> } };
 
 /**
  * Counts every `sql.exec` of the queue's object while `work` runs and what it set going settles
@@ -23,9 +26,15 @@ type Count = { statements: number; cursors: SqlStorageCursor<Record<string, SqlS
  * object's storage right before, so an instance that woke since is counted all the same.
  */
 async function measured(queueId: string, work: () => Promise<unknown>) {
-  const count: Count = { statements: 0, cursors: [] };
+  const count: Count = { statements: 0, cursors: [], rosterPasses: 0, ticketPasses: 0 };
   let on = true;
-  await runInDurableObject(queueStub(queueId), (_o, state) => {
+  await runInDurableObject(queueStub(queueId), (instance, state) => {
+    // Passes over the whole roster, and over every ticket the object holds, in memory.
+    const store = (instance as unknown as { q: { store: StoreInside } }).q.store;
+    const agents = store.agents.bind(store);
+    store.agents = () => (on && count.rosterPasses++, agents());
+    const rows = store.tickets.rows;
+    rows.values = () => (on && count.ticketPasses++, Map.prototype.values.call(rows));
     const sql = state.storage.sql;
     const exec = sql.exec.bind(sql);
     (sql as { exec: typeof sql.exec }).exec = ((query: string, ...bindings: SqlStorageValue[]) => {
@@ -40,7 +49,7 @@ async function measured(queueId: string, work: () => Promise<unknown>) {
   await work();
   for (let i = 0; i < 5; i++) await settle();
   on = false;
-  return { statements: count.statements, rowsRead: count.cursors.reduce((n, c) => n + c.rowsRead, 0) };
+  return { statements: count.statements, rowsRead: count.cursors.reduce((n, c) => n + c.rowsRead, 0), rosterPasses: count.rosterPasses, ticketPasses: count.ticketPasses };
 }
 
 let seq = 0;
@@ -144,6 +153,12 @@ describe("work per customer message", () => {
       expect(run.fresh.statements).toBeGreaterThan(0); // counted at all
       expect(run.fresh.statements).toBeLessThanOrEqual(MAX_STATEMENTS);
       expect(run.followUp.statements).toBeLessThanOrEqual(MAX_STATEMENTS);
+      // In memory: the roster is asked for twice, to see whether anyone is there (which stops at the
+      // first available agent) and to choose the agent; not again after the offer, nor for a claim
+      // no other queue would hear. No ticket held is looked at.
+      expect(run.fresh.rosterPasses).toBe(2);
+      expect(run.fresh.ticketPasses).toBe(0);
+      expect(run.followUp.ticketPasses).toBe(0);
     }
     // Rows read: a few for the message itself, none per agent or per ticket held.
     expect(loaded.fresh.rowsRead).toBeLessThanOrEqual(small.fresh.rowsRead + 2);
